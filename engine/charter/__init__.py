@@ -1,0 +1,3 @@
+"""Charter: a GitOps policy-and-audit engine for machine-learning models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+"""A content-addressed cache under .charter/cache/, for parsed files and computed evidence.
+
+Entries are JSON (never pickle), named by the hash of their inputs. A cache folder that is
+tracked by git is ignored: a pull request must not be able to plant "parsed" content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from charter import __version__, git
+
+CACHE_DIR = ".charter/cache"
+
+
+class Cache:
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_repo(cls, root: Path, enabled: bool = True) -> Cache:
+        override = os.environ.get("CHARTER_CACHE_DIR")
+        if not enabled:
+            return cls(None)
+        if override:
+            return cls(Path(override))
+        tracked = git.run_git(root, ["ls-files", "--", ".charter"], check=False)
+        if tracked.returncode != 0 or tracked.stdout.strip():
+            return cls(None)
+        return cls(root / CACHE_DIR)
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / kind / f"{key}-{__version__}.json"
+
+    def get(self, kind: str, key: str) -> Any:
+        path = self._path(kind, key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        path = self._path(kind, key)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
+                                             suffix=".tmp") as handle:
+                json.dump(value, handle, separators=(",", ":"))
+            os.replace(handle.name, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time

@@ -1,0 +1,138 @@
+"""The command line: click parses here, the commands do the work elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from charter import __version__
+from charter.errors import EXIT_BAD_INPUT, CharterError
+
+
+class _State:
+    debug = False
+
+
+def _date(value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _repo_root(path: str | None) -> Path:
+    from charter import git
+
+    start = Path(path or ".").resolve()
+    if not start.is_dir():
+        raise CharterError.at(f"{start} is not a directory")
+    return git.find_root(start) or start
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="charter")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def cli(debug: bool) -> None:
+    """Charter: govern machine-learning models with versioned YAML and policies."""
+    _State.debug = debug
+
+
+@cli.command()
+@click.option("--base", metavar="REF", help="Base revision (default: merge base with the "
+              "PR target in GitHub Actions, else origin/main, else main; 'none': empty).")
+@click.option("--head", metavar="REF", help="Head revision (default: the working tree).")
+@click.option("--policies-from", type=click.Choice(["base", "head"]), default="base",
+              show_default=True, help="Which revision's rules and waivers judge the change.")
+@click.option("--today", metavar="DATE", help="Evaluation date, for reproducible results.")
+@click.option("--all", "scope_all", is_flag=True, help="Judge every entity, not only the "
+              "changed ones (scheduled runs).")
+@click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
+              help="Output format, repeatable: text, json, ... with an optional file path.")
+@click.option("--evidence", type=click.Choice(["auto", "all", "none"]), default="auto",
+              show_default=True, help="Compute evidence for changed versions, all, or none.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def check(base: str | None, head: str | None, policies_from: str, today: str | None,
+          scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
+          repo: str | None) -> None:
+    """Judge a change against the policies; exit 1 when a blocking rule fails."""
+    from charter.commands.check import CheckOptions, run_check
+    from charter.reporters import OutputSpec
+
+    options = CheckOptions(
+        root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
+        today=_date(today), scope_all=scope_all,
+        outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
+        evidence=evidence,
+    )
+    sys.exit(run_check(options))
+
+
+@cli.command()
+@click.option("--ref", metavar="REF", help="Validate a git revision instead of the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+@click.argument("files", nargs=-1, required=False)
+def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
+    """Check models.yaml and policies/ against the schemas and each other."""
+    from charter.commands.validate import run_validate
+
+    del files  # pre-commit passes the changed files; the inventory is validated as a whole
+    sys.exit(run_validate(_repo_root(repo), ref))
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(["models", "policies"]))
+def schema(name: str) -> None:
+    """Print the JSON Schema of models.yaml or of a policy file."""
+    from charter.schema import schema_text
+
+    click.echo(schema_text(name), nl=False)
+
+
+@cli.command()
+@click.argument("rule_id", required=False)
+@click.option("--operators", is_flag=True, help="Describe the operators of the rule language.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
+    """Print a rule in plain words, with its references."""
+    from charter.commands.explain import run_explain
+
+    click.echo(run_explain(_repo_root(repo), rule_id, operators), nl=False)
+
+
+def _run(entry: Callable[..., Any]) -> int:
+    try:
+        entry(standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
+    except CharterError as exc:
+        click.echo(f"charter: error: {exc.render()}", err=True)
+        return EXIT_BAD_INPUT
+    except click.exceptions.Abort:
+        click.echo("charter: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a traceback is a bug: report it in one line unless --debug
+        if _State.debug:
+            traceback.print_exc()
+        else:
+            click.echo(f"charter: internal error: {type(exc).__name__}: {exc} "
+                       "(run with --debug for the traceback)", err=True)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def main() -> int:
+    return _run(cli)

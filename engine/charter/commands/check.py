@@ -1,0 +1,200 @@
+"""`charter check`: judge the change from a base revision to the head against the policies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter import git
+from charter.cache import Cache
+from charter.diff import Change, affected_entities, diff_inventories
+from charter.errors import CharterError
+from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
+from charter.policy.loader import PolicySet, load_policies
+from charter.reporters import OutputSpec, write_outputs
+from charter.result import CheckResult, Impact, ImpactItem, RevisionInfo
+from charter.revisions import Revision
+from charter.snapshot import Snapshot, load_snapshot, validation_problems
+
+EMPTY_BASE = "none"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    root: Path
+    base: str | None = None  # a ref, "none" for an empty base, None for the default
+    head: str | None = None  # a ref, or None for the working tree
+    policies_from: str = "base"
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.UTC).date())
+    scope_all: bool = False
+    outputs: tuple[OutputSpec, ...] = ()
+    use_cache: bool = True
+    evidence: str = "auto"
+
+
+def run_check(options: CheckOptions) -> int:
+    result = gate(options)
+    write_outputs(result, options.outputs, options.root)
+    return result.exit_code
+
+
+def gate(options: CheckOptions) -> CheckResult:
+    root = options.root
+    cache = Cache.for_repo(root, options.use_cache)
+    notes: list[str] = []
+    head_rev = Revision.at(root, options.head) if options.head else Revision.worktree(root)
+    base_rev = _base_revision(root, options.base, notes)
+    head = load_snapshot(head_rev, cache)
+    base = load_snapshot(base_rev, cache) if base_rev else None
+    if not head.present:
+        raise CharterError.at("models.yaml not found at the head revision",
+                              file=str(root / "models.yaml"))
+    policies, proposed, changed = _policies(base_rev, head_rev, options.policies_from, notes)
+    base_inventory = base.inventory if base and base.present else None
+    change = diff_inventories(base_inventory or {}, head.inventory,
+                              initial=base_inventory is None, policies_changed=changed)
+    teams_changed = bool(base_inventory) and base_inventory.get("teams") != head.inventory.get(
+        "teams")
+    scope = None if options.scope_all else affected_entities(head.inventory, change,
+                                                             teams_changed)
+    problems = validation_problems(head, scope)
+    if problems:
+        raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
+    subject = Subject(head.inventory, head.source, base_inventory, change)
+    waiver_inventory = _waiver_inventory(base, head, options.policies_from)
+    evidence = _evidence(options, head, base, scope, notes)
+    evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
+                                   waiver_inventory)
+    impact = None
+    if changed and proposed is not None and options.policies_from == "base":
+        impact = _impact(subject, policies, proposed, options.today, evidence, waiver_inventory)
+    return CheckResult(
+        findings=evaluation.findings,
+        rules=policies.rules,
+        head=_info(head_rev),
+        base=_info(base_rev) if base_rev else RevisionInfo("empty base", None),
+        policies_from=options.policies_from if base_rev and policies is not proposed else "head",
+        policy_digest=policies.digest,
+        today=options.today,
+        scope="all" if options.scope_all else "changed",
+        entities_evaluated=evaluation.entities,
+        change=change,
+        impact=impact,
+        notes=tuple(notes),
+        disabled_rules=policies.disabled,
+        evidence=evidence,
+    )
+
+
+def _info(revision: Revision) -> RevisionInfo:
+    return RevisionInfo(revision.label, revision.commit)
+
+
+def default_base_ref(root: Path) -> tuple[str, str] | None:
+    """The merge base with the PR's target in GitHub Actions, else origin/main, else main.
+
+    Returns the commit to read and a label that names where it came from.
+    """
+    candidates = []
+    target = os.environ.get("GITHUB_BASE_REF")
+    if os.environ.get("GITHUB_ACTIONS") == "true" and target:
+        candidates += [f"origin/{target}", target]
+    candidates += ["origin/main", "main"]
+    for ref in candidates:
+        if git.resolve_commit(root, ref):
+            head = git.resolve_commit(root, "HEAD")
+            fork = git.merge_base(root, "HEAD", ref) if head else None
+            return (fork, f"merge base with {ref} ({fork[:10]})") if fork else (ref, ref)
+    return None
+
+
+def _base_revision(root: Path, ref: str | None, notes: list[str]) -> Revision | None:
+    if ref == EMPTY_BASE:
+        notes.append("compared with an empty base: every entity counts as new")
+        return None
+    if ref is not None:
+        return Revision.at(root, ref)
+    found = default_base_ref(root)
+    if found is None:
+        if git.resolve_commit(root, "HEAD") is None:
+            notes.append("the repository has no commits yet: compared with an empty base")
+            return None
+        raise CharterError.at("no base revision: there is no origin/main or main; pass "
+                              "--base REF (or --base none to treat everything as new)")
+    return Revision.at(root, *found)
+
+
+def _policy_ids(revision: Revision) -> dict[str, str | None]:
+    return {p: revision.content_id(p) for p in revision.policy_files()}
+
+
+def _policies(base: Revision | None, head: Revision, policies_from: str, notes: list[str]
+              ) -> tuple[PolicySet, PolicySet | None, bool]:
+    """The rules in force, the proposed ones when policies/ changed, and whether it did."""
+    base_ids = _policy_ids(base) if base else {}
+    head_ids = _policy_ids(head)
+    changed = base_ids != head_ids
+    proposed = load_policies(head) if changed or policies_from == "head" or not base_ids else None
+    if policies_from == "head":
+        notes.append("rules and waivers come from the head revision (--policies-from head): "
+                     "this change could weaken the rules that judge it")
+        assert proposed is not None
+        return proposed, proposed, changed
+    if not base_ids:
+        if head_ids:
+            notes.append("the base revision has no policies/: the head's rules apply")
+        assert proposed is not None
+        return proposed, proposed, changed
+    assert base is not None
+    return load_policies(base), proposed, changed
+
+
+def _waiver_inventory(base: Snapshot | None, head: Snapshot,
+                      policies_from: str) -> Mapping[str, Any]:
+    """Who may approve waivers is read where the waivers are: a PR cannot add an approver."""
+    if policies_from == "base" and base is not None and base.present:
+        return base.inventory
+    return head.inventory
+
+
+def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
+              scope: set[tuple[str, str]] | None, notes: list[str]) -> dict[str, Any]:
+    if options.evidence == "none":
+        return {}
+    try:
+        from charter.evidence.gate import evidence_for_check
+    except ImportError:
+        return {}
+    return evidence_for_check(options, head, base, scope, notes)
+
+
+def _impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,
+            evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any]) -> Impact:
+    every = Change(subject.change.entities, subject.change.initial, True)
+    full = Subject(subject.head, subject.source, subject.base, every)
+    before = evaluate_policies(full, current, today, None, evidence, waiver_inventory)
+    after = evaluate_policies(full, proposed, today, None, evidence, subject.head)
+    return _compare(before, after, current, proposed)
+
+
+def _compare(before: Evaluation, after: Evaluation, current: PolicySet,
+             proposed: PolicySet) -> Impact:
+    old = before.status_map()
+    new = after.status_map()
+    failing = ("fail",)
+    newly_failing, newly_passing = [], []
+    for key in sorted(set(old) | set(new)):
+        was, now = old.get(key, "absent"), new.get(key, "absent")
+        if now in failing and was not in failing:
+            newly_failing.append(ImpactItem(key[0], key[1], was, now))
+        elif was in failing and now not in failing:
+            newly_passing.append(ImpactItem(key[0], key[1], was, now))
+    modified = sorted(r for r in set(current.rules) & set(proposed.rules)
+                      if current.rules[r].raw != proposed.rules[r].raw)
+    return Impact(tuple(newly_failing), tuple(newly_passing),
+                  tuple(sorted(set(proposed.rules) - set(current.rules))),
+                  tuple(sorted(set(current.rules) - set(proposed.rules))), tuple(modified))

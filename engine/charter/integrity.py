@@ -1,0 +1,143 @@
+"""Checks beyond the schema: references resolve, owners and validators are real, no cycles."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from charter.errors import Problem
+from charter.inventory import (
+    Entity,
+    dataset_record,
+    dataset_refs,
+    datasets,
+    iter_entities,
+    teams,
+    versions_of,
+)
+from charter.yamlsource import KeyPath, SourceMap, format_path
+
+
+def validators(inventory: Mapping[str, Any]) -> set[str]:
+    """Logins that belong to a validating team."""
+    return {
+        str(member)
+        for team in teams(inventory).values()
+        if isinstance(team, Mapping) and team.get("validates")
+        for member in team.get("members") or []
+    }
+
+
+def check_integrity(
+    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None
+) -> list[Problem]:
+    """Problems with references in `scope` (all entities by default), plus lineage cycles."""
+    entities = list(iter_entities(inventory) if scope is None else scope)
+    context = _Context(inventory, source)
+    for entity in entities:
+        context.check(entity)
+    context.problems.extend(_cycles(inventory, source))
+    return sorted(context.problems, key=lambda p: (p.line, p.column))
+
+
+class _Context:
+    def __init__(self, inventory: Mapping[str, Any], source: SourceMap) -> None:
+        self.inventory = inventory
+        self.source = source
+        self.team_ids = sorted(teams(inventory))
+        self.validators = validators(inventory)
+        self.problems: list[Problem] = []
+
+    def report(self, path: KeyPath, message: str, hint: str = "") -> None:
+        mark = self.source.locate(path)
+        self.problems.append(
+            Problem(message, self.source.file, mark.line, mark.column, format_path(path), hint)
+        )
+
+    def check(self, entity: Entity) -> None:
+        if entity.kind == "model":
+            self._owner(entity.record, entity.path)
+        elif entity.kind == "dataset":
+            parent = datasets(self.inventory).get(entity.parent or "")
+            if isinstance(parent, Mapping) and entity.path[-1] == next(iter(parent["versions"])):
+                self._owner(parent, entity.path[:2])  # once per dataset, not per version
+            for i, ref in enumerate(entity.record.get("derived_from") or []):
+                self._dataset(ref, (*entity.path, "derived_from", i))
+        else:
+            self._version(entity)
+
+    def _owner(self, record: Mapping[str, Any], path: KeyPath) -> None:
+        owner = record.get("owner")
+        if isinstance(owner, str) and owner not in self.team_ids:
+            self.report((*path, "owner"), f"owner {owner!r} is not a declared team",
+                        _suggest(owner, self.team_ids))
+
+    def _dataset(self, ref: Any, path: KeyPath) -> Mapping[str, Any] | None:
+        if not isinstance(ref, str):
+            return None
+        record = dataset_record(self.inventory, ref)
+        if record is None:
+            known = [e.id for e in iter_entities(self.inventory) if e.kind == "dataset"]
+            self.report(path, f"dataset {ref!r} is not declared", _suggest(ref, known))
+        return record
+
+    def _version(self, entity: Entity) -> None:
+        record = entity.record
+        for ref, sub in dataset_refs(record):
+            found = self._dataset(ref, (*entity.path, *sub))
+            if found and sub == ("evaluation", "dataset"):
+                self._columns(entity, found)
+        validation = record.get("validation")
+        if isinstance(validation, Mapping) and isinstance(validation.get("by"), str):
+            by = validation["by"]
+            if by not in self.validators:
+                self.report((*entity.path, "validation", "by"),
+                            f"validator {by!r} is not a member of a validating team",
+                            "add them to a team with `validates: true`")
+        supersedes = record.get("supersedes")
+        model = self.inventory["models"][entity.parent]
+        if isinstance(supersedes, str) and supersedes not in versions_of(model):
+            self.report((*entity.path, "supersedes"),
+                        f"version {supersedes!r} of {entity.parent} is not declared")
+
+    def _columns(self, entity: Entity, dataset: Mapping[str, Any]) -> None:
+        columns = dataset.get("columns")
+        evaluation = entity.record.get("evaluation") or {}
+        if not isinstance(columns, list) or not isinstance(evaluation, Mapping):
+            return
+        wanted = [("target", evaluation.get("target"))]
+        wanted += [("sensitive_features", f) for f in evaluation.get("sensitive_features") or []]
+        for key, column in wanted:
+            if isinstance(column, str) and column not in columns:
+                self.report((*entity.path, "evaluation", key),
+                            f"column {column!r} is not in dataset {dataset['id']}",
+                            _suggest(column, [str(c) for c in columns]))
+
+
+def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
+    import networkx as nx  # light enough, and only needed once lineage exists
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    paths: dict[str, KeyPath] = {}
+    for entity in iter_entities(inventory):
+        if entity.kind != "dataset":
+            continue
+        paths[entity.id] = entity.path
+        for parent in entity.record.get("derived_from") or []:
+            if isinstance(parent, str):
+                graph.add_edge(parent, entity.id)
+    problems = []
+    for cycle in nx.simple_cycles(graph):
+        first = min(cycle)
+        loop = " -> ".join([*cycle[cycle.index(first):], *cycle[: cycle.index(first)], first])
+        path = (*paths.get(first, ()), "derived_from")
+        mark = source.locate(path)
+        problems.append(Problem(f"derived_from forms a cycle: {loop}", source.file,
+                                mark.line, mark.column, format_path(path)))
+    return problems
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""

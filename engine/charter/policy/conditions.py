@@ -1,0 +1,494 @@
+"""The condition language of rules: operators over JMESPath fields, composed with all/any/not.
+
+Every operator documents itself in OPERATORS; `charter explain --operators` prints them.
+Missing data is its own state (MISSING), so a rule can fail closed and say what was missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol
+
+import jmespath
+import jmespath.exceptions
+
+from charter.policy.outcome import Outcome, State
+
+
+@dataclass(frozen=True)
+class OperatorDoc:
+    name: str
+    summary: str
+    example: str
+
+
+OPERATORS: dict[str, OperatorDoc] = {
+    doc.name: doc
+    for doc in [
+        OperatorDoc("exists", "the field is present and not null (`exists: false`: absent)",
+                    "{field: validation.by, exists: true}"),
+        OperatorDoc("equals", "the field equals a literal or another field (`tolerance` for "
+                    "numbers)", "{field: validation.outcome, equals: approved}"),
+        OperatorDoc("in", "the field is one of the listed values",
+                    "{field: stage, in: [staging, production]}"),
+        OperatorDoc("gt", "the field is greater than a number, a date or another field",
+                    "{field: evaluation.metrics.roc_auc, gt: 0.7}"),
+        OperatorDoc("gte", "greater than or equal; with `tolerance: t`, value >= expected - t",
+                    "{field: evidence.metrics.roc_auc, gte: {field: champion.evidence.metrics."
+                    "roc_auc}, tolerance: 0.01}"),
+        OperatorDoc("lt", "the field is less than a number, a date or another field",
+                    "{field: evidence.drift.share_drifted, lt: 0.3}"),
+        OperatorDoc("lte", "less than or equal; with `tolerance: t`, value <= expected + t",
+                    "{field: evidence.fairness.sex.demographic_parity_difference, lte: 0.1}"),
+        OperatorDoc("matches", "the whole text matches a regular expression",
+                    "{field: artifact.path, matches: '^examples/.*\\.skops$'}"),
+        OperatorDoc("max_age_days", "the date in the field is at most N days before the "
+                    "evaluation date", "{field: validation.date, max_age_days: 365}"),
+        OperatorDoc("changed", "the field (or any of a list; `true`: anything) differs from the "
+                    "base revision; a new entity counts as changed", "{changed: stage}"),
+        OperatorDoc("transition", "a changed field moves only along the allowed edges; the "
+                    "key `new` lists the values a new entity may start with",
+                    "{transition: {field: stage, allowed: {new: [development], "
+                    "development: [staging]}}}"),
+        OperatorDoc("count", "the number of items in a list (or keys of a map) compares as "
+                    "given", "{field: approvals, count: {gte: 2}}"),
+        OperatorDoc("all", "every listed condition holds", "{all: [{...}, {...}]}"),
+        OperatorDoc("any", "at least one listed condition holds", "{any: [{...}, {...}]}"),
+        OperatorDoc("not", "the condition does not hold", "{not: {changed: artifact}}"),
+    ]
+}
+
+FIELD_OPERATORS = ("exists", "equals", "in", "gt", "gte", "lt", "lte", "matches",
+                   "max_age_days", "count")
+COMPARISONS: dict[str, tuple[str, Callable[[Any, Any, float], bool]]] = {
+    "gt": (">", lambda v, e, t: v > e - t),
+    "gte": ("≥", lambda v, e, t: v >= e - t),
+    "lt": ("<", lambda v, e, t: v < e + t),
+    "lte": ("≤", lambda v, e, t: v <= e + t),
+}
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be compiled; `path` is the key path inside the condition."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a condition is evaluated against."""
+
+    data: Mapping[str, Any]
+    today: dt.date
+
+
+class Condition(Protocol):
+    def evaluate(self, scope: Scope) -> Outcome: ...
+
+    def describe(self) -> str: ...
+
+    def fields(self) -> list[str]: ...
+
+
+@lru_cache(maxsize=4096)
+def compile_field(expression: str) -> jmespath.parser.ParsedResult:
+    try:
+        return jmespath.compile(expression)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise ConditionError(f"invalid field expression {expression!r}: {exc}") from None
+
+
+def lookup(expression: str, data: Mapping[str, Any]) -> Any:
+    try:
+        return compile_field(expression).search(data)
+    except jmespath.exceptions.JMESPathError:
+        return None  # a type error inside a function call: the data is not what was expected
+
+
+def show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return json.dumps(value, default=str)
+
+
+@dataclass(frozen=True)
+class FieldRef:
+    field: str
+
+    def describe(self) -> str:
+        return self.field
+
+
+def _resolve(expected: Any, scope: Scope) -> Any:
+    return lookup(expected.field, scope.data) if isinstance(expected, FieldRef) else expected
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class FieldTest:
+    field: str
+    op: str
+    expected: Any
+    tolerance: float = 0.0
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        expected = self.expected.describe() if isinstance(self.expected, FieldRef) else show(
+            self.expected)
+        if self.op == "exists":
+            return f"{self.field} is present" if self.expected else f"{self.field} is absent"
+        if self.op in COMPARISONS:
+            text = f"{self.field} {COMPARISONS[self.op][0]} {expected}"
+            return f"{text} (tolerance {self.tolerance:g})" if self.tolerance else text
+        if self.op == "equals":
+            text = f"{self.field} = {expected}"
+            return f"{text} (tolerance {self.tolerance:g})" if self.tolerance else text
+        if self.op == "in":
+            return f"{self.field} is one of {', '.join(show(v) for v in self.expected)}"
+        if self.op == "matches":
+            return f"{self.field} matches /{self.expected}/"
+        if self.op == "max_age_days":
+            return f"{self.field} is at most {self.expected} days old"
+        bounds = ", ".join(f"{COMPARISONS[k][0] if k in COMPARISONS else '='} {v:g}"
+                           for k, v in self.expected.items())
+        return f"the number of {self.field} is {bounds}"
+
+    def fields(self) -> list[str]:
+        refs = [self.expected.field] if isinstance(self.expected, FieldRef) else []
+        return [self.field, *refs]
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        value = lookup(self.field, scope.data)
+        if self.op == "exists":
+            present = value is not None
+            state = State.PASS if present == bool(self.expected) else State.FAIL
+            found = f"{self.field} is {show(value)}" if present else f"{self.field} is absent"
+            return self._outcome(state, value, found)
+        if value is None:
+            return self._outcome(State.MISSING, None, f"{self.field} is missing",
+                                 missing=(self.field,))
+        expected = _resolve(self.expected, scope)
+        if expected is None:
+            assert isinstance(self.expected, FieldRef)
+            return self._outcome(State.MISSING, value, f"{self.expected.field} is missing",
+                                 missing=(self.expected.field,))
+        holds, found = self._test(value, expected, scope)
+        return self._outcome(State.PASS if holds else State.FAIL, value, found, expected)
+
+    def _test(self, value: Any, expected: Any, scope: Scope) -> tuple[bool, str]:
+        found = f"{self.field} is {show(value)}"
+        if self.op == "equals":
+            if self.tolerance and _is_number(value) and _is_number(expected):
+                return abs(value - expected) <= self.tolerance, found
+            return value == expected, found
+        if self.op == "in":
+            return value in expected, found
+        if self.op in COMPARISONS:
+            comparable = (_is_number(value) and _is_number(expected)) or (
+                isinstance(value, str) and isinstance(expected, str) and not self.tolerance)
+            if not comparable:
+                return False, f"{found}, which cannot be compared with {show(expected)}"
+            return COMPARISONS[self.op][1](value, expected, self.tolerance), found
+        if self.op == "matches":
+            return re.fullmatch(expected, str(value)) is not None, found
+        if self.op == "max_age_days":
+            when = _as_date(value)
+            if when is None:
+                return False, f"{found}, which is not a date"
+            age = (scope.today - when).days
+            return age <= expected, f"{self.field} is {when.isoformat()} ({age} days old)"
+        size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
+            value, str) else None
+        if size is None:
+            return False, f"{found}, which is not a list"
+        holds = all(
+            size == bound if key == "equals" else COMPARISONS[key][1](size, bound, 0.0)
+            for key, bound in expected.items()
+        )
+        return holds, f"{self.field} has {size} item{'s' if size != 1 else ''}"
+
+    def _outcome(self, state: State, value: Any, found: str, expected: Any = None,
+                 missing: tuple[str, ...] = ()) -> Outcome:
+        shown = expected if expected is not None else (
+            None if isinstance(self.expected, FieldRef) else self.expected)
+        return Outcome(state, self.describe(), found, self.field, value, shown, missing,
+                       (self.field,))
+
+
+@dataclass(frozen=True)
+class Changed:
+    """True when a field differs from the base; a new entity counts as changed."""
+
+    names: tuple[str, ...]  # empty: the entity as a whole
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if not self.names:
+            return "the entity changed"
+        return f"{' or '.join(self.names)} changed"
+
+    def fields(self) -> list[str]:
+        return list(self.names)
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        base = scope.data.get("base")
+        change = scope.data.get("change") or {}
+        if base is None:
+            return Outcome(State.PASS, self.describe(), "the entity is new",
+                           located_at=self.names)
+        if not self.names:
+            status = change.get("status", "unchanged")
+            state = State.PASS if status != "unchanged" else State.FAIL
+            return Outcome(state, self.describe(), f"the entity is {status}")
+        moved = [n for n in self.names if lookup(n, scope.data) != lookup(n, base)]
+        if not moved:
+            return Outcome(State.FAIL, self.describe(), "none of them changed",
+                           located_at=self.names)
+        details = "; ".join(
+            f"{n} changed from {show(lookup(n, base))} to {show(lookup(n, scope.data))}"
+            for n in moved)
+        return Outcome(State.PASS, self.describe(), details, field=moved[0],
+                       value=lookup(moved[0], scope.data), expected=lookup(moved[0], base),
+                       located_at=tuple(moved))
+
+
+@dataclass(frozen=True)
+class Transition:
+    field: str
+    allowed: Mapping[str, tuple[str, ...]]
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        edges = "; ".join(f"{src} → {', '.join(dst) or 'nothing'}"
+                          for src, dst in self.allowed.items())
+        return f"{self.field} moves only along: {edges}"
+
+    def fields(self) -> list[str]:
+        return [self.field]
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        base = scope.data.get("base")
+        new = lookup(self.field, scope.data)
+        old = "new" if base is None else lookup(self.field, base)
+        if new is None:
+            return Outcome(State.MISSING, self.describe(), f"{self.field} is missing",
+                           field=self.field, missing=(self.field,), located_at=(self.field,))
+        found = f"{self.field} moved from {old} to {new}"
+        if old == new:
+            return Outcome(State.PASS, self.describe(), f"{self.field} is unchanged ({new})",
+                           field=self.field, value=new, located_at=(self.field,))
+        allowed = self.allowed.get(str(old), ())
+        state = State.PASS if new in allowed else State.FAIL
+        return Outcome(state, self.describe(), found, self.field, new,
+                       list(allowed), located_at=(self.field,))
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+    label: str = ""
+
+    def describe(self) -> str:
+        return self.label or "all of: " + "; ".join(c.describe() for c in self.items)
+
+    def fields(self) -> list[str]:
+        return [f for c in self.items for f in c.fields()]
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        missing: Outcome | None = None
+        last: Outcome | None = None
+        for item in self.items:
+            last = item.evaluate(scope)
+            if last.state is State.FAIL:
+                return last
+            if last.state is State.MISSING and missing is None:
+                missing = last
+        assert last is not None
+        return missing or Outcome(State.PASS, self.describe(), last.found, last.field,
+                                  last.value, last.expected, located_at=last.located_at)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+    label: str = ""
+
+    def describe(self) -> str:
+        return self.label or "any of: " + "; ".join(c.describe() for c in self.items)
+
+    def fields(self) -> list[str]:
+        return [f for c in self.items for f in c.fields()]
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        outcomes = []
+        for item in self.items:
+            outcome = item.evaluate(scope)
+            if outcome.holds:
+                return outcome
+            outcomes.append(outcome)
+        missing = [o for o in outcomes if o.state is State.MISSING]
+        first = missing[0] if missing else outcomes[0]
+        found = "; ".join(o.found for o in outcomes)
+        state = State.MISSING if missing else State.FAIL
+        return Outcome(state, self.describe(), found, first.field, first.value, first.expected,
+                       tuple(m for o in missing for m in o.missing), first.located_at)
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+    label: str = ""
+
+    def describe(self) -> str:
+        return self.label or f"not ({self.item.describe()})"
+
+    def fields(self) -> list[str]:
+        return self.item.fields()
+
+    def evaluate(self, scope: Scope) -> Outcome:
+        inner = self.item.evaluate(scope)
+        if inner.state is State.MISSING:
+            return inner
+        state = State.FAIL if inner.holds else State.PASS
+        return Outcome(state, self.describe(), inner.found, inner.field, inner.value,
+                       inner.expected, located_at=inner.located_at)
+
+
+def compile_condition(raw: Any, path: tuple[str | int, ...] = ()) -> Condition:
+    if not isinstance(raw, Mapping) or not raw:
+        raise ConditionError("a condition is a non-empty mapping", path)
+    label = str(raw.get("label", ""))
+    keys = set(raw) - {"label"}
+    for combinator in ("all", "any"):
+        if combinator in raw:
+            _only(keys, {combinator}, path)
+            items = raw[combinator]
+            if not isinstance(items, list) or not items:
+                raise ConditionError(f"'{combinator}' takes a non-empty list", (*path, combinator))
+            compiled = tuple(compile_condition(c, (*path, combinator, i))
+                             for i, c in enumerate(items))
+            return All(compiled, label) if combinator == "all" else AnyOf(compiled, label)
+    if "not" in raw:
+        _only(keys, {"not"}, path)
+        return Not(compile_condition(raw["not"], (*path, "not")), label)
+    if "changed" in raw:
+        _only(keys, {"changed"}, path)
+        return _compile_changed(raw["changed"], label, path)
+    if "transition" in raw:
+        _only(keys, {"transition"}, path)
+        return _compile_transition(raw["transition"], label, (*path, "transition"))
+    return _compile_field_test(raw, keys, label, path)
+
+
+def _only(keys: set[str], allowed: set[str], path: tuple[str | int, ...]) -> None:
+    extra = sorted(keys - allowed)
+    if extra:
+        raise ConditionError(
+            f"{'/'.join(sorted(allowed))} cannot be combined with {', '.join(extra)} in one "
+            "condition; wrap them in `all:`", path)
+
+
+def _compile_changed(value: Any, label: str, path: tuple[str | int, ...]) -> Changed:
+    if value is True:
+        return Changed((), label)
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ConditionError("'changed' takes a field, a list of fields, or true",
+                             (*path, "changed"))
+    for name in names:
+        compile_field(name)
+    return Changed(tuple(names), label)
+
+
+def _compile_transition(raw: Any, label: str, path: tuple[str | int, ...]) -> Transition:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("allowed"), Mapping):
+        raise ConditionError("'transition' takes {field: ..., allowed: {from: [to, ...]}}", path)
+    field = str(raw.get("field", "stage"))
+    compile_field(field)
+    allowed = {str(k): tuple(str(v) for v in (vs or [])) for k, vs in raw["allowed"].items()}
+    return Transition(field, allowed, label)
+
+
+def _compile_field_test(raw: Mapping[str, Any], keys: set[str], label: str,
+                        path: tuple[str | int, ...]) -> FieldTest:
+    ops = [k for k in FIELD_OPERATORS if k in raw]
+    known = {"field", "tolerance", *FIELD_OPERATORS}
+    unknown = sorted(keys - known)
+    if unknown:
+        raise ConditionError(f"unknown operator {unknown[0]!r}", (*path, unknown[0]))
+    if "field" not in raw:
+        raise ConditionError("a condition needs `field:` and an operator, or all/any/not/"
+                             "changed/transition", path)
+    if len(ops) != 1:
+        what = "no operator" if not ops else f"several operators ({', '.join(ops)})"
+        raise ConditionError(f"{what} for field {raw['field']!r}; use exactly one of "
+                             f"{', '.join(FIELD_OPERATORS)}, and `all:` to combine", path)
+    op = ops[0]
+    field = str(raw["field"])
+    try:
+        compile_field(field)
+    except ConditionError as exc:
+        raise ConditionError(str(exc), (*path, "field")) from None
+    tolerance = raw.get("tolerance", 0.0)
+    if tolerance and op not in ("equals", *COMPARISONS):
+        raise ConditionError(f"'tolerance' does not apply to {op!r}", (*path, "tolerance"))
+    expected = _compile_expected(op, raw[op], (*path, op))
+    return FieldTest(field, op, expected, float(tolerance), label)
+
+
+def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
+    if isinstance(value, Mapping) and op != "count":
+        if set(value) != {"field"} or op not in ("equals", *COMPARISONS):
+            raise ConditionError(f"{op!r} takes a value or {{field: EXPRESSION}}", path)
+        compile_field(str(value["field"]))
+        return FieldRef(str(value["field"]))
+    checks: dict[str, Callable[[Any], bool]] = {
+        "exists": lambda v: isinstance(v, bool),
+        "in": lambda v: isinstance(v, list),
+        "matches": lambda v: isinstance(v, str) and _valid_regex(v),
+        "max_age_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
+        "count": lambda v: isinstance(v, Mapping) and bool(v) and set(v) <= {
+            "equals", *COMPARISONS} and all(_is_number(x) for x in v.values()),
+    }
+    if op in checks and not checks[op](value):
+        wants = {"exists": "true or false", "in": "a list", "matches": "a valid regular expression",
+                 "max_age_days": "a whole number of days",
+                 "count": "a mapping like {gte: 1} (equals, gt, gte, lt, lte)"}[op]
+        raise ConditionError(f"{op!r} takes {wants}", path)
+    return value
+
+
+def _valid_regex(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True

@@ -1,0 +1,223 @@
+"""Evaluate a policy set over the entities in scope and turn failures into findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from charter.diff import Change, EntityKey
+from charter.findings import Finding
+from charter.integrity import validators
+from charter.inventory import Entity, find_entity, iter_entities
+from charter.policy.conditions import Scope
+from charter.policy.context import ContextBuilder
+from charter.policy.loader import PolicySet
+from charter.policy.outcome import Outcome, State
+from charter.policy.rules import Rule, Waiver
+from charter.policy.template import fill
+from charter.yamlsource import KeyPath, SourceMap
+
+# Findings the engine itself raises about waivers; documented for `charter explain`.
+ENGINE_RULES: dict[str, tuple[str, str, str]] = {
+    "CHARTER-W001": ("warning", "Waiver expired",
+                     "An expired waiver no longer waives anything; the finding it covered is "
+                     "reported again. Renew it with a new expiry, or fix the finding."),
+    "CHARTER-W002": ("warning", "Waiver matches no finding",
+                     "The waiver's rule and target match no failing result: remove it, or fix "
+                     "its rule id or target."),
+    "CHARTER-W003": ("error", "Waiver approved by someone who cannot approve",
+                     "Waivers must be approved by a member of a validating team "
+                     "(`validates: true`); this waiver is ignored until then."),
+}
+_SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
+_CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
+                 "training_datasets", "evaluation_dataset", "owner_team", "production"}
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    entity: str
+    kind: str
+    status: str  # pass | fail | skip | waived
+    finding: Finding | None = None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    results: tuple[RuleResult, ...]
+    findings: tuple[Finding, ...]
+    entities: int
+
+    def status_map(self) -> dict[tuple[str, str], str]:
+        return {(r.rule, r.entity): r.status for r in self.results}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What is judged: the head inventory, the base it is compared with, and the change."""
+
+    head: Mapping[str, Any]
+    source: SourceMap
+    base: Mapping[str, Any] | None
+    change: Change
+
+
+def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
+                      scope: set[EntityKey] | None = None,
+                      evidence: Mapping[str, Any] | None = None,
+                      waiver_inventory: Mapping[str, Any] | None = None) -> Evaluation:
+    """Judge the entities in `scope` (every entity when None) under `policies`."""
+    builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {})
+    results: list[RuleResult] = []
+    entities = _entities(subject, scope)
+    by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
+                                      ("model", "version", "dataset", "change")}
+    for entity, removed in entities:
+        rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+        if not rules:
+            continue
+        context = builder.for_entity(entity, removed)
+        for rule in rules:
+            results.append(_judge(rule, entity, context, subject.source, today))
+    if by_kind["change"] and (subject.change.entities or scope is None):
+        entity = Entity("change", "change", (), {})
+        context = builder.for_change()
+        results += [_judge(r, entity, context, subject.source, today) for r in by_kind["change"]]
+    approvers = validators(waiver_inventory if waiver_inventory is not None else subject.head)
+    results, waiver_findings = _apply_waivers(results, policies.waivers, today, approvers,
+                                              check_unused=scope is None)
+    findings = [r.finding for r in results if r.finding is not None] + waiver_findings
+    return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
+                      len(entities))
+
+
+def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Entity, bool]]:
+    if scope is None:
+        present = [(e, False) for e in iter_entities(subject.head)]
+        removed_keys = [k for k, c in subject.change.entities.items() if c.status == "removed"]
+    else:
+        present = []
+        removed_keys = []
+        for key in sorted(scope):
+            if subject.change.status(key) == "removed":
+                removed_keys.append(key)
+                continue
+            found = find_entity(subject.head, *key)
+            if found is not None:
+                present.append((found, False))
+    removed = []
+    for kind, entity_id in sorted(removed_keys):
+        gone = find_entity(subject.base or {}, kind, entity_id)
+        if gone is not None:
+            removed.append((gone, True))
+    return present + removed
+
+
+def _judge(rule: Rule, entity: Entity, context: dict[str, Any], source: SourceMap,
+           today: dt.date) -> RuleResult:
+    scope = Scope(context, today)
+    for selector in (rule.match, rule.when):
+        if selector is not None and not selector.evaluate(scope).holds:
+            return RuleResult(rule.id, entity.id, entity.kind, "skip")
+    outcome = rule.require.evaluate(scope)
+    if outcome.holds:
+        return RuleResult(rule.id, entity.id, entity.kind, "pass")
+    if outcome.state is State.MISSING and rule.on_missing != "fail":
+        status = "pass" if rule.on_missing == "pass" else "skip"
+        return RuleResult(rule.id, entity.id, entity.kind, status)
+    finding = _finding(rule, entity, context, outcome, source)
+    return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
+
+
+def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Outcome,
+             source: SourceMap) -> Finding:
+    found = outcome.found
+    if outcome.state is State.MISSING:
+        found = f"missing data: {', '.join(outcome.missing)} (the rule fails closed)"
+    values = {
+        "id": entity.id, "entity": entity.id, "rule": rule.id, "title": rule.title,
+        "model": context.get("model_id", entity.parent or entity.id),
+        "version": context.get("version", ""), "dataset": entity.id,
+        "value": outcome.value, "expected": outcome.expected, "field": outcome.field or "",
+        "found": found, "requirement": outcome.requirement, "missing": ", ".join(outcome.missing),
+    }
+    if rule.message and outcome.state is not State.MISSING:
+        message = fill(rule.message, values, context)
+    else:
+        message = f"{entity.id}: {rule.title.rstrip('.')}: {found}"
+    mark = source.locate(_location(entity, outcome))
+    model = entity.id if entity.kind == "model" else (
+        entity.parent if entity.kind == "version" else None)
+    return Finding(
+        rule=rule.id, severity=rule.severity, entity=entity.id, entity_kind=entity.kind,
+        message=message, file=source.file, line=mark.line, column=mark.column,
+        title=rule.title, model=model, field=outcome.field, requirement=outcome.requirement,
+        found=found, remediation=rule.remediation, references=rule.references,
+    )
+
+
+def _location(entity: Entity, outcome: Outcome) -> KeyPath:
+    """The key path in models.yaml that a finding should point at."""
+    for name in outcome.located_at:
+        if not _SIMPLE_FIELD.fullmatch(name):
+            continue
+        parts = name.split(".")
+        if parts[0] in _CONTEXT_ONLY:
+            continue
+        if parts[0] == "model" and entity.kind == "version" and entity.parent:
+            return ("models", entity.parent, *parts[1:])
+        return (*entity.path, *parts)
+    return entity.path
+
+
+def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: dt.date,
+                   approvers: set[str], check_unused: bool
+                   ) -> tuple[list[RuleResult], list[Finding]]:
+    waivers = list(waivers)
+    valid = [w for w in waivers if w.approved_by in approvers]
+    engine: list[Finding] = [_waiver_finding("CHARTER-W003", w, f"waiver {w.id} is approved by "
+                             f"{w.approved_by!r}, who is not in a validating team")
+                             for w in waivers if w.approved_by not in approvers]
+    used: set[str] = set()
+    expired_used: set[str] = set()
+    out = []
+    for result in results:
+        if result.status != "fail" or result.finding is None:
+            out.append(result)
+            continue
+        waiver = next((w for w in valid if w.covers(result.rule, result.entity)), None)
+        if waiver is None:
+            out.append(result)
+            continue
+        used.add(waiver.id)
+        if waiver.expired(today):
+            expired_used.add(waiver.id)
+            out.append(result)
+            continue
+        finding = replace(result.finding, waived_by=waiver.id,
+                          waiver_justification=waiver.justification,
+                          waiver_approved_by=waiver.approved_by,
+                          waiver_expires=waiver.expires.isoformat())
+        out.append(replace(result, status="waived", finding=finding))
+    for waiver in valid:
+        if waiver.expired(today):
+            still = " and no longer waives a failing result" if waiver.id in expired_used else ""
+            engine.append(_waiver_finding(
+                "CHARTER-W001", waiver, f"waiver {waiver.id} ({waiver.rule} for {waiver.target})"
+                f" expired on {waiver.expires.isoformat()}{still}"))
+        elif check_unused and waiver.id not in used:
+            engine.append(_waiver_finding(
+                "CHARTER-W002", waiver, f"waiver {waiver.id} ({waiver.rule} for "
+                f"{waiver.target}) matches no failing result"))
+    return out, engine
+
+
+def _waiver_finding(rule_id: str, waiver: Waiver, message: str) -> Finding:
+    severity, title, remediation = ENGINE_RULES[rule_id]
+    return Finding(rule=rule_id, severity=severity, entity=waiver.id, entity_kind="waiver",
+                   message=message, file=waiver.file, line=waiver.line, title=title,
+                   remediation=remediation)

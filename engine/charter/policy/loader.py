@@ -1,0 +1,125 @@
+"""Load the policy set of a revision: built-in packs, then the local policy files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from charter import __version__
+from charter.errors import CharterError, Problem
+from charter.policy.conditions import ConditionError
+from charter.policy.rules import Rule, Waiver, compile_rule
+from charter.revisions import Revision
+from charter.schema import validate
+from charter.yamlsource import Document, load_yaml_text, format_path
+
+ALWAYS_ON_PACKS = ("charter:lifecycle",)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    rules: Mapping[str, Rule]
+    waivers: tuple[Waiver, ...] = ()
+    files: tuple[str, ...] = ()
+    digest: str = ""
+    disabled: Mapping[str, str] = field(default_factory=dict)  # rule id -> justification
+
+    def rules_for(self, kind: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.applies_to == kind]
+
+
+def pack_names() -> list[str]:
+    folder = resources.files("charter.packs")
+    return sorted(f"charter:{p.name[:-5]}" for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def read_pack(name: str) -> bytes:
+    if name not in pack_names():
+        raise KeyError(name)
+    return resources.files("charter.packs").joinpath(f"{name.split(':', 1)[1]}.yaml").read_bytes()
+
+
+def load_policies(revision: Revision) -> PolicySet:
+    """Every rule and waiver in force at `revision`; bad files raise CharterError (exit 2)."""
+    documents: list[tuple[str, str, Document]] = []
+    for name in ALWAYS_ON_PACKS:
+        documents.append((name, f"<{name}>", _parse(read_pack(name), f"<{name}>")))
+    for path in revision.policy_files():
+        data = revision.read(path)
+        if data is None:
+            continue
+        documents.append((path, path, _parse(data, path)))
+    return _assemble(documents)
+
+
+def _parse(text: bytes, file: str) -> Document:
+    document = load_yaml_text(text, file)
+    if not isinstance(document.data, Mapping):
+        raise CharterError.at("a policy file is a mapping with `charter: 1`", file=file, line=1)
+    problems = validate(document.data, document.source, "policies")
+    if problems:
+        raise CharterError(problems, summary=f"{file}: invalid policy file")
+    return document
+
+
+def _assemble(documents: list[tuple[str, str, Document]]) -> PolicySet:
+    rules: dict[str, Rule] = {}
+    waivers: list[Waiver] = []
+    disabled: dict[str, str] = {}
+    problems: list[Problem] = []
+    digest = hashlib.sha256(f"charter {__version__}\n".encode())
+    for origin, file, document in documents:
+        digest.update(f"{file}\n".encode())
+        digest.update(repr(document.data).encode())
+        for rule_id, raw in (document.data.get("rules") or {}).items():
+            mark = document.source.locate(("rules", rule_id))
+            if rule_id in rules and not rules[rule_id].origin.startswith("charter:"):
+                problems.append(Problem(f"rule {rule_id} is defined twice", file, mark.line,
+                                        mark.column, hint=f"first in {rules[rule_id].file}"))
+                continue
+            try:
+                rules[rule_id] = compile_rule(rule_id, raw, origin, file, mark.line)
+            except ConditionError as exc:
+                path = ("rules", rule_id, *exc.path)
+                where = document.source.locate(path)
+                problems.append(Problem(str(exc), file, where.line, where.column,
+                                        format_path(path)))
+        for reason_id, reason in (document.data.get("disable") or {}).items():
+            disabled[reason_id] = reason
+        for i, raw in enumerate(document.data.get("waivers") or []):
+            mark = document.source.locate(("waivers", i))
+            waivers.append(_waiver(raw, file, mark.line))
+    problems += _duplicate_waivers(waivers)
+    if problems:
+        raise CharterError(problems, summary="invalid policies")
+    for rule_id in disabled:
+        rules.pop(rule_id, None)
+    return PolicySet(rules, tuple(waivers), tuple(f for _, f, _ in documents),
+                     digest.hexdigest(), disabled)
+
+
+def _waiver(raw: Mapping[str, Any], file: str, line: int) -> Waiver:
+    granted = raw.get("granted")
+    return Waiver(
+        id=str(raw["id"]), rule=str(raw["rule"]), target=str(raw["target"]),
+        justification=str(raw["justification"]), approved_by=str(raw["approved_by"]),
+        expires=dt.date.fromisoformat(str(raw["expires"])),
+        granted=dt.date.fromisoformat(str(granted)) if granted else None,
+        file=file, line=line,
+    )
+
+
+def _duplicate_waivers(waivers: list[Waiver]) -> list[Problem]:
+    seen: dict[str, Waiver] = {}
+    problems = []
+    for waiver in waivers:
+        if waiver.id in seen:
+            problems.append(Problem(f"waiver {waiver.id} is defined twice", waiver.file,
+                                    waiver.line, hint=f"first at {seen[waiver.id].file}:"
+                                    f"{seen[waiver.id].line}"))
+        seen[waiver.id] = waiver
+    return problems

@@ -1,0 +1,119 @@
+"""JSON Schema validation that answers both where (file:line:col) and what, with suggestions."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from charter.errors import Problem
+from charter.yamlsource import KeyPath, SourceMap, format_path
+
+SCHEMA_NAMES = ("models", "policies")
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    text = resources.files("charter.schemas").joinpath(f"{name}.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+@cache
+def _validator(name: str, definition: str | None = None, shallow: bool = False) -> Draft202012Validator:
+    schema = load_schema(name)
+    registry: Registry[Any] = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
+    if definition is not None:
+        target: dict[str, Any] = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
+    elif shallow:
+        # The top level alone: entity maps are checked entry by entry, so that a pull request
+        # pays only for the entities it touches.
+        target = copy.deepcopy(schema)
+        for prop in target["properties"].values():
+            if prop.get("additionalProperties", False) not in (False, True):
+                prop["additionalProperties"] = True
+    else:
+        target = schema
+    return Draft202012Validator(
+        target, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def validate(
+    data: Any,
+    source: SourceMap,
+    schema: str,
+    definition: str | None = None,
+    prefix: KeyPath = (),
+    shallow: bool = False,
+) -> list[Problem]:
+    validator = _validator(schema, definition, shallow)
+    problems: list[Problem] = []
+    for error in validator.iter_errors(data):
+        problems.extend(_describe(error, source, prefix))
+    return sorted(problems, key=lambda p: (p.line, p.column, p.message))
+
+
+def _describe(
+    error: jsonschema.ValidationError, source: SourceMap, prefix: KeyPath
+) -> Iterable[Problem]:
+    leaf = _deepest(error)
+    path: KeyPath = (*prefix, *leaf.absolute_path)
+    if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+        allowed = sorted(leaf.schema.get("properties", {}))
+        for key in leaf.instance:
+            if key in allowed or key.startswith("x-"):
+                continue
+            yield _problem(source, (*path, key), f"unknown key {key!r}", _suggest(key, allowed))
+        return
+    if leaf.validator == "required" and isinstance(leaf.instance, dict):
+        missing = [k for k in leaf.validator_value if k not in leaf.instance]
+        for key in missing:
+            yield _problem(source, path, f"missing required key {key!r}")
+        return
+    if leaf.validator == "enum":
+        options = ", ".join(str(v) for v in leaf.validator_value)
+        hint = _suggest(str(leaf.instance), [str(v) for v in leaf.validator_value])
+        yield _problem(source, path, f"{leaf.instance!r} is not one of {options}", hint)
+        return
+    if leaf.validator == "propertyNames":
+        yield _problem(source, path, f"invalid name: {leaf.message}")
+        return
+    if leaf.validator == "format" and leaf.validator_value == "date":
+        yield _problem(source, path, f"{leaf.instance!r} is not a real date (YYYY-MM-DD)")
+        return
+    yield _problem(source, path, leaf.message)
+
+
+def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
+    """For oneOf/anyOf errors, the sub-error that went deepest is the most useful to show."""
+    if not error.context:
+        return error
+    best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
+    if len(best.absolute_path) > len(error.absolute_path):
+        return _deepest(best)
+    return error
+
+
+def _problem(source: SourceMap, path: KeyPath, message: str, hint: str = "") -> Problem:
+    mark = source.locate(path)
+    return Problem(message, source.file, mark.line, mark.column, format_path(path), hint)
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
+def schema_text(name: str) -> str:
+    if name not in SCHEMA_NAMES:
+        raise ValueError(name)
+    return json.dumps(load_schema(name), indent=2) + "\n"

@@ -1,0 +1,279 @@
+"""Safe YAML loading that keeps the source position of every key and item.
+
+The tree is built from libyaml's event stream (the pure-Python parser where libyaml is
+absent), so that limits are enforced while parsing: file size, nesting depth and the number
+of nodes after alias expansion ("billion laughs"). Only the standard YAML tags are accepted,
+duplicate keys are errors, and timestamps stay ISO strings so that dates survive a round
+trip to JSON unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from charter.errors import CharterError, Problem
+
+try:
+    from yaml._yaml import CParser as _Parser
+
+    HAVE_LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+
+    HAVE_LIBYAML = False
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 5_000_000
+
+KeyPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+_KNOWN_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_KNOWN_COLLECTION_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
+_resolver = yaml.resolver.Resolver()
+_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(frozen=True)
+class SourceMap:
+    """Where each key path of a loaded document was written."""
+
+    file: str
+    marks: dict[KeyPath, Mark]
+
+    def locate(self, path: KeyPath) -> Mark:
+        """The mark of `path`, or of its nearest written ancestor."""
+        for end in range(len(path), -1, -1):
+            mark = self.marks.get(path[:end])
+            if mark is not None:
+                return mark
+        return Mark(1, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    data: Any
+    source: SourceMap
+
+
+def format_path(path: KeyPath) -> str:
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][\w-]*", part):
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+def load_yaml_text(text: str | bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > max_bytes:
+        raise CharterError.at(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte limit", file=file, line=1
+        )
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CharterError.at(f"not UTF-8 text: {exc.reason}", file=file) from None
+    return _Builder(file).build(text)
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.marks: dict[KeyPath, Mark] = {}
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.nodes = 0
+
+    def fail(self, message: str, mark: Any, path: KeyPath = (), hint: str = "") -> CharterError:
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        key = format_path(path) if path else ""
+        return CharterError([Problem(message, self.file, line, col, key, hint)])
+
+    def build(self, text: str) -> Document:
+        events = self._events(text)
+        data: Any = None
+        try:
+            for event in events:
+                if isinstance(event, yaml.DocumentStartEvent):
+                    if data is not None:
+                        raise self.fail("only one YAML document is allowed", event.start_mark)
+                    data = self._node(next(events), events, (), 1)
+        except StopIteration:  # pragma: no cover - the parser always closes its stream
+            pass
+        return Document(data, SourceMap(self.file, self.marks))
+
+    def _events(self, text: str) -> Iterator[Any]:
+        parser = _Parser(text)
+        try:
+            while True:
+                event = parser.get_event()
+                if event is None:
+                    return
+                yield event
+                if isinstance(event, yaml.StreamEndEvent):
+                    return
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or exc.context or "invalid YAML"
+            raise self.fail(f"YAML syntax error: {problem}", mark) from None
+        except yaml.YAMLError as exc:
+            raise CharterError.at(f"YAML syntax error: {exc}", file=self.file) from None
+        finally:
+            dispose = getattr(parser, "dispose", None)
+            if dispose is not None:
+                dispose()
+
+    def _count(self, n: int, mark: Any) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            raise self.fail(
+                f"document expands to more than {MAX_NODES:,} nodes",
+                mark,
+                hint="aliases that expand exponentially are refused",
+            )
+
+    def _node(self, event: Any, events: Iterator[Any], path: KeyPath, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark, path)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                raise self.fail(f"unknown alias *{event.anchor}", event.start_mark, path)
+            value, size = self.anchors[event.anchor]
+            self._count(size, event.start_mark)
+            return value
+        start = self.nodes
+        if isinstance(event, yaml.ScalarEvent):
+            self._count(1, event.start_mark)
+            value = self._scalar(event, path)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self._check_collection_tag(event, path)
+            value = self._sequence(events, path, depth)
+        elif isinstance(event, yaml.MappingStartEvent):
+            self._check_collection_tag(event, path)
+            value = self._mapping(event, events, path, depth)
+        else:  # pragma: no cover - the parser guarantees node events here
+            raise self.fail("unexpected YAML event", event.start_mark, path)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, max(1, self.nodes - start))
+        return value
+
+    def _check_collection_tag(self, event: Any, path: KeyPath) -> None:
+        if event.tag not in _KNOWN_COLLECTION_TAGS:
+            raise self.fail(f"unsupported YAML tag {event.tag}", event.start_mark, path)
+
+    def _scalar(self, event: Any, path: KeyPath) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+        elif tag.startswith("!!"):
+            tag = "tag:yaml.org,2002:" + tag[2:]
+        if tag == _STR or tag == _MERGE:
+            return event.value
+        if tag not in _KNOWN_SCALAR_TAGS:
+            raise self.fail(
+                f"unsupported YAML tag {event.tag}", event.start_mark, path,
+                hint="only plain data is accepted",
+            )
+        if tag == "tag:yaml.org,2002:timestamp":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        try:
+            return _constructor.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise self.fail(f"invalid {tag.rsplit(':', 1)[-1]}: {exc}", event.start_mark, path)
+
+    def _sequence(self, events: Iterator[Any], path: KeyPath, depth: int) -> list[Any]:
+        items: list[Any] = []
+        for event in events:
+            if isinstance(event, yaml.SequenceEndEvent):
+                return items
+            item_path = (*path, len(items))
+            self.marks[item_path] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+            items.append(self._node(event, events, item_path, depth + 1))
+        return items  # pragma: no cover
+
+    def _mapping(
+        self, start: Any, events: Iterator[Any], path: KeyPath, depth: int
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_event in events:
+            if isinstance(key_event, yaml.MappingEndEvent):
+                break
+            key = self._key(key_event, path)
+            key_path = (*path, key)
+            value_event = next(events)
+            if key == "<<" and _is_merge(key_event):
+                merged.update(self._merge_value(value_event, events, key_path, depth))
+                continue
+            if key in result:
+                first = self.marks.get(key_path)
+                where = f" (first defined on line {first.line})" if first else ""
+                raise self.fail(f"duplicate key {key!r}{where}", key_event.start_mark, key_path)
+            self.marks[key_path] = Mark(key_event.start_mark.line + 1,
+                                        key_event.start_mark.column + 1)
+            result[key] = self._node(value_event, events, key_path, depth + 1)
+        if merged:
+            return {**merged, **result}
+        return result
+
+    def _key(self, event: Any, path: KeyPath) -> str:
+        if not isinstance(event, yaml.ScalarEvent):
+            raise self.fail("mapping keys must be plain strings", event.start_mark, path)
+        self._count(1, event.start_mark)
+        value = self._scalar(event, path)
+        if isinstance(value, bool) or value is None:
+            raise self.fail(
+                f"key {event.value!r} reads as {value!r}, not as a name",
+                event.start_mark, path, hint=f'quote it: "{event.value}"',
+            )
+        return str(value)
+
+    def _merge_value(
+        self, event: Any, events: Iterator[Any], path: KeyPath, depth: int
+    ) -> dict[str, Any]:
+        value = self._node(event, events, path, depth + 1)
+        sources = value if isinstance(value, list) else [value]
+        merged: dict[str, Any] = {}
+        for source in reversed(sources):
+            if not isinstance(source, dict):
+                raise self.fail("a merge key '<<' takes a mapping", event.start_mark, path)
+            merged.update(source)
+        return merged
+
+
+def _is_merge(event: Any) -> bool:
+    return bool(event.implicit[0])
