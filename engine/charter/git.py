@@ -15,7 +15,9 @@ class GitError(CharterError):
     pass
 
 
-def run_git(root: Path, args: Sequence[str], check: bool = True) -> subprocess.CompletedProcess[bytes]:
+def run_git(
+    root: Path, args: Sequence[str], check: bool = True
+) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
         result = subprocess.run(["git", *args], cwd=root, capture_output=True, env=env)
@@ -63,7 +65,7 @@ def list_tree(root: Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
         if not item:
             continue
         meta, _, path = item.partition(b"\t")
-        mode, kind, blob = meta.decode().split()
+        _mode, kind, blob = meta.decode().split()
         if kind == "blob":
             entries.append(TreeEntry(path.decode(), blob))
     return entries

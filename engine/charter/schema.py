@@ -28,9 +28,12 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(name: str, definition: str | None = None, shallow: bool = False) -> Draft202012Validator:
+def _validator(
+    name: str, definition: str | None = None, shallow: bool = False
+) -> Draft202012Validator:
     schema = load_schema(name)
-    registry: Registry[Any] = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
+    resource: Resource[Any] = Resource.from_contents(schema)
+    registry: Registry[Any] = Registry().with_resource(schema["$id"], resource)
     if definition is not None:
         target: dict[str, Any] = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
     elif shallow:
@@ -59,7 +62,17 @@ def validate(
     problems: list[Problem] = []
     for error in validator.iter_errors(data):
         problems.extend(_describe(error, source, prefix))
-    return sorted(problems, key=lambda p: (p.line, p.column, p.message))
+    return sorted(_drop_explained(problems), key=lambda p: (p.line, p.column, p.message))
+
+
+def _drop_explained(problems: list[Problem]) -> list[Problem]:
+    """A required key reported missing because it was misspelt is said once, by the typo."""
+    typos = {(p.key_path.rsplit(".", 1)[0], p.hint) for p in problems if p.hint}
+    return [
+        p for p in problems
+        if not (p.message.startswith("missing required key ")
+                and (p.key_path, f"did you mean {p.message[21:]}?") in typos)
+    ]
 
 
 def _describe(

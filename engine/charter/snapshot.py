@@ -66,13 +66,12 @@ def validation_problems(snapshot: Snapshot,
     if problems:
         return problems  # the top level is wrong: entity-level errors would only add noise
     entities = _scoped_entities(snapshot.inventory, scope)
-    for entity in entities:
-        if entity.kind == "version":
-            continue  # checked with its model, whose schema includes its versions
-        definition = "dataset" if entity.kind == "dataset" else "model"
-        path = entity.path[:2] if entity.kind == "dataset" else entity.path
-        record = snapshot.inventory[path[0]][path[1]]
-        problems += validate(record, snapshot.source, "models", definition, prefix=path)
+    # A version is checked with its model, a dataset version with its dataset: each once.
+    records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}
+    for section, name in sorted(records):
+        definition = "dataset" if section == "datasets" else "model"
+        record = snapshot.inventory[section][name]
+        problems += validate(record, snapshot.source, "models", definition, (section, name))
     problems = _dedupe(problems)
     if problems:
         return problems

@@ -200,7 +200,7 @@ class _Builder:
             tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
         elif tag.startswith("!!"):
             tag = "tag:yaml.org,2002:" + tag[2:]
-        if tag == _STR or tag == _MERGE:
+        if tag in (_STR, _MERGE):
             return event.value
         if tag not in _KNOWN_SCALAR_TAGS:
             raise self.fail(
@@ -213,7 +213,8 @@ class _Builder:
         try:
             return _constructor.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
-            raise self.fail(f"invalid {tag.rsplit(':', 1)[-1]}: {exc}", event.start_mark, path)
+            kind = tag.rsplit(":", 1)[-1]
+            raise self.fail(f"invalid {kind}: {exc}", event.start_mark, path) from None
 
     def _sequence(self, events: Iterator[Any], path: KeyPath, depth: int) -> list[Any]:
         items: list[Any] = []

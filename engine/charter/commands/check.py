@@ -57,8 +57,8 @@ def gate(options: CheckOptions) -> CheckResult:
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
-    teams_changed = bool(base_inventory) and base_inventory.get("teams") != head.inventory.get(
-        "teams")
+    teams_changed = base_inventory is not None and base_inventory.get(
+        "teams") != head.inventory.get("teams")
     scope = None if options.scope_all else affected_entities(head.inventory, change,
                                                              teams_changed)
     problems = validation_problems(head, scope)

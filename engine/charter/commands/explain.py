@@ -22,7 +22,7 @@ _MISSING = {"fail": "the rule fails and names the missing data (fail closed)",
 def explain_rule(rule: Rule) -> str:
     lines = [f"{rule.id}: {rule.title}", ""]
     if rule.description:
-        lines += textwrap.wrap(rule.description, 88) + [""]
+        lines += [*textwrap.wrap(rule.description, 88), ""]
     blocking = "blocks the merge" if rule.severity == "error" else "does not block"
     lines.append(f"Severity:     {rule.severity} ({blocking})")
     lines.append(f"Applies to:   {_KIND[rule.applies_to]}"
@@ -34,9 +34,9 @@ def explain_rule(rule: Rule) -> str:
     if rule.message:
         lines.append(f"Message:      {rule.message}")
     if rule.remediation:
-        lines += [""] + textwrap.wrap(f"How to fix: {rule.remediation}", 88)
+        lines += ["", *textwrap.wrap(f"How to fix: {rule.remediation}", 88)]
     if rule.references:
-        lines += ["", "References:"] + [f"  - {r}" for r in rule.references]
+        lines += ["", "References:", *(f"  - {r}" for r in rule.references)]
     source = rule.origin if rule.origin.startswith("charter:") else f"{rule.file}:{rule.line}"
     lines += ["", f"Defined in {source}"]
     return "\n".join(lines) + "\n"

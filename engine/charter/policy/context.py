@@ -52,8 +52,8 @@ class ContextBuilder:
 
     def _change(self, entity: Entity) -> dict[str, Any]:
         found = self.change.entities.get(entity.key)
-        context = found.as_context() if found else {"status": "unchanged", "paths": [],
-                                                   "fields": []}
+        context: dict[str, Any] = found.as_context() if found else {
+            "status": "unchanged", "paths": [], "fields": []}
         context["initial"] = self.change.initial
         return context
 

@@ -15,7 +15,7 @@ from charter.policy.conditions import ConditionError
 from charter.policy.rules import Rule, Waiver, compile_rule
 from charter.revisions import Revision
 from charter.schema import validate
-from charter.yamlsource import Document, load_yaml_text, format_path
+from charter.yamlsource import Document, format_path, load_yaml_text
 
 ALWAYS_ON_PACKS = ("charter:lifecycle",)
 
