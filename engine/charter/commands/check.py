@@ -70,7 +70,7 @@ def gate(options: CheckOptions) -> CheckResult:
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory)
     impact = None
-    if changed and proposed is not None and options.policies_from == "base":
+    if changed and proposed is not None and proposed is not policies:
         impact = _impact(subject, policies, proposed, options.today, evidence, waiver_inventory)
     return CheckResult(
         findings=evaluation.findings,
