@@ -115,7 +115,7 @@ def _load_pickle(fetched: Fetched, fmt: str, trusted_pickles: Collection[str]) -
                 import pickle
 
                 with fetched.path.open("rb") as handle:
-                    estimator = pickle.load(handle)  # noqa: S301 - the hash is trusted
+                    estimator = pickle.load(handle)
     except Exception as exc:
         raise InputError("corrupt", f"{fetched.name}: cannot load the {fmt} file "
                          f"({type(exc).__name__}: {_first_line(exc)})") from None

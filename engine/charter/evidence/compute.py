@@ -24,8 +24,14 @@ from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.measure import canonical_metric, measurable
 from charter.evidence.problems import EvidenceProblem, InputError
 from charter.evidence.settings import EvidenceSettings
-from charter.inventory import dataset_record, dataset_refs, find_entity, models, \
-    production_version, split_ref
+from charter.inventory import (
+    dataset_record,
+    dataset_refs,
+    find_entity,
+    models,
+    production_version,
+    split_ref,
+)
 from charter.yamlsource import KeyPath
 
 SCALED_METRICS = ("mae", "rmse")

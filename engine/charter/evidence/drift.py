@@ -128,6 +128,7 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame, features: Seque
         table[name] = row
     drifted = sum(row["drifted"] for row in table.values())
     return {"features": table, "psi_threshold": threshold,
+            "drifted_features": [name for name, row in table.items() if row["drifted"]],
             "share_drifted": _round(drifted / len(table)) if table else 0.0,
             "max_psi": max((row["psi"] for row in table.values()), default=0.0)}
 

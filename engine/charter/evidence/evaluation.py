@@ -99,8 +99,8 @@ def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
         "importance": [],
         "error": None,
     }
-    binary = predictions.score is not None or task == "classification" and len(
-        getattr(loaded.estimator, "classes_", [])) == 2
+    binary = predictions.score is not None or (task == "classification" and len(
+        getattr(loaded.estimator, "classes_", [])) == 2)
     if task == "classification" and binary:
         result["fairness"] = {name: fairness_table(predictions.truth, predictions.predicted,
                                                    frame[name].to_numpy())

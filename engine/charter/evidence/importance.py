@@ -26,8 +26,9 @@ def permutation_top(estimator: Any, frame: pd.DataFrame, features: Sequence[str]
     scoring = "r2" if task == "regression" else ("roc_auc" if binary else "accuracy")
     result = permutation_importance(estimator, sample[list(features)], sample[target],
                                     scoring=scoring, n_repeats=REPEATS, random_state=SEED)
-    rows = [{"feature": name, "mean": round(float(mean), 6), "std": round(float(std), 6)}
-            for name, mean, std in zip(features, result.importances_mean,
-                                       result.importances_std, strict=True)]
-    rows.sort(key=lambda r: (-r["mean"], r["feature"]))
-    return [{**row, "scoring": scoring} for row in rows[:TOP]]
+    rows = sorted(
+        ((round(float(mean), 6), round(float(std), 6), str(name)) for name, mean, std in zip(
+            features, result.importances_mean, result.importances_std, strict=True)),
+        key=lambda r: (-r[0], r[2]))
+    return [{"feature": name, "mean": mean, "std": std, "scoring": scoring}
+            for mean, std, name in rows[:TOP]]

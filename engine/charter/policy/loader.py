@@ -17,7 +17,7 @@ from charter.revisions import Revision
 from charter.schema import validate
 from charter.yamlsource import Document, format_path, load_yaml_text
 
-ALWAYS_ON_PACKS = ("charter:lifecycle",)
+ALWAYS_ON_PACKS = ("charter:lifecycle", "charter:evidence")
 
 
 @dataclass(frozen=True)
