@@ -81,3 +81,12 @@ def commit_info(root: Path, commit: str) -> dict[str, str]:
     sha, name, email, authored, committed, subject = out.rstrip("\n").split("\0")
     return {"sha": sha, "author": name, "email": email, "authored": authored,
             "committed": committed, "subject": subject}
+
+
+def changed_paths(root: Path, base: str, head: str | None = None) -> set[str]:
+    """Files that differ between `base` and `head` (the working tree when None)."""
+    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else [])]
+    result = run_git(root, args, check=False)
+    if result.returncode != 0:
+        return set()
+    return {p.decode() for p in result.stdout.split(b"\0") if p}

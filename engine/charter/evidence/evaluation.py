@@ -64,6 +64,8 @@ def evaluate(spec: EvaluationSpec, root: Path, trusted_types: Sequence[str],
     try:
         return _measure(spec, loaded, features)
     except InputError as exc:
+        if not exc.message.startswith(spec.data.name):
+            exc = InputError(exc.code, f"{spec.data.name}: {exc.message}")
         return failure("evaluation", exc, _key_for(exc, spec))
 
 

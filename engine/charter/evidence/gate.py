@@ -8,6 +8,7 @@ scikit-learn load only when a version actually has something to measure.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,7 +25,8 @@ def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | N
     if options.evidence == "all" or scope is None:
         wanted = everything
     else:
-        wanted = [v for v in everything if ("version", v) in scope]
+        touched = _versions_reading_changed_files(options, head, base)
+        wanted = [v for v in everything if ("version", v) in scope or v in touched]
     if not wanted:
         return {}
     base_inventory = base.inventory if base is not None and base.present else None
@@ -39,3 +41,27 @@ def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | N
     notes.append(f"evidence for {len(run.evidence)} version(s): {run.computed} step(s) "
                  f"computed, {run.reused} from the cache")
     return run.evidence
+
+
+def _versions_reading_changed_files(options: CheckOptions, head: Snapshot,
+                                    base: Snapshot | None) -> set[str]:
+    """Versions whose artifact or data files changed although models.yaml did not say so."""
+    from charter import git
+    from charter.evidence.files import declared_location
+    from charter.inventory import dataset_record, dataset_refs, iter_entities
+
+    if base is None or base.revision.commit is None:
+        return set()
+    changed = git.changed_paths(options.root, base.revision.commit, head.revision.commit)
+    if not changed:
+        return set()
+    touched = set()
+    for entity in iter_entities(head.inventory):
+        if entity.kind != "version":
+            continue
+        records = [entity.record.get("artifact")]
+        records += [dataset_record(head.inventory, ref) for ref, _ in dataset_refs(entity.record)
+                    if isinstance(ref, str)]
+        if any(isinstance(r, Mapping) and declared_location(r) in changed for r in records):
+            touched.add(entity.id)
+    return touched

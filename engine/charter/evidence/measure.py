@@ -92,8 +92,9 @@ def _positive_class(classes: list[Any], declared: Any, target: str) -> Any:
 def _is(values: np.ndarray, positive: Any) -> np.ndarray:
     import numpy as np
 
-    return np.asarray([str(v) == str(positive) for v in values], dtype=int) if (
-        values.dtype == object) else (values == positive).astype(int)
+    if values.dtype.kind in "biuf":
+        return (values == positive).astype(int)
+    return np.asarray([str(v) == str(positive) for v in values], dtype=int)
 
 
 def _numeric(series: pd.Series) -> bool:
@@ -118,7 +119,10 @@ def _diagnose(frame: pd.DataFrame, features: Sequence[str]) -> str:
 
     for column in features:
         series = frame[column]
-        if series.dtype != object:
+        if series.isna().any():
+            return (f"column {column!r} has {int(series.isna().sum())} missing values, which "
+                    "the model cannot handle")
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             continue
         numbers = pd.to_numeric(series, errors="coerce")
         bad = series[numbers.isna() & series.notna()]
