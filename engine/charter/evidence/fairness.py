@@ -35,26 +35,27 @@ def fairness_table(truth: np.ndarray, predicted: np.ndarray, groups: Any) -> dic
     correct = np.bincount(codes, weights=(truth == predicted), minlength=k)
     negatives = count - positives
     false_pos = selected - true_pos
-    table: dict[str, dict[str, Any]] = {}
+    raw: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(names):
-        table[str(name)] = {
+        raw[str(name)] = {
             "count": int(count[i]),
             "selection_rate": _ratio(selected[i], count[i]),
             "tpr": _ratio(true_pos[i], positives[i]),
             "fpr": _ratio(false_pos[i], negatives[i]),
             "accuracy": _ratio(correct[i], count[i]),
         }
-    return {"groups": table, **_summary(table)}
+    groups = {name: {k: _round(v) if isinstance(v, float) else v for k, v in row.items()}
+              for name, row in raw.items()}
+    return {"groups": groups, **_summary(raw)}
 
 
 def _summary(table: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     rates = _values(table, "selection_rate")
-    high, low = (max(rates), min(rates)) if rates else (None, None)
-    tpr, fpr = _values(table, "tpr"), _values(table, "fpr")
-    ranges = [max(v) - min(v) for v in (tpr, fpr) if v]
+    high, low = (max(rates), min(rates)) if rates else (0.0, 0.0)
+    ranges = [max(v) - min(v) for v in (_values(table, "tpr"), _values(table, "fpr")) if v]
     return {
-        "demographic_parity_difference": _round(high - low) if rates else None,  # type: ignore[operator]
-        "demographic_parity_ratio": _round(low / high) if high else None,  # type: ignore[operator]
+        "demographic_parity_difference": _round(high - low) if rates else None,
+        "demographic_parity_ratio": _round(low / high) if high else None,
         "equalized_odds_difference": _round(max(ranges)) if ranges else None,
     }
 
@@ -64,7 +65,7 @@ def _values(table: dict[str, dict[str, Any]], key: str) -> list[float]:
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
-    return _round(float(numerator) / float(denominator)) if denominator else None
+    return float(numerator) / float(denominator) if denominator else None
 
 
 def _round(value: float) -> float:
