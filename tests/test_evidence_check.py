@@ -249,3 +249,66 @@ def test_check_without_evidence_imports_no_data_science_library(demo: Demo) -> N
     result = subprocess.run([sys.executable, "-c", probe], cwd=demo.root, capture_output=True,
                             text=True, env={"PYTHONPATH": str(ENGINE), "PATH": "/usr/bin:/bin"})
     assert "heavy: []" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_trusted_pickle_cannot_import_code_from_the_repository(demo: Demo) -> None:
+    import pickle
+    import sys
+
+    demo.repo.write("planted.py", """\
+        from pathlib import Path
+        Path(__file__).with_name("ran.txt").write_text("code from the repository ran")
+
+        class Model:
+            def predict(self, rows):
+                return [0] * len(rows)
+        """)
+    sys.path.insert(0, str(demo.root))
+    try:
+        import planted
+
+        (demo.root / "models/planted.pkl").write_bytes(pickle.dumps(planted.Model()))
+    finally:
+        sys.path.remove(str(demo.root))
+        sys.modules.pop("planted", None)
+    (demo.root / "ran.txt").unlink()
+    sha = sha256(demo.root / "models/planted.pkl")
+    demo.repo.write("models.yaml", demo.inventory().replace(
+        "teams:", f"settings: {{trusted_pickles: [{sha}]}}\nteams:"))
+    demo.repo.commit("a reviewer trusted the pickle's hash")
+    add_version(demo, "1.1.0", "development", "models/planted.pkl", metrics={})
+    run = check(demo, "--base", "HEAD")
+    assert run.code == 1, run.out
+    assert "No module named 'planted'" in run.out
+    assert not (demo.root / "ran.txt").exists()
+
+
+def test_evidence_of_a_head_ref_is_read_from_git_not_the_checkout(demo: Demo) -> None:
+    demo.repo.git("checkout", "-q", "-b", "feature")
+    add_version(demo, "1.1.0", "development", "models/scorer-1.0.0.skops",
+                metrics={"roc_auc": 0.99})
+    demo.repo.commit("overclaim")
+    demo.repo.git("checkout", "-q", "main")
+    run = check(demo, "--base", "main", "--head", "feature")
+    assert run.code == 1, run.out
+    assert "EV-002" in run.out and "roc_auc is claimed as 0.99" in run.out
+
+
+def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from charter.evidence.progress import wants_progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.delenv("CI", raising=False)
+    assert wants_progress() is True
+    monkeypatch.setenv("CI", "true")
+    assert wants_progress() is False
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    monkeypatch.delenv("CI", raising=False)
+    assert wants_progress() is False

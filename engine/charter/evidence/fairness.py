@@ -23,8 +23,11 @@ def fairness_table(truth: np.ndarray, predicted: np.ndarray, groups: Any) -> dic
     import numpy as np
     import pandas as pd
 
-    labels = pd.Series(groups).astype("string").fillna(MISSING_GROUP).to_numpy()
-    codes, names = pd.factorize(labels, sort=True)
+    codes, uniques = pd.factorize(pd.Series(groups), sort=True)
+    names = [str(u) for u in uniques]
+    if (codes < 0).any():  # missing values form a group of their own
+        codes = np.where(codes < 0, len(names), codes)
+        names.append(MISSING_GROUP)
     k = len(names)
     truth = np.asarray(truth, dtype=np.int64)
     predicted = np.asarray(predicted, dtype=np.int64)
@@ -37,7 +40,7 @@ def fairness_table(truth: np.ndarray, predicted: np.ndarray, groups: Any) -> dic
     false_pos = selected - true_pos
     raw: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(names):
-        raw[str(name)] = {
+        raw[name] = {
             "count": int(count[i]),
             "selection_rate": _ratio(selected[i], count[i]),
             "tpr": _ratio(true_pos[i], positives[i]),
