@@ -117,8 +117,9 @@ def fairlearn_baseline(truth: np.ndarray, predicted: np.ndarray, groups: np.ndar
 def pandas_psi(reference: pd.Series, current: pd.Series) -> float:
     edges = np.unique(reference.quantile(np.linspace(0, 1, 11)).to_numpy())
     edges[0], edges[-1] = -np.inf, np.inf
-    r = pd.cut(reference, edges).value_counts(normalize=True, sort=False)
-    c = pd.cut(current, edges).value_counts(normalize=True, sort=False)
+    # right=False: a value equal to a cut point falls in the upper bin, as in ours
+    r = pd.cut(reference, edges, right=False).value_counts(normalize=True, sort=False)
+    c = pd.cut(current, edges, right=False).value_counts(normalize=True, sort=False)
     r, c = r.clip(lower=EMPTY_BIN_SHARE), c.clip(lower=EMPTY_BIN_SHARE)
     return float(((c - r) * np.log(c / r)).sum())
 
