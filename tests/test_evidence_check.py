@@ -192,8 +192,14 @@ def test_paths_stay_inside_the_repository_and_uris_need_permission(demo: Demo,
     run = check(demo)
     assert run.code == 1 and "paths must be relative and stay inside the repository" in run.out
 
+    (demo.root / "models/link.skops").symlink_to(outside)
     demo.repo.write("models.yaml", demo.inventory().replace(
-        "path: ../elsewhere.skops", f"uri: 'file://{outside}'"))
+        "path: ../elsewhere.skops", "path: models/link.skops"))
+    run = check(demo)
+    assert run.code == 1 and "models/link.skops: resolves outside the repository" in run.out
+
+    demo.repo.write("models.yaml", demo.inventory().replace(
+        "path: models/link.skops", f"uri: 'file://{outside}'"))
     run = check(demo)
     assert run.code == 1 and "reading file:// is not allowed" in run.out
 

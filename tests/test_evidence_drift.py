@@ -70,3 +70,15 @@ def test_report_counts_drifted_features_against_the_threshold() -> None:
 def test_a_column_that_changes_type_is_bad_input() -> None:
     with pytest.raises(InputError, match="numeric in the reference data but text"):
         drift_report(pd.DataFrame({"x": [1.0, 2.0]}), pd.DataFrame({"x": ["a", "b"]}), ["x"])
+
+
+def test_missing_values_form_their_own_bin() -> None:
+    reference = np.array([1.0, 2.0, 3.0, 4.0])
+    current = np.array([1.0, 2.0, np.nan, np.nan])
+    row = numeric_drift(reference, current)
+    # bins of the reference: 4 values in 4 bins of 0.25 (others empty); current: two of them
+    # hold 0.25 each, and the missing bin holds 0.5 against a floored reference share
+    floor = EMPTY_BIN_SHARE
+    expected = 2 * (floor - 0.25) * math.log(floor / 0.25) + (0.5 - floor) * math.log(
+        0.5 / floor)
+    assert row["psi"] == pytest.approx(expected, abs=1e-6)

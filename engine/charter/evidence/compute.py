@@ -349,8 +349,8 @@ class _VersionEvidence:
             return None
         reference, current = fetched["reference"], fetched["current"]
         threshold = self.engine.settings.drift_psi_threshold
-        formats = [dataset_format(dataset_record(self.engine.head, str(refs[k])) or {},
-                                  fetched[k].name) for k in ("reference", "current")]  # type: ignore[union-attr]
+        formats = [dataset_format(dataset_record(self.engine.head, str(refs[k])) or {}, f.name)
+                   for k, f in (("reference", reference), ("current", current))]
         inputs = {"reference": reference.sha256, "current": current.sha256,
                   "features": list(features), "threshold": threshold, "formats": formats}
         result = self.engine.cached("drift", inputs, lambda: _drift(

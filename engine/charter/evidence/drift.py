@@ -52,10 +52,11 @@ def binned_counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """Counts per bin (len(cuts) + 1 bins), then one bin for missing values."""
     import numpy as np
 
-    missing = np.isnan(values)
-    index = np.searchsorted(cuts, values[~missing], side="right")
-    counts = np.bincount(index, minlength=len(cuts) + 1)
-    return np.append(counts, missing.sum())
+    # NaN sorts after every number, so searchsorted puts it in the last bin: take it out.
+    missing = int(np.isnan(values).sum())
+    counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+    counts[-1] -= missing
+    return np.append(counts, missing)
 
 
 def numeric_drift(reference: np.ndarray, current: np.ndarray) -> dict[str, Any]:
