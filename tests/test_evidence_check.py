@@ -318,3 +318,23 @@ def test_progress_bar_only_on_a_terminal_outside_ci(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     monkeypatch.delenv("CI", raising=False)
     assert wants_progress() is False
+
+
+def test_missing_evaluation_data_is_one_finding(demo: Demo) -> None:
+    text = demo.inventory().replace("datasets:\n", """datasets:
+  loans-gone:
+    owner: risk
+    contains_pii: false
+    versions:
+      "1": {path: data/gone.csv}
+""")
+    demo.repo.write("models.yaml", text)
+    add_version(demo, "1.1.0", "staging", "models/scorer-1.0.0.skops")
+    head, _, tail = demo.inventory().rpartition("dataset: loans-holdout@1")
+    demo.repo.write("models.yaml", f"{head}dataset: loans-gone@1{tail}")
+    run = check(demo, "--format", "json")
+    findings = [f for f in json.loads(run.out)["findings"] if f["rule"].startswith("EV-")]
+    assert [f["rule"] for f in findings] == ["EV-003"], findings
+    assert "evaluation data loans-gone@1 cannot be read (data/gone.csv: file not found)" in \
+        findings[0]["message"]
+    assert findings[0]["line"] == line_of(demo.inventory(), "dataset: loans-gone@1")

@@ -192,10 +192,10 @@ class _VersionEvidence:
 
     def _spec(self, artifact: Fetched, artifact_fmt: str, features: Any,
               importance: bool) -> EvaluationSpec | None:
+        """What to evaluate; None without an evaluation dataset; _Unusable for bad input."""
         evaluation = self._evaluation()
         ref = evaluation.get("dataset")
         if not isinstance(ref, str):
-            self.notes.append("no evaluation dataset declared: metrics are not measured")
             return None
         data = self.fetched.get(ref)
         record = dataset_record(self.engine.head, ref) or {}
@@ -203,13 +203,11 @@ class _VersionEvidence:
         if data is None:
             reason = (self._datasets_entry(ref) or {}).get("error") or "no path or uri declared"
             error = InputError("not-found", f"evaluation data {ref} cannot be read ({reason})")
-            self.problem("evaluation", error, ("evaluation", "dataset"), location)
-            return None
+            raise _Unusable(error, ("evaluation", "dataset"), location)
         target = evaluation.get("target") or record.get("target")
         if not isinstance(target, str):
-            self.problem("evaluation", InputError("missing-target", "declare the target column "
-                         "in evaluation.target"), ("evaluation",), location)
-            return None
+            raise _Unusable(InputError("missing-target", "declare the target column in "
+                                       "evaluation.target"), ("evaluation",), location)
         sensitive = evaluation.get("sensitive_features") or []
         threshold = evaluation.get("threshold")
         return EvaluationSpec(
@@ -234,9 +232,14 @@ class _VersionEvidence:
 
     def _evaluate(self, artifact: Fetched) -> dict[str, Any] | None:
         record = self.record.get("artifact") or {}
-        spec = self._spec(artifact, artifact_format(record, artifact.name),
-                          self.record.get("features"), importance=True)
+        try:
+            spec = self._spec(artifact, artifact_format(record, artifact.name),
+                              self.record.get("features"), importance=True)
+        except _Unusable as exc:
+            self.problem("evaluation", exc.error, exc.key, exc.file)
+            return None
         if spec is None:
+            self.notes.append("no evaluation dataset declared: metrics are not measured")
             return None
         result = self._run(spec)
         error = result.get("error")
@@ -315,10 +318,14 @@ class _VersionEvidence:
             out["problems"].append(f"{location}: sha256 {fetched.sha256} does not match the "
                                    f"declared {artifact['sha256']} on the base revision")
             return out
-        spec = self._spec(fetched, artifact_format(artifact, location), record.get("features"),
-                          importance=False)
+        try:
+            spec = self._spec(fetched, artifact_format(artifact, location),
+                              record.get("features"), importance=False)
+        except _Unusable as exc:
+            out["problems"].append(exc.error.message)
+            return out
         if spec is None:
-            out["problems"].append("the challenger's evaluation data cannot be read")
+            out["problems"].append("the challenger declares no evaluation dataset")
             return out
         result = self._run(spec)
         if result.get("error"):
@@ -361,6 +368,12 @@ class _VersionEvidence:
                          tuple(error["key"]), None)
             return None
         return {"reference": refs["reference"], "current": refs["current"], **result}
+
+
+class _Unusable(Exception):
+    def __init__(self, error: InputError, key: KeyPath, file: str | None) -> None:
+        super().__init__(error.message)
+        self.error, self.key, self.file = error, key, file
 
 
 def _drift(reference: Fetched, current: Fetched, formats: list[str], features: list[str],
