@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -73,6 +74,9 @@ COMPARISONS: dict[str, tuple[str, Callable[[Any, Any, float], bool]]] = {
     "lt": ("<", lambda v, e, t: v < e + t),
     "lte": ("≤", lambda v, e, t: v <= e + t),
 }
+
+_TEXT_COMPARISONS: dict[str, Callable[[str, str], bool]] = {
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 class ConditionError(ValueError):
@@ -213,6 +217,8 @@ class FieldTest:
                 isinstance(value, str) and isinstance(expected, str) and not self.tolerance)
             if not comparable:
                 return False, f"{found}, which cannot be compared with {show(expected)}"
+            if isinstance(value, str):  # ISO dates and versions compare as text, no tolerance
+                return _TEXT_COMPARISONS[self.op](value, expected), found
             return COMPARISONS[self.op][1](value, expected, self.tolerance), found
         if self.op == "matches":
             return re.fullmatch(expected, str(value)) is not None, found

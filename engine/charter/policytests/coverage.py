@@ -1,7 +1,8 @@
 """Which rules the tests pin down, and which conditions no test evaluates.
 
 A rule is covered when some case expects it to pass and some case expects it to fail; a
-condition (a leaf of match, when or require) is covered when some case evaluates it.
+condition (a leaf of match, when or require) is covered when some case evaluates it for an
+entity that the case states the rule's result for (evaluation nobody checks proves nothing).
 """
 
 from __future__ import annotations

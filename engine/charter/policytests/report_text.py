@@ -39,7 +39,7 @@ def _coverage(suite: SuiteResult) -> list[str]:
     conditions = coverage.conditions
     unevaluated = coverage.unevaluated
     lines.append(f"condition coverage: {len(conditions) - len(unevaluated)} of "
-                 f"{len(conditions)} conditions evaluated by some case")
+                 f"{len(conditions)} conditions evaluated where a case states the result")
     lines += [f"  {c.rule:<14} {c.path}: {c.requirement}" for c in unevaluated]
     if suite.require_tests and coverage.untested:
         lines.append(f"--require-tests: {len(coverage.untested)} rules have no test: "

@@ -33,7 +33,8 @@ class CaseResult:
     case: Case
     mismatches: tuple[Mismatch, ...]
     seconds: float
-    evaluated: frozenset[tuple[str, str]]  # (rule, condition path) pairs the case evaluated
+    # (rule, condition path) pairs evaluated for an entity the case states a result for
+    evaluated: frozenset[tuple[str, str]]
 
     @property
     def passed(self) -> bool:
@@ -73,7 +74,9 @@ def run_case(policies: PolicySet, case: Case, today: dt.date) -> CaseResult:
         if actual != expectation.result:
             mismatches.append(Mismatch(expectation, actual,
                                        _why(evaluation, tracer, expectation, case)))
-    evaluated = frozenset((s.rule, s.path) for s in tracer.steps)
+    expected = {(e.rule, e.entity) for e in case.expect}
+    evaluated = frozenset((s.rule, s.path) for s in tracer.steps
+                          if (s.rule, s.entity) in expected)
     return CaseResult(case, tuple(mismatches), time.perf_counter() - started, evaluated)
 
 
