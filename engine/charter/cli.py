@@ -129,6 +129,32 @@ def test_command(path: str | None, coverage: bool, require_tests: bool, today: s
     sys.exit(run_test(options))
 
 
+@cli.command()
+@click.option("--output", "-o", metavar="PATH", help="Write the catalogue to PATH (default: "
+              "standard output).")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when PATH is not up to date.")
+@click.option("--ref", metavar="REF", help="Document the rules of a git revision instead of "
+              "the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None) -> None:
+    """Write a Markdown catalogue of every rule in force (packs and local)."""
+    from charter.commands.docs import run_docs
+
+    sys.exit(run_docs(_repo_root(repo), ref, output, check_only))
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".")
+def init(directory: str) -> None:
+    """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
+    from charter.commands.init import run_init
+
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise CharterError.at(f"{target} is not a directory")
+    sys.exit(run_init(target, _date(None)))
+
+
 def _run(entry: Callable[..., Any]) -> int:
     try:
         entry(standalone_mode=False)
