@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from charter.inventory import (
     teams,
     versions_of,
 )
+from charter.suggest import did_you_mean
 from charter.yamlsource import KeyPath, SourceMap, format_path
 
 
@@ -71,7 +71,7 @@ class _Context:
         owner = record.get("owner")
         if isinstance(owner, str) and owner not in self.team_ids:
             self.report((*path, "owner"), f"owner {owner!r} is not a declared team",
-                        _suggest(owner, self.team_ids))
+                        did_you_mean(owner, self.team_ids))
 
     def _dataset(self, ref: Any, path: KeyPath) -> Mapping[str, Any] | None:
         if not isinstance(ref, str):
@@ -79,7 +79,7 @@ class _Context:
         record = dataset_record(self.inventory, ref)
         if record is None:
             known = [e.id for e in iter_entities(self.inventory) if e.kind == "dataset"]
-            self.report(path, f"dataset {ref!r} is not declared", _suggest(ref, known))
+            self.report(path, f"dataset {ref!r} is not declared", did_you_mean(ref, known))
         return record
 
     def _version(self, entity: Entity) -> None:
@@ -112,7 +112,7 @@ class _Context:
             if isinstance(column, str) and column not in columns:
                 self.report((*entity.path, "evaluation", key),
                             f"column {column!r} is not in dataset {dataset['id']}",
-                            _suggest(column, [str(c) for c in columns]))
+                            did_you_mean(column, [str(c) for c in columns]))
 
 
 def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
@@ -137,7 +137,3 @@ def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
                                 mark.line, mark.column, format_path(path)))
     return problems
 
-
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
