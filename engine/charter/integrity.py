@@ -37,7 +37,11 @@ def check_integrity(
     context = _Context(inventory, source)
     for entity in entities:
         context.check(entity)
-    context.problems.extend(_cycles(inventory, source))
+    if scope is None:
+        context.problems.extend(_cycles(inventory, source))
+    else:  # a new cycle runs through a dataset the change touched
+        starts = [e.id for e in entities if e.kind == "dataset"]
+        context.problems.extend(_cycles_through(inventory, source, starts))
     return sorted(context.problems, key=lambda p: (p.line, p.column))
 
 
@@ -115,25 +119,47 @@ class _Context:
                             did_you_mean(column, [str(c) for c in columns]))
 
 
+def _cycles_through(inventory: Mapping[str, Any], source: SourceMap,
+                    starts: list[str]) -> list[Problem]:
+    """Cycles through the given datasets, walking only their ancestors."""
+    problems: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+    for start in starts:
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, trail = stack.pop()
+            record = dataset_record(inventory, node) or {}
+            for parent in record.get("derived_from") or []:
+                if parent == start and frozenset(trail) not in reported:
+                    reported.add(frozenset(trail))
+                    problems.append(_cycle_problem([*reversed(trail)], inventory, source))
+                elif isinstance(parent, str) and parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, [*trail, parent]))
+    return problems
+
+
+def _cycle_problem(cycle: list[str], inventory: Mapping[str, Any],
+                   source: SourceMap) -> Problem:
+    first = min(cycle)
+    loop = " -> ".join([*cycle[cycle.index(first):], *cycle[: cycle.index(first)], first])
+    name, _, version = first.partition("@")
+    path = ("datasets", name, "versions", version, "derived_from")
+    mark = source.locate(path)
+    return Problem(f"derived_from forms a cycle: {loop}", source.file, mark.line, mark.column,
+                   format_path(path))
+
+
 def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
-    import networkx as nx  # light enough, and only needed once lineage exists
+    import networkx as nx  # only a full validation needs the whole graph
 
     graph: nx.DiGraph[str] = nx.DiGraph()
-    paths: dict[str, KeyPath] = {}
     for entity in iter_entities(inventory):
         if entity.kind != "dataset":
             continue
-        paths[entity.id] = entity.path
         for parent in entity.record.get("derived_from") or []:
             if isinstance(parent, str):
                 graph.add_edge(parent, entity.id)
-    problems = []
-    for cycle in nx.simple_cycles(graph):
-        first = min(cycle)
-        loop = " -> ".join([*cycle[cycle.index(first):], *cycle[: cycle.index(first)], first])
-        path = (*paths.get(first, ()), "derived_from")
-        mark = source.locate(path)
-        problems.append(Problem(f"derived_from forms a cycle: {loop}", source.file,
-                                mark.line, mark.column, format_path(path)))
-    return problems
+    return [_cycle_problem(cycle, inventory, source) for cycle in nx.simple_cycles(graph)]
 
