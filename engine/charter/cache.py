@@ -61,7 +61,7 @@ class Cache:
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def _prune(self, folder: Path, keep: int = 64) -> None:
+    def _prune(self, folder: Path, keep: int = 512) -> None:
         """Keep the most recently written entries of one kind; the rest only cost disk."""
         entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for stale in entries[keep:]:
