@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,15 +67,19 @@ OPERATORS: dict[str, OperatorDoc] = {
 
 FIELD_OPERATORS = ("exists", "equals", "in", "gt", "gte", "lt", "lte", "matches",
                    "max_age_days", "count")
-COMPARISONS: dict[str, tuple[str, Callable[[Any, Any, float], bool]]] = {
-    "gt": (">", lambda v, e, t: v > e - t),
-    "gte": ("≥", lambda v, e, t: v >= e - t),
-    "lt": ("<", lambda v, e, t: v < e + t),
-    "lte": ("≤", lambda v, e, t: v <= e + t),
-}
+_NO_SLACK = None  # marks a comparison of texts, where a tolerance has no meaning
 
-_TEXT_COMPARISONS: dict[str, Callable[[str, str], bool]] = {
-    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+def _slack(expected: Any, tolerance: float | None, sign: int) -> Any:
+    return expected if tolerance is None else expected + sign * tolerance
+
+
+COMPARISONS: dict[str, tuple[str, Callable[[Any, Any, float | None], bool]]] = {
+    "gt": (">", lambda v, e, t: v > _slack(e, t, -1)),
+    "gte": ("≥", lambda v, e, t: v >= _slack(e, t, -1)),
+    "lt": ("<", lambda v, e, t: v < _slack(e, t, 1)),
+    "lte": ("≤", lambda v, e, t: v <= _slack(e, t, 1)),
+}
 
 
 class ConditionError(ValueError):
@@ -217,8 +220,8 @@ class FieldTest:
                 isinstance(value, str) and isinstance(expected, str) and not self.tolerance)
             if not comparable:
                 return False, f"{found}, which cannot be compared with {show(expected)}"
-            if isinstance(value, str):  # ISO dates and versions compare as text, no tolerance
-                return _TEXT_COMPARISONS[self.op](value, expected), found
+            if isinstance(value, str):  # ISO dates and versions compare as text
+                return COMPARISONS[self.op][1](value, expected, _NO_SLACK), found
             return COMPARISONS[self.op][1](value, expected, self.tolerance), found
         if self.op == "matches":
             return re.fullmatch(expected, str(value)) is not None, found
