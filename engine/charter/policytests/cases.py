@@ -34,6 +34,7 @@ class Case:
     head: Mapping[str, Any]
     source: SourceMap  # where the head's keys were written, in the test file
     base: Mapping[str, Any] | None  # None: an empty base (everything is new)
+    policies_changed: bool
     evidence: Mapping[str, Any]
     expect: tuple[Expectation, ...]
 
@@ -90,8 +91,8 @@ def load_cases(path: Path, label: str) -> list[Case]:
                         document.source.locate((*at, "expect", j)).line)
             for j, e in enumerate(raw["expect"]))
         cases.append(Case(str(raw["name"]), label, document.source.locate(at).line,
-                          _date(raw.get("today")) or today, head, source, base, evidence,
-                          expect))
+                          _date(raw.get("today")) or today, head, source, base,
+                          bool(raw.get("policies_changed", False)), evidence, expect))
     return cases
 
 

@@ -64,7 +64,8 @@ def check_expectations(policies: PolicySet, cases: Sequence[Case]) -> None:
 def run_case(policies: PolicySet, case: Case, today: dt.date) -> CaseResult:
     started = time.perf_counter()
     tracer = Tracer()
-    change = diff_inventories(case.base or {}, case.head, initial=case.base is None)
+    change = diff_inventories(case.base or {}, case.head, initial=case.base is None,
+                              policies_changed=case.policies_changed)
     subject = Subject(case.head, case.source, case.base, change)
     evaluation = evaluate_policies(subject, traced_policies(policies, tracer),
                                    case.today or today, None, case.evidence, case.head)
