@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from charter.policy.loader import assemble_policies, pack_names
+from charter.policy.loader import PolicySet, assemble_policies, pack_names
 from charter.policytests.cases import load_cases
 from charter.policytests.suite import run_cases
 from charter.yamlsource import load_yaml_text
@@ -24,7 +24,7 @@ REFERENCE_STYLE = {
 }
 
 
-def pack_policies(pack: str):  # type: ignore[no-untyped-def]
+def pack_policies(pack: str) -> PolicySet:
     text = f"charter: 1\nextends: [charter:{pack}]\n".encode()
     document = load_yaml_text(text, "policies/packs.yaml")
     return assemble_policies([("policies/packs.yaml", "policies/packs.yaml", document)])

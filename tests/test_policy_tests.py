@@ -284,3 +284,11 @@ def test_policy_tests_schema_is_printed() -> None:
     run = run_charter(Path.cwd(), "schema", "policy-tests")
     assert run.code == 0
     assert json.loads(run.out)["title"].startswith("Charter policy tests")
+
+
+def test_policy_tests_schema_is_a_valid_draft_2020_12_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    from charter.schema import load_schema
+
+    Draft202012Validator.check_schema(load_schema("policy-tests"))

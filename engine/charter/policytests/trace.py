@@ -6,14 +6,14 @@ evaluation runs unchanged and pays nothing when nobody traces.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from charter.policy.conditions import All, AnyOf, Condition, Not, Scope
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome
-from charter.policy.rules import _MATCH_CONDITION_KEYS, Rule
+from charter.policy.rules import Rule, is_match_shorthand
 
 PARTS = ("match", "when", "require")
 
@@ -83,8 +83,8 @@ def _traced_rule(rule: Rule, tracer: Tracer) -> Rule:
 def _root(rule: Rule, part: str) -> str | list[str]:
     """The path of a part; match's shorthand {field: value} names each field instead."""
     raw = rule.raw.get(part)
-    if part == "match" and isinstance(raw, Mapping) and not set(raw) & _MATCH_CONDITION_KEYS:
-        return [f"match.{key}" for key in raw]
+    if part == "match" and is_match_shorthand(raw):
+        return [f"match.{key}" for key in raw or {}]
     return part
 
 
