@@ -59,7 +59,8 @@ def test_editing_a_production_artifact_hash_in_place_fails(governed: GitRepo) ->
     run = check(governed)
     assert run.code == 1
     assert "LC-002" in run.out
-    assert "artifact changed from" in run.out
+    assert f"artifact.sha256 changed from {'a' * 64!r} to {'b' * 64!r}" in run.out
+    assert "models.yaml:21:53" in run.out
 
 
 def test_head_ref_is_read_without_checkout(governed: GitRepo) -> None:
