@@ -89,9 +89,9 @@ def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["models", "policies"]))
+@click.argument("name", type=click.Choice(["models", "policies", "policy-tests"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of models.yaml or of a policy file."""
+    """Print the JSON Schema of models.yaml, a policy file or a policy test file."""
     from charter.schema import schema_text
 
     click.echo(schema_text(name), nl=False)
@@ -106,6 +106,53 @@ def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
     from charter.commands.explain import run_explain
 
     click.echo(run_explain(_repo_root(repo), rule_id, operators), nl=False)
+
+
+@cli.command("test")
+@click.argument("path", required=False)
+@click.option("--coverage", is_flag=True, help="List rules and conditions no test exercises.")
+@click.option("--require-tests", is_flag=True, help="Fail when a local rule has no test.")
+@click.option("--today", metavar="DATE", help="Evaluation date of cases that give none.")
+@click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
+              help="Output format, repeatable: text, json, junit, with an optional file path.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: from PATH, or the "
+              "current one).")
+def test_command(path: str | None, coverage: bool, require_tests: bool, today: str | None,
+                 formats: tuple[str, ...], repo: str | None) -> None:
+    """Run the policy unit tests in policies/tests (or PATH); exit 1 when one fails."""
+    from charter.commands.testing import TestOptions, locate, parse_output, run_test
+
+    root, tests = locate(path, repo)
+    options = TestOptions(root=root, tests=tests, today=_date(today), coverage=coverage,
+                          require_tests=require_tests,
+                          outputs=tuple(parse_output(f) for f in formats))
+    sys.exit(run_test(options))
+
+
+@cli.command()
+@click.option("--output", "-o", metavar="PATH", help="Write the catalogue to PATH (default: "
+              "standard output).")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when PATH is not up to date.")
+@click.option("--ref", metavar="REF", help="Document the rules of a git revision instead of "
+              "the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None) -> None:
+    """Write a Markdown catalogue of every rule in force (packs and local)."""
+    from charter.commands.docs import run_docs
+
+    sys.exit(run_docs(_repo_root(repo), ref, output, check_only))
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".")
+def init(directory: str) -> None:
+    """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
+    from charter.commands.init import run_init
+
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise CharterError.at(f"{target} is not a directory")
+    sys.exit(run_init(target, _date(None)))
 
 
 def _run(entry: Callable[..., Any]) -> int:

@@ -17,7 +17,7 @@ from charter.errors import Problem
 from charter.suggest import did_you_mean
 from charter.yamlsource import KeyPath, SourceMap, format_path
 
-SCHEMA_NAMES = ("models", "policies")
+SCHEMA_NAMES = ("models", "policies", "policy-tests")
 
 
 @cache

@@ -49,7 +49,8 @@ OPERATORS: dict[str, OperatorDoc] = {
         OperatorDoc("matches", "the whole text matches a regular expression",
                     "{field: artifact.path, matches: '^examples/.*\\.skops$'}"),
         OperatorDoc("max_age_days", "the date in the field is at most N days before the "
-                    "evaluation date", "{field: validation.date, max_age_days: 365}"),
+                    "evaluation date (N a number or {field: EXPRESSION})",
+                    "{field: last_review, max_age_days: {field: 'review_every_days || `365`'}}"),
         OperatorDoc("changed", "the field (or any of a list; `true`: anything) differs from the "
                     "base revision; a new entity counts as changed", "{changed: stage}"),
         OperatorDoc("transition", "a changed field moves only along the allowed edges; the "
@@ -179,7 +180,7 @@ class FieldTest:
         if self.op == "matches":
             return f"{self.field} matches /{self.expected}/"
         if self.op == "max_age_days":
-            return f"{self.field} is at most {self.expected} days old"
+            return f"{self.field} is at most {expected} days old"
         bounds = ", ".join(f"{COMPARISONS[k][0] if k in COMPARISONS else '='} {v:g}"
                            for k, v in self.expected.items())
         return f"the number of {self.field} is {bounds}"
@@ -230,6 +231,8 @@ class FieldTest:
             when = _as_date(value)
             if when is None:
                 return False, f"{found}, which is not a date"
+            if not _is_number(expected):
+                return False, f"the limit {show(expected)} is not a number of days"
             age = (scope.today - when).days
             return age <= expected, f"{self.field} is {when.isoformat()} ({age} days old)"
         size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
@@ -489,7 +492,7 @@ def _compile_field_test(raw: Mapping[str, Any], keys: set[str], label: str,
 
 def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
     if isinstance(value, Mapping) and op != "count":
-        if set(value) != {"field"} or op not in ("equals", *COMPARISONS):
+        if set(value) != {"field"} or op not in ("equals", "max_age_days", *COMPARISONS):
             raise ConditionError(f"{op!r} takes a value or {{field: EXPRESSION}}", path)
         compile_field(str(value["field"]))
         return FieldRef(str(value["field"]))

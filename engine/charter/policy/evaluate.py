@@ -31,7 +31,11 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     "CHARTER-W003": ("error", "Waiver approved by someone who cannot approve",
                      "Waivers must be approved by a member of a validating team "
                      "(`validates: true`); this waiver is ignored until then."),
+    "CHARTER-W004": ("warning", "Waiver expires soon",
+                     "The waiver expires within 30 days: fix the finding it covers, or have a "
+                     "validator renew it with a new expiry before then."),
 }
+WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
@@ -209,7 +213,13 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
             engine.append(_waiver_finding(
                 "CHARTER-W001", waiver, f"waiver {waiver.id} ({waiver.rule} for {waiver.target})"
                 f" expired on {waiver.expires.isoformat()}{still}"))
-        elif check_unused and waiver.id not in used:
+        elif (waiver.expires - today).days <= WAIVER_NOTICE_DAYS:
+            days = (waiver.expires - today).days
+            when = "today" if days == 0 else f"in {days} day{'s' * (days != 1)}"
+            engine.append(_waiver_finding(
+                "CHARTER-W004", waiver, f"waiver {waiver.id} ({waiver.rule} for {waiver.target})"
+                f" expires on {waiver.expires.isoformat()}, {when}"))
+        if not waiver.expired(today) and check_unused and waiver.id not in used:
             engine.append(_waiver_finding(
                 "CHARTER-W002", waiver, f"waiver {waiver.id} ({waiver.rule} for "
                 f"{waiver.target}) matches no failing result"))
