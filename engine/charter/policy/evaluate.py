@@ -31,6 +31,13 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     "CHARTER-W003": ("error", "Waiver approved by someone who cannot approve",
                      "Waivers must be approved by a member of a validating team "
                      "(`validates: true`); this waiver is ignored until then."),
+    # raised by charter.reviews when --reviews-from github or --reviews FILE is given
+    "CHARTER-R001": ("error", "Validation claim not backed by an approving review",
+                     "A `validation.by` in a version the pull request adds or modifies counts "
+                     "only if that login approved the pull request at its head commit, is in a "
+                     "validating team on the base revision, and is neither the pull request's "
+                     "author nor a member of the team that owns the model. Ask the validator "
+                     "to approve the latest commit, or name the validator who did."),
 }
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
