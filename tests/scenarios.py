@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from conftest import TODAY, GitRepo, Run
-
 from charter.findings import Finding
 from charter.result import CheckResult, RevisionInfo
+from conftest import TODAY, GitRepo, Run
 
 EXTRA_POLICIES = """\
 charter: 1

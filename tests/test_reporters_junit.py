@@ -6,12 +6,12 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import SHARED_SCHEMAS, GitRepo
-from scenarios import check, mixed_change
 
 from charter.findings import Finding
 from charter.reporters import junit
 from charter.result import CheckResult, RevisionInfo
+from conftest import SHARED_SCHEMAS, GitRepo
+from scenarios import check, mixed_change
 
 JUNIT_XSD = SHARED_SCHEMAS / "junit-10.xsd"
 needs_xsd = pytest.mark.skipif(not JUNIT_XSD.is_file(),

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from conftest import GitRepo
-from scenarios import check, finding, mixed_change, result_of
-
 from charter.reporters import markdown
 from charter.result import Impact, ImpactItem
+from conftest import GitRepo
+from scenarios import check, finding, mixed_change, result_of
 
 
 def test_summary_sections_in_order(governed: GitRepo) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import SHARED_SCHEMAS, GitRepo
 from scenarios import check, mixed_change
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from charter.reporters.workflow_commands import escape_data, escape_property, render
 from conftest import GitRepo
 from scenarios import check, finding, mixed_change, result_of
-
-from charter.reporters.workflow_commands import escape_data, escape_property, render
 
 
 def test_escaping_follows_githubs_rules() -> None:
