@@ -49,8 +49,16 @@ NEW_VERSIONS = """\
 
 def mixed_change(repo: GitRepo) -> None:
     """On top of `governed`: one blocking, one warning, one note and one waived finding."""
+    add_policies(repo)
+    change_models(repo)
+
+
+def add_policies(repo: GitRepo) -> None:
     repo.write("policies/extra.yaml", EXTRA_POLICIES)
     repo.commit("documentation rules and a waiver")
+
+
+def change_models(repo: GitRepo) -> None:
     text = (repo.root / "models.yaml").read_text()
     repo.write("models.yaml", text.replace("title: Credit default\n",
                                            "title: Credit default risk\n") + NEW_VERSIONS)

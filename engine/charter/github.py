@@ -86,7 +86,7 @@ class ActionsRun:
         from charter.reporters import markdown, workflow_commands
 
         if not any(s.format == "github" and s.path is None for s in outputs):
-            stream = sys.stdout if _stdout_format(outputs) == "text" else sys.stderr
+            stream = sys.stdout if _stdout_format(outputs) in ("text", None) else sys.stderr
             stream.write(workflow_commands.render(result))
             stream.flush()
         summary = self.env.get("GITHUB_STEP_SUMMARY")
@@ -129,7 +129,7 @@ class ActionsRun:
     @contextmanager
     def commands_stopped(self, outputs: Sequence[OutputSpec]) -> Iterator[None]:
         """Text from the checked repository printed to the log cannot run workflow commands."""
-        if _stdout_format(outputs) == "github":
+        if _stdout_format(outputs) in ("github", None):
             yield
             return
         token = secrets.token_hex(16)
@@ -140,8 +140,11 @@ class ActionsRun:
             _print(sys.stdout, f"::{token}::")
 
 
-def _stdout_format(outputs: Sequence[OutputSpec]) -> str:
-    return next((s.format for s in outputs if s.path is None), "text")
+def _stdout_format(outputs: Sequence[OutputSpec]) -> str | None:
+    """The format printed to standard output; None when every output goes to a file."""
+    if not outputs:
+        return "text"
+    return next((s.format for s in outputs if s.path is None), None)
 
 
 def _output_values(result: CheckResult, outputs: Sequence[OutputSpec]) -> dict[str, str]:
