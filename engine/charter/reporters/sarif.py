@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from charter import __version__
@@ -53,9 +54,10 @@ def sarif_log(result: CheckResult) -> dict[str, Any]:
 
 
 def _run_properties(result: CheckResult) -> dict[str, Any]:
-    document = result.as_dict()
-    return {key: document[key] for key in ("verdict", "counts", "scope", "today", "head",
-                                           "base", "policies")}
+    return {"verdict": result.verdict, "counts": asdict(result.counts), "scope": result.scope,
+            "today": result.today.isoformat(), "head": result.head.as_dict(),
+            "base": result.base.as_dict() if result.base else None,
+            "policies": {"from": result.policies_from, "digest": result.policy_digest}}
 
 
 def _rule_descriptors(result: CheckResult) -> list[dict[str, Any]]:
