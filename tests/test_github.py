@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import GitRepo, Run
+from conftest import ENGINE, TODAY, GitRepo, Run
 from scenarios import add_policies, change_models, check
 
 
@@ -144,3 +147,20 @@ def test_no_github_and_outside_actions_print_only_the_report(governed: GitRepo,
     assert not Path(env["GITHUB_OUTPUT"]).exists()
     outside = check(governed)
     assert outside.code == 1 and "::" not in outside.out
+
+
+
+def test_reporters_and_actions_integration_stay_light(governed: GitRepo, tmp_path: Path
+                                                      ) -> None:
+    """No pandas, scikit-learn, matplotlib, weasyprint, nor an HTTP client unless asked for."""
+    base, head = pull_request(governed)
+    env = {**os.environ, **actions_env(governed, tmp_path, head, base), "PYTHONPATH": str(ENGINE)}
+    argv = ["charter", "check", "--today", TODAY, "--evidence", "none",
+            *(f"--format={name}=reports/out.{name}" for name in ("sarif", "junit", "markdown",
+                                                                  "github", "json"))]
+    probe = (f"import sys\nsys.argv = {argv!r}\nfrom charter.cli import main\ncode = main()\n"
+             "heavy = [m for m in ('pandas', 'sklearn', 'matplotlib', 'weasyprint', "
+             "'urllib.request') if m in sys.modules]\nprint('HEAVY', heavy, code)\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=governed.root, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert "HEAVY [] 1" in result.stdout, result.stdout + result.stderr

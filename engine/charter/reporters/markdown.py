@@ -10,6 +10,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 from charter.findings import Finding
 from charter.result import CheckResult, Impact, ImpactItem
@@ -107,7 +108,7 @@ def _linker(result: CheckResult) -> Callable[[Finding], str]:
         label = f"{finding.file}:{finding.line}"
         if not blob or not finding.file or finding.file.startswith("<"):
             return code(label)
-        return f"[{cell(label)}]({blob}/{finding.file}#L{finding.line})"
+        return f"[{cell(label)}]({blob}/{quote(finding.file)}#L{finding.line})"
 
     return where
 
