@@ -148,7 +148,9 @@ class _Builder:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "invalid YAML"
-            raise self.fail(f"YAML syntax error: {problem}", mark) from None
+            hint = ('quote a value that contains ": "' if "mapping values are not allowed"
+                    in problem else "")
+            raise self.fail(f"YAML syntax error: {problem}", mark, hint=hint) from None
         except yaml.YAMLError as exc:
             raise CharterError.at(f"YAML syntax error: {exc}", file=self.file) from None
         finally:
