@@ -192,6 +192,17 @@ def test_api_error_exits_2_with_the_reason(claim: GitRepo, github: FakeGitHub,
     assert "Traceback" not in run.err
 
 
+def test_the_token_never_follows_a_link_to_another_host(claim: GitRepo, github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    github.routes[REVIEWS] = (200, [], {"Link": '<https://elsewhere.example/steal?page=2>; '
+                                                'rel="next"'})
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 2
+    assert ("GitHub API pointed to another host (elsewhere.example); refusing to send the "
+            "token there") in run.err
+
+
 def test_unreachable_api_and_missing_token_exit_2(claim: GitRepo, tmp_path: Path) -> None:
     head, _, _ = propose(claim, "vera")
     with socket.socket() as sock:
