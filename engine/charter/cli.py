@@ -55,7 +55,8 @@ def cli(debug: bool) -> None:
 @click.option("--all", "scope_all", is_flag=True, help="Judge every entity, not only the "
               "changed ones (scheduled runs).")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
-              help="Output format, repeatable: text, json, ... with an optional file path.")
+              help="Output format, repeatable: text, json, sarif, junit, markdown, github; "
+              "with =PATH to write a file.")
 @click.option("--evidence", type=click.Choice(["auto", "all", "none"]), default="auto",
               show_default=True, help="Compute evidence for changed versions, all, or none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
