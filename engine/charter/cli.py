@@ -55,23 +55,47 @@ def cli(debug: bool) -> None:
 @click.option("--all", "scope_all", is_flag=True, help="Judge every entity, not only the "
               "changed ones (scheduled runs).")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
-              help="Output format, repeatable: text, json, ... with an optional file path.")
+              help="Output format, repeatable: text, json, sarif, junit, markdown, github; "
+              "with =PATH to write a file.")
 @click.option("--evidence", type=click.Choice(["auto", "all", "none"]), default="auto",
               show_default=True, help="Compute evidence for changed versions, all, or none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+@click.option("--reviews-from", type=click.Choice(["github"]), help="Check validation.by "
+              "claims against the pull request's reviews, read with GITHUB_TOKEN.")
+@click.option("--reviews", "reviews_file", metavar="FILE", help="Check validation.by claims "
+              "against reviews in a JSON file (GitHub's shape), for other CI systems.")
+@click.option("--pull-request", type=click.IntRange(min=1), metavar="N",
+              help="Pull request number (default: from GITHUB_EVENT_PATH).")
+@click.option("--repository", metavar="OWNER/NAME", help="Repository of the pull request "
+              "(default: GITHUB_REPOSITORY).")
+@click.option("--pr-head", metavar="SHA", help="The pull request's head commit that approvals "
+              "must name (default: pull_request.head.sha of the event).")
+@click.option("--github-api", metavar="URL", help="GitHub REST API base (default: "
+              "GITHUB_API_URL, else https://api.github.com).")
+@click.option("--no-github", is_flag=True, help="In GitHub Actions, do not print annotations "
+              "or write the step summary and step outputs.")
 def check(base: str | None, head: str | None, policies_from: str, today: str | None,
           scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
-          repo: str | None) -> None:
+          repo: str | None, reviews_from: str | None, reviews_file: str | None,
+          pull_request: int | None, repository: str | None, pr_head: str | None,
+          github_api: str | None, no_github: bool) -> None:
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
     from charter.commands.check import CheckOptions, run_check
     from charter.reporters import OutputSpec
+    from charter.reviews import ReviewOptions
+
+    if reviews_from and reviews_file:
+        raise click.UsageError("give --reviews-from or --reviews, not both")
+    source = reviews_from or reviews_file
+    reviews = ReviewOptions(source, pull_request, repository, pr_head, github_api) if source \
+        else None
 
     options = CheckOptions(
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
         today=_date(today), scope_all=scope_all,
         outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
-        evidence=evidence,
+        evidence=evidence, reviews=reviews, github=not no_github,
     )
     sys.exit(run_check(options))
 

@@ -85,7 +85,6 @@ def test_operator(condition: dict[str, Any], expected: State) -> None:
     {"field": "missing", "in": [1]},
     {"field": "missing", "matches": "x"},
     {"field": "missing", "max_age_days": 3},
-    {"field": "missing", "count": {"gte": 1}},
     {"field": "auc", "gte": {"field": "champion.evidence.metrics.pr_auc"}},
     {"transition": {"field": "missing", "allowed": {"new": ["x"]}}},
     {"not": {"field": "missing", "equals": 1}},
@@ -96,6 +95,11 @@ def test_missing_data_is_undecided_not_a_pass(condition: dict[str, Any]) -> None
     outcome = compile_condition(condition).evaluate(Scope(DATA, TODAY))
     assert outcome.state is State.MISSING
     assert outcome.missing
+
+
+def test_count_of_something_absent_is_zero() -> None:
+    assert judge({"field": "missing", "count": {"equals": 0}}) is State.PASS
+    assert judge({"field": "missing", "count": {"gte": 1}}) is State.FAIL
 
 
 def test_a_true_branch_decides_any_despite_missing_data() -> None:

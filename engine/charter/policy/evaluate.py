@@ -34,6 +34,13 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     "CHARTER-W004": ("warning", "Waiver expires soon",
                      "The waiver expires within 30 days: fix the finding it covers, or have a "
                      "validator renew it with a new expiry before then."),
+    # raised by charter.reviews when --reviews-from github or --reviews FILE is given
+    "CHARTER-R001": ("error", "Validation claim not backed by an approving review",
+                     "A `validation.by` in a version the pull request adds or modifies counts "
+                     "only if that login approved the pull request at its head commit, is in a "
+                     "validating team on the base revision, and is neither the pull request's "
+                     "author nor a member of the team that owns the model. Ask the validator "
+                     "to approve the latest commit, or name the validator who did."),
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
