@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from charter import __version__
+from charter import __version__, git
 from charter.errors import CharterError
 
 # Where each template of charter/scaffold/ goes in the new repository.
@@ -50,6 +50,7 @@ def run_init(directory: Path, today: dt.date) -> int:
     click.echo(f"charter init: wrote {len(files)} files in {directory}")
     for path in files:
         click.echo(f"  {path}")
-    click.echo("next: git init && git add -A && git commit -m 'Governance repository', then "
+    first = "git add -A" if git.find_root(directory.resolve()) else "git init && git add -A"
+    click.echo(f"next: {first} && git commit -m 'Governance repository', then "
                "`charter check --all` and `charter test`")
     return 0
