@@ -108,6 +108,37 @@ def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
     click.echo(run_explain(_repo_root(repo), rule_id, operators), nl=False)
 
 
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--since", metavar="DATE", help="Only events on or after this date.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The branch or commit whose first-parent history is replayed.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True)
+@click.option("--in-production-on", metavar="DATE",
+              help="List the versions that were in production on this date.")
+@click.option("--ever-in-production", is_flag=True,
+              help="List every version ever in production, with its periods.")
+@click.option("--fail-on-violations", is_flag=True,
+              help="Exit 1 when the history breaks the lifecycle rules after the fact.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def history(model: str | None, since: str | None, ref: str, output_format: str,
+            in_production_on: str | None, ever_in_production: bool, fail_on_violations: bool,
+            no_cache: bool, repo: str | None) -> None:
+    """Replay the history of models.yaml and policies/: who changed what, when, under which
+    rules."""
+    from charter.commands.history import HistoryOptions, run_history
+
+    options = HistoryOptions(
+        root=_repo_root(repo), model=model, since=_date(since) if since else None, ref=ref,
+        output_format=output_format,
+        in_production_on=_date(in_production_on) if in_production_on else None,
+        ever_in_production=ever_in_production, fail_on_violations=fail_on_violations,
+        use_cache=not no_cache)
+    sys.exit(run_history(options))
+
+
 def _run(entry: Callable[..., Any]) -> int:
     try:
         entry(standalone_mode=False)
