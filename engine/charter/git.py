@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +169,7 @@ class BlobReader:
     """Read many objects through one `git cat-file --batch` process."""
 
     def __init__(self, root: Path) -> None:
+        self._writer: threading.Thread | None = None
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
         try:
             self._process = subprocess.Popen(
@@ -175,11 +178,34 @@ class BlobReader:
         except FileNotFoundError:
             raise GitError.at("git is not installed or not on PATH") from None
 
+    def prefetch(self, blobs: Sequence[str]) -> None:
+        """Ask for `blobs` ahead, from a thread, so git inflates while the caller works.
+
+        The caller then reads exactly these blobs, in this order, with `read_next`.
+        """
+        stdin = self._process.stdin
+        assert stdin is not None
+
+        def write() -> None:
+            try:
+                stdin.write(b"".join(b.encode() + b"\n" for b in blobs))
+                stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # the reader stopped early
+
+        self._writer = threading.Thread(target=write, daemon=True)
+        self._writer.start()
+
     def read(self, blob: str) -> bytes | None:
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
+        stdin = self._process.stdin
+        assert stdin is not None
         stdin.write(blob.encode() + b"\n")
         stdin.flush()
+        return self.read_next()
+
+    def read_next(self) -> bytes | None:
+        stdout = self._process.stdout
+        assert stdout is not None
         header = stdout.readline().split()
         if len(header) != 3:  # "<sha> missing"
             return None
@@ -188,10 +214,14 @@ class BlobReader:
         return data
 
     def close(self) -> None:
-        if self._process.stdin is not None:
-            self._process.stdin.close()
         if self._process.stdout is not None:
             self._process.stdout.close()
+        if self._writer is not None and self._writer.is_alive():
+            self._process.kill()  # the reader stopped early: unblock the writer
+            self._writer.join()
+        if self._process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
         self._process.wait()
 
     def __enter__(self) -> BlobReader:

@@ -30,14 +30,16 @@ def validators(inventory: Mapping[str, Any]) -> set[str]:
 
 
 def check_integrity(
-    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None
+    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None,
+    cycles: bool = True,
 ) -> list[Problem]:
     """Problems with references in `scope` (all entities by default), plus lineage cycles."""
     entities = list(iter_entities(inventory) if scope is None else scope)
     context = _Context(inventory, source)
     for entity in entities:
         context.check(entity)
-    context.problems.extend(_cycles(inventory, source))
+    if cycles:
+        context.problems.extend(_cycles(inventory, source))
     return sorted(context.problems, key=lambda p: (p.line, p.column))
 
 

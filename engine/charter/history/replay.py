@@ -21,11 +21,11 @@ from charter.errors import CharterError
 from charter.history.events import Draft, drafts_for
 from charter.history.pieces import PieceParser
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
+from charter.history.validity import IncrementalValidator
 from charter.inventory import models, versions_of
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
-from charter.snapshot import Snapshot, validation_problems
 from charter.yamlsource import SourceMap
 
 _PR_PATTERNS = (
@@ -36,6 +36,7 @@ _PR_PATTERNS = (
 )
 _EMPTY_SOURCE = SourceMap(INVENTORY_FILE, {})
 _Loaded = PolicySet | CharterError | None
+_Verdict = tuple[str, tuple[str, ...]]  # pass | fail | unknown, and the blocking findings
 
 
 def pr_number(subject: str, body: str) -> int | None:
@@ -64,7 +65,6 @@ class _Policies:
     """Policy sets by the blobs of their files: each distinct set is loaded once."""
 
     root: Path
-    reader: git.BlobReader
     contents: dict[str, bytes] = field(default_factory=dict)
     sets: dict[frozenset[tuple[str, str]], PolicySet | CharterError] = field(
         default_factory=dict)
@@ -75,9 +75,6 @@ class _Policies:
             return None
         key = frozenset(rules.items())
         if key not in self.sets:
-            for blob in rules.values():
-                if blob not in self.contents:
-                    self.contents[blob] = self.reader.read(blob) or b""
             try:
                 self.sets[key] = load_policies(
                     _StreamedRevision(self.root, commit, rules, self.contents))
@@ -101,23 +98,29 @@ def replay(root: Path, head: str) -> Replay:
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
+    live = _LiveVersions()
+    validator = IncrementalValidator(_EMPTY_SOURCE)
+    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]))
     with git.BlobReader(root) as reader:
-        policies = _Policies(root, reader)
+        reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
+        policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
-        for commit in git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]):
+        for commit in commits:
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
             policies_changed = False
-            for file in commit.changes:
+            for file in _governed(commit):
+                data = reader.read_next() if file.blob else None
                 if file.path == INVENTORY_FILE:
                     inventory = None if file.blob is None else (
-                        _read_inventory(reader, parser, file.blob, info, out) or base)
-                elif is_policy_file(file.path):
-                    policies_changed = True
-                    if file.blob is None:
-                        policy_blobs.pop(file.path, None)
-                    else:
-                        policy_blobs[file.path] = file.blob
+                        _read_inventory(parser, data, info, out) or base)
+                    continue
+                policies_changed = True
+                if file.blob is None:
+                    policy_blobs.pop(file.path, None)
+                else:
+                    policy_blobs[file.path] = file.blob
+                    policies.contents[file.blob] = data or b""
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:
@@ -126,12 +129,12 @@ def replay(root: Path, head: str) -> Replay:
                     "shallow clone (fetch with fetch-depth: 0): its state is the starting point"))
                 out.notes.append(f"shallow clone: history starts at {commit.sha[:10]} "
                                  f"({info.date[:10]})")
-                _record_state(out, info, inventory, ever_live)
+                _record_state(out, info, live.of(inventory), ever_live)
                 continue
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
-            _judge_commit(out, info, base, inventory, rules, ever_live, policy_change)
-            _record_state(out, info, inventory, ever_live)
+            _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator)
+            _record_state(out, info, live.of(inventory), ever_live)
     return out
 
 
@@ -150,14 +153,15 @@ class _CommitInfo:
                    pr_number(commit.subject, commit.body))
 
 
-def _read_inventory(reader: git.BlobReader, parser: PieceParser, blob: str | None,
-                    info: _CommitInfo, out: Replay) -> Mapping[str, Any] | None:
-    if blob is None:
-        return None
-    data = reader.read(blob)
+def _governed(commit: git.LogCommit) -> list[git.FileChange]:
+    return [f for f in commit.changes if f.path == INVENTORY_FILE or is_policy_file(f.path)]
+
+
+def _read_inventory(parser: PieceParser, data: bytes | None, info: _CommitInfo,
+                    out: Replay) -> Mapping[str, Any] | None:
     if data is None:
         out.unreadable.append(UnreadableCommit(info.sha, info.date,
-                                               f"models.yaml blob {blob[:10]} is missing"))
+                                               "models.yaml is missing from the clone"))
         return None
     try:
         return parser.parse(data)
@@ -167,13 +171,28 @@ def _read_inventory(reader: git.BlobReader, parser: PieceParser, blob: str | Non
         return None
 
 
-def _record_state(out: Replay, info: _CommitInfo, inventory: Mapping[str, Any] | None,
+class _LiveVersions:
+    """The versions in production, per parsed model object (shared while unchanged)."""
+
+    def __init__(self) -> None:
+        self._models: dict[int, tuple[Any, frozenset[str]]] = {}
+
+    def of(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
+        live: set[str] = set()
+        for name, model in models(inventory or {}).items():
+            known = self._models.get(id(model))
+            if known is None or known[0] is not model:
+                known = (model, frozenset(
+                    f"{name}@{version}" for version, record in versions_of(
+                        model if isinstance(model, Mapping) else {}).items()
+                    if isinstance(record, Mapping) and record.get("stage") == "production"))
+                self._models[id(model)] = known
+            live |= known[1]
+        return frozenset(live)
+
+
+def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
                   ever_live: set[str]) -> None:
-    live = frozenset(
-        f"{name}@{version}"
-        for name, model in models(inventory or {}).items() if isinstance(model, Mapping)
-        for version, record in versions_of(model).items()
-        if isinstance(record, Mapping) and record.get("stage") == "production")
     ever_live |= live
     if not out.states or out.states[-1].production != live:
         out.states.append(CommitState(info.sha, info.date, live))
@@ -181,7 +200,8 @@ def _record_state(out: Replay, info: _CommitInfo, inventory: Mapping[str, Any] |
 
 def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
-                  ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None) -> None:
+                  ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
+                  validator: IncrementalValidator) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -191,7 +211,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         drafts.append(_policy_draft(*policy_change))
     if not drafts:
         return
-    verdicts, digest = _verdicts(info, base, head, change, rules)
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -225,16 +245,15 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
-              change: Change, rules: PolicySet | CharterError | None
-              ) -> tuple[dict[str, tuple[str, tuple[str, ...]]], str | None]:
-    """entity id -> (verdict, blocking findings) under `rules`; "*" for the commit as a whole."""
+              change: Change, rules: PolicySet | CharterError | None,
+              validator: IncrementalValidator) -> tuple[dict[str, _Verdict], str | None]:
+    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
     teams_changed = base is not None and base.get("teams") is not head.get("teams")
     scope = affected_entities(head, change, teams_changed)
-    snapshot = Snapshot(Revision(Path("."), info.sha, info.sha[:10]), head, _EMPTY_SOURCE, True)
     try:
-        problems = validation_problems(snapshot, scope)
+        problems = validator.problems(head, change, scope)
     except Exception:  # a record too malformed for the integrity checks is not valid either
         return {"*": ("fail", ("models.yaml is not valid at this commit",))}, rules.digest
     if problems:
@@ -252,7 +271,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     for finding in evaluation.findings:
         if finding.blocking:
             blocking.setdefault(finding.entity, []).append(f"{finding.rule}: {finding.message}")
-    verdicts: dict[str, tuple[str, tuple[str, ...]]] = {key[1]: ("pass", ()) for key in scope}
+    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in scope}
     verdicts.update({k: ("fail", tuple(v)) for k, v in blocking.items()})
     overall = [m for v in blocking.values() for m in v]
     verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
