@@ -139,6 +139,22 @@ def history(model: str | None, since: str | None, ref: str, output_format: str,
     sys.exit(run_history(options))
 
 
+@cli.command()
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "json", "dot", "openlineage", "cyclonedx"]),
+              default="text", show_default=True, help="Print, or export the graph.")
+@click.option("--impacted-by", metavar="DATASET[@VERSION]",
+              help="List everything downstream of a dataset (all its versions without @).")
+@click.option("--ref", metavar="REF", help="Read a git revision instead of the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def lineage(output_format: str, impacted_by: str | None, ref: str | None,
+            repo: str | None) -> None:
+    """Datasets → model versions → deployments: print, export, or find what a dataset feeds."""
+    from charter.commands.lineage import LineageOptions, run_lineage
+
+    sys.exit(run_lineage(LineageOptions(_repo_root(repo), output_format, impacted_by, ref)))
+
+
 def _run(entry: Callable[..., Any]) -> int:
     try:
         entry(standalone_mode=False)
