@@ -99,10 +99,9 @@ class Timeline:
     def in_production_on(self, date: dt.date) -> list[str]:
         day = date.isoformat()
         current: frozenset[str] = frozenset()
-        for state in self.states:
-            if state.date[:10] > day:
-                break
-            current = state.production
+        for state in self.states:  # in branch order; a commit dated later does not count
+            if state.date[:10] <= day:
+                current = state.production
         return sorted(v for v in current if self._wanted(v))
 
     def production_periods(self) -> dict[str, list[tuple[str, str | None]]]:
