@@ -48,8 +48,8 @@ def gate(options: CheckOptions) -> CheckResult:
     notes: list[str] = []
     head_rev = Revision.at(root, options.head) if options.head else Revision.worktree(root)
     base_rev = _base_revision(root, options.base, notes)
-    head = load_snapshot(head_rev, cache)
-    base = load_snapshot(base_rev, cache) if base_rev else None
+    base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
+    head = load_snapshot(head_rev, cache, lazy=True, donor=base)
     if not head.present:
         raise CharterError.at("models.yaml not found at the head revision",
                               file=str(root / "models.yaml"))

@@ -36,8 +36,7 @@ class IncrementalValidator:
             return problems
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
-        datasets_changed = any(kind == "dataset" for kind, _ in change.entities)
-        return check_integrity(head, self.source, scoped, cycles=datasets_changed)
+        return check_integrity(head, self.source, scoped)
 
     def _record(self, record: Any, section: str, name: str) -> list[Problem]:
         definition = "dataset" if section == "datasets" else "model"

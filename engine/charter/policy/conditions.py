@@ -195,6 +195,8 @@ class FieldTest:
             state = State.PASS if present == bool(self.expected) else State.FAIL
             found = f"{self.field} is {show(value)}" if present else f"{self.field} is absent"
             return self._outcome(state, value, found)
+        if value is None and self.op == "count":
+            value = []  # the count of something absent is zero
         if value is None:
             return self._outcome(State.MISSING, None, f"{self.field} is missing",
                                  missing=(self.field,))
@@ -279,12 +281,24 @@ class Changed:
         if not moved:
             return Outcome(State.FAIL, self.describe(), "none of them changed",
                            located_at=self.names)
-        details = "; ".join(
-            f"{n} changed from {show(lookup(n, base))} to {show(lookup(n, scope.data))}"
-            for n in moved)
-        return Outcome(State.PASS, self.describe(), details, field=moved[0],
-                       value=lookup(moved[0], scope.data), expected=lookup(moved[0], base),
-                       located_at=tuple(moved))
+        leaves = [leaf for n in moved for leaf in _changed_leaves(
+            n, lookup(n, base), lookup(n, scope.data))]
+        details = "; ".join(f"{path} changed from {show(old)} to {show(new)}"
+                            for path, old, new in leaves[:5])
+        if len(leaves) > 5:
+            details += f"; and {len(leaves) - 5} more"
+        first = leaves[0]
+        return Outcome(State.PASS, self.describe(), details, field=first[0], value=first[2],
+                       expected=first[1], located_at=tuple(p for p, _, _ in leaves))
+
+
+def _changed_leaves(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The innermost keys that differ, so a message names `metrics.roc_auc`, not a blob."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        return [leaf for key in sorted(set(old) | set(new), key=str)
+                if old.get(key) != new.get(key)
+                for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+    return [(path, old, new)]
 
 
 @dataclass(frozen=True)
