@@ -179,6 +179,53 @@ def init(directory: str) -> None:
     sys.exit(run_init(target, _date(None)))
 
 
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--since", metavar="DATE", help="Only events on or after this date.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The branch or commit whose first-parent history is replayed.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True)
+@click.option("--in-production-on", metavar="DATE",
+              help="List the versions that were in production on this date.")
+@click.option("--ever-in-production", is_flag=True,
+              help="List every version ever in production, with its periods.")
+@click.option("--fail-on-violations", is_flag=True,
+              help="Exit 1 when the history breaks the lifecycle rules after the fact.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def history(model: str | None, since: str | None, ref: str, output_format: str,
+            in_production_on: str | None, ever_in_production: bool, fail_on_violations: bool,
+            no_cache: bool, repo: str | None) -> None:
+    """Replay the history of models.yaml and policies/: who changed what, when, under which
+    rules."""
+    from charter.commands.history import HistoryOptions, run_history
+
+    options = HistoryOptions(
+        root=_repo_root(repo), model=model, since=_date(since) if since else None, ref=ref,
+        output_format=output_format,
+        in_production_on=_date(in_production_on) if in_production_on else None,
+        ever_in_production=ever_in_production, fail_on_violations=fail_on_violations,
+        use_cache=not no_cache)
+    sys.exit(run_history(options))
+
+
+@cli.command()
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "json", "dot", "openlineage", "cyclonedx"]),
+              default="text", show_default=True, help="Print, or export the graph.")
+@click.option("--impacted-by", metavar="DATASET[@VERSION]",
+              help="List everything downstream of a dataset (all its versions without @).")
+@click.option("--ref", metavar="REF", help="Read a git revision instead of the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def lineage(output_format: str, impacted_by: str | None, ref: str | None,
+            repo: str | None) -> None:
+    """Datasets → model versions → deployments: print, export, or find what a dataset feeds."""
+    from charter.commands.lineage import LineageOptions, run_lineage
+
+    sys.exit(run_lineage(LineageOptions(_repo_root(repo), output_format, impacted_by, ref)))
+
+
 def _run(entry: Callable[..., Any]) -> int:
     try:
         entry(standalone_mode=False)
