@@ -22,7 +22,7 @@ from charter.evidence.evaluation import EvaluationSpec, evaluate, failure
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.measure import canonical_metric, measurable
-from charter.evidence.problems import EvidenceProblem, InputError
+from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
 from charter.evidence.settings import EvidenceSettings
 from charter.inventory import (
     dataset_record,
@@ -88,9 +88,12 @@ class _VersionEvidence:
         self.notes: list[str] = []
         self.fetched: dict[str, Fetched] = {}
         self.integrity: dict[str, dict[str, Any]] = {}
+        self.unreadable: dict[str, InputError] = {}  # dataset ref -> why it cannot be read
 
     def problem(self, area: str, error: InputError, key: KeyPath, file: str | None,
                 absolute: bool = False) -> None:
+        if error.code in UNREACHABLE:
+            area = "unverified"
         path = tuple(key) if absolute else (*self.path, *key)
         shown = ".".join(str(k) for k in (key if not absolute else path))
         self.problems.append(EvidenceProblem(area, error.code, f"{self.id}: {error.message}",
@@ -133,10 +136,13 @@ class _VersionEvidence:
                                      "actual": None, "ok": None}
             out[ref] = self.integrity[ref] = entry
             if location is None:
+                self.unreadable[ref] = InputError("no-location", f"dataset {ref} declares no "
+                                                  "path or uri")
                 continue
             try:
                 fetched = self.engine.files.fetch(location)
             except InputError as exc:
+                self.unreadable[ref] = exc
                 entry["error"] = exc.message
                 if declared:  # a declared hash is a claim: the file must be there to back it
                     self.problem("data", exc, (*where, "path" if "path" in record else "uri"),
@@ -201,9 +207,8 @@ class _VersionEvidence:
         record = dataset_record(self.engine.head, ref) or {}
         location = declared_location(record)
         if data is None:
-            reason = (self._datasets_entry(ref) or {}).get("error") or "no path or uri declared"
-            error = InputError("not-found", f"evaluation data {ref} cannot be read ({reason})")
-            raise _Unusable(error, ("evaluation", "dataset"), location)
+            raise _Unusable(self._unreadable(ref, "evaluation data"), ("evaluation", "dataset"),
+                            location)
         target = evaluation.get("target") or record.get("target")
         if not isinstance(target, str):
             raise _Unusable(InputError("missing-target", "declare the target column in "
@@ -219,8 +224,9 @@ class _VersionEvidence:
             positive_label=evaluation.get("positive_label"),
             sensitive_features=tuple(str(s) for s in sensitive), importance=importance)
 
-    def _datasets_entry(self, ref: str) -> dict[str, Any] | None:
-        return self.integrity.get(ref)
+    def _unreadable(self, ref: str, role: str) -> InputError:
+        cause = self.unreadable.get(ref) or InputError("not-found", "not declared")
+        return InputError(cause.code, f"{role} {ref} cannot be read ({cause.message})")
 
     def _run(self, spec: EvaluationSpec) -> dict[str, Any]:
         engine = self.engine
@@ -346,8 +352,8 @@ class _VersionEvidence:
         fetched = {k: self.fetched.get(str(r)) for k, r in refs.items()}
         for key, data in fetched.items():
             if data is None:
-                self.problem("monitoring", InputError("not-found", f"{key} data {refs[key]} "
-                             "cannot be read"), ("monitoring", key), None)
+                self.problem("monitoring", self._unreadable(str(refs[key]), f"{key} data"),
+                             ("monitoring", key), None)
         if fetched["reference"] is None or fetched["current"] is None:
             return None
         features = self.record.get("features")

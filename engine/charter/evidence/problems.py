@@ -16,7 +16,10 @@ AREAS = {
     "data": "EV-005",
     "unmeasured": "EV-006",
     "monitoring": "EV-007",
+    "unverified": "EV-008",
 }
+# Inputs the settings put out of reach: reported, but not as failures.
+UNREACHABLE = ("uri-not-allowed", "no-location")
 
 
 class InputError(Exception):
