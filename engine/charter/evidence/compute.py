@@ -113,7 +113,7 @@ class _VersionEvidence:
                             importance=result["importance"], evaluated_rows=result["rows"])
             evidence["metric_diffs"] = self._diffs(result)
             evidence["environment"] = self._environment(result.get("recorded_sklearn"))
-        evidence["champion"] = self._champion(result)
+        evidence["champion"] = self._champion()
         evidence["drift"] = self._drift()
         evidence["problems"] = [p.as_dict() for p in self.problems]
         evidence["notes"] = self.notes
@@ -298,7 +298,7 @@ class _VersionEvidence:
 
     # --- champion ------------------------------------------------------------------------
 
-    def _champion(self, own: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    def _champion(self) -> dict[str, Any] | None:
         base = self.engine.base
         if base is None:
             return None
