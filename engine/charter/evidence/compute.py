@@ -21,7 +21,7 @@ from charter.evidence.environment import compare_environment
 from charter.evidence.evaluation import EvaluationSpec, evaluate, failure
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
-from charter.evidence.measure import canonical_metric, measurable
+from charter.evidence.measure import SCALED_METRICS, canonical_metric, measurable
 from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
 from charter.evidence.settings import EvidenceSettings
 from charter.inventory import (
@@ -33,8 +33,6 @@ from charter.inventory import (
     split_ref,
 )
 from charter.yamlsource import KeyPath
-
-SCALED_METRICS = ("mae", "rmse")
 
 
 @dataclass

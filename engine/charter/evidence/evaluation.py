@@ -101,13 +101,12 @@ def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
         "importance": [],
         "error": None,
     }
-    binary = predictions.score is not None or (task == "classification" and len(
-        getattr(loaded.estimator, "classes_", [])) == 2)
-    if task == "classification" and binary:
+    binary = task == "classification" and len(getattr(loaded.estimator, "classes_", [])) == 2
+    if binary:
         result["fairness"] = {name: fairness_table(predictions.truth, predictions.predicted,
                                                    frame[name].to_numpy())
                               for name in spec.sensitive_features}
     if spec.importance:
         result["importance"] = permutation_top(loaded.estimator, frame, features, spec.target,
-                                               task, binary)
+                                               task, predictions.score is not None)
     return result

@@ -19,11 +19,12 @@ SEED = 0
 
 
 def permutation_top(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target: str,
-                    task: str, binary: bool) -> list[dict[str, Any]]:
+                    task: str, scores: bool) -> list[dict[str, Any]]:
+    """`scores`: a binary classifier with probabilities, ranked by ROC AUC."""
     from sklearn.inspection import permutation_importance
 
     sample = frame.sample(n=MAX_ROWS, random_state=SEED) if len(frame) > MAX_ROWS else frame
-    scoring = "r2" if task == "regression" else ("roc_auc" if binary else "accuracy")
+    scoring = "r2" if task == "regression" else ("roc_auc" if scores else "accuracy")
     result = permutation_importance(estimator, sample[list(features)], sample[target],
                                     scoring=scoring, n_repeats=REPEATS, random_state=SEED)
     rows = sorted(
