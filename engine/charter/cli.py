@@ -60,9 +60,11 @@ def cli(debug: bool) -> None:
               show_default=True, help="Compute evidence for changed versions, all, or none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+@click.option("--reports", "reports_dir", metavar="DIR", help="Also write the change report "
+              "PDF and its manifest.json into DIR.")
 def check(base: str | None, head: str | None, policies_from: str, today: str | None,
           scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
-          repo: str | None) -> None:
+          repo: str | None, reports_dir: str | None) -> None:
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
     from charter.commands.check import CheckOptions, run_check
     from charter.reporters import OutputSpec
@@ -71,7 +73,7 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
         today=_date(today), scope_all=scope_all,
         outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
-        evidence=evidence,
+        evidence=evidence, reports_dir=reports_dir,
     )
     sys.exit(run_check(options))
 
@@ -106,6 +108,39 @@ def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
     from charter.commands.explain import run_explain
 
     click.echo(run_explain(_repo_root(repo), rule_id, operators), nl=False)
+
+
+@cli.command()
+@click.argument("models", nargs=-1)
+@click.option("--out", default="reports", show_default=True, metavar="DIR",
+              help="Folder to write the PDFs and manifest.json into.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The commit to report on: every report is the record of one commit.")
+@click.option("--evidence/--no-evidence", default=True, show_default=True,
+              help="Measure metrics, fairness, importance and drift for the dossiers.")
+@click.option("--page-size", type=click.Choice(["a4", "letter"]), default="a4",
+              show_default=True)
+@click.option("--today", metavar="DATE", help="Date for date-based rules (default: the "
+              "commit's date, so reports are reproducible).")
+@click.option("--only", "kinds", multiple=True, type=click.Choice(["dossier", "inventory",
+              "lineage"]), help="Write only these kinds of report (repeatable).")
+@click.option("--jobs", "-j", "workers", type=click.IntRange(1), metavar="N",
+              help="Render in N processes (default: one per core).")
+@click.option("--force", is_flag=True, help="Re-render even when a report's inputs are "
+              "unchanged.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_size: str,
+           today: str | None, kinds: tuple[str, ...], workers: int | None, force: bool,
+           repo: str | None) -> None:
+    """Write model dossiers (all models, or MODEL...), the inventory and lineage PDFs."""
+    from charter.commands.report import KINDS, ReportOptions, run_report
+
+    options = ReportOptions(
+        root=_repo_root(repo), models=models, out=Path(out), ref=ref, evidence=evidence,
+        page_size=page_size, today=_date(today) if today else None, kinds=kinds or KINDS,
+        workers=workers, force=force,
+    )
+    sys.exit(run_report(options))
 
 
 def _run(entry: Callable[..., Any]) -> int:

@@ -34,10 +34,15 @@ class CheckOptions:
     outputs: tuple[OutputSpec, ...] = ()
     use_cache: bool = True
     evidence: str = "auto"
+    reports_dir: str | None = None  # write the change report PDF and its manifest here
 
 
 def run_check(options: CheckOptions) -> int:
     result = gate(options)
+    if options.reports_dir:
+        from charter.report.change import write_change_report
+
+        result = write_change_report(result, options.root, Path(options.reports_dir))
     write_outputs(result, options.outputs, options.root)
     return result.exit_code
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "svg.hashsalt": "charter",  # element ids stop depending on a random salt
     "svg.fonttype": "none",  # text stays text: crisp at any zoom, and searchable
     "font.family": "DejaVu Sans",
@@ -39,7 +39,7 @@ def chart_svg(spec: Mapping[str, Any]) -> bytes:
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
         categories = [str(c) for c in spec["categories"]]
         horizontal = bool(spec.get("horizontal"))
         height = spec.get("height") or (max(1.6, 0.28 * len(categories) + 0.9) if horizontal

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -168,9 +168,13 @@ def _order(columns: list[list[str]], parents: dict[str, list[str]],
             reference = columns[i - 1] if forward else columns[i + 1]
             rank = {n: r for r, n in enumerate(reference)}
             links = parents if forward else children
-            columns[i] = sorted(columns[i], key=lambda n, r=rank, lk=links: (
-                _mean([r[x] for x in lk[n] if x in r]), n))
+            columns[i] = sorted(columns[i], key=_barycentre(rank, links))
     return columns
+
+
+def _barycentre(rank: dict[str, int], links: dict[str, list[str]]
+                ) -> Callable[[str], tuple[float, str]]:
+    return lambda node: (_mean([rank[x] for x in links[node] if x in rank]), node)
 
 
 def _mean(values: list[int]) -> float:
@@ -185,10 +189,10 @@ def draw_svg(graph: Graph) -> bytes:
     columns = layers(graph)
     position: dict[str, tuple[float, float]] = {}
     rows = max((len(c) for c in columns), default=1)
-    height = HEADER + rows * (BOX_H + ROW_GAP) + 2 * MARGIN
+    height: float = HEADER + rows * (BOX_H + ROW_GAP) + 2 * MARGIN
     width = len(columns) * (BOX_W + COL_GAP) - COL_GAP + 2 * MARGIN
     for i, column in enumerate(columns):
-        x = MARGIN + i * (BOX_W + COL_GAP)
+        x = float(MARGIN + i * (BOX_W + COL_GAP))
         top = MARGIN + HEADER + (rows - len(column)) * (BOX_H + ROW_GAP) / 2
         for j, node in enumerate(column):
             position[node] = (x, top + j * (BOX_H + ROW_GAP))
@@ -198,7 +202,7 @@ def draw_svg(graph: Graph) -> bytes:
         kind = graph.nodes[column[0]]["kind"]
         title = {"dataset": "Data" if i == 0 else "Derived data", "version": "Model versions",
                  "deployment": "Deployments"}[kind]
-        x = MARGIN + i * (BOX_W + COL_GAP)
+        x = float(MARGIN + i * (BOX_W + COL_GAP))
         parts.append(f'<text x="{x:.1f}" y="{MARGIN + 10}" font-size="10" font-weight="bold" '
                      f'fill="#444444">{escape(title)}</text>')
     for a, b in graph.edges:

@@ -40,9 +40,12 @@ class RenderJob:
     def input_key(self) -> str:
         """The hash of what the document says, less the commit it was rendered from."""
         data = asdict(self)
-        del data["commit"], data["committed"]
         data["engine"] = [__version__, template_digest()]
-        return _digest(data)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        # The commit is stated inside the document (and its attachments), but a document whose
+        # content is otherwise the same need not be rendered again for a new commit.
+        text = text.replace(self.commit, "<commit>").replace(self.committed, "<committed>")
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def identifier(self) -> bytes:
         return _digest({"key": self.input_key(), "commit": self.commit,
@@ -124,7 +127,7 @@ class _Fetcher:
         refused: list[str] = []
         self.refused = refused
 
-        class AssetFetcher(URLFetcher):  # type: ignore[misc]
+        class AssetFetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if url in images:
                     return URLFetcherResponse(url, images[url], {"Content-Type":
