@@ -6,15 +6,20 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
-from conftest import REPO_ROOT, TODAY, GitRepo
 from pypdf import PdfReader
+
+from conftest import ENGINE, REPO_ROOT, TODAY, GitRepo
 from report_helpers import pdf_text, squash, xmp
 
 COMMIT_DATE = "2026-11-20T10:00:00+00:00"
@@ -92,7 +97,7 @@ def test_same_inputs_give_byte_identical_pdfs(governed: GitRepo) -> None:
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         _Recorder.hits.append(self.path)
@@ -228,11 +233,7 @@ def test_check_without_reports_imports_no_pdf_or_chart_library(governed: GitRepo
         "heavy = sorted(m for m in ('weasyprint', 'matplotlib', 'jinja2') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
     )
-    import subprocess
-    import sys
-
-    from conftest import ENGINE
     result = subprocess.run([sys.executable, "-c", script], cwd=governed.root,
-                            capture_output=True, text=True, env={
-                                **__import__("os").environ, "PYTHONPATH": str(ENGINE)})
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ENGINE)})
     assert "HEAVY []" in result.stdout, result.stdout + result.stderr
