@@ -44,7 +44,9 @@ def chart_svg(spec: Mapping[str, Any]) -> bytes:
         horizontal = bool(spec.get("horizontal"))
         height = spec.get("height") or (max(1.6, 0.28 * len(categories) + 0.9) if horizontal
                                         else 2.4)
-        figure = Figure(figsize=(spec.get("width", 6.4), height))
+        width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
+            categories) * max(len(spec["series"]), 1) ** 0.5))
+        figure = Figure(figsize=(width, height))
         axes = figure.add_subplot()
         _bars(axes, categories, spec["series"], horizontal)
         _decorate(axes, spec, categories, horizontal)

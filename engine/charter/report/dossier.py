@@ -156,6 +156,7 @@ def _version_view(facts: ReportFacts, model_id: str, version: str, record: Mappi
     }
     if evidence is not None:
         view.update(_evidence_view(evidence, key, charts, view["chart_keys"]))
+    view["monitored"] = bool(view["monitoring"] or view.get("drift_features"))
     return view
 
 

@@ -113,10 +113,7 @@ def pages(graph: Graph, max_nodes: int = 36) -> list[tuple[str, Graph]]:
     batch: list[str] = []
     for group in components(graph):
         if len(group) > max_nodes:
-            sub = graph.subgraph(group)
-            names = sorted({n.split(":", 1)[1].split("@", 1)[0] for n in group
-                            if graph.nodes[n]["kind"] == "version"})
-            out += [(f"model family {m}", family_of(sub, m)) for m in names]
+            out += _split_family(graph.subgraph(group), max_nodes)
             continue
         if batch and len(batch) + len(group) > max_nodes:
             out.append((_title(graph, batch), graph.subgraph(batch)))
@@ -124,6 +121,23 @@ def pages(graph: Graph, max_nodes: int = 36) -> list[tuple[str, Graph]]:
         batch += group
     if batch:
         out.append((_title(graph, batch), graph.subgraph(batch)))
+    return out
+
+
+def _split_family(graph: Graph, max_nodes: int) -> list[tuple[str, Graph]]:
+    """Models that share data, a few per drawing; their shared datasets appear in each."""
+    names = sorted({n.split(":", 1)[1].split("@", 1)[0] for n, d in graph.nodes.items()
+                    if d["kind"] == "version"})
+    out: list[tuple[str, Graph]] = []
+    batch: set[str] = set()
+    for name in names:
+        nodes = set(family_of(graph, name).nodes)
+        if batch and len(batch | nodes) > max_nodes:
+            out.append((_title(graph, sorted(batch)), graph.subgraph(batch)))
+            batch = set()
+        batch |= nodes
+    if batch:
+        out.append((_title(graph, sorted(batch)), graph.subgraph(batch)))
     return out
 
 

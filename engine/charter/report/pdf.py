@@ -96,6 +96,8 @@ def format_number(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return "—"
+        if 0 < abs(value) < 10 ** -digits:
+            return f"{value:.1e}"
         return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else \
             f"{value:,.0f}"
     return str(value)
