@@ -211,6 +211,7 @@ def test_check_writes_the_change_report_and_its_manifest(governed: GitRepo) -> N
                            "--format", "json=out/result.json")
     assert run.code == 1, run.err
     pdf = governed.root / "out" / "change-report.pdf"
+    assert f"charter: wrote {pdf}" in run.err
     text = pdf_text(pdf)
     for fact in ("FAIL: the change has blocking findings", "PERF-001", "credit@1.0.0",
                  "roc_auc 0.7 is below 0.75", "modified"):

@@ -129,3 +129,40 @@ def test_dossier_of_the_example_with_the_evidence_engine(repo: GitRepo) -> None:
     text = pdf_text(repo.root / "out" / "dossier-credit-default.pdf")
     assert "Declared and measured metrics" in text or "Declared against measured" in text
     assert "not available in this run: the evidence engine" not in text
+
+
+def test_dossier_and_inventory_show_the_git_history_when_it_is_available(
+        governed: GitRepo, tmp_path: Path) -> None:
+    from charter.report.inventory_report import inventory_job
+
+    text = (governed.root / "models.yaml").read_text()
+    governed.write("models.yaml", text + """\
+  scorecard:
+    title: Legacy scorecard
+    owner: risk-analytics
+    risk_tier: medium
+    purpose: Retired scoring
+    versions:
+      "0.1.0": {stage: development}
+""")
+    governed.commit("add scorecard")
+    facts = gather_facts(governed.root, evidence=False)
+    events = [{"commit": "a" * 40, "author": "Dana Scientist", "date": "2026-06-02T09:00:00Z",
+               "message": "Promote credit 1.0.0", "pr": 42, "model": "credit",
+               "version": "1.0.0", "kind": "stage", "detail": "promoted after validation",
+               "stage_from": "staging", "stage_to": "production", "verdict": "pass",
+               "policy_digest": "f" * 64, "violations": []}]
+    timeline = {"events": events, "unreadable": [],
+                "ever_in_production": ["credit", "scorecard"]}
+    facts = dataclasses.replace(facts, timeline=Optional(timeline))
+    dossier = tmp_path / "dossier.pdf"
+    dossier.write_bytes(render_pdf(dossier_job(facts, "credit"))[0])
+    text = pdf_text(dossier)
+    assert "Dana Scientist" in text and "PR 42" in text
+    assert "staging → production" in text
+    assert "History from git" not in text
+    inventory = tmp_path / "inventory.pdf"
+    inventory.write_bytes(render_pdf(inventory_job(facts))[0])
+    summary = json.loads(PdfReader(str(inventory)).attachments["inventory-summary.json"][0])
+    assert [m["id"] for m in summary["models"]] == ["credit", "scorecard"]
+    assert "scorecard" in squash(pdf_text(inventory))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ def run_check(options: CheckOptions) -> int:
         from charter.report.change import write_change_report
 
         result = write_change_report(result, options.root, Path(options.reports_dir))
+        for path in result.reports:
+            sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result
     write_outputs(result, options.outputs, options.root)
     return result.exit_code
 

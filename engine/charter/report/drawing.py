@@ -204,7 +204,7 @@ def draw_svg(graph: Graph) -> bytes:
     position: dict[str, tuple[float, float]] = {}
     rows = max((len(c) for c in columns), default=1)
     height: float = HEADER + rows * (BOX_H + ROW_GAP) + 2 * MARGIN
-    width = len(columns) * (BOX_W + COL_GAP) - COL_GAP + 2 * MARGIN
+    width = max(len(columns) * (BOX_W + COL_GAP) - COL_GAP + 2 * MARGIN, BOX_W + 2 * MARGIN)
     for i, column in enumerate(columns):
         x = float(MARGIN + i * (BOX_W + COL_GAP))
         top = MARGIN + HEADER + (rows - len(column)) * (BOX_H + ROW_GAP) / 2
@@ -215,7 +215,7 @@ def draw_svg(graph: Graph) -> bytes:
     for i, column in enumerate(columns):
         kind = graph.nodes[column[0]]["kind"]
         title = {"dataset": "Data" if i == 0 else "Derived data", "version": "Model versions",
-                 "deployment": "Deployments"}[kind]
+                 "deployment": "Deployments"}.get(kind, kind.title() or "Other")
         x = float(MARGIN + i * (BOX_W + COL_GAP))
         parts.append(f'<text x="{x:.1f}" y="{MARGIN + 10}" font-size="10" font-weight="bold" '
                      f'fill="#444444">{escape(title)}</text>')

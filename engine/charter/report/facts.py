@@ -131,11 +131,19 @@ def _timeline(root: Path, commit: str) -> Optional:
     ever = getattr(timeline, "ever_in_production", None)
     if callable(ever):
         try:
-            production = sorted(str(x) for x in ever())
+            production = sorted({_model_of(x) for x in ever()})
         except Exception:  # a partial timeline still has its events
             production = []
     return Optional({"events": events, "unreadable": unreadable,
                      "ever_in_production": production}, "")
+
+
+def _model_of(item: Any) -> str:
+    """A model name from whatever names a version: 'model@1.0', ('model', '1.0'), an object."""
+    if isinstance(item, tuple | list) and item:
+        return str(item[0])
+    name = getattr(item, "model", None)
+    return str(name) if isinstance(name, str) else str(item).partition("@")[0]
 
 
 def _lineage(inventory: Mapping[str, Any]) -> Optional:

@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from charter.inventory import split_ref
 from charter.report.common import (
     STAGE_ORDER,
     as_date,
@@ -68,7 +67,7 @@ def _ever_in_production(facts: ReportFacts, models: Mapping[str, Any]) -> tuple[
                 if (record or {}).get("stage") == "production" or (record or {}).get(
                     "deployments")}
     if facts.timeline.available:
-        history = {split_ref(str(x))[0] for x in facts.timeline.value["ever_in_production"]}
+        history = set(facts.timeline.value["ever_in_production"])
         return recorded | history, ("models in production at this commit or at any earlier "
                                     "commit of the git history, or with a recorded deployment")
     return recorded, ("models in production at this commit or with a recorded deployment "
