@@ -49,7 +49,8 @@ def graph_from_inventory(inventory: Mapping[str, Any]) -> Graph:
             for deployment in (record or {}).get("deployments") or []:
                 target = str((deployment or {}).get("target", "?"))
                 child = f"deployment:{name}@{version}:{target}"
-                nodes[child] = {"kind": "deployment", "label": target}
+                ended = " (ended)" if (deployment or {}).get("until") else ""
+                nodes[child] = {"kind": "deployment", "label": f"{target} · {version}{ended}"}
                 edges.add((node, child))
     edges = {e for e in edges if e[0] in nodes and e[1] in nodes}
     return Graph(nodes, tuple(sorted(edges)))
