@@ -27,7 +27,9 @@ def _fence_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for name in ("GITHUB_ACTIONS", "GITHUB_BASE_REF", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT",
-                 "GITHUB_EVENT_PATH", "GITHUB_SHA", "GITHUB_TOKEN", "CHARTER_CACHE_DIR"):
+                 "GITHUB_EVENT_PATH", "GITHUB_SHA", "GITHUB_TOKEN", "CHARTER_CACHE_DIR",
+                 "GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_SERVER_URL", "GITHUB_RUN_ID",
+                 "GITHUB_EVENT_NAME"):
         monkeypatch.delenv(name, raising=False)
 
 

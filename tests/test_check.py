@@ -59,7 +59,8 @@ def test_editing_a_production_artifact_hash_in_place_fails(governed: GitRepo) ->
     run = check(governed)
     assert run.code == 1
     assert "LC-002" in run.out
-    assert "artifact changed from" in run.out
+    assert f"artifact.sha256 changed from {'a' * 64!r} to {'b' * 64!r}" in run.out
+    assert "models.yaml:21:53" in run.out
 
 
 def test_head_ref_is_read_without_checkout(governed: GitRepo) -> None:
@@ -258,3 +259,35 @@ def test_no_base_gives_a_clear_error(repo: GitRepo) -> None:
     missing = check(repo, "--base", "does-not-exist")
     assert missing.code == 2
     assert "git revision 'does-not-exist' does not exist" in missing.err
+
+
+def test_deleting_a_version_that_served_production_fails(governed: GitRepo) -> None:
+    text = (governed.root / "models.yaml").read_text()
+    extra = text.replace('      "1.0.0":\n        stage: production', '      "0.9.0":\n'
+                         '        stage: retired\n'
+                         '        deployments: [{target: scoring-api, since: 2025-01-01, '
+                         'until: 2026-06-02}]\n      "1.0.0":\n        stage: production')
+    governed.write("models.yaml", extra)
+    governed.commit("record the retired version")
+    governed.write("models.yaml", text)
+    run = check(governed)
+    assert run.code == 1
+    assert "LC-003" in run.out
+    assert "credit@0.9.0 was deleted although it served production" in run.out
+
+
+def test_deleting_a_development_version_passes(governed: GitRepo) -> None:
+    text = (governed.root / "models.yaml").read_text()
+    governed.write("models.yaml", text + '      "2.0.0":\n        stage: development\n')
+    governed.commit("experiment")
+    governed.write("models.yaml", text)
+    assert check(governed).code == 0
+
+
+def test_removing_a_model_that_is_not_retired_fails(governed: GitRepo) -> None:
+    text = (governed.root / "models.yaml").read_text()
+    governed.write("models.yaml", text[:text.index("models:")] + "models: {}\n")
+    run = check(governed)
+    assert run.code == 1
+    assert "LC-004" in run.out
+    assert "credit was removed with versions that were not retired" in run.out

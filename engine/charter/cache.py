@@ -57,5 +57,12 @@ class Cache:
                                              suffix=".tmp") as handle:
                 json.dump(value, handle, separators=(",", ":"))
             os.replace(handle.name, path)
+            self._prune(path.parent)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+    def _prune(self, folder: Path, keep: int = 512) -> None:
+        """Keep the most recently written entries of one kind; the rest only cost disk."""
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in entries[keep:]:
+            stale.unlink(missing_ok=True)

@@ -55,25 +55,49 @@ def cli(debug: bool) -> None:
 @click.option("--all", "scope_all", is_flag=True, help="Judge every entity, not only the "
               "changed ones (scheduled runs).")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
-              help="Output format, repeatable: text, json, ... with an optional file path.")
+              help="Output format, repeatable: text, json, sarif, junit, markdown, github; "
+              "with =PATH to write a file.")
 @click.option("--evidence", type=click.Choice(["auto", "all", "none"]), default="auto",
               show_default=True, help="Compute evidence for changed versions, all, or none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+@click.option("--reviews-from", type=click.Choice(["github"]), help="Check validation.by "
+              "claims against the pull request's reviews, read with GITHUB_TOKEN.")
+@click.option("--reviews", "reviews_file", metavar="FILE", help="Check validation.by claims "
+              "against reviews in a JSON file (GitHub's shape), for other CI systems.")
+@click.option("--pull-request", type=click.IntRange(min=1), metavar="N",
+              help="Pull request number (default: from GITHUB_EVENT_PATH).")
+@click.option("--repository", metavar="OWNER/NAME", help="Repository of the pull request "
+              "(default: GITHUB_REPOSITORY).")
+@click.option("--pr-head", metavar="SHA", help="The pull request's head commit that approvals "
+              "must name (default: pull_request.head.sha of the event).")
+@click.option("--github-api", metavar="URL", help="GitHub REST API base (default: "
+              "GITHUB_API_URL, else https://api.github.com).")
 @click.option("--reports", "reports_dir", metavar="DIR", help="Also write the change report "
               "PDF and its manifest.json into DIR.")
+@click.option("--no-github", is_flag=True, help="In GitHub Actions, do not print annotations "
+              "or write the step summary and step outputs.")
 def check(base: str | None, head: str | None, policies_from: str, today: str | None,
           scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
-          repo: str | None, reports_dir: str | None) -> None:
+          repo: str | None, reviews_from: str | None, reviews_file: str | None,
+          pull_request: int | None, repository: str | None, pr_head: str | None,
+          github_api: str | None, reports_dir: str | None, no_github: bool) -> None:
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
     from charter.commands.check import CheckOptions, run_check
     from charter.reporters import OutputSpec
+    from charter.reviews import ReviewOptions
+
+    if reviews_from and reviews_file:
+        raise click.UsageError("give --reviews-from or --reviews, not both")
+    source = reviews_from or reviews_file
+    reviews = ReviewOptions(source, pull_request, repository, pr_head, github_api) if source \
+        else None
 
     options = CheckOptions(
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
         today=_date(today), scope_all=scope_all,
         outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
-        evidence=evidence, reports_dir=reports_dir,
+        evidence=evidence, reviews=reviews, github=not no_github, reports_dir=reports_dir,
     )
     sys.exit(run_check(options))
 
@@ -91,9 +115,9 @@ def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["models", "policies"]))
+@click.argument("name", type=click.Choice(["models", "policies", "policy-tests"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of models.yaml or of a policy file."""
+    """Print the JSON Schema of models.yaml, a policy file or a policy test file."""
     from charter.schema import schema_text
 
     click.echo(schema_text(name), nl=False)
@@ -108,6 +132,100 @@ def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
     from charter.commands.explain import run_explain
 
     click.echo(run_explain(_repo_root(repo), rule_id, operators), nl=False)
+
+
+@cli.command("test")
+@click.argument("path", required=False)
+@click.option("--coverage", is_flag=True, help="List rules and conditions no test exercises.")
+@click.option("--require-tests", is_flag=True, help="Fail when a local rule has no test.")
+@click.option("--today", metavar="DATE", help="Evaluation date of cases that give none.")
+@click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
+              help="Output format, repeatable: text, json, junit, with an optional file path.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: from PATH, or the "
+              "current one).")
+def test_command(path: str | None, coverage: bool, require_tests: bool, today: str | None,
+                 formats: tuple[str, ...], repo: str | None) -> None:
+    """Run the policy unit tests in policies/tests (or PATH); exit 1 when one fails."""
+    from charter.commands.testing import TestOptions, locate, parse_output, run_test
+
+    root, tests = locate(path, repo)
+    options = TestOptions(root=root, tests=tests, today=_date(today), coverage=coverage,
+                          require_tests=require_tests,
+                          outputs=tuple(parse_output(f) for f in formats))
+    sys.exit(run_test(options))
+
+
+@cli.command()
+@click.option("--output", "-o", metavar="PATH", help="Write the catalogue to PATH (default: "
+              "standard output).")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when PATH is not up to date.")
+@click.option("--ref", metavar="REF", help="Document the rules of a git revision instead of "
+              "the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None) -> None:
+    """Write a Markdown catalogue of every rule in force (packs and local)."""
+    from charter.commands.docs import run_docs
+
+    sys.exit(run_docs(_repo_root(repo), ref, output, check_only))
+
+
+@cli.command()
+@click.argument("directory", required=False, default=".")
+def init(directory: str) -> None:
+    """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
+    from charter.commands.init import run_init
+
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise CharterError.at(f"{target} is not a directory")
+    sys.exit(run_init(target, _date(None)))
+
+
+@cli.command()
+@click.argument("model", required=False)
+@click.option("--since", metavar="DATE", help="Only events on or after this date.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The branch or commit whose first-parent history is replayed.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True)
+@click.option("--in-production-on", metavar="DATE",
+              help="List the versions that were in production on this date.")
+@click.option("--ever-in-production", is_flag=True,
+              help="List every version ever in production, with its periods.")
+@click.option("--fail-on-violations", is_flag=True,
+              help="Exit 1 when the history breaks the lifecycle rules after the fact.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def history(model: str | None, since: str | None, ref: str, output_format: str,
+            in_production_on: str | None, ever_in_production: bool, fail_on_violations: bool,
+            no_cache: bool, repo: str | None) -> None:
+    """Replay the history of models.yaml and policies/: who changed what, when, under which
+    rules."""
+    from charter.commands.history import HistoryOptions, run_history
+
+    options = HistoryOptions(
+        root=_repo_root(repo), model=model, since=_date(since) if since else None, ref=ref,
+        output_format=output_format,
+        in_production_on=_date(in_production_on) if in_production_on else None,
+        ever_in_production=ever_in_production, fail_on_violations=fail_on_violations,
+        use_cache=not no_cache)
+    sys.exit(run_history(options))
+
+
+@cli.command()
+@click.option("--format", "output_format",
+              type=click.Choice(["text", "json", "dot", "openlineage", "cyclonedx"]),
+              default="text", show_default=True, help="Print, or export the graph.")
+@click.option("--impacted-by", metavar="DATASET[@VERSION]",
+              help="List everything downstream of a dataset (all its versions without @).")
+@click.option("--ref", metavar="REF", help="Read a git revision instead of the work tree.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def lineage(output_format: str, impacted_by: str | None, ref: str | None,
+            repo: str | None) -> None:
+    """Datasets → model versions → deployments: print, export, or find what a dataset feeds."""
+    from charter.commands.lineage import LineageOptions, run_lineage
+
+    sys.exit(run_lineage(LineageOptions(_repo_root(repo), output_format, impacted_by, ref)))
 
 
 @cli.command()

@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.inventory import Entity, dataset_refs, iter_entities
+from charter.inventory import Entity, dataset_refs, iter_entities, models
+from charter.segments import LazySection
 
 EntityKey = tuple[str, str]
 
@@ -60,12 +61,28 @@ def diff_paths(old: Any, new: Any, prefix: str = "") -> Iterator[str]:
         yield prefix.rstrip(".")
 
 
+def _changed_names(old: Any, new: Any) -> list[str] | None:
+    """Names whose text differs, when both sides were loaded lazily; None: compare all."""
+    if isinstance(old, LazySection) and isinstance(new, LazySection):
+        before, after = old.lazy_digests, new.lazy_digests
+        return sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
+    if old is None and isinstance(new, LazySection):
+        return list(new)
+    return None
+
+
 def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initial: bool = False,
                      policies_changed: bool = False) -> Change:
     changes: dict[EntityKey, EntityChange] = {}
-    if base.get("models") != head.get("models") or base.get("datasets") != head.get("datasets"):
-        old = {e.key: e for e in iter_entities(base)}
-        new = {e.key: e for e in iter_entities(head)}
+    model_names = _changed_names(base.get("models"), head.get("models"))
+    dataset_names = _changed_names(base.get("datasets"), head.get("datasets"))
+    unchanged = (model_names == [] and dataset_names == []) or (
+        model_names is None and dataset_names is None
+        and base.get("models") == head.get("models")
+        and base.get("datasets") == head.get("datasets"))
+    if not unchanged:
+        old = {e.key: e for e in iter_entities(base, model_names, dataset_names)}
+        new = {e.key: e for e in iter_entities(head, model_names, dataset_names)}
         for key, entity in new.items():
             before = old.get(key)
             if before is None:
@@ -76,6 +93,17 @@ def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initia
             changes[key] = EntityChange(*key, "removed")
     return Change(changes, initial, policies_changed,
                   base.get("settings") != head.get("settings"))
+
+
+def _models_naming(head: Mapping[str, Any], changed_models: set[str],
+                   changed_datasets: set[str], everything: bool) -> list[str] | None:
+    """Models that may read what changed: a cheap text search when loaded lazily."""
+    section = models(head)
+    if everything or not isinstance(section, LazySection):
+        return None
+    names = {n.split("@", 1)[0] for n in changed_datasets}
+    return sorted(changed_models | {m for m in section if any(
+        name in section.text(m) for name in names)})
 
 
 def affected_entities(head: Mapping[str, Any], change: Change,
@@ -89,7 +117,8 @@ def affected_entities(head: Mapping[str, Any], change: Change,
     changed_datasets = {i for (k, i) in keys if k == "dataset"}
     if not (changed_models or changed_datasets or teams_changed):
         return keys
-    for entity in iter_entities(head):
+    for entity in iter_entities(head, _models_naming(head, changed_models, changed_datasets,
+                                                     teams_changed)):
         if entity.kind != "version":
             continue
         if teams_changed or entity.parent in changed_models or any(

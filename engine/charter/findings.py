@@ -30,6 +30,8 @@ class Finding:
     waiver_justification: str = ""
     waiver_approved_by: str = ""
     waiver_expires: str = ""
+    end_line: int = 0  # where the located entry ends; 0 when unknown
+    end_column: int = 0  # one past its last character, as SARIF counts
 
     @property
     def waived(self) -> bool:

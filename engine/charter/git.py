@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,3 +83,149 @@ def commit_info(root: Path, commit: str) -> dict[str, str]:
     sha, name, email, authored, committed, subject = out.rstrip("\n").split("\0")
     return {"sha": sha, "author": name, "email": email, "authored": authored,
             "committed": committed, "subject": subject}
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    blob: str | None  # None: the file was deleted
+
+
+@dataclass(frozen=True)
+class LogCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    authored: str  # ISO 8601
+    committed: str  # ISO 8601
+    subject: str
+    body: str
+    changes: tuple[FileChange, ...]
+
+
+_LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00%b%x00"
+_NULL_BLOB = "0" * 40
+
+
+def log_first_parent(root: Path, commit: str, paths: Sequence[str]) -> Iterator[LogCommit]:
+    """The commits on `commit`'s first-parent chain that change `paths`, oldest first.
+
+    One `git log` process; merges are compared with their first parent, as a branch
+    sees them; file changes come as blob ids (no content diff is computed).
+    """
+    args = ["log", "--first-parent", "--diff-merges=first-parent", "--reverse", "--raw",
+            "--no-renames", "--no-abbrev", "-z", f"--format={_LOG_FORMAT}", commit, "--",
+            *paths]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        process = subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env)
+    except FileNotFoundError:
+        raise GitError.at("git is not installed or not on PATH") from None
+    assert process.stdout is not None and process.stderr is not None
+    buffer = b""
+    for block in iter(lambda: process.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
+        buffer += block
+        records = buffer.split(b"\x1e")
+        buffer = records.pop()
+        yield from (_log_record(r) for r in records if r)
+    if buffer:
+        yield _log_record(buffer)
+    error = process.stderr.read().decode(errors="replace").strip()
+    if process.wait() != 0:
+        raise GitError.at(f"git log failed: {error.splitlines()[-1] if error else 'unknown'}")
+
+
+def _log_record(record: bytes) -> LogCommit:
+    fields = record.split(b"\0")
+    sha, parents, name, email, authored, committed, subject, body = (
+        f.decode("utf-8", errors="replace") for f in fields[:8])
+    changes = []
+    rest = iter(fields[8:])
+    # --raw -z: ":old_mode new_mode old_blob new_blob status" NUL path NUL
+    for item in rest:
+        meta = item.strip().decode(errors="replace")
+        if not meta.startswith(":"):
+            continue
+        parts = meta[1:].split()
+        path = next(rest, b"").decode("utf-8", errors="replace")
+        blob = parts[3] if parts[4] != "D" and parts[3] != _NULL_BLOB else None
+        changes.append(FileChange(path, blob))
+    return LogCommit(sha, tuple(parents.split()), name, email, authored, committed, subject,
+                     body.strip(), tuple(changes))
+
+
+def shallow_boundary(root: Path) -> set[str]:
+    """Commits whose parents are missing because the clone is shallow."""
+    result = run_git(root, ["rev-parse", "--git-path", "shallow"], check=False)
+    path = root / result.stdout.decode().strip()
+    if result.returncode != 0 or not path.is_file():
+        return set()
+    return set(path.read_text().split())
+
+
+class BlobReader:
+    """Read many objects through one `git cat-file --batch` process."""
+
+    def __init__(self, root: Path) -> None:
+        self._writer: threading.Thread | None = None
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        try:
+            self._process = subprocess.Popen(
+                ["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE, bufsize=1 << 20,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        except FileNotFoundError:
+            raise GitError.at("git is not installed or not on PATH") from None
+
+    def prefetch(self, blobs: Sequence[str]) -> None:
+        """Ask for `blobs` ahead, from a thread, so git inflates while the caller works.
+
+        The caller then reads exactly these blobs, in this order, with `read_next`.
+        """
+        stdin = self._process.stdin
+        assert stdin is not None
+
+        def write() -> None:
+            try:
+                stdin.write(b"".join(b.encode() + b"\n" for b in blobs))
+                stdin.flush()
+            except (BrokenPipeError, ValueError):
+                pass  # the reader stopped early
+
+        self._writer = threading.Thread(target=write, daemon=True)
+        self._writer.start()
+
+    def read(self, blob: str) -> bytes | None:
+        stdin = self._process.stdin
+        assert stdin is not None
+        stdin.write(blob.encode() + b"\n")
+        stdin.flush()
+        return self.read_next()
+
+    def read_next(self) -> bytes | None:
+        stdout = self._process.stdout
+        assert stdout is not None
+        header = stdout.readline().split()
+        if len(header) != 3:  # "<sha> missing"
+            return None
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        if self._writer is not None and self._writer.is_alive():
+            self._process.kill()  # the reader stopped early: unblock the writer
+            self._writer.join()
+        if self._process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
+        self._process.wait()
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -16,6 +15,7 @@ from charter.inventory import (
     teams,
     versions_of,
 )
+from charter.suggest import did_you_mean
 from charter.yamlsource import KeyPath, SourceMap, format_path
 
 
@@ -37,7 +37,11 @@ def check_integrity(
     context = _Context(inventory, source)
     for entity in entities:
         context.check(entity)
-    context.problems.extend(_cycles(inventory, source))
+    if scope is None:
+        context.problems.extend(_cycles(inventory, source))
+    else:  # a new cycle runs through a dataset the change touched
+        starts = [e.id for e in entities if e.kind == "dataset"]
+        context.problems.extend(_cycles_through(inventory, source, starts))
     return sorted(context.problems, key=lambda p: (p.line, p.column))
 
 
@@ -71,7 +75,7 @@ class _Context:
         owner = record.get("owner")
         if isinstance(owner, str) and owner not in self.team_ids:
             self.report((*path, "owner"), f"owner {owner!r} is not a declared team",
-                        _suggest(owner, self.team_ids))
+                        did_you_mean(owner, self.team_ids))
 
     def _dataset(self, ref: Any, path: KeyPath) -> Mapping[str, Any] | None:
         if not isinstance(ref, str):
@@ -79,7 +83,7 @@ class _Context:
         record = dataset_record(self.inventory, ref)
         if record is None:
             known = [e.id for e in iter_entities(self.inventory) if e.kind == "dataset"]
-            self.report(path, f"dataset {ref!r} is not declared", _suggest(ref, known))
+            self.report(path, f"dataset {ref!r} is not declared", did_you_mean(ref, known))
         return record
 
     def _version(self, entity: Entity) -> None:
@@ -112,32 +116,50 @@ class _Context:
             if isinstance(column, str) and column not in columns:
                 self.report((*entity.path, "evaluation", key),
                             f"column {column!r} is not in dataset {dataset['id']}",
-                            _suggest(column, [str(c) for c in columns]))
+                            did_you_mean(column, [str(c) for c in columns]))
 
 
-def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
-    import networkx as nx  # light enough, and only needed once lineage exists
-
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    paths: dict[str, KeyPath] = {}
-    for entity in iter_entities(inventory):
-        if entity.kind != "dataset":
-            continue
-        paths[entity.id] = entity.path
-        for parent in entity.record.get("derived_from") or []:
-            if isinstance(parent, str):
-                graph.add_edge(parent, entity.id)
-    problems = []
-    for cycle in nx.simple_cycles(graph):
-        first = min(cycle)
-        loop = " -> ".join([*cycle[cycle.index(first):], *cycle[: cycle.index(first)], first])
-        path = (*paths.get(first, ()), "derived_from")
-        mark = source.locate(path)
-        problems.append(Problem(f"derived_from forms a cycle: {loop}", source.file,
-                                mark.line, mark.column, format_path(path)))
+def _cycles_through(inventory: Mapping[str, Any], source: SourceMap,
+                    starts: list[str]) -> list[Problem]:
+    """Cycles through the given datasets, walking only their ancestors."""
+    problems: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+    for start in starts:
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        seen: set[str] = set()
+        while stack:
+            node, trail = stack.pop()
+            record = dataset_record(inventory, node) or {}
+            for parent in record.get("derived_from") or []:
+                if parent == start and frozenset(trail) not in reported:
+                    reported.add(frozenset(trail))
+                    problems.append(_cycle_problem([*reversed(trail)], inventory, source))
+                elif isinstance(parent, str) and parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, [*trail, parent]))
     return problems
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
+def _cycle_problem(cycle: list[str], inventory: Mapping[str, Any],
+                   source: SourceMap) -> Problem:
+    first = min(cycle)
+    loop = " -> ".join([*cycle[cycle.index(first):], *cycle[: cycle.index(first)], first])
+    name, _, version = first.partition("@")
+    path = ("datasets", name, "versions", version, "derived_from")
+    mark = source.locate(path)
+    return Problem(f"derived_from forms a cycle: {loop}", source.file, mark.line, mark.column,
+                   format_path(path))
+
+
+def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:
+    import networkx as nx  # only a full validation needs the whole graph
+
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for entity in iter_entities(inventory):
+        if entity.kind != "dataset":
+            continue
+        for parent in entity.record.get("derived_from") or []:
+            if isinstance(parent, str):
+                graph.add_edge(parent, entity.id)
+    return [_cycle_problem(cycle, inventory, source) for cycle in nx.simple_cycles(graph)]
+

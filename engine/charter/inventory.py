@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,15 +49,22 @@ def versions_of(model: Mapping[str, Any]) -> Mapping[str, Any]:
     return _mapping(model.get("versions"))
 
 
-def iter_entities(inventory: Mapping[str, Any]) -> Iterator[Entity]:
-    for name, model in models(inventory).items():
-        model = _mapping(model)
+def iter_entities(inventory: Mapping[str, Any], only_models: Iterable[str] | None = None,
+                  only_datasets: Iterable[str] | None = None) -> Iterator[Entity]:
+    """Every entity, or those of the named models and datasets."""
+    model_map, dataset_map = models(inventory), datasets(inventory)
+    model_names = model_map if only_models is None else [
+        n for n in only_models if n in model_map]
+    dataset_names = dataset_map if only_datasets is None else [
+        n for n in only_datasets if n in dataset_map]
+    for name in model_names:
+        model = _mapping(model_map[name])
         yield Entity("model", name, ("models", name), model)
         for version, record in versions_of(model).items():
             path = ("models", name, "versions", version)
             yield Entity("version", f"{name}@{version}", path, _mapping(record), name)
-    for name, dataset in datasets(inventory).items():
-        for version, record in _mapping(_mapping(dataset).get("versions")).items():
+    for name in dataset_names:
+        for version, record in _mapping(_mapping(dataset_map[name]).get("versions")).items():
             path = ("datasets", name, "versions", version)
             yield Entity("dataset", f"{name}@{version}", path, _mapping(record), name)
 

@@ -10,6 +10,7 @@ from typing import Any
 from charter import __version__
 from charter.diff import Change
 from charter.findings import Counts, Finding, verdict_of
+from charter.policy.evaluate import RuleResult
 from charter.policy.rules import Rule
 
 RESULT_FORMAT = 1
@@ -60,6 +61,8 @@ class CheckResult:
     disabled_rules: Mapping[str, str] = field(default_factory=dict)
     evidence: Mapping[str, Any] = field(default_factory=dict)
     reports: tuple[str, ...] = ()  # paths of files written for this run
+    results: tuple[RuleResult, ...] = ()  # every rule judged on every entity, passes included
+    links: Mapping[str, str] = field(default_factory=dict)  # repository, run, pull_request URLs
 
     @property
     def verdict(self) -> str:
@@ -96,6 +99,7 @@ class CheckResult:
             "notes": list(self.notes),
             "evidence": dict(self.evidence),
             "reports": list(self.reports),
+            "links": dict(self.links),
         }
 
 

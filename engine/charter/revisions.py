@@ -13,7 +13,7 @@ INVENTORY_FILE = "models.yaml"
 POLICY_DIR = "policies"
 
 
-def _is_policy_file(path: str) -> bool:
+def is_policy_file(path: str) -> bool:
     """Top-level YAML files of policies/; subfolders (policy tests) are not rules."""
     pure = PurePosixPath(path)
     return pure.parent == PurePosixPath(POLICY_DIR) and pure.suffix in (".yaml", ".yml")
@@ -46,13 +46,13 @@ class Revision:
 
     def policy_files(self) -> list[str]:
         if self.commit is not None:
-            return sorted(p for p in self._blobs if _is_policy_file(p))
+            return sorted(p for p in self._blobs if is_policy_file(p))
         folder = self.root / POLICY_DIR
         if not folder.is_dir():
             return []
         return sorted(
             f"{POLICY_DIR}/{p.name}" for p in folder.iterdir() if p.is_file()
-            and _is_policy_file(f"{POLICY_DIR}/{p.name}")
+            and is_policy_file(f"{POLICY_DIR}/{p.name}")
         )
 
     def read(self, path: str) -> bytes | None:

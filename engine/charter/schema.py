@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 from collections.abc import Iterable
 from functools import cache
@@ -15,9 +14,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from charter.errors import Problem
+from charter.suggest import did_you_mean
 from charter.yamlsource import KeyPath, SourceMap, format_path
 
-SCHEMA_NAMES = ("models", "policies")
+SCHEMA_NAMES = ("models", "policies", "policy-tests")
 
 
 @cache
@@ -85,7 +85,7 @@ def _describe(
         for key in leaf.instance:
             if key in allowed or key.startswith("x-"):
                 continue
-            yield _problem(source, (*path, key), f"unknown key {key!r}", _suggest(key, allowed))
+            yield _problem(source, (*path, key), f"unknown key {key!r}", did_you_mean(key, allowed))
         return
     if leaf.validator == "required" and isinstance(leaf.instance, dict):
         missing = [k for k in leaf.validator_value if k not in leaf.instance]
@@ -94,7 +94,7 @@ def _describe(
         return
     if leaf.validator == "enum":
         options = ", ".join(str(v) for v in leaf.validator_value)
-        hint = _suggest(str(leaf.instance), [str(v) for v in leaf.validator_value])
+        hint = did_you_mean(str(leaf.instance), [str(v) for v in leaf.validator_value])
         yield _problem(source, path, f"{leaf.instance!r} is not one of {options}", hint)
         return
     if leaf.validator == "propertyNames":
@@ -120,10 +120,6 @@ def _problem(source: SourceMap, path: KeyPath, message: str, hint: str = "") -> 
     mark = source.locate(path)
     return Problem(message, source.file, mark.line, mark.column, format_path(path), hint)
 
-
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def schema_text(name: str) -> str:

@@ -12,7 +12,15 @@ from charter.integrity import check_integrity
 from charter.inventory import Entity, find_entity, iter_entities
 from charter.revisions import INVENTORY_FILE, Revision
 from charter.schema import validate
-from charter.yamlsource import Document, Mark, SourceMap, load_yaml_text
+from charter.segments import (
+    LazySection,
+    SegmentedText,
+    Unsegmentable,
+    encode_known,
+    load_segmented,
+    parse_unknown,
+)
+from charter.yamlsource import MAX_FILE_BYTES, SourceMap, load_yaml_text
 
 _ENTITY_SCHEMA = {"model": "model", "dataset": "dataset_version", "version": "version"}
 
@@ -23,38 +31,62 @@ class Snapshot:
     inventory: Mapping[str, Any]
     source: SourceMap
     present: bool  # False when the revision has no models.yaml
+    segmented: SegmentedText | None = None  # set when models and datasets load lazily
 
 
-def load_snapshot(revision: Revision, cache: Cache | None = None) -> Snapshot:
+def load_snapshot(revision: Revision, cache: Cache | None = None, lazy: bool = False,
+                  donor: Snapshot | None = None) -> Snapshot:
+    """The inventory at `revision`.
+
+    With `lazy`, models and datasets are parsed one entity at a time when first read, and
+    entities whose text is unchanged since a cached parse (of this content, or of `donor`,
+    usually the base) are not parsed at all: a pull request pays for what it changed.
+    """
     raw = revision.read(INVENTORY_FILE)
     if raw is None:
         return Snapshot(revision, {}, SourceMap(INVENTORY_FILE, {}), False)
-    key = revision.content_id(INVENTORY_FILE)
-    document = _cached(cache, key) if cache and key else None
-    if document is None:
-        document = load_yaml_text(raw, INVENTORY_FILE)
-        if cache and key:
-            cache.put("yaml", key, _encode(document))
-    data = document.data
+    if lazy:
+        found = _load_lazy(revision, raw, cache, donor)
+        if found is not None:
+            return found
+    document = load_yaml_text(raw, INVENTORY_FILE)
+    return _snapshot(revision, document.data, document.source, None)
+
+
+def _snapshot(revision: Revision, data: Any, source: SourceMap,
+              segmented: SegmentedText | None) -> Snapshot:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise CharterError.at("models.yaml must be a mapping with `charter: 1` at the top",
                               file=INVENTORY_FILE, line=1)
-    return Snapshot(revision, data, document.source, True)
+    return Snapshot(revision, data, source, True, segmented)
 
 
-def _encode(document: Document) -> dict[str, Any]:
-    marks = [[list(path), m.line, m.column] for path, m in document.source.marks.items()]
-    return {"data": document.data, "marks": marks}
-
-
-def _cached(cache: Cache, key: str) -> Document | None:
-    entry = cache.get("yaml", key)
-    if not isinstance(entry, dict):
+def _load_lazy(revision: Revision, raw: bytes, cache: Cache | None,
+               donor: Snapshot | None) -> Snapshot | None:
+    if len(raw) > MAX_FILE_BYTES:
+        return None  # the whole-file loader reports the limit
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
         return None
-    marks = {tuple(path): Mark(line, column) for path, line, column in entry["marks"]}
-    return Document(entry["data"], SourceMap(INVENTORY_FILE, marks))
+    key = revision.content_id(INVENTORY_FILE)
+    cached = cache.get("segments", key) if cache and key else None
+    known: dict[str, str] = dict(cached) if isinstance(cached, dict) else {}
+    if donor is not None and donor.segmented is not None:
+        known = {**encode_known(donor.segmented), **known}
+    try:
+        loaded = load_segmented(text, INVENTORY_FILE, known)
+        if loaded is None:
+            return None
+        data, source, segmented = loaded
+        fresh = parse_unknown(segmented)
+    except (Unsegmentable, CharterError):
+        return None  # parse the file whole: it gives the authoritative result or error
+    if cache and key and (fresh or cached is None):
+        cache.put("segments", key, encode_known(segmented))
+    return _snapshot(revision, data, source, segmented)
 
 
 def validation_problems(snapshot: Snapshot,
@@ -62,7 +94,9 @@ def validation_problems(snapshot: Snapshot,
     """Schema and integrity problems: of every entity, or only of those in `scope`."""
     if not snapshot.present:
         return []
-    problems = validate(snapshot.inventory, snapshot.source, "models", shallow=True)
+    top = {key: ({name: None for name in value} if isinstance(value, LazySection) else value)
+           for key, value in snapshot.inventory.items()}
+    problems = validate(top, snapshot.source, "models", shallow=True)
     if problems:
         return problems  # the top level is wrong: entity-level errors would only add noise
     entities = _scoped_entities(snapshot.inventory, scope)

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,15 @@ from charter import git
 from charter.cache import Cache
 from charter.diff import Change, affected_entities, diff_inventories
 from charter.errors import CharterError
+from charter.findings import Finding
+from charter.github import ActionsRun
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
+from charter.regions import with_line_ends
 from charter.reporters import OutputSpec, write_outputs
 from charter.result import CheckResult, Impact, ImpactItem, RevisionInfo
-from charter.revisions import Revision
+from charter.reviews import ReviewOptions
+from charter.revisions import POLICY_DIR, Revision
 from charter.snapshot import Snapshot, load_snapshot, validation_problems
 
 EMPTY_BASE = "none"
@@ -36,18 +40,41 @@ class CheckOptions:
     use_cache: bool = True
     evidence: str = "auto"
     reports_dir: str | None = None  # write the change report PDF and its manifest here
+    reviews: ReviewOptions | None = None  # check validation.by claims against PR reviews
+    github: bool = True  # in GitHub Actions: annotations, step summary and step outputs
 
 
 def run_check(options: CheckOptions) -> int:
-    result = gate(options)
+    actions = ActionsRun.detect(os.environ) if options.github else None
+    try:
+        result = gate(options)
+    except CharterError as error:
+        if actions:
+            actions.publish_error(error)
+        raise
+    result = replace(result, reports=tuple(s.path for s in options.outputs if s.path),
+                     links=actions.links(result.head.commit) if actions else {})
     if options.reports_dir:
-        from charter.report.change import write_change_report
-
-        result = write_change_report(result, options.root, Path(options.reports_dir))
-        for path in result.reports:
-            sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result
-    write_outputs(result, options.outputs, options.root)
+        result = _change_report(result, options)
+    if actions is None:
+        write_outputs(result, options.outputs, options.root)
+        return result.exit_code
+    actions.publish(result, options.outputs)
+    with actions.commands_stopped(options.outputs):
+        write_outputs(result, options.outputs, options.root)
     return result.exit_code
+
+
+def _change_report(result: CheckResult, options: CheckOptions) -> CheckResult:
+    from charter.report.change import write_change_report
+
+    assert options.reports_dir is not None
+    before = set(result.reports)
+    result = write_change_report(result, options.root, Path(options.reports_dir))
+    for path in result.reports:
+        if path not in before:
+            sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result
+    return result
 
 
 def gate(options: CheckOptions) -> CheckResult:
@@ -56,8 +83,8 @@ def gate(options: CheckOptions) -> CheckResult:
     notes: list[str] = []
     head_rev = Revision.at(root, options.head) if options.head else Revision.worktree(root)
     base_rev = _base_revision(root, options.base, notes)
-    head = load_snapshot(head_rev, cache)
-    base = load_snapshot(base_rev, cache) if base_rev else None
+    base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
+    head = load_snapshot(head_rev, cache, lazy=True, donor=base)
     if not head.present:
         raise CharterError.at("models.yaml not found at the head revision",
                               file=str(root / "models.yaml"))
@@ -77,11 +104,17 @@ def gate(options: CheckOptions) -> CheckResult:
     evidence = _evidence(options, head, base, scope, notes)
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory)
+    findings = evaluation.findings
+    if options.reviews is not None:
+        findings += tuple(_unbacked_claims(options, change, head, base_inventory))
+    policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
+    findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
+        policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
     impact = None
     if changed and proposed is not None and proposed is not policies:
         impact = _impact(subject, policies, proposed, options.today, evidence, waiver_inventory)
     return CheckResult(
-        findings=evaluation.findings,
+        findings=findings,
         rules=policies.rules,
         head=_info(head_rev),
         base=_info(base_rev) if base_rev else RevisionInfo("empty base", None),
@@ -95,7 +128,17 @@ def gate(options: CheckOptions) -> CheckResult:
         notes=tuple(notes),
         disabled_rules=policies.disabled,
         evidence=evidence,
+        results=evaluation.results,
     )
+
+
+def _unbacked_claims(options: CheckOptions, change: Change, head: Snapshot,
+                     base: Mapping[str, Any] | None) -> list[Finding]:
+    from charter.reviews import claim_findings, load_pull_request
+
+    assert options.reviews is not None
+    pull_request = load_pull_request(options.reviews, os.environ, options.root)
+    return claim_findings(pull_request, change, head.inventory, base, head.source)
 
 
 def _info(revision: Revision) -> RevisionInfo:

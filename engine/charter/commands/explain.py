@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import textwrap
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from charter.policy.evaluate import ENGINE_RULES
 from charter.policy.loader import load_policies
 from charter.policy.rules import Rule
 from charter.revisions import Revision
+from charter.suggest import did_you_mean
 
 _KIND = {"model": "every model", "version": "every model version",
          "dataset": "every dataset version", "change": "the change as a whole"}
@@ -63,7 +63,7 @@ def run_explain(root: Path, rule_id: str | None, operators: bool) -> str:
     if rule is None:
         if rule_id in policies.disabled:
             return f"{rule_id} is disabled: {policies.disabled[rule_id]}\n"
-        close = difflib.get_close_matches(rule_id, list(policies.rules), n=1)
-        hint = f"did you mean {close[0]}?" if close else "see `charter docs` for every rule"
+        hint = did_you_mean(rule_id, policies.rules, quote=False) or (
+            "see `charter explain --operators` and the files in policies/")
         raise CharterError.at(f"no rule {rule_id!r} in force", hint=hint)
     return explain_rule(rule)

@@ -49,7 +49,8 @@ OPERATORS: dict[str, OperatorDoc] = {
         OperatorDoc("matches", "the whole text matches a regular expression",
                     "{field: artifact.path, matches: '^examples/.*\\.skops$'}"),
         OperatorDoc("max_age_days", "the date in the field is at most N days before the "
-                    "evaluation date", "{field: validation.date, max_age_days: 365}"),
+                    "evaluation date (N a number or {field: EXPRESSION})",
+                    "{field: last_review, max_age_days: {field: 'review_every_days || `365`'}}"),
         OperatorDoc("changed", "the field (or any of a list; `true`: anything) differs from the "
                     "base revision; a new entity counts as changed", "{changed: stage}"),
         OperatorDoc("transition", "a changed field moves only along the allowed edges; the "
@@ -179,7 +180,7 @@ class FieldTest:
         if self.op == "matches":
             return f"{self.field} matches /{self.expected}/"
         if self.op == "max_age_days":
-            return f"{self.field} is at most {self.expected} days old"
+            return f"{self.field} is at most {expected} days old"
         bounds = ", ".join(f"{COMPARISONS[k][0] if k in COMPARISONS else '='} {v:g}"
                            for k, v in self.expected.items())
         return f"the number of {self.field} is {bounds}"
@@ -195,6 +196,8 @@ class FieldTest:
             state = State.PASS if present == bool(self.expected) else State.FAIL
             found = f"{self.field} is {show(value)}" if present else f"{self.field} is absent"
             return self._outcome(state, value, found)
+        if value is None and self.op == "count":
+            value = []  # the count of something absent is zero
         if value is None:
             return self._outcome(State.MISSING, None, f"{self.field} is missing",
                                  missing=(self.field,))
@@ -228,6 +231,8 @@ class FieldTest:
             when = _as_date(value)
             if when is None:
                 return False, f"{found}, which is not a date"
+            if not _is_number(expected):
+                return False, f"the limit {show(expected)} is not a number of days"
             age = (scope.today - when).days
             return age <= expected, f"{self.field} is {when.isoformat()} ({age} days old)"
         size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
@@ -279,12 +284,24 @@ class Changed:
         if not moved:
             return Outcome(State.FAIL, self.describe(), "none of them changed",
                            located_at=self.names)
-        details = "; ".join(
-            f"{n} changed from {show(lookup(n, base))} to {show(lookup(n, scope.data))}"
-            for n in moved)
-        return Outcome(State.PASS, self.describe(), details, field=moved[0],
-                       value=lookup(moved[0], scope.data), expected=lookup(moved[0], base),
-                       located_at=tuple(moved))
+        leaves = [leaf for n in moved for leaf in _changed_leaves(
+            n, lookup(n, base), lookup(n, scope.data))]
+        details = "; ".join(f"{path} changed from {show(old)} to {show(new)}"
+                            for path, old, new in leaves[:5])
+        if len(leaves) > 5:
+            details += f"; and {len(leaves) - 5} more"
+        first = leaves[0]
+        return Outcome(State.PASS, self.describe(), details, field=first[0], value=first[2],
+                       expected=first[1], located_at=tuple(p for p, _, _ in leaves))
+
+
+def _changed_leaves(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
+    """The innermost keys that differ, so a message names `metrics.roc_auc`, not a blob."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        return [leaf for key in sorted(set(old) | set(new), key=str)
+                if old.get(key) != new.get(key)
+                for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+    return [(path, old, new)]
 
 
 @dataclass(frozen=True)
@@ -475,7 +492,7 @@ def _compile_field_test(raw: Mapping[str, Any], keys: set[str], label: str,
 
 def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
     if isinstance(value, Mapping) and op != "count":
-        if set(value) != {"field"} or op not in ("equals", *COMPARISONS):
+        if set(value) != {"field"} or op not in ("equals", "max_age_days", *COMPARISONS):
             raise ConditionError(f"{op!r} takes a value or {{field: EXPRESSION}}", path)
         compile_field(str(value["field"]))
         return FieldRef(str(value["field"]))

@@ -31,7 +31,18 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     "CHARTER-W003": ("error", "Waiver approved by someone who cannot approve",
                      "Waivers must be approved by a member of a validating team "
                      "(`validates: true`); this waiver is ignored until then."),
+    "CHARTER-W004": ("warning", "Waiver expires soon",
+                     "The waiver expires within 30 days: fix the finding it covers, or have a "
+                     "validator renew it with a new expiry before then."),
+    # raised by charter.reviews when --reviews-from github or --reviews FILE is given
+    "CHARTER-R001": ("error", "Validation claim not backed by an approving review",
+                     "A `validation.by` in a version the pull request adds or modifies counts "
+                     "only if that login approved the pull request at its head commit, is in a "
+                     "validating team on the base revision, and is neither the pull request's "
+                     "author nor a member of the team that owns the model. Ask the validator "
+                     "to approve the latest commit, or name the validator who did."),
 }
+WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
@@ -209,7 +220,13 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
             engine.append(_waiver_finding(
                 "CHARTER-W001", waiver, f"waiver {waiver.id} ({waiver.rule} for {waiver.target})"
                 f" expired on {waiver.expires.isoformat()}{still}"))
-        elif check_unused and waiver.id not in used:
+        elif (waiver.expires - today).days <= WAIVER_NOTICE_DAYS:
+            days = (waiver.expires - today).days
+            when = "today" if days == 0 else f"in {days} day{'s' * (days != 1)}"
+            engine.append(_waiver_finding(
+                "CHARTER-W004", waiver, f"waiver {waiver.id} ({waiver.rule} for {waiver.target})"
+                f" expires on {waiver.expires.isoformat()}, {when}"))
+        if not waiver.expired(today) and check_unused and waiver.id not in used:
             engine.append(_waiver_finding(
                 "CHARTER-W002", waiver, f"waiver {waiver.id} ({waiver.rule} for "
                 f"{waiver.target}) matches no failing result"))

@@ -93,13 +93,18 @@ def _optional(raw: Any, path: tuple[str | int, ...]) -> Condition | None:
     return None if raw is None else compile_condition(raw, path)
 
 
+def is_match_shorthand(raw: Any) -> bool:
+    """`match: {field: value | [values], ...}`, as opposed to a condition."""
+    return isinstance(raw, Mapping) and bool(raw) and not set(raw) & _MATCH_CONDITION_KEYS
+
+
 def _compile_match(raw: Any) -> Condition | None:
     """`match` is a condition, or the shorthand {field: value | [values]}."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping) or not raw:
         raise ConditionError("'match' takes a mapping of field: value", ("match",))
-    if set(raw) & _MATCH_CONDITION_KEYS:
+    if not is_match_shorthand(raw):
         return compile_condition(raw, ("match",))
     items = [
         {"field": key, "in" if isinstance(value, list) else "equals": value}

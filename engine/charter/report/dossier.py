@@ -79,6 +79,8 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "evidence_available": facts.evidence.available,
         "history": history,
         "history_note": facts.timeline.note,
+        "history_unreadable": list(facts.timeline.value["unreadable"])
+        if facts.timeline.available else [],
         "results": [result_row(r, facts.policies) for r in results if r.status != "skip"],
         "not_applicable": sorted({r.rule for r in results if r.status == "skip"}),
         "rules_in_force": len(facts.policies.rules),

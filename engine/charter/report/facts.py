@@ -155,10 +155,23 @@ def _lineage(inventory: Mapping[str, Any]) -> Optional:
         graph = build_lineage(inventory)
     except Exception as exc:  # fall back to the drawing built from models.yaml
         return Optional(None, f"drawn from models.yaml (lineage failed: {exc})")
-    nodes = {str(n): {"kind": str(d.get("kind", "")), "label": str(d.get("label", n))}
+    nodes = {str(n): {"kind": str(d.get("kind", "")), "label": _label(str(n), d)}
              for n, d in graph.nodes(data=True)}
-    edges = sorted({(str(a), str(b)) for a, b in graph.edges()})
+    # Drawn left to right as data flows; `supersedes` links versions to versions and would
+    # fold a layer onto itself.
+    edges = sorted({(str(a), str(b)) for a, b, d in graph.edges(data=True)
+                    if set(str(d.get("relation", "")).split(",")) != {"supersedes"}
+                    and not (nodes[str(a)]["kind"] == nodes[str(b)]["kind"] == "version")})
     return Optional({"nodes": nodes, "edges": edges}, "")
+
+
+def _label(node: str, data: Mapping[str, Any]) -> str:
+    label = str(data.get("label", node))
+    if data.get("kind") != "deployment":
+        return label
+    version = node.split(":")[1].partition("@")[2] if node.count(":") >= 2 else ""
+    ended = " (ended)" if data.get("until") else ""
+    return f"{label} · {version}{ended}" if version else label
 
 
 def plain(value: Any) -> Any:

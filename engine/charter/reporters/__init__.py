@@ -29,6 +29,14 @@ REPORTERS: dict[str, Reporter] = {
                  "txt"),
         Reporter("json", "the versioned result document (charter_result: 1)",
                  "charter.reporters.json_report", "json"),
+        Reporter("sarif", "SARIF 2.1.0 for GitHub code scanning", "charter.reporters.sarif",
+                 "sarif"),
+        Reporter("junit", "JUnit XML: one test case per rule and entity",
+                 "charter.reporters.junit", "xml"),
+        Reporter("markdown", "a summary for pull requests and the run page",
+                 "charter.reporters.markdown", "md"),
+        Reporter("github", "GitHub Actions workflow-command annotations",
+                 "charter.reporters.workflow_commands", "txt"),
     ]
 }
 

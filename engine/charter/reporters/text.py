@@ -23,6 +23,8 @@ def _colour(text: str, key: str) -> str:
 def render(result: CheckResult) -> str:
     lines = [_header(result)]
     lines += [f"note: {note}" for note in result.notes]
+    lines += [f"disabled: {rule_id}: {reason}"
+              for rule_id, reason in sorted(result.disabled_rules.items())]
     for group, items in groupby(sorted(result.findings, key=_group_key), key=_group):
         lines.append("")
         lines.append(group)

@@ -1,0 +1,85 @@
+"""The audit trail of models.yaml and policies/ from git history (`charter history`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from charter import git
+from charter.cache import Cache
+from charter.errors import CharterError
+from charter.history.replay import Replay, replay
+from charter.history.timeline import (
+    EVENT_KINDS,
+    CommitState,
+    Timeline,
+    TimelineEvent,
+    UnreadableCommit,
+)
+
+__all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "UnreadableCommit",
+           "build_timeline"]
+
+
+def build_timeline(root: Path, model: str | None = None, since: dt.date | None = None,
+                   ref: str = "HEAD", use_cache: bool = True) -> Timeline:
+    """Every change to the inventory on `ref`'s first-parent history, oldest first."""
+    head = git.resolve_commit(root, ref)
+    if head is None:
+        shallow = " (the clone is shallow: fetch with fetch-depth: 0)" if git.is_shallow(
+            root) else ""
+        raise CharterError.at(f"git revision {ref!r} does not exist{shallow}")
+    cache = Cache.for_repo(root, use_cache)
+    shallow_key = ",".join(sorted(git.shallow_boundary(root)))
+    key = f"{head}-{len(shallow_key)}"
+    result = _decode(cache.get("history", key))
+    if result is None:
+        result = replay(root, head)
+        cache.put("history", key, _encode(result))
+    timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),
+                        head, ref, notes=tuple(result.notes))
+    _check_since(timeline, since)
+    return timeline.filtered(model, since)
+
+
+def _check_since(timeline: Timeline, since: dt.date | None) -> None:
+    truncated = [u for u in timeline.unreadable if "shallow clone" in u.reason]
+    if since is None or not truncated:
+        return
+    start = truncated[0].date[:10]
+    if since.isoformat() < start:
+        raise CharterError.at(
+            f"the history since {since.isoformat()} is not in this clone: it is shallow and "
+            f"starts on {start} ({truncated[0].commit[:10]})",
+            hint="fetch the full history (git fetch --unshallow, or fetch-depth: 0 in "
+                 "actions/checkout)")
+
+
+def _encode(result: Replay) -> dict[str, Any]:
+    return {
+        "events": [e.as_dict() for e in result.events],
+        "unreadable": [u.as_dict() for u in result.unreadable],
+        "states": [[s.commit, s.date, sorted(s.production)] for s in result.states],
+        "notes": result.notes,
+    }
+
+
+def _decode(entry: Any) -> Replay | None:
+    if not isinstance(entry, dict):
+        return None
+    try:
+        events = []
+        for raw in entry["events"]:
+            raw = {k: v for k, v in raw.items() if k != "entity"}
+            raw["violations"] = tuple(raw["violations"])
+            raw["findings"] = tuple(raw["findings"])
+            events.append(TimelineEvent(**raw))
+        return Replay(
+            events=events,
+            unreadable=[UnreadableCommit(**u) for u in entry["unreadable"]],
+            states=[CommitState(c, d, frozenset(p)) for c, d, p in entry["states"]],
+            notes=list(entry["notes"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a cache entry of another shape is only a miss

@@ -1,0 +1,299 @@
+"""Replay the history of models.yaml and policies/ on a branch, commit by commit.
+
+One `git log` lists the commits and the blobs they changed; one `git cat-file --batch` reads
+those blobs. Each commit is compared with the one before it on the branch (its first parent,
+as the gate compared the pull request with its base) and judged under the rules in force
+when it landed: the policies of its first parent, or its own when the parent had none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter import git
+from charter.diff import Change, affected_entities, diff_inventories
+from charter.errors import CharterError
+from charter.history.events import Draft, drafts_for
+from charter.history.pieces import PieceParser
+from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
+from charter.history.validity import IncrementalValidator
+from charter.inventory import models, versions_of
+from charter.policy.evaluate import Subject, evaluate_policies
+from charter.policy.loader import PolicySet, load_policies
+from charter.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
+from charter.yamlsource import SourceMap
+
+_PR_PATTERNS = (
+    re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commits
+    re.compile(r"\(#(\d+)\)\s*$"),  # GitHub squash merges: "Title (#12)"
+    re.compile(r"See merge request \S+!(\d+)"),  # GitLab merge commits (in the body)
+    re.compile(r"^Merged in \S+ \(pull request #(\d+)\)"),  # Bitbucket
+)
+_EMPTY_SOURCE = SourceMap(INVENTORY_FILE, {})
+_Loaded = PolicySet | CharterError | None
+_Verdict = tuple[str, tuple[str, ...]]  # pass | fail | unknown, and the blocking findings
+
+
+def pr_number(subject: str, body: str) -> int | None:
+    for pattern in _PR_PATTERNS:
+        found = pattern.search(subject) or pattern.search(body)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+class _StreamedRevision(Revision):
+    """The policy files of one commit, read from blobs already streamed."""
+
+    def __init__(self, root: Path, commit: str, blobs: Mapping[str, str],
+                 contents: Mapping[str, bytes]) -> None:
+        super().__init__(root, commit, commit[:10], dict(blobs))
+        self._contents = contents
+
+    def read(self, path: str) -> bytes | None:
+        blob = self._blobs.get(path)
+        return self._contents.get(blob) if blob else None
+
+
+@dataclass
+class _Policies:
+    """Policy sets by the blobs of their files: each distinct set is loaded once."""
+
+    root: Path
+    contents: dict[str, bytes] = field(default_factory=dict)
+    sets: dict[frozenset[tuple[str, str]], PolicySet | CharterError] = field(
+        default_factory=dict)
+
+    def load(self, commit: str, blobs: Mapping[str, str]) -> PolicySet | CharterError | None:
+        rules = {p: b for p, b in blobs.items() if is_policy_file(p)}
+        if not rules:
+            return None
+        key = frozenset(rules.items())
+        if key not in self.sets:
+            try:
+                self.sets[key] = load_policies(
+                    _StreamedRevision(self.root, commit, rules, self.contents))
+            except CharterError as exc:
+                self.sets[key] = exc
+        return self.sets[key]
+
+
+@dataclass
+class Replay:
+    events: list[TimelineEvent] = field(default_factory=list)
+    unreadable: list[UnreadableCommit] = field(default_factory=list)
+    states: list[CommitState] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def replay(root: Path, head: str) -> Replay:
+    out = Replay()
+    boundary = git.shallow_boundary(root)
+    parser = PieceParser()
+    inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
+    policy_blobs: dict[str, str] = {}
+    ever_live: set[str] = set()
+    live = _LiveVersions()
+    validator = IncrementalValidator(_EMPTY_SOURCE)
+    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]))
+    with git.BlobReader(root) as reader:
+        reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
+        policies = _Policies(root)
+        in_force: PolicySet | CharterError | None = None
+        for commit in commits:
+            info = _CommitInfo.of(commit)
+            base, base_policies = inventory, in_force
+            policies_changed = False
+            for file in _governed(commit):
+                data = reader.read_next() if file.blob else None
+                if file.path == INVENTORY_FILE:
+                    inventory = None if file.blob is None else (
+                        _read_inventory(parser, data, info, out) or base)
+                    continue
+                policies_changed = True
+                if file.blob is None:
+                    policy_blobs.pop(file.path, None)
+                else:
+                    policy_blobs[file.path] = file.blob
+                    policies.contents[file.blob] = data or b""
+            if policies_changed:
+                in_force = policies.load(commit.sha, policy_blobs)
+            if commit.sha in boundary:
+                out.unreadable.append(UnreadableCommit(
+                    commit.sha, info.date, "the history before this commit is not in this "
+                    "shallow clone (fetch with fetch-depth: 0): its state is the starting point"))
+                out.notes.append(f"shallow clone: history starts at {commit.sha[:10]} "
+                                 f"({info.date[:10]})")
+                _record_state(out, info, live.of(inventory), ever_live)
+                continue
+            rules = base_policies if base_policies is not None else in_force
+            policy_change = (base_policies, in_force) if policies_changed else None
+            _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator)
+            _record_state(out, info, live.of(inventory), ever_live)
+    return out
+
+
+@dataclass(frozen=True)
+class _CommitInfo:
+    sha: str
+    author: str
+    email: str
+    date: str
+    message: str
+    pr: int | None
+
+    @classmethod
+    def of(cls, commit: git.LogCommit) -> _CommitInfo:
+        return cls(commit.sha, commit.author, commit.email, commit.committed, commit.subject,
+                   pr_number(commit.subject, commit.body))
+
+
+def _governed(commit: git.LogCommit) -> list[git.FileChange]:
+    return [f for f in commit.changes if f.path == INVENTORY_FILE or is_policy_file(f.path)]
+
+
+def _read_inventory(parser: PieceParser, data: bytes | None, info: _CommitInfo,
+                    out: Replay) -> Mapping[str, Any] | None:
+    if data is None:
+        out.unreadable.append(UnreadableCommit(info.sha, info.date,
+                                               "models.yaml is missing from the clone"))
+        return None
+    try:
+        return parser.parse(data)
+    except CharterError as exc:
+        out.unreadable.append(UnreadableCommit(info.sha, info.date,
+                                               f"models.yaml does not parse: {exc.render()}"))
+        return None
+
+
+class _LiveVersions:
+    """The versions in production, per parsed model object (shared while unchanged)."""
+
+    def __init__(self) -> None:
+        self._models: dict[int, tuple[Any, frozenset[str]]] = {}
+
+    def of(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
+        live: set[str] = set()
+        for name, model in models(inventory or {}).items():
+            known = self._models.get(id(model))
+            if known is None or known[0] is not model:
+                known = (model, frozenset(
+                    f"{name}@{version}" for version, record in versions_of(
+                        model if isinstance(model, Mapping) else {}).items()
+                    if isinstance(record, Mapping) and record.get("stage") == "production"))
+                self._models[id(model)] = known
+            live |= known[1]
+        return frozenset(live)
+
+
+def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
+                  ever_live: set[str]) -> None:
+    ever_live |= live
+    if not out.states or out.states[-1].production != live:
+        out.states.append(CommitState(info.sha, info.date, live))
+
+
+def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
+                  head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
+                  ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
+                  validator: IncrementalValidator) -> None:
+    drafts: list[Draft] = []
+    change = Change()
+    if head is not None and head is not base:
+        change = _diff(base or {}, head, initial=base is None)
+        drafts = list(drafts_for(change, base or {}, head, ever_live, base is None))
+    if policy_change is not None:
+        drafts.append(_policy_draft(*policy_change))
+    if not drafts:
+        return
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator)
+    for draft in drafts:
+        verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
+        out.events.append(TimelineEvent(
+            commit=info.sha, author=info.author, date=info.date, message=info.message,
+            pr=info.pr, model=draft.model, version=draft.version, kind=draft.kind,
+            detail=draft.detail, stage_from=draft.stage_from, stage_to=draft.stage_to,
+            verdict=verdict, policy_digest=digest, violations=draft.violations,
+            findings=findings, email=info.email))
+
+
+def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Change:
+    """diff_inventories over the models and datasets whose parsed objects differ.
+
+    Unchanged pieces of text parse to the same objects, so identity finds what changed
+    without comparing the whole inventory.
+    """
+    def changed(section: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        old = _mapping(base.get(section))
+        new = _mapping(head.get(section))
+        names = {n for n in set(old) | set(new) if old.get(n) is not new.get(n)}
+        return ({n: old[n] for n in names if n in old}, {n: new[n] for n in names if n in new})
+
+    old_models, new_models = changed("models")
+    old_data, new_data = changed("datasets")
+    return diff_inventories({"models": old_models, "datasets": old_data},
+                            {"models": new_models, "datasets": new_data}, initial=initial)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
+              change: Change, rules: PolicySet | CharterError | None,
+              validator: IncrementalValidator) -> tuple[dict[str, _Verdict], str | None]:
+    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
+    if not isinstance(rules, PolicySet) or head is None:
+        return {}, None
+    teams_changed = base is not None and base.get("teams") is not head.get("teams")
+    scope = affected_entities(head, change, teams_changed)
+    try:
+        problems = validator.problems(head, change, scope)
+    except Exception:  # a record too malformed for the integrity checks is not valid either
+        return {"*": ("fail", ("models.yaml is not valid at this commit",))}, rules.digest
+    if problems:
+        invalid = tuple(f"schema: {p.key_path or p.file}: {p.message}" for p in problems[:5])
+        return {"*": ("fail", invalid)}, rules.digest
+    today = dt.date.fromisoformat(info.date[:10])
+    subject = Subject(head, _EMPTY_SOURCE, base, change)
+    try:
+        evaluation = evaluate_policies(subject, rules, today, scope, None,
+                                       base if base is not None else head)
+    except Exception as exc:
+        return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
+                }, rules.digest
+    blocking: dict[str, list[str]] = {}
+    for finding in evaluation.findings:
+        if finding.blocking:
+            blocking.setdefault(finding.entity, []).append(f"{finding.rule}: {finding.message}")
+    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in scope}
+    verdicts.update({k: ("fail", tuple(v)) for k, v in blocking.items()})
+    overall = [m for v in blocking.values() for m in v]
+    verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
+    return verdicts, rules.digest
+
+
+def _policy_draft(old: _Loaded, new: _Loaded) -> Draft:
+    if isinstance(new, CharterError):
+        return Draft("*", None, None, "policy-changed",
+                     f"policies changed and do not load: {new.render().splitlines()[0]}")
+    if new is None:
+        return Draft("*", None, None, "policy-changed", "policies/ removed")
+    before = old.rules if isinstance(old, PolicySet) else {}
+    added = sorted(set(new.rules) - set(before))
+    removed = sorted(set(before) - set(new.rules))
+    modified = sorted(r for r in set(new.rules) & set(before)
+                      if new.rules[r].raw != before[r].raw)
+    parts = [f"{label} {', '.join(ids)}" for label, ids in
+             (("added", added), ("removed", removed), ("modified", modified)) if ids]
+    waivers = {w.id for w in new.waivers} ^ (
+        {w.id for w in old.waivers} if isinstance(old, PolicySet) else set())
+    if waivers:
+        parts.append(f"waivers changed: {', '.join(sorted(waivers))}")
+    return Draft("*", None, None, "policy-changed",
+                 "rules " + "; ".join(parts) if parts else "policy files changed (same rules)")

@@ -1,0 +1,1 @@
+"""Unit tests for policies: fixtures, the result each rule must give, and rule coverage."""

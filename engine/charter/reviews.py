@@ -1,0 +1,223 @@
+"""Approvals from real reviews: a `validation.by` claim counts only when the PR backs it.
+
+A claim made in a version the change adds or modifies is backed when that login approved the
+pull request at its head commit, belongs to a validating team (on the trusted revision), and
+is neither the pull request's author nor a member of the team that owns the model.
+Reviews come from GitHub's REST API (`--reviews-from github`) or from a file in the same JSON
+shape (`--reviews FILE`), for other CI systems.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charter.diff import Change
+from charter.errors import CharterError
+from charter.findings import Finding
+from charter.github import load_event, pull_request_of
+from charter.integrity import validators
+from charter.inventory import find_entity, models, teams
+from charter.policy.evaluate import ENGINE_RULES
+from charter.yamlsource import SourceMap
+
+RULE_ID = "CHARTER-R001"
+_, RULE_TITLE, RULE_HELP = ENGINE_RULES[RULE_ID]
+GITHUB = "github"
+_DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    source: str  # "github", or the path of a JSON file
+    pull_request: int | None = None
+    repository: str | None = None
+    head_sha: str | None = None
+    api_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    login: str
+    state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
+    commit_id: str
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    author: str
+    head_sha: str
+    reviews: tuple[Review, ...]
+
+    def decision(self, login: str) -> Review | None:
+        """The reviewer's standing decision: their latest approval, change request or dismissal."""
+        mine = [r for r in self.reviews if _same(r.login, login) and r.state in _DECISIVE]
+        return mine[-1] if mine else None
+
+
+def _same(a: str, b: str) -> bool:
+    return a.casefold() == b.casefold()  # GitHub logins are case-insensitive
+
+
+def load_pull_request(options: ReviewOptions, env: Mapping[str, str],
+                      root: Path) -> PullRequest:
+    event = load_event(env)
+    pull = pull_request_of(event)
+    head = options.head_sha or _text(_get(pull, "head", "sha"))
+    author = _text(_get(pull, "user", "login"))
+    if options.source == GITHUB:
+        raw_reviews, pr = _fetch(options, env, event, need_pr=not (head and author))
+    else:
+        raw_reviews, pr = _read_file(root, options.source)
+    head = head or _text(_get(pr, "head", "sha"))
+    author = author or _text(_get(pr, "user", "login"))
+    if not head:
+        raise CharterError.at("the pull request's head commit is unknown: run on a "
+                              "pull_request event or pass --pr-head SHA")
+    if not author:
+        raise CharterError.at("the pull request's author is unknown: run on a pull_request "
+                              "event, or give `pull_request.user.login` in the reviews file")
+    return PullRequest(author, head, tuple(_reviews(raw_reviews, options.source)))
+
+
+def _fetch(options: ReviewOptions, env: Mapping[str, str], event: Mapping[str, Any],
+           need_pr: bool) -> tuple[Any, Mapping[str, Any]]:
+    from charter.github_api import DEFAULT_API_URL, GitHubAPI
+
+    number = options.pull_request or _get(event, "pull_request", "number") or event.get("number")
+    if not isinstance(number, int) or number <= 0:
+        raise CharterError.at("no pull request number: run on a pull_request event "
+                              "(GITHUB_EVENT_PATH) or pass --pull-request N")
+    repository = (options.repository or env.get("GITHUB_REPOSITORY")
+                  or _text(_get(event, "repository", "full_name")))
+    if not repository or not _REPOSITORY.fullmatch(repository):
+        raise CharterError.at(f"no valid repository ({repository or 'unset'}): set "
+                              "GITHUB_REPOSITORY or pass --repository OWNER/NAME")
+    api = GitHubAPI(options.api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+                    env.get("GITHUB_TOKEN", ""))
+    pr = api.get(f"/repos/{repository}/pulls/{number}") if need_pr else {}
+    reviews = api.get_all(f"/repos/{repository}/pulls/{number}/reviews?per_page=100")
+    return reviews, pr if isinstance(pr, Mapping) else {}
+
+
+def _read_file(root: Path, name: str) -> tuple[Any, Mapping[str, Any]]:
+    path = Path(name) if Path(name).is_absolute() else root / name
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CharterError.at(f"cannot read the reviews file: {exc.strerror}",
+                              file=name) from None
+    except ValueError as exc:
+        raise CharterError.at(f"the reviews file is not JSON: {exc}", file=name) from None
+    if isinstance(data, Mapping):
+        pr = data.get("pull_request")
+        return data.get("reviews"), pr if isinstance(pr, Mapping) else {}
+    return data, {}
+
+
+def _reviews(raw: Any, source: str) -> list[Review]:
+    where = "GitHub's reviews" if source == GITHUB else source
+    if not isinstance(raw, list):
+        raise CharterError.at(f"{where}: expected a list of reviews")
+    reviews = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or not isinstance(item.get("state"), str):
+            raise CharterError.at(f"{where}: review {i} has no `state`")
+        login = _text(_get(item, "user", "login"))
+        if login:  # a review by a deleted account has no user and backs nothing
+            reviews.append(Review(login, item["state"].upper(), _text(item.get("commit_id"))))
+    return reviews
+
+
+def _get(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
+                   base: Mapping[str, Any] | None, source: SourceMap) -> list[Finding]:
+    """A blocking finding for every `validation.by` claim the pull request does not back."""
+    trusted = base if base is not None else head
+    findings = []
+    for (kind, entity_id), entity_change in sorted(change.entities.items()):
+        if kind != "version" or entity_change.status not in ("added", "modified"):
+            continue
+        entity = find_entity(head, kind, entity_id)
+        validation = entity.record.get("validation") if entity else None
+        by = validation.get("by") if isinstance(validation, Mapping) else None
+        if entity is None or not isinstance(by, str):
+            continue
+        owners = {_owner(inventory, entity.parent or "") for inventory in (head, base) if
+                  inventory is not None} - {None}
+        reasons = unbacked_reasons(by, pr, validators(trusted),
+                                   _members(trusted, head, owners))
+        if reasons:
+            findings.append(_finding(entity.id, entity.parent or "", entity.path, by, pr,
+                                     reasons, source))
+    return findings
+
+
+def unbacked_reasons(login: str, pr: PullRequest, validating: set[str],
+                     owning: Mapping[str, set[str]]) -> list[str]:
+    reasons = []
+    if not any(_same(login, v) for v in validating):
+        reasons.append(f"{login} is not in a validating team on the base revision")
+    if _same(login, pr.author):
+        reasons.append(f"{login} opened this pull request and cannot validate it")
+    for team, members in sorted(owning.items()):
+        if any(_same(login, m) for m in members):
+            reasons.append(f"{login} is a member of {team}, the team that owns the model")
+    decision = pr.decision(login)
+    if decision is None:
+        reasons.append(f"{login} has not approved this pull request")
+    elif decision.state != "APPROVED":
+        state = "dismissed" if decision.state == "DISMISSED" else "changes requested"
+        reasons.append(f"{login}'s latest review is {state}, not an approval")
+    elif decision.commit_id != pr.head_sha:
+        reasons.append(f"{login} approved commit {decision.commit_id[:10] or 'unknown'}, not "
+                       f"the head {pr.head_sha[:10]}: approve the latest commit")
+    return reasons
+
+
+def _owner(inventory: Mapping[str, Any], model: str) -> str | None:
+    record = models(inventory).get(model)
+    owner = record.get("owner") if isinstance(record, Mapping) else None
+    return owner if isinstance(owner, str) else None
+
+
+def _members(trusted: Mapping[str, Any], head: Mapping[str, Any],
+             owners: set[str | None]) -> dict[str, set[str]]:
+    """Members of the owning teams on either revision: a PR cannot leave a team to qualify."""
+    out: dict[str, set[str]] = {}
+    for inventory in (trusted, head):
+        for team_id, team in teams(inventory).items():
+            if team_id in owners and isinstance(team, Mapping):
+                out.setdefault(team_id, set()).update(str(m) for m in team.get("members") or [])
+    return out
+
+
+def _finding(entity_id: str, model: str, path: Sequence[str | int], by: str, pr: PullRequest,
+             reasons: list[str], source: SourceMap) -> Finding:
+    mark = source.locate((*path, "validation", "by"))
+    return Finding(
+        rule=RULE_ID, severity="error", entity=entity_id, entity_kind="version",
+        message=f"{entity_id}: validation.by {by} is not backed by the pull request's "
+                f"reviews: {'; '.join(reasons)}",
+        file=source.file, line=mark.line, column=mark.column, title=RULE_TITLE, model=model,
+        field="validation.by",
+        requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, from a "
+                    "validating team, independent of the author and of the owning team",
+        found="; ".join(reasons), remediation=RULE_HELP,
+    )

@@ -1,0 +1,93 @@
+"""The piece parser gives exactly what parsing the whole file gives, edit after edit."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from charter.errors import CharterError
+from charter.history.pieces import PieceParser
+from charter.yamlsource import load_yaml_text
+from conftest import BASIC_INVENTORY
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "models.yaml"
+
+
+def whole(text: bytes) -> Any:
+    try:
+        return load_yaml_text(text, "models.yaml").data or {}
+    except CharterError as exc:
+        return ("error", exc.render())
+
+
+def pieces(parser: PieceParser, text: bytes) -> Any:
+    try:
+        return parser.parse(text)
+    except CharterError as exc:
+        return ("error", exc.render())
+
+
+def source() -> bytes:
+    return EXAMPLE.read_bytes() if EXAMPLE.is_file() else BASIC_INVENTORY.encode()
+
+
+def test_small_edits_reparse_only_the_changed_piece() -> None:
+    text = source()
+    parser = PieceParser()
+    first = parser.parse(text)
+    edited = text.replace(b"stage: production", b"stage: retired", 1)
+    second = parser.parse(edited)
+    assert second == whole(edited)
+    assert parser.full_parses == 0
+    unchanged = [name for name in first["models"]
+                 if first["models"][name] is second["models"][name]]
+    assert len(unchanged) == len(first["models"]) - 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_edits_match_the_whole_file_parse(seed: int) -> None:
+    original = source().splitlines(keepends=True)
+    rng = random.Random(seed)
+    parser = PieceParser()
+    lines = list(original)
+    for _ in range(150):
+        at = rng.randrange(len(lines))
+        roll = rng.random()
+        if roll < 0.3:
+            lines[at] = lines[at].replace(b"2024", b"2023", 1)
+        elif roll < 0.45 and len(lines) > 10:
+            del lines[at:at + rng.randrange(1, 20)]
+        elif roll < 0.6:
+            start = rng.randrange(len(original))
+            lines[at:at] = original[start:start + rng.randrange(1, 20)]
+        elif roll < 0.7:
+            lines[at] = b"# a comment\n"
+        elif roll < 0.75:
+            lines[at] = b"  " + lines[at]
+        elif roll < 0.8:
+            lines[at] = lines[at].lstrip()
+        elif roll < 0.9:
+            lines = list(original)
+        else:
+            lines[at:at] = [b"  extra-%d:\n" % at, b"    title: x\n"]
+        text = b"".join(lines)
+        assert pieces(parser, text) == whole(text)
+
+
+@pytest.mark.parametrize("text", [
+    b"charter: 1\nmodels:\n  a: &x {title: t}\n  b: *x\n",
+    b"charter: 1\nmodels: {a: {versions: {}}}\n",
+    b"\xef\xbb\xbfcharter: 1\n",
+    b"charter: 1\nmodels:\n  a:\n    versions:\n      '1': {stage: x}\n  a:\n    title: y\n",
+    b"",
+])
+def test_unusual_files_fall_back_to_the_whole_file(text: bytes) -> None:
+    assert pieces(PieceParser(), text) == whole(text)
+
+
+def test_a_file_that_is_not_a_mapping_is_an_error() -> None:
+    with pytest.raises(CharterError, match="must be a mapping"):
+        PieceParser().parse(b"- just\n- a list\n")

@@ -1,0 +1,250 @@
+"""Approvals from real reviews, served by a local HTTP server playing GitHub's REST API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import BASIC_INVENTORY, GitRepo, Run
+from scenarios import check
+
+REVIEWS = "/repos/acme/models/pulls/7/reviews?per_page=100"
+OLD_COMMIT = "0b1c2d3e4f" * 4
+
+
+@dataclass
+class FakeGitHub:
+    """Recorded API answers by path; every request is remembered with its headers."""
+
+    url: str = ""
+    routes: dict[str, tuple[int, Any, dict[str, str]]] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            fake.requests.append((self.path, dict(self.headers.items())))
+            status, body, headers = fake.routes.get(self.path, (404, {"message": "Not Found"},
+                                                                {}))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def review(login: str, state: str, commit: str, number: int) -> dict[str, Any]:
+    """A review as GitHub's REST API returns it."""
+    return {"id": 1000 + number, "node_id": f"PRR_{number}",
+            "user": {"login": login, "id": number, "type": "User"}, "body": "",
+            "state": state, "html_url": f"https://github.com/acme/models/pull/7#r{number}",
+            "pull_request_url": "https://api.github.com/repos/acme/models/pulls/7",
+            "author_association": "MEMBER", "submitted_at": f"2026-11-2{number}T10:00:00Z",
+            "commit_id": commit}
+
+
+def serve_reviews(github: FakeGitHub, page_one: list[Any], page_two: list[Any]) -> None:
+    """Two pages, linked the way GitHub links them."""
+    second = f"{REVIEWS}&page=2"
+    link = f'<{github.url}{second}>; rel="next", <{github.url}{second}>; rel="last"'
+    github.routes[REVIEWS] = (200, page_one, {"Link": link})
+    github.routes[second] = (200, page_two, {"Link": f'<{github.url}{REVIEWS}&page=1>; '
+                                                     'rel="prev"'})
+
+
+@pytest.fixture
+def claim(repo: GitRepo) -> GitRepo:
+    """main: ravi is both a data scientist of the owning team and a validator."""
+    repo.write("models.yaml", BASIC_INVENTORY.replace("members: [vera, victor]",
+                                                      "members: [vera, victor, ravi]"))
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("inventory")
+    repo.git("checkout", "-q", "-b", "feature")
+    return repo
+
+
+def propose(repo: GitRepo, validator: str) -> tuple[str, int, int]:
+    """Add credit@1.1.0 validated by `validator`; return the head and the claim's line, col."""
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text + f"""\
+      "1.1.0":
+        stage: development
+        training_data: [loans@2024-06]
+        evaluation: {{dataset: loans@2024-06, target: defaulted, metrics: {{roc_auc: 0.84}}}}
+        validation: {{by: {validator}, date: 2026-11-20, outcome: approved}}
+""")
+    head = repo.commit("credit 1.1.0")
+    lines = (repo.root / "models.yaml").read_text().splitlines()
+    line = len(lines)
+    return head, line, lines[-1].index("by:") + 1
+
+
+def event(tmp_path: Path, head: str, author: str = "dana") -> dict[str, str]:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"action": "submitted", "number": 7, "pull_request": {
+        "number": 7, "user": {"login": author}, "head": {"sha": head},
+        "base": {"sha": "main"}}, "repository": {"full_name": "acme/models"}}))
+    return {"GITHUB_EVENT_PATH": str(path), "GITHUB_REPOSITORY": "acme/models",
+            "GITHUB_TOKEN": "test-token", "GITHUB_SHA": "f" * 40}
+
+
+def gate(repo: GitRepo, github: FakeGitHub, env: dict[str, str], *args: str) -> Run:
+    return check(repo, "--base", "main", "--reviews-from", "github", *args,
+                 env={**env, "GITHUB_API_URL": github.url})
+
+
+def test_approval_by_a_validator_at_the_head_passes(claim: GitRepo, github: FakeGitHub,
+                                                    tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    serve_reviews(github, [review("victor", "COMMENTED", head, 1),
+                           review("VERA", "CHANGES_REQUESTED", OLD_COMMIT, 2)],
+                  [review("vera", "APPROVED", head, 3)])
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 0, run.out + run.err
+    assert "CHARTER-R001" not in run.out
+    assert [path for path, _ in github.requests] == [REVIEWS, f"{REVIEWS}&page=2"]
+    headers = github.requests[0][1]
+    assert headers["Authorization"] == "Bearer test-token"
+    assert headers["Accept"] == "application/vnd.github+json"
+
+
+def test_approval_by_the_authors_teammate_fails_at_the_claim(claim: GitRepo,
+                                                              github: FakeGitHub,
+                                                              tmp_path: Path) -> None:
+    head, line, column = propose(claim, "ravi")
+    serve_reviews(github, [review("ravi", "APPROVED", head, 1)], [])
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert (f"CHARTER-R001 models.yaml:{line}:{column}  credit@1.1.0: validation.by ravi is not "
+            "backed by the pull request's reviews: ravi is a member of risk-analytics, the "
+            "team that owns the model") in run.out
+    assert run.out.count("CHARTER-R001") == 1  # credit@1.0.0's claim is not part of the change
+
+
+def test_approval_of_an_older_commit_fails(claim: GitRepo, github: FakeGitHub,
+                                           tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    serve_reviews(github, [review("vera", "APPROVED", OLD_COMMIT, 1)], [])
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 1
+    assert (f"vera approved commit {OLD_COMMIT[:10]}, not the head {head[:10]}: approve the "
+            "latest commit") in run.out
+    pinned = gate(claim, github, event(tmp_path, head), "--pr-head", OLD_COMMIT)
+    assert pinned.code == 0, pinned.out
+
+
+def test_a_later_change_request_withdraws_the_approval(claim: GitRepo, github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    serve_reviews(github, [review("vera", "APPROVED", head, 1),
+                           review("vera", "COMMENTED", head, 2)],
+                  [review("vera", "CHANGES_REQUESTED", head, 3)])
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 1
+    assert "vera's latest review is changes requested, not an approval" in run.out
+
+
+def test_the_author_cannot_back_their_own_claim(claim: GitRepo, github: FakeGitHub,
+                                                tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    serve_reviews(github, [review("vera", "APPROVED", head, 1)], [])
+    run = gate(claim, github, event(tmp_path, head, author="vera"))
+    assert run.code == 1
+    assert "vera opened this pull request and cannot validate it" in run.out
+
+
+def test_api_error_exits_2_with_the_reason(claim: GitRepo, github: FakeGitHub,
+                                          tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    github.routes[REVIEWS] = (401, {"message": "Bad credentials",
+                                    "documentation_url": "https://docs.github.com/rest"}, {})
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 2
+    assert (f"charter: error: GitHub API {REVIEWS} answered 401 Unauthorized: Bad credentials "
+            "(the token is missing, expired or wrong)") in run.err
+    assert "Traceback" not in run.err
+
+
+def test_the_token_never_follows_a_link_to_another_host(claim: GitRepo, github: FakeGitHub,
+                                                       tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    github.routes[REVIEWS] = (200, [], {"Link": '<https://elsewhere.example/steal?page=2>; '
+                                                'rel="next"'})
+    run = gate(claim, github, event(tmp_path, head))
+    assert run.code == 2
+    assert ("GitHub API pointed to another host (elsewhere.example); refusing to send the "
+            "token there") in run.err
+
+
+def test_unreachable_api_and_missing_token_exit_2(claim: GitRepo, tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    env = event(tmp_path, head)
+    run = check(claim, "--base", "main", "--reviews-from", "github", "--github-api", closed,
+                env=env)
+    assert run.code == 2
+    assert f"cannot reach the GitHub API at {closed}:" in run.err
+    no_token = check(claim, "--base", "main", "--reviews-from", "github", "--github-api",
+                     closed, env={**env, "GITHUB_TOKEN": ""})
+    assert no_token.code == 2
+    assert "GITHUB_TOKEN is not set" in no_token.err
+    cleartext = check(claim, "--base", "main", "--reviews-from", "github", "--github-api",
+                      "http://api.example.com", env=env)
+    assert cleartext.code == 2 and "must use https" in cleartext.err
+
+
+def test_reviews_from_a_file_for_other_ci_systems(claim: GitRepo, tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "vera")
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(json.dumps({"pull_request": {"user": {"login": "dana"},
+                                                    "head": {"sha": head}},
+                                   "reviews": [review("vera", "APPROVED", head, 1)]}))
+    run = check(claim, "--base", "main", "--reviews", str(reviews))
+    assert run.code == 0, run.out + run.err
+    reviews.write_text(json.dumps([review("vera", "APPROVED", head, 1)]))
+    no_head = check(claim, "--base", "main", "--reviews", str(reviews))
+    assert no_head.code == 2
+    assert "the pull request's head commit is unknown" in no_head.err
+    no_author = check(claim, "--base", "main", "--reviews", str(reviews), "--pr-head", head)
+    assert no_author.code == 2
+    assert "the pull request's author is unknown" in no_author.err
+    named = check(claim, "--base", "main", "--reviews", str(reviews), "--pr-head", head,
+                  env={"GITHUB_EVENT_PATH": event(tmp_path, head, "victor")["GITHUB_EVENT_PATH"]})
+    assert named.code == 0, named.out + named.err
+
+
+def test_the_rule_explains_itself(claim: GitRepo) -> None:
+    run = claim.charter("explain", "CHARTER-R001")
+    assert run.code == 0
+    assert run.out.startswith("CHARTER-R001: Validation claim not backed by an approving "
+                              "review\n\nSeverity: error")
+    assert "approved the pull request at its head commit" in run.out

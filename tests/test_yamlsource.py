@@ -1,0 +1,82 @@
+"""The safe loader: positions, duplicate keys, tags and the limits on hostile input."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter.errors import CharterError
+from charter.yamlsource import MAX_DEPTH, Mark, load_yaml_text
+
+
+def problem(text: str, **kwargs: int) -> str:
+    with pytest.raises(CharterError) as info:
+        load_yaml_text(text, "f.yaml", **kwargs)
+    return info.value.render()
+
+
+def test_every_key_and_item_keeps_its_position() -> None:
+    doc = load_yaml_text("a:\n  b: [x, {c: 1}]\n  d: 2\n", "f.yaml")
+    assert doc.data == {"a": {"b": ["x", {"c": 1}], "d": 2}}
+    assert doc.source.marks[("a", "d")] == Mark(3, 3)
+    assert doc.source.marks[("a", "b", 1, "c")] == Mark(2, 11)
+    assert doc.source.locate(("a", "d", "missing", 3)) == Mark(3, 3)
+
+
+def test_dates_stay_iso_text_and_plain_types_are_typed() -> None:
+    doc = load_yaml_text("d: 2024-07-01\nn: 3\nf: 0.5\nb: true\nz: ~\ns: '3'\n", "f.yaml")
+    assert doc.data == {"d": "2024-07-01", "n": 3, "f": 0.5, "b": True, "z": None, "s": "3"}
+
+
+def test_duplicate_keys_are_errors() -> None:
+    assert "f.yaml:3:1: $.a: duplicate key 'a' (first defined on line 1)" in problem(
+        "a: 1\nb: 2\na: 3\n")
+
+
+def test_python_tags_are_refused() -> None:
+    message = problem("a: !!python/object/apply:os.system [echo hi]\n")
+    assert "unsupported YAML tag" in message
+
+
+def test_custom_tags_are_refused() -> None:
+    assert "unsupported YAML tag !secret" in problem("a: !secret x\n")
+
+
+def test_deep_nesting_is_refused() -> None:
+    assert f"nesting deeper than {MAX_DEPTH} levels" in problem("[" * 200 + "]" * 200)
+
+
+def test_file_size_limit() -> None:
+    assert "over the 100-byte limit" in problem("a: " + "x" * 200, max_bytes=100)
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(9):
+        prev, cur = chr(ord("a") + i), chr(ord("b") + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    assert "expands to more than" in problem("\n".join(lines))
+
+
+def test_aliases_and_merge_keys_work_within_limits() -> None:
+    doc = load_yaml_text("base: &b {x: 1, y: 2}\nuse: {<<: *b, y: 3}\nsame: *b\n", "f.yaml")
+    assert doc.data["use"] == {"x": 1, "y": 3}
+    assert doc.data["same"] == {"x": 1, "y": 2}
+
+
+def test_boolean_looking_keys_must_be_quoted() -> None:
+    assert 'quote it: "on"' in problem("on: 1\n")
+
+
+def test_syntax_errors_point_at_the_line_and_suggest_quoting() -> None:
+    message = problem("a: b: c\n")
+    assert message.startswith("f.yaml:1:")
+    assert 'quote a value that contains ": "' in message
+
+
+def test_invalid_utf8_is_a_clear_error() -> None:
+    with pytest.raises(CharterError, match="not UTF-8"):
+        load_yaml_text(b"a: \xff\xfe\n", "f.yaml")
+
+
+def test_multiple_documents_are_refused() -> None:
+    assert "only one YAML document" in problem("a: 1\n---\nb: 2\n")
