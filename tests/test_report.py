@@ -81,6 +81,7 @@ def test_pdf_a_3b_with_the_findings_and_evidence_embedded(governed: GitRepo) -> 
     findings = json.loads(attachments["findings.json"][0])
     assert findings["model"] == "credit"
     assert findings["verdict"] == "pass"
+    assert findings["rendered_from"]["commit"] == governed.git("rev-parse", "HEAD")
     assert {(r["rule"], r["entity"], r["status"]) for r in findings["results"]} >= {
         ("VAL-001", "credit@1.0.0", "pass"), ("PERF-001", "credit@1.0.0", "pass")}
     evidence = json.loads(attachments["evidence.json"][0])

@@ -102,6 +102,5 @@ def as_date(value: Any) -> dt.date | None:
 
 
 def common_attachment(facts: ReportFacts) -> dict[str, Any]:
-    return {"commit": facts.commit, "committed": facts.committed.isoformat(),
-            "today": facts.today.isoformat(), "policy_digest": facts.policies.digest,
+    return {"today": facts.today.isoformat(), "policy_digest": facts.policies.digest,
             "engine_version": facts.engine_version}

@@ -40,12 +40,11 @@ class RenderJob:
     def input_key(self) -> str:
         """The hash of what the document says, less the commit it was rendered from."""
         data = asdict(self)
+        # The document states the commit it was rendered from, but one whose content is
+        # otherwise the same need not be rendered again for a new commit.
+        del data["commit"], data["committed"]
         data["engine"] = [__version__, template_digest()]
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-        # The commit is stated inside the document (and its attachments), but a document whose
-        # content is otherwise the same need not be rendered again for a new commit.
-        text = text.replace(self.commit, "<commit>").replace(self.committed, "<committed>")
-        return hashlib.sha256(text.encode()).hexdigest()
+        return _digest(data)
 
     def identifier(self) -> bytes:
         return _digest({"key": self.input_key(), "commit": self.commit,
@@ -181,9 +180,11 @@ def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
     images.update({f"{IMAGE_PREFIX}{n}.svg": svg.encode() for n, svg in job.drawings.items()})
     fetcher = _Fetcher(images)
     committed = dt.datetime.fromisoformat(job.committed)
+    stamp = {"rendered_from": {"commit": job.commit, "committed": job.committed}}
     attachments = [
         weasyprint.Attachment(
-            string=json.dumps(data, indent=2, sort_keys=True, default=str), name=name,
+            string=json.dumps({**stamp, **data} if isinstance(data, Mapping) else data,
+                              indent=2, sort_keys=True, default=str), name=name,
             description=f"{name}: machine-readable data of this report",
             created=committed, modified=committed, relationship="Data",
             url_fetcher=fetcher.fetcher)
