@@ -73,13 +73,15 @@ def cli(debug: bool) -> None:
               "must name (default: pull_request.head.sha of the event).")
 @click.option("--github-api", metavar="URL", help="GitHub REST API base (default: "
               "GITHUB_API_URL, else https://api.github.com).")
+@click.option("--reports", "reports_dir", metavar="DIR", help="Also write the change report "
+              "PDF and its manifest.json into DIR.")
 @click.option("--no-github", is_flag=True, help="In GitHub Actions, do not print annotations "
               "or write the step summary and step outputs.")
 def check(base: str | None, head: str | None, policies_from: str, today: str | None,
           scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
           repo: str | None, reviews_from: str | None, reviews_file: str | None,
           pull_request: int | None, repository: str | None, pr_head: str | None,
-          github_api: str | None, no_github: bool) -> None:
+          github_api: str | None, reports_dir: str | None, no_github: bool) -> None:
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
     from charter.commands.check import CheckOptions, run_check
     from charter.reporters import OutputSpec
@@ -95,7 +97,7 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
         today=_date(today), scope_all=scope_all,
         outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
-        evidence=evidence, reviews=reviews, github=not no_github,
+        evidence=evidence, reviews=reviews, github=not no_github, reports_dir=reports_dir,
     )
     sys.exit(run_check(options))
 
@@ -247,6 +249,39 @@ def lineage(output_format: str, impacted_by: str | None, ref: str | None,
     from charter.commands.lineage import LineageOptions, run_lineage
 
     sys.exit(run_lineage(LineageOptions(_repo_root(repo), output_format, impacted_by, ref)))
+
+
+@cli.command()
+@click.argument("models", nargs=-1)
+@click.option("--out", default="reports", show_default=True, metavar="DIR",
+              help="Folder to write the PDFs and manifest.json into.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The commit to report on: every report is the record of one commit.")
+@click.option("--evidence/--no-evidence", default=True, show_default=True,
+              help="Measure metrics, fairness, importance and drift for the dossiers.")
+@click.option("--page-size", type=click.Choice(["a4", "letter"]), default="a4",
+              show_default=True)
+@click.option("--today", metavar="DATE", help="Date for date-based rules (default: the "
+              "commit's date, so reports are reproducible).")
+@click.option("--only", "kinds", multiple=True, type=click.Choice(["dossier", "inventory",
+              "lineage"]), help="Write only these kinds of report (repeatable).")
+@click.option("--jobs", "-j", "workers", type=click.IntRange(1), metavar="N",
+              help="Render in N processes (default: one per core).")
+@click.option("--force", is_flag=True, help="Re-render even when a report's inputs are "
+              "unchanged.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_size: str,
+           today: str | None, kinds: tuple[str, ...], workers: int | None, force: bool,
+           repo: str | None) -> None:
+    """Write model dossiers (all models, or MODEL...), the inventory and lineage PDFs."""
+    from charter.commands.report import KINDS, ReportOptions, run_report
+
+    options = ReportOptions(
+        root=_repo_root(repo), models=models, out=Path(out), ref=ref, evidence=evidence,
+        page_size=page_size, today=_date(today) if today else None, kinds=kinds or KINDS,
+        workers=workers, force=force,
+    )
+    sys.exit(run_report(options))
 
 
 def _run(entry: Callable[..., Any]) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +39,7 @@ class CheckOptions:
     outputs: tuple[OutputSpec, ...] = ()
     use_cache: bool = True
     evidence: str = "auto"
+    reports_dir: str | None = None  # write the change report PDF and its manifest here
     reviews: ReviewOptions | None = None  # check validation.by claims against PR reviews
     github: bool = True  # in GitHub Actions: annotations, step summary and step outputs
 
@@ -52,6 +54,8 @@ def run_check(options: CheckOptions) -> int:
         raise
     result = replace(result, reports=tuple(s.path for s in options.outputs if s.path),
                      links=actions.links(result.head.commit) if actions else {})
+    if options.reports_dir:
+        result = _change_report(result, options)
     if actions is None:
         write_outputs(result, options.outputs, options.root)
         return result.exit_code
@@ -59,6 +63,18 @@ def run_check(options: CheckOptions) -> int:
     with actions.commands_stopped(options.outputs):
         write_outputs(result, options.outputs, options.root)
     return result.exit_code
+
+
+def _change_report(result: CheckResult, options: CheckOptions) -> CheckResult:
+    from charter.report.change import write_change_report
+
+    assert options.reports_dir is not None
+    before = set(result.reports)
+    result = write_change_report(result, options.root, Path(options.reports_dir))
+    for path in result.reports:
+        if path not in before:
+            sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result
+    return result
 
 
 def gate(options: CheckOptions) -> CheckResult:

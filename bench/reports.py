@@ -1,0 +1,144 @@
+"""Report benchmark: dossiers for generated models, rendered in parallel on every core, and
+re-rendered only for the models whose inputs changed.
+
+    PYTHONPATH=engine python bench/reports.py [--models 200] [--changed 10]
+
+Prints seconds per dossier for a cold run (nothing rendered yet), a warm run (same inputs:
+nothing to render), and a run after `--changed` models were edited, against a baseline
+measured in the same run: a few dossiers rendered one after another in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from charter.report.build import build_reports
+from charter.report.dossier import dossier_job
+from charter.report.facts import gather_facts
+from charter.report.pdf import render_pdf
+
+POLICIES = """\
+charter: 1
+rules:
+  VAL-001:
+    title: Production versions are validated and approved
+    severity: error
+    applies_to: version
+    match: {stage: production}
+    require: {field: validation.outcome, equals: approved}
+  PERF-001:
+    title: High-risk models reach an AUC of 0.75
+    severity: error
+    applies_to: version
+    match: {model.risk_tier: high}
+    require: {field: evaluation.metrics.roc_auc, gte: 0.75}
+"""
+ALGORITHMS = ("LogisticRegression", "GradientBoostingClassifier", "RandomForestClassifier")
+
+
+def inventory(models: int, seed: int = 7) -> str:
+    rng = random.Random(seed)
+    families = max(models // 10, 1)
+    lines = ["charter: 1", "teams:", "  ds: {members: [ana, bo]}",
+             "  mrm: {members: [val], validates: true}", "datasets:"]
+    for f in range(families):
+        lines += [f"  source-{f}:", "    owner: ds", "    contains_pii: true", "    versions:",
+                  f'      "2025-01": {{path: data/source-{f}.csv, sha256: "{f:064x}"}}',
+                  f"  features-{f}:", "    owner: ds", "    contains_pii: false",
+                  "    versions:",
+                  f'      "2025-01": {{path: data/features-{f}.csv, derived_from: '
+                  f'[source-{f}@2025-01]}}']
+    lines.append("models:")
+    for m in range(models):
+        family = m % families
+        lines += [f"  model-{m:03d}:", f"    title: Generated model {m}", "    owner: ds",
+                  f"    risk_tier: {rng.choice(['high', 'medium', 'low'])}",
+                  "    task: classification",
+                  f"    purpose: Score customers for use case {m}.",
+                  "    intended_use: Benchmark only.", "    versions:"]
+        for v in range(rng.randint(1, 3)):
+            auc = round(rng.uniform(0.7, 0.92), 4)
+            stage = "production" if v == 0 else "development"
+            lines += [f'      "1.{v}.0":', f"        stage: {stage}",
+                      f"        algorithm: {rng.choice(ALGORITHMS)}",
+                      f"        parameters: {{n_estimators: {rng.randint(20, 200)}}}",
+                      f"        training_data: [features-{family}@2025-01]",
+                      f"        evaluation: {{dataset: features-{family}@2025-01, target: y, "
+                      f"metrics: {{roc_auc: {auc}, accuracy: {round(auc - 0.05, 4)}}}}}"]
+            if stage == "production":
+                lines += ["        validation: {by: val, date: 2025-02-01, outcome: approved}",
+                          f"        deployments: [{{target: api-{family}, since: 2025-02-02}}]"]
+    return "\n".join(lines) + "\n"
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-20T10:00:00Z",
+           "GIT_COMMITTER_DATE": "2026-11-20T10:00:00Z"}
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+
+
+def commit(root: Path, text: str, message: str) -> None:
+    (root / "models.yaml").write_text(text)
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm",
+        message)
+
+
+def timed_build(root: Path, out: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    facts = gather_facts(root, evidence=False)
+    jobs = [dossier_job(facts, m) for m in sorted(facts.inventory["models"])]
+    written = build_reports(jobs, out, facts.commit)
+    return time.perf_counter() - start, sum(w.rendered for w in written)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=int, default=200)
+    parser.add_argument("--changed", type=int, default=10)
+    parser.add_argument("--baseline", type=int, default=4, help="dossiers rendered serially")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root, out = Path(folder) / "repo", Path(folder) / "reports"
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        (root / "policies").mkdir()
+        (root / "policies" / "rules.yaml").write_text(POLICIES)
+        text = inventory(args.models)
+        commit(root, text, "generated inventory")
+
+        facts = gather_facts(root, evidence=False)
+        sample = sorted(facts.inventory["models"])[: args.baseline]
+        render_pdf(dossier_job(facts, sample[0]))  # imports and font set-up, not measured
+        start = time.perf_counter()
+        for name in sample:
+            render_pdf(dossier_job(facts, name))
+        serial = (time.perf_counter() - start) / len(sample)
+
+        cold, cold_count = timed_build(root, out)
+        warm, warm_count = timed_build(root, out)
+        for m in range(args.changed):
+            text = text.replace(f"purpose: Score customers for use case {m}.",
+                                f"purpose: Score customers for use case {m}, revised.")
+        commit(root, text, "edit some models")
+        partial, partial_count = timed_build(root, out)
+
+    n = args.models
+    print(f"cores: {os.cpu_count()}, models: {n}")
+    print(f"baseline, serial in one process: {serial:.3f} s per dossier")
+    print(f"cold, parallel:   {cold:8.2f} s for {cold_count} dossiers = "
+          f"{cold / n:.3f} s per dossier ({cold / n / serial:.2f}x the serial baseline)")
+    print(f"warm, unchanged:  {warm:8.2f} s, {warm_count} rendered = {warm / n:.4f} s per "
+          f"dossier ({warm / cold:.4f}x cold)")
+    print(f"{args.changed} models edited: {partial:8.2f} s, {partial_count} rendered "
+          f"({partial / cold:.3f}x cold)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""PDF reports: model dossiers, the change report, the inventory and the lineage."""

@@ -1,0 +1,198 @@
+"""Render one report: jinja2 HTML (autoescaped) to PDF/A-3b with weasyprint, fetching nothing
+but the package's own assets and the charts drawn for this document."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+from charter import __version__
+
+ASSET_PREFIX = "charter:asset/"
+IMAGE_PREFIX = "charter:image/"
+PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything one PDF is made of; plain data, so it can be hashed and sent to a worker."""
+
+    filename: str
+    template: str
+    title: str
+    doc_id: str  # shown in the running header
+    commit: str
+    committed: str  # ISO date-time of the commit: the only date the document carries
+    page_size: str  # a4 | letter
+    context: Mapping[str, Any]
+    charts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> spec
+    drawings: Mapping[str, str] = field(default_factory=dict)  # name -> SVG text
+    attachments: Mapping[str, Any] = field(default_factory=dict)  # file name -> JSON data
+
+    def input_key(self) -> str:
+        """The hash of what the document says, less the commit it was rendered from."""
+        data = asdict(self)
+        # The document states the commit it was rendered from, but one whose content is
+        # otherwise the same need not be rendered again for a new commit.
+        del data["commit"], data["committed"]
+        data["engine"] = [__version__, template_digest()]
+        return _digest(data)
+
+    def identifier(self) -> bytes:
+        return _digest({"key": self.input_key(), "commit": self.commit,
+                        "committed": self.committed})[:32].encode()
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_TEMPLATE_DIGEST: list[str] = []
+
+
+def template_digest() -> str:
+    """A hash of the templates and assets: a new layout re-renders every document."""
+    if not _TEMPLATE_DIGEST:
+        digest = hashlib.sha256()
+        for package in ("charter.templates", "charter.assets"):
+            for item in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
+                if item.is_file() and not item.name.endswith((".py", ".pyc")):
+                    digest.update(item.name.encode() + b"\0" + item.read_bytes())
+        _TEMPLATE_DIGEST.append(digest.hexdigest())
+    return _TEMPLATE_DIGEST[0]
+
+
+def template_environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("charter", "templates"),
+        autoescape=True,  # every value from models.yaml renders as text, never as markup
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = format_number
+    env.filters["value"] = format_value
+    env.filters["short"] = lambda text, n=12: str(text)[:n] if text else "—"
+    return env
+
+
+def format_number(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or value is None:
+        return format_value(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "—"
+        if 0 < abs(value) < 10 ** -digits:
+            return f"{value:.1e}"
+        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else \
+            f"{value:,.0f}"
+    return str(value)
+
+
+def format_value(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int):
+        return format_number(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(format_value(v) for v in value)
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+class _Fetcher:
+    """Builds a weasyprint URL fetcher that refuses all but the package's own resources."""
+
+    def __init__(self, images: Mapping[str, bytes]) -> None:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        assets = resources.files("charter.assets")
+        allowed = {p.name for p in assets.iterdir() if p.is_file() and p.name.endswith(
+            (".css", ".svg"))}
+        refused: list[str] = []
+        self.refused = refused
+
+        class AssetFetcher(URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> Any:
+                if url in images:
+                    return URLFetcherResponse(url, images[url], {"Content-Type":
+                                                                 "image/svg+xml"})
+                name = url.removeprefix(ASSET_PREFIX)
+                if url.startswith(ASSET_PREFIX) and name in allowed:
+                    kind = "text/css" if name.endswith(".css") else "image/svg+xml"
+                    return URLFetcherResponse(url, assets.joinpath(name).read_bytes(),
+                                              {"Content-Type": kind})
+                refused.append(url)
+                raise ValueError(f"refused to fetch {url}: reports embed only their own assets")
+
+        self.fetcher = AssetFetcher(allowed_protocols=["charter"])
+
+
+@contextlib.contextmanager
+def _source_date(timestamp: int) -> Iterator[None]:
+    """Font subsetting stamps the current time into the font unless SOURCE_DATE_EPOCH is set."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(timestamp)
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def render_html(job: RenderJob) -> str:
+    env = template_environment()
+    meta = {"title": job.title, "doc_id": job.doc_id, "commit": job.commit,
+            "committed": job.committed, "page_size": PAGE_SIZES.get(job.page_size, "A4"),
+            "engine_version": __version__, "asset": ASSET_PREFIX,
+            "attachments": sorted(job.attachments)}
+    images = {name: f"{IMAGE_PREFIX}{name}.svg" for name in [*job.charts, *job.drawings]}
+    return str(env.get_template(job.template).render(**job.context, meta=meta, images=images))
+
+
+def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
+    """The PDF bytes, and the URLs that were refused while rendering."""
+    import weasyprint
+
+    from charter.report.charts import chart_svg
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    images = {f"{IMAGE_PREFIX}{n}.svg": chart_svg(spec) for n, spec in job.charts.items()}
+    images.update({f"{IMAGE_PREFIX}{n}.svg": svg.encode() for n, svg in job.drawings.items()})
+    fetcher = _Fetcher(images)
+    committed = dt.datetime.fromisoformat(job.committed)
+    stamp = {"rendered_from": {"commit": job.commit, "committed": job.committed}}
+    attachments = [
+        weasyprint.Attachment(
+            string=json.dumps({**stamp, **data} if isinstance(data, Mapping) else data,
+                              indent=2, sort_keys=True, default=str), name=name,
+            description=f"{name}: machine-readable data of this report",
+            created=committed, modified=committed, relationship="Data",
+            url_fetcher=fetcher.fetcher)
+        for name, data in sorted(job.attachments.items())
+    ]
+    html = weasyprint.HTML(string=render_html(job), url_fetcher=fetcher.fetcher,
+                           base_url=ASSET_PREFIX)
+    with _source_date(int(committed.timestamp())):
+        pdf = html.write_pdf(pdf_variant="pdf/a-3b", pdf_identifier=job.identifier(),
+                             attachments=attachments)
+    return bytes(pdf), fetcher.refused
