@@ -29,16 +29,19 @@ def version_ids(inventory: Mapping[str, Any]) -> list[str]:
 def compute_evidence(root: Path, inventory: Mapping[str, Any],
                      version_ids: list[str] | None = None,
                      base_inventory: Mapping[str, Any] | None = None,
-                     use_cache: bool = True) -> dict[str, dict[str, Any]]:
+                     use_cache: bool = True, commit: str | None = None
+                     ) -> dict[str, dict[str, Any]]:
     """Evidence per version id (every version when `version_ids` is None).
 
-    Files are read from the work tree at `root`. Trust settings (trusted types and pickles,
-    URI schemes, metric tolerance) come from `base_inventory` when given, else from
+    Files are read from the work tree at `root`, or from git `commit` when given (the
+    inventory's own commit, for a report of that commit). Trust settings (trusted types and
+    pickles, URI schemes, metric tolerance) come from `base_inventory` when given, else from
     `inventory` itself; the champion is the production version in `base_inventory`.
     """
     return run_evidence(root, inventory, version_ids, base_inventory,
                         trust=base_inventory if base_inventory is not None else inventory,
-                        use_cache=use_cache).evidence
+                        use_cache=use_cache, head_commit=commit,
+                        base_commit=commit).evidence
 
 
 def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None,
