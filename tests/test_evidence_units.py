@@ -47,3 +47,28 @@ def test_regression_metrics() -> None:
     assert measured["mae"] == 0.25
     assert measured["rmse"] == pytest.approx((0.5 / 4) ** 0.5, abs=1e-6)
     assert measured["r2"] == pytest.approx(1 - 0.5 / 5.0, abs=1e-6)
+
+
+def test_more_than_two_classes_use_macro_averages_and_one_vs_rest_auc() -> None:
+    import pandas as pd
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import accuracy_score
+
+    from charter.evidence.measure import predict
+
+    data = load_iris(as_frame=True)
+    frame = data.frame.assign(species=pd.Series(data.target_names[data.target]))
+    features = list(data.feature_names)
+    model = LogisticRegression(max_iter=1000).fit(frame[features], frame["species"])
+    predictions = predict(model, frame, features, "species", "classification")
+    measured = compute_metrics(predictions, ["accuracy", "f1", "roc_auc", "log_loss", "brier"])
+    labels = model.predict(frame[features])
+    proba = model.predict_proba(frame[features])
+    assert measured == {
+        "accuracy": pytest.approx(accuracy_score(frame["species"], labels), abs=1e-6),
+        "f1": pytest.approx(f1_score(frame["species"], labels, average="macro"), abs=1e-6),
+        "roc_auc": pytest.approx(roc_auc_score(frame["species"], proba, multi_class="ovr"),
+                                 abs=1e-6),
+        "log_loss": pytest.approx(log_loss(frame["species"], proba), abs=1e-6),
+    }

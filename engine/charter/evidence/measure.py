@@ -30,6 +30,14 @@ class Predictions:
     predicted: np.ndarray  # regression: values; classification: 0/1 labels
     score: np.ndarray | None  # probability of the positive class
     positive: Any = None
+    # More than two classes: truth and predicted are the labels themselves, `proba` has a
+    # column per class in `classes`.
+    classes: tuple[Any, ...] = ()
+    proba: np.ndarray | None = None
+
+    @property
+    def multiclass(self) -> bool:
+        return len(self.classes) > 2
 
 
 def task_of(estimator: Any, declared: str | None) -> str:
@@ -66,6 +74,8 @@ def predict(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target
         raise InputError("wrong-dtype", f"target column {target!r} has values "
                          f"{', '.join(unknown[:5])} that are not among the model's classes "
                          f"({', '.join(str(c) for c in classes)})")
+    if len(classes) > 2:
+        return _multiclass(estimator, inputs, frame, features, truth, classes)
     score = None
     if hasattr(estimator, "predict_proba") and len(classes) == 2:
         proba = _call(estimator.predict_proba, inputs, frame, features)
@@ -77,6 +87,18 @@ def predict(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target
         labels = _is(np.asarray(raw), positive)
     truth_labels = _is(truth.to_numpy(), positive)
     return Predictions(task, truth_labels, labels, score, positive)
+
+
+def _multiclass(estimator: Any, inputs: pd.DataFrame, frame: pd.DataFrame,
+                features: Sequence[str], truth: pd.Series, classes: list[Any]) -> Predictions:
+    import numpy as np
+
+    by_name = {str(c): c for c in classes}
+    labels = np.asarray([by_name[str(v)] for v in truth.to_numpy()])
+    predicted = np.asarray(_call(estimator.predict, inputs, frame, features))
+    proba = (np.asarray(_call(estimator.predict_proba, inputs, frame, features), dtype=float)
+             if hasattr(estimator, "predict_proba") else None)
+    return Predictions("classification", labels, predicted, None, None, tuple(classes), proba)
 
 
 def _positive_class(classes: list[Any], declared: Any, target: str) -> Any:
@@ -144,12 +166,15 @@ def canonical_metric(name: str) -> str:
 def compute_metrics(predictions: Predictions, names: Sequence[str]) -> dict[str, float]:
     """The metrics among `names` that apply to the task (canonical names, 6 decimals)."""
     table = _CLASSIFICATION if predictions.task == "classification" else _REGRESSION
+    if predictions.multiclass:
+        table = _MULTICLASS
     out: dict[str, float] = {}
     for name in dict.fromkeys(canonical_metric(n) for n in names):
         function = table.get(name)
         if function is None:
             continue
-        if name in ("roc_auc", "log_loss", "brier") and predictions.score is None:
+        if name in ("roc_auc", "log_loss", "brier") and predictions.score is None and (
+                predictions.proba is None):
             continue
         value = function(predictions)
         if value is not None and math.isfinite(value):
@@ -204,4 +229,26 @@ _REGRESSION: Mapping[str, Callable[[Predictions], float | None]] = {
     "r2": _sk("r2_score"),
     "mae": _sk("mean_absolute_error"),
     "rmse": _rmse,
+}
+
+
+def _multi(name: str, **kwargs: Any) -> Callable[[Predictions], float]:
+    def compute(p: Predictions) -> float:
+        import sklearn.metrics as skm
+
+        if name in ("roc_auc_score", "log_loss"):
+            return float(getattr(skm, name)(p.truth, p.proba, labels=list(p.classes), **kwargs))
+        return float(getattr(skm, name)(p.truth, p.predicted, **kwargs))
+
+    return compute
+
+
+# More than two classes: macro averages, one-vs-rest AUC; no Brier score.
+_MULTICLASS: Mapping[str, Callable[[Predictions], float | None]] = {
+    "roc_auc": _multi("roc_auc_score", multi_class="ovr"),
+    "accuracy": _multi("accuracy_score"),
+    "precision": _multi("precision_score", average="macro", zero_division=0),
+    "recall": _multi("recall_score", average="macro", zero_division=0),
+    "f1": _multi("f1_score", average="macro", zero_division=0),
+    "log_loss": _multi("log_loss"),
 }
