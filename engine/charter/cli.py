@@ -260,7 +260,7 @@ def lineage(output_format: str, impacted_by: str | None, ref: str | None,
 @click.option("--evidence/--no-evidence", default=True, show_default=True,
               help="Measure metrics, fairness, importance and drift for the dossiers.")
 @click.option("--page-size", type=click.Choice(["a4", "letter"]), default="a4",
-              show_default=True)
+              show_default=True, help="Paper size of the PDFs.")
 @click.option("--today", metavar="DATE", help="Date for date-based rules (default: the "
               "commit's date, so reports are reproducible).")
 @click.option("--only", "kinds", multiple=True, type=click.Choice(["dossier", "inventory",

@@ -40,7 +40,8 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     version_ids = [f"{model_id}@{v}" for v in versions]
     datasets = _datasets(facts, versions)
     evidence = _evidence(facts, version_ids)
-    entities = {model_id, *version_ids, *(d["id"] for d in datasets)}
+    entities = {("model", model_id), *(("version", v) for v in version_ids),
+                *(("dataset", d["id"]) for d in datasets)}
     results = sorted(facts.results_for(entities), key=lambda r: (r.entity, r.rule))
     charts: dict[str, dict[str, Any]] = {}
     versions_view = [_version_view(facts, model_id, v, r, evidence.get(f"{model_id}@{v}"),
@@ -85,7 +86,7 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "not_applicable": sorted({r.rule for r in results if r.status == "skip"}),
         "rules_in_force": len(facts.policies.rules),
         "waivers": [plain(w) for w in facts.policies.waivers
-                    if any(w.covers(w.rule, e) for e in entities)],
+                    if any(w.covers(w.rule, e) for _, e in entities)],
     }
     attachments = {
         "findings.json": {**common_attachment(facts), "model": model_id, "verdict": verdict,

@@ -48,8 +48,9 @@ class ReportFacts:
     lineage: Optional = field(default_factory=Optional)
     engine_version: str = __version__
 
-    def results_for(self, entities: set[str]) -> list[RuleResult]:
-        return [r for r in self.results if r.entity in entities]
+    def results_for(self, entities: set[tuple[str, str]]) -> list[RuleResult]:
+        """Results of the (kind, id) entities given."""
+        return [r for r in self.results if (r.kind, r.entity) in entities]
 
 
 def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,

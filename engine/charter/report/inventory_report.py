@@ -83,8 +83,8 @@ def _row(facts: ReportFacts, name: str, model: Mapping[str, Any]) -> dict[str, A
     every = model.get("review_every_days")
     due = last_review + dt.timedelta(days=int(every)) if last_review and isinstance(
         every, int) else None
-    ids = {name, *(f"{name}@{v}" for v in versions)}
-    failing = [r for r in facts.results if r.entity in ids and r.status == "fail"]
+    ids = {("model", name), *(("version", f"{name}@{v}") for v in versions)}
+    failing = [r for r in facts.results if (r.kind, r.entity) in ids and r.status == "fail"]
     return {
         "id": name, "title": model.get("title"), "risk_tier": str(model.get("risk_tier") or "—"),
         "owner": model.get("owner"), "stage": stage_of(model),
