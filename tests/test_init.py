@@ -65,3 +65,14 @@ def test_the_scaffolded_workflow_is_a_valid_github_workflow(repo: GitRepo) -> No
     text = workflow.read_text()
     assert "permissions:\n  contents: read" in text
     assert "schedule:" in text and "charter check --all" in text
+
+
+def test_init_pins_the_install_spec_it_is_given(tmp_path: Path) -> None:
+    spec = "git+https://git.example.com/governance/charter@0123456789abcdef"
+    run = run_charter(tmp_path, "init", str(tmp_path / "gov"), "--install", spec)
+    assert run.code == 0, run.err
+    workflow = (tmp_path / "gov/.github/workflows/governance.yml").read_text()
+    assert f'python -m pip install "{spec}"' in workflow
+    hostile = run_charter(tmp_path, "init", str(tmp_path / "bad"), "--install", 'x"; rm -rf /')
+    assert hostile.code == 2
+    assert "not allowed" in hostile.err

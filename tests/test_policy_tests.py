@@ -292,3 +292,41 @@ def test_policy_tests_schema_is_a_valid_draft_2020_12_schema() -> None:
     from charter.schema import load_schema
 
     Draft202012Validator.check_schema(load_schema("policy-tests"))
+
+
+def test_evidence_values_are_fixtures_too(governed: GitRepo) -> None:
+    governed.write("policies/evidence.yaml", """\
+charter: 1
+rules:
+  EVD-001:
+    title: Measured AUC is no worse than the champion's
+    severity: error
+    applies_to: version
+    match: {stage: production}
+    require:
+      field: evidence.metrics.roc_auc
+      gte: {field: champion.evidence.metrics.roc_auc}
+      tolerance: 0.01
+""")
+    governed.write("policies/tests/evidence.yaml", SHARED + """\
+  - name: a challenger measured below its champion fails
+    base:
+      models: {credit: {versions: {"0.9.0": {stage: production}}}}
+    inventory:
+      models: {credit: {versions: {"0.9.0": {stage: retired}}}}
+    evidence:
+      credit@1.0.0: {metrics: {roc_auc: 0.78}, champion: {metrics: {roc_auc: 0.81}}}
+    expect:
+      - {rule: EVD-001, entity: credit@1.0.0, result: fail}
+  - name: within the tolerance passes
+    base:
+      models: {credit: {versions: {"0.9.0": {stage: production}}}}
+    inventory:
+      models: {credit: {versions: {"0.9.0": {stage: retired}}}}
+    evidence:
+      credit@1.0.0: {metrics: {roc_auc: 0.805}, champion: {metrics: {roc_auc: 0.81}}}
+    expect:
+      - {rule: EVD-001, entity: credit@1.0.0, result: pass}
+""")
+    run = governed.charter("test", "policies/tests/evidence.yaml")
+    assert run.code == 0, run.out + run.err

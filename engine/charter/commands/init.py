@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from charter import __version__
+from charter import __version__, git
 from charter.errors import CharterError
 
 # Where each template of charter/scaffold/ goes in the new repository.
@@ -23,11 +23,15 @@ FILES = {
 }
 
 
-def scaffold(today: dt.date) -> dict[str, str]:
+def scaffold(today: dt.date, install_spec: str | None = None) -> dict[str, str]:
     """The files of a new repository, with dates that keep the example current."""
     folder = resources.files("charter.scaffold")
+    spec = install_spec or f"charter=={__version__}"
+    if any(c in spec for c in "\"'`$\n\\"):
+        raise CharterError.at(f"--install {spec!r}: quotes, backslashes and $ are not allowed "
+                              "in an install specification")
     values = {"__TODAY__": today.isoformat(), "__MONTH__": today.strftime("%Y-%m"),
-              "__VERSION__": __version__}
+              "__INSTALL__": spec}
     out = {}
     for template, target in FILES.items():
         text = folder.joinpath(template).read_text()
@@ -37,8 +41,8 @@ def scaffold(today: dt.date) -> dict[str, str]:
     return out
 
 
-def run_init(directory: Path, today: dt.date) -> int:
-    files = scaffold(today)
+def run_init(directory: Path, today: dt.date, install_spec: str | None = None) -> int:
+    files = scaffold(today, install_spec)
     existing = sorted(p for p in files if (directory / p).exists())
     if existing:
         raise CharterError.at(f"{directory} already has {', '.join(existing)}; charter init "
@@ -50,6 +54,7 @@ def run_init(directory: Path, today: dt.date) -> int:
     click.echo(f"charter init: wrote {len(files)} files in {directory}")
     for path in files:
         click.echo(f"  {path}")
-    click.echo("next: git init && git add -A && git commit -m 'Governance repository', then "
+    first = "git add -A" if git.find_root(directory.resolve()) else "git init && git add -A"
+    click.echo(f"next: {first} && git commit -m 'Governance repository', then "
                "`charter check --all` and `charter test`")
     return 0

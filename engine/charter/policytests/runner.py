@@ -63,7 +63,7 @@ def check_expectations(policies: PolicySet, cases: Sequence[Case]) -> None:
 
 def run_case(policies: PolicySet, case: Case, today: dt.date) -> CaseResult:
     started = time.perf_counter()
-    tracer = Tracer()
+    tracer = Tracer({(e.rule, e.entity) for e in case.expect})
     change = diff_inventories(case.base or {}, case.head, initial=case.base is None,
                               policies_changed=case.policies_changed)
     subject = Subject(case.head, case.source, case.base, change)
@@ -75,9 +75,7 @@ def run_case(policies: PolicySet, case: Case, today: dt.date) -> CaseResult:
         if actual != expectation.result:
             mismatches.append(Mismatch(expectation, actual,
                                        _why(evaluation, tracer, expectation, case)))
-    expected = {(e.rule, e.entity) for e in case.expect}
-    evaluated = frozenset((s.rule, s.path) for s in tracer.steps
-                          if (s.rule, s.entity) in expected)
+    evaluated = frozenset((s.rule, s.path) for s in tracer.steps)
     return CaseResult(case, tuple(mismatches), time.perf_counter() - started, evaluated)
 
 

@@ -25,12 +25,19 @@ class Step:
     rule: str
     entity: str
     path: str  # require.all[1], match.stage, ...
-    requirement: str
+    condition: Condition
     outcome: Outcome
+
+    @property
+    def requirement(self) -> str:
+        return self.condition.describe()
 
 
 @dataclass
 class Tracer:
+    """Collects steps, only for the (rule, entity) pairs in `wanted` when it is given."""
+
+    wanted: set[tuple[str, str]] | None = None
     steps: list[Step] = field(default_factory=list)
 
     def for_result(self, rule: str, entity: str) -> list[Step]:
@@ -47,8 +54,9 @@ class _Traced:
     def evaluate(self, scope: Scope) -> Outcome:
         outcome = self.inner.evaluate(scope)
         entity = str(scope.data.get("id", ""))
-        self.tracer.steps.append(Step(self.rule, entity, self.path, self.inner.describe(),
-                                      outcome))
+        wanted = self.tracer.wanted
+        if wanted is None or (self.rule, entity) in wanted:
+            self.tracer.steps.append(Step(self.rule, entity, self.path, self.inner, outcome))
         return outcome
 
     def describe(self) -> str:
