@@ -6,6 +6,8 @@ tracked by git is ignored: a pull request must not be able to plant "parsed" con
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import tempfile
@@ -15,6 +17,18 @@ from typing import Any
 from charter import __version__, git
 
 CACHE_DIR = ".charter/cache"
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """The engine's version and a hash of its code: a changed engine never reuses a result."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".json") and path.is_file():
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return f"{__version__}-{digest.hexdigest()[:12]}"
 
 
 class Cache:
@@ -36,7 +50,7 @@ class Cache:
     def _path(self, kind: str, key: str) -> Path | None:
         if self.folder is None:
             return None
-        return self.folder / kind / f"{key}-{__version__}.json"
+        return self.folder / kind / f"{key}-{engine_fingerprint()}.json"
 
     def get(self, kind: str, key: str) -> Any:
         path = self._path(kind, key)
