@@ -207,8 +207,27 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
     return {"measured": metrics, "measured_values": dict(evidence.get("metrics") or {}),
             "champion": evidence.get("champion"), "fairness": fairness,
             "importance": importance, "drift": drift, "drift_features": features,
-            "environment": evidence.get("environment"), "integrity": evidence.get("integrity"),
-            "problems": list(evidence.get("problems") or [])}
+            "environment": evidence.get("environment"),
+            "integrity": _integrity_rows(evidence.get("integrity")),
+            "drift_error": drift.get("error"),
+            "problems": [p if isinstance(p, Mapping) else {"message": str(p)}
+                         for p in [*(evidence.get("problems") or []),
+                                   *(evidence.get("notes") or [])]]}
+
+
+def _integrity_rows(integrity: Any) -> list[dict[str, Any]]:
+    """Each checked file: what was declared, what was found; nested groups flattened."""
+    rows: list[dict[str, Any]] = []
+    if not isinstance(integrity, Mapping):
+        return [{"item": "integrity", "detail": integrity}] if integrity else []
+    for key, value in sorted(integrity.items()):
+        if isinstance(value, Mapping) and "ok" in value:
+            rows.append({"item": key, **value})
+        elif isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values()):
+            rows += [{"item": name, **v} for name, v in sorted(value.items())]
+        else:
+            rows.append({"item": key, "detail": value})
+    return rows
 
 
 def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
