@@ -103,6 +103,26 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
 
 
 @cli.command()
+@click.argument("target", required=False, metavar="[MODEL[@VERSION]]")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A readable table, or the evidence as JSON.")
+@click.option("--today", metavar="DATE", help="Date recorded in the JSON document.")
+@click.option("--base", metavar="REF", help="Where champions and trust settings come from "
+              "(default: as for `charter check`; 'none': no champion, no trusted pickle).")
+@click.option("--no-cache", is_flag=True, help="Recompute everything; do not use .charter/cache.")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def evidence(target: str | None, output: str, today: str | None, base: str | None,
+             no_cache: bool, repo: str | None) -> None:
+    """Measure integrity, metrics, champion, fairness, drift and importance of versions."""
+    from charter.commands.evidence import EvidenceOptions, run_evidence_command
+
+    options = EvidenceOptions(root=_repo_root(repo), target=target, output=output,
+                              today=_date(today) if today else None, base=base,
+                              use_cache=not no_cache)
+    sys.exit(run_evidence_command(options))
+
+
+@cli.command()
 @click.option("--ref", metavar="REF", help="Validate a git revision instead of the work tree.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 @click.argument("files", nargs=-1, required=False)

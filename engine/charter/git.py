@@ -229,3 +229,12 @@ class BlobReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def changed_paths(root: Path, base: str, head: str | None = None) -> set[str]:
+    """Files that differ between `base` and `head` (the working tree when None)."""
+    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else [])]
+    result = run_git(root, args, check=False)
+    if result.returncode != 0:
+        return set()
+    return {p.decode() for p in result.stdout.split(b"\0") if p}

@@ -102,6 +102,8 @@ def gate(options: CheckOptions) -> CheckResult:
     subject = Subject(head.inventory, head.source, base_inventory, change)
     waiver_inventory = _waiver_inventory(base, head, options.policies_from)
     evidence = _evidence(options, head, base, scope, notes)
+    if scope is not None:  # versions whose files changed behind models.yaml's back
+        scope = scope | {("version", v) for v in evidence}
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory)
     findings = evaluation.findings

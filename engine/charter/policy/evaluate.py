@@ -182,7 +182,16 @@ def _location(entity: Entity, outcome: Outcome) -> KeyPath:
         if parts[0] == "model" and entity.kind == "version" and entity.parent:
             return ("models", entity.parent, *parts[1:])
         return (*entity.path, *parts)
-    return entity.path
+    return _pointed_path(outcome.value) or entity.path
+
+
+def _pointed_path(value: Any) -> KeyPath | None:
+    """Evidence problems name the models.yaml key they concern (`path`): point there."""
+    for item in value if isinstance(value, list) else [value]:
+        path = item.get("path") if isinstance(item, Mapping) else None
+        if isinstance(path, list) and path and all(isinstance(p, str | int) for p in path):
+            return tuple(path)
+    return None
 
 
 def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: dt.date,

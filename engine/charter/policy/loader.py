@@ -23,7 +23,7 @@ from charter.revisions import Revision
 from charter.schema import validate
 from charter.yamlsource import Document, Mark, format_path, load_yaml_text
 
-ALWAYS_ON_PACKS = ("charter:lifecycle",)
+ALWAYS_ON_PACKS = ("charter:lifecycle", "charter:evidence")
 MIN_JUSTIFICATION = 10
 
 

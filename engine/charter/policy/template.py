@@ -27,6 +27,9 @@ def fill(template: str, values: Mapping[str, Any], context: Mapping[str, Any]) -
             value = lookup(_quote(name), context)
             if value is None:
                 return token
+        if isinstance(value, list) and value and all(
+                isinstance(v, Mapping) and isinstance(v.get("message"), str) for v in value):
+            return "; ".join(v["message"] for v in value)  # evidence problems
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return ", ".join(value) if value else "none"
         return value if isinstance(value, str) else show(value)

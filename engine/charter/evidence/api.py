@@ -1,0 +1,60 @@
+"""The evidence API other parts of Charter call (reports, `charter evidence`, the gate)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charter.cache import Cache
+from charter.evidence.compute import EvidenceEngine
+from charter.evidence.files import FileStore
+from charter.evidence.progress import progress
+from charter.evidence.settings import EvidenceSettings
+from charter.inventory import iter_entities
+
+
+@dataclass(frozen=True)
+class EvidenceRun:
+    evidence: dict[str, dict[str, Any]]
+    computed: int  # steps computed
+    reused: int  # steps read from the cache
+
+
+def version_ids(inventory: Mapping[str, Any]) -> list[str]:
+    return [e.id for e in iter_entities(inventory) if e.kind == "version"]
+
+
+def compute_evidence(root: Path, inventory: Mapping[str, Any],
+                     version_ids: list[str] | None = None,
+                     base_inventory: Mapping[str, Any] | None = None,
+                     use_cache: bool = True, commit: str | None = None
+                     ) -> dict[str, dict[str, Any]]:
+    """Evidence per version id (every version when `version_ids` is None).
+
+    Files are read from the work tree at `root`, or from git `commit` when given (the
+    inventory's own commit, for a report of that commit). Trust settings (trusted types and
+    pickles, URI schemes, metric tolerance) come from `base_inventory` when given, else from
+    `inventory` itself; the champion is the production version in `base_inventory`.
+    """
+    return run_evidence(root, inventory, version_ids, base_inventory,
+                        trust=base_inventory if base_inventory is not None else inventory,
+                        use_cache=use_cache, head_commit=commit,
+                        base_commit=commit).evidence
+
+
+def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None,
+                 base_inventory: Mapping[str, Any] | None, trust: Mapping[str, Any] | None,
+                 use_cache: bool = True, head_commit: str | None = None,
+                 base_commit: str | None = None, trust_pickles: bool = True) -> EvidenceRun:
+    settings = EvidenceSettings.of(trust, pickles=trust_pickles)
+    cache = Cache.for_repo(root, use_cache)
+    wanted = version_ids(inventory) if ids is None else list(ids)
+    schemes = settings.allowed_uri_schemes
+    with FileStore(root, head_commit, schemes, cache) as files, \
+            FileStore(root, base_commit, schemes, cache) as base_files:
+        engine = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
+                                cache)
+        out = {vid: engine.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
+    return EvidenceRun(out, engine.computed, engine.reused)

@@ -1,0 +1,399 @@
+"""Evidence for model versions: integrity, measured metrics, champion, fairness, drift.
+
+`EvidenceEngine.version(id)` returns the evidence dict rules see as `evidence.*`. Inputs are
+read from the head revision; the champion's artifact from the base revision. Each costly step
+is cached under `.charter/cache/` by the content hashes of its inputs and the engine version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter import __version__
+from charter.cache import Cache
+from charter.evidence.artifacts import artifact_format
+from charter.evidence.environment import compare_environment
+from charter.evidence.evaluation import EvaluationSpec, evaluate, failure
+from charter.evidence.files import Fetched, FileStore, declared_location
+from charter.evidence.frames import dataset_format, read_frame
+from charter.evidence.measure import SCALED_METRICS, canonical_metric, measurable
+from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
+from charter.evidence.settings import EvidenceSettings
+from charter.inventory import (
+    dataset_record,
+    dataset_refs,
+    find_entity,
+    models,
+    production_version,
+    split_ref,
+)
+from charter.yamlsource import KeyPath
+
+
+@dataclass
+class EvidenceEngine:
+    root: Path
+    head: Mapping[str, Any]  # the inventory whose versions are judged
+    files: FileStore  # reads the head revision's files
+    settings: EvidenceSettings  # from the trusted revision
+    base: Mapping[str, Any] | None = None  # where the champion is found
+    base_files: FileStore | None = None  # reads the base revision's files
+    cache: Cache = field(default_factory=lambda: Cache(None))
+    computed: int = 0  # steps computed in this run
+    reused: int = 0  # steps read from the cache
+
+    def version(self, version_id: str) -> dict[str, Any]:
+        entity = find_entity(self.head, "version", version_id)
+        if entity is None:
+            raise KeyError(version_id)
+        return _VersionEvidence(self, version_id, entity.path, entity.record).build()
+
+    def cached(self, kind: str, inputs: Mapping[str, Any],
+               compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
+                             ).hexdigest()
+        found = self.cache.get(kind, key)
+        if isinstance(found, dict):
+            self.reused += 1
+            return found
+        value = compute()
+        self.computed += 1
+        self.cache.put(kind, key, value)
+        return value
+
+
+def running_sklearn() -> str:
+    import sklearn
+
+    return str(sklearn.__version__)
+
+
+class _VersionEvidence:
+    def __init__(self, engine: EvidenceEngine, version_id: str, path: KeyPath,
+                 record: Mapping[str, Any]) -> None:
+        self.engine = engine
+        self.id = version_id
+        self.path = path
+        self.record = record
+        self.model_name = split_ref(version_id)[0]
+        self.model = models(engine.head).get(self.model_name) or {}
+        self.problems: list[EvidenceProblem] = []
+        self.notes: list[str] = []
+        self.fetched: dict[str, Fetched] = {}
+        self.integrity: dict[str, dict[str, Any]] = {}
+        self.unreadable: dict[str, InputError] = {}  # dataset ref -> why it cannot be read
+
+    def problem(self, area: str, error: InputError, key: KeyPath, file: str | None,
+                absolute: bool = False) -> None:
+        if error.code in UNREACHABLE:
+            area = "unverified"
+        path = tuple(key) if absolute else (*self.path, *key)
+        shown = ".".join(str(k) for k in (key if not absolute else path))
+        self.problems.append(EvidenceProblem(area, error.code, f"{self.id}: {error.message}",
+                                             file, shown, path))
+
+    def build(self) -> dict[str, Any]:
+        evidence: dict[str, Any] = {
+            "integrity": {"artifact": None, "datasets": self._datasets()},
+            "metrics": {}, "claimed": self._claimed(), "metric_diffs": {}, "champion": None,
+            "fairness": {}, "drift": None, "importance": [], "environment": None,
+        }
+        artifact = self._artifact()
+        evidence["integrity"]["artifact"] = artifact[0] if artifact else None
+        result = self._evaluate(artifact[1]) if artifact and artifact[1] else None
+        if result is not None and result.get("error") is None:
+            evidence.update(metrics=result["metrics"], fairness=result["fairness"],
+                            importance=result["importance"], evaluated_rows=result["rows"])
+            evidence["metric_diffs"] = self._diffs(result)
+            evidence["environment"] = self._environment(result.get("recorded_sklearn"))
+        evidence["champion"] = self._champion()
+        evidence["drift"] = self._drift()
+        evidence["problems"] = [p.as_dict() for p in self.problems]
+        evidence["notes"] = self.notes
+        evidence["computed_at_engine"] = __version__
+        return evidence
+
+    # --- integrity ---------------------------------------------------------------------
+
+    def _datasets(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for ref, _ in dataset_refs(self.record):
+            if not isinstance(ref, str) or ref in out:
+                continue
+            record = dataset_record(self.engine.head, ref) or {}
+            name, version = split_ref(ref)
+            where = ("datasets", name, "versions", version)
+            declared = record.get("sha256")
+            location = declared_location(record)
+            entry: dict[str, Any] = {"location": location, "declared": declared,
+                                     "actual": None, "ok": None}
+            out[ref] = self.integrity[ref] = entry
+            if location is None:
+                self.unreadable[ref] = InputError("no-location", f"dataset {ref} declares no "
+                                                  "path or uri")
+                continue
+            try:
+                fetched = self.engine.files.fetch(location)
+            except InputError as exc:
+                self.unreadable[ref] = exc
+                entry["error"] = exc.message
+                if declared:  # a declared hash is a claim: the file must be there to back it
+                    self.problem("data", exc, (*where, "path" if "path" in record else "uri"),
+                                 location, absolute=True)
+                continue
+            self.fetched[ref] = fetched
+            entry["actual"] = fetched.sha256
+            entry["size"] = fetched.size
+            if declared:
+                entry["ok"] = declared == fetched.sha256
+                if not entry["ok"]:
+                    self.problem("data", InputError("hash-mismatch", f"{location}: sha256 is "
+                                 f"{fetched.sha256}, not the declared {declared}"),
+                                 (*where, "sha256"), location, absolute=True)
+        return out
+
+    def _artifact(self) -> tuple[dict[str, Any], Fetched | None] | None:
+        record = self.record.get("artifact")
+        location = declared_location(record) if isinstance(record, Mapping) else None
+        if not isinstance(record, Mapping) or location is None:
+            self.notes.append("no artifact declared: metrics, fairness and importance are "
+                              "not measured")
+            return None
+        declared = record.get("sha256")
+        entry: dict[str, Any] = {"location": location, "declared": declared, "actual": None,
+                                 "ok": None, "format": artifact_format(record, location)}
+        key = ("artifact", "path" if "path" in record else "uri")
+        try:
+            fetched = self.engine.files.fetch(location)
+        except InputError as exc:
+            entry["ok"] = False
+            entry["error"] = exc.message
+            self.problem("artifact", exc, key, location)
+            return entry, None
+        entry.update(actual=fetched.sha256, size=fetched.size)
+        if declared:
+            entry["ok"] = declared == fetched.sha256
+            if not entry["ok"]:
+                self.problem("artifact", InputError("hash-mismatch", f"{location}: sha256 is "
+                             f"{fetched.sha256}, not the declared {declared} (changed or "
+                             "tampered with?)"), ("artifact", "sha256"), location)
+        return entry, fetched
+
+    # --- measured metrics ----------------------------------------------------------------
+
+    def _evaluation(self) -> Mapping[str, Any]:
+        evaluation = self.record.get("evaluation")
+        return evaluation if isinstance(evaluation, Mapping) else {}
+
+    def _claimed(self) -> dict[str, Any]:
+        metrics = self._evaluation().get("metrics")
+        return dict(metrics) if isinstance(metrics, Mapping) else {}
+
+    def _spec(self, artifact: Fetched, artifact_fmt: str, features: Any,
+              importance: bool) -> EvaluationSpec | None:
+        """What to evaluate; None without an evaluation dataset; _Unusable for bad input."""
+        evaluation = self._evaluation()
+        ref = evaluation.get("dataset")
+        if not isinstance(ref, str):
+            return None
+        data = self.fetched.get(ref)
+        record = dataset_record(self.engine.head, ref) or {}
+        location = declared_location(record)
+        if data is None:
+            raise _Unusable(self._unreadable(ref, "evaluation data"), ("evaluation", "dataset"),
+                            location)
+        target = evaluation.get("target") or record.get("target")
+        if not isinstance(target, str):
+            raise _Unusable(InputError("missing-target", "declare the target column in "
+                                       "evaluation.target"), ("evaluation",), location)
+        sensitive = evaluation.get("sensitive_features") or []
+        threshold = evaluation.get("threshold")
+        return EvaluationSpec(
+            artifact=artifact, artifact_format=artifact_fmt, data=data,
+            data_format=dataset_format(record, data.name),
+            features=tuple(str(f) for f in features) if isinstance(features, list) else None,
+            target=target, task=self.model.get("task") if isinstance(self.model, Mapping)
+            else None, threshold=float(threshold) if isinstance(threshold, int | float) else None,
+            positive_label=evaluation.get("positive_label"),
+            sensitive_features=tuple(str(s) for s in sensitive), importance=importance)
+
+    def _unreadable(self, ref: str, role: str) -> InputError:
+        cause = self.unreadable.get(ref) or InputError("not-found", "not declared")
+        return InputError(cause.code, f"{role} {ref} cannot be read ({cause.message})")
+
+    def _run(self, spec: EvaluationSpec) -> dict[str, Any]:
+        engine = self.engine
+        settings = engine.settings
+        trusted_pickle = spec.artifact.sha256 in settings.trusted_pickles
+        inputs = spec.cache_inputs(settings.trusted_types, trusted_pickle, running_sklearn())
+        return engine.cached("evaluation", inputs, lambda: evaluate(
+            spec, engine.root, settings.trusted_types, settings.trusted_pickles))
+
+    def _evaluate(self, artifact: Fetched) -> dict[str, Any] | None:
+        record = self.record.get("artifact") or {}
+        try:
+            spec = self._spec(artifact, artifact_format(record, artifact.name),
+                              self.record.get("features"), importance=True)
+        except _Unusable as exc:
+            self.problem("evaluation", exc.error, exc.key, exc.file)
+            return None
+        if spec is None:
+            self.notes.append("no evaluation dataset declared: metrics are not measured")
+            return None
+        result = self._run(spec)
+        error = result.get("error")
+        if error:
+            self.problem(error["area"], InputError(error["code"], error["message"]),
+                         tuple(error["key"]), spec.data.name if error["area"] != "artifact"
+                         else artifact.name)
+        return result
+
+    def _diffs(self, result: Mapping[str, Any]) -> dict[str, Any]:
+        measured = result["metrics"]
+        tolerance = self.engine.settings.metric_tolerance
+        diffs: dict[str, Any] = {}
+        for name, claimed in self._claimed().items():
+            key = ("evaluation", "metrics", name)
+            metric = canonical_metric(str(name))
+            if metric not in measurable(result["task"]) or metric not in measured:
+                self.problem("unmeasured", InputError("unknown-metric", f"claimed metric "
+                             f"{name!r} cannot be measured for a {result['task']} model "
+                             f"(measurable: {', '.join(measurable(result['task']))})"),
+                             key, None)
+                continue
+            if not isinstance(claimed, int | float) or isinstance(claimed, bool):
+                continue
+            value = measured[metric]
+            diff = round(float(claimed) - value, 6)
+            allowed = tolerance * max(1.0, abs(value)) if metric in SCALED_METRICS else tolerance
+            ok = abs(diff) <= allowed + 1e-12
+            message = (f"{self.id}: {name} is claimed as {claimed} but measures {value:.6g} "
+                       f"on {self._evaluation().get('dataset')} (difference {diff:+.4g}, "
+                       f"tolerance {allowed:.4g})")
+            diffs[str(name)] = {"claimed": claimed, "measured": value, "diff": diff,
+                                "tolerance": allowed, "ok": ok}
+            if not ok:
+                self.problem("metrics", InputError("claim-mismatch", message.split(": ", 1)[1]),
+                             key, None)
+        return diffs
+
+    def _environment(self, recorded: str | None) -> dict[str, Any]:
+        requirements = self.record.get("requirements")
+        declared = requirements.get("scikit-learn") if isinstance(requirements,
+                                                                  Mapping) else None
+        environment = compare_environment(recorded, str(declared) if declared else None,
+                                          running_sklearn())
+        if not environment["ok"]:
+            key = ("requirements", "scikit-learn") if declared else ("artifact",)
+            self.problem("environment", InputError("sklearn-mismatch",
+                         "; ".join(environment["mismatches"])), key, None)
+        return environment
+
+    # --- champion ------------------------------------------------------------------------
+
+    def _champion(self) -> dict[str, Any] | None:
+        base = self.engine.base
+        if base is None:
+            return None
+        live = production_version(models(base).get(self.model_name) or {})
+        if live is None:
+            return None
+        version, record = live
+        champion_id = f"{self.model_name}@{version}"
+        out: dict[str, Any] = {"id": champion_id, "metrics": {}, "problems": [],
+                               "evaluated_on": self._evaluation().get("dataset")}
+        artifact = record.get("artifact")
+        location = declared_location(artifact) if isinstance(artifact, Mapping) else None
+        if location is None or not isinstance(artifact, Mapping):
+            out["problems"].append(f"{champion_id} declares no artifact on the base revision")
+            return out
+        store = self.engine.base_files or self.engine.files
+        try:
+            fetched = store.fetch(location)
+        except InputError as exc:
+            out["problems"].append(exc.message)
+            return out
+        if artifact.get("sha256") and artifact["sha256"] != fetched.sha256:
+            out["problems"].append(f"{location}: sha256 {fetched.sha256} does not match the "
+                                   f"declared {artifact['sha256']} on the base revision")
+            return out
+        try:
+            spec = self._spec(fetched, artifact_format(artifact, location),
+                              record.get("features"), importance=False)
+        except _Unusable as exc:
+            out["problems"].append(exc.error.message)
+            return out
+        if spec is None:
+            out["problems"].append("the challenger declares no evaluation dataset")
+            return out
+        result = self._run(spec)
+        if result.get("error"):
+            out["problems"].append(result["error"]["message"])
+            return out
+        out["metrics"] = result["metrics"]
+        return out
+
+    # --- drift ---------------------------------------------------------------------------
+
+    def _drift(self) -> dict[str, Any] | None:
+        monitoring = self.record.get("monitoring")
+        if not isinstance(monitoring, Mapping):
+            return None
+        refs = {k: monitoring.get(k) for k in ("reference", "current")}
+        if not all(isinstance(r, str) for r in refs.values()):
+            return None
+        fetched = {k: self.fetched.get(str(r)) for k, r in refs.items()}
+        for key, data in fetched.items():
+            if data is None:
+                self.problem("monitoring", self._unreadable(str(refs[key]), f"{key} data"),
+                             ("monitoring", key), None)
+        if fetched["reference"] is None or fetched["current"] is None:
+            return None
+        features = self.record.get("features")
+        if not isinstance(features, list) or not features:
+            self.notes.append("drift needs the version's `features`")
+            return None
+        reference, current = fetched["reference"], fetched["current"]
+        threshold = self.engine.settings.drift_psi_threshold
+        formats = [dataset_format(dataset_record(self.engine.head, str(refs[k])) or {}, f.name)
+                   for k, f in (("reference", reference), ("current", current))]
+        inputs = {"reference": reference.sha256, "current": current.sha256,
+                  "features": list(features), "threshold": threshold, "formats": formats}
+        result = self.engine.cached("drift", inputs, lambda: _drift(
+            reference, current, formats, [str(f) for f in features], threshold))
+        if result.get("error"):
+            error = result["error"]
+            self.problem("monitoring", InputError(error["code"], error["message"]),
+                         tuple(error["key"]), None)
+            return None
+        return {"reference": refs["reference"], "current": refs["current"], **result}
+
+
+class _Unusable(Exception):
+    def __init__(self, error: InputError, key: KeyPath, file: str | None) -> None:
+        super().__init__(error.message)
+        self.error, self.key, self.file = error, key, file
+
+
+def _drift(reference: Fetched, current: Fetched, formats: list[str], features: list[str],
+           threshold: float) -> dict[str, Any]:
+    from charter.evidence.drift import drift_report
+
+    columns = {name: "feature" for name in features}
+    frames = []
+    for key, fetched, fmt in (("reference", reference, formats[0]),
+                              ("current", current, formats[1])):
+        try:
+            frames.append(read_frame(fetched, fmt, columns))
+        except InputError as exc:
+            return failure("monitoring", exc, ("monitoring", key))
+    try:
+        report = drift_report(frames[0], frames[1], features, threshold)
+    except InputError as exc:
+        return failure("monitoring", exc, ("monitoring", "current"))
+    return {**report, "error": None}

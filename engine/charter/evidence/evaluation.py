@@ -1,0 +1,112 @@
+"""One model on one dataset: load, predict, metrics, fairness and importance, as plain data.
+
+The result is a pure function of its inputs' content (artifact and data hashes, the declared
+columns, the trust settings and the running scikit-learn), so it is cached under that key.
+A problem with the inputs is part of the result (`error`), never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from charter.evidence.artifacts import LoadedModel, load_artifact
+from charter.evidence.fairness import fairness_table
+from charter.evidence.files import Fetched
+from charter.evidence.frames import read_frame
+from charter.evidence.importance import permutation_top
+from charter.evidence.measure import compute_metrics, measurable, predict, task_of
+from charter.evidence.problems import InputError
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    artifact: Fetched
+    artifact_format: str
+    data: Fetched
+    data_format: str
+    features: tuple[str, ...] | None  # None: the model's own feature_names_in_
+    target: str
+    task: str | None
+    threshold: float | None = None
+    positive_label: Any = None
+    sensitive_features: tuple[str, ...] = ()
+    importance: bool = True
+
+    def cache_inputs(self, trusted_types: Sequence[str], pickle_trusted: bool,
+                     sklearn_version: str) -> dict[str, Any]:
+        inputs = asdict(self)
+        inputs["artifact"] = self.artifact.sha256
+        inputs["data"] = self.data.sha256
+        inputs.update(trusted_types=sorted(trusted_types), pickle_trusted=pickle_trusted,
+                      sklearn=sklearn_version)
+        return inputs
+
+
+def failure(area: str, error: InputError, key: Sequence[str | int]) -> dict[str, Any]:
+    return {"error": {"area": area, "code": error.code, "message": error.message,
+                      "key": list(key)}}
+
+
+def evaluate(spec: EvaluationSpec, root: Path, trusted_types: Sequence[str],
+             trusted_pickles: Sequence[str]) -> dict[str, Any]:
+    try:
+        loaded = load_artifact(spec.artifact, spec.artifact_format, root, trusted_types,
+                               trusted_pickles)
+    except InputError as exc:
+        return failure("artifact", exc, ("artifact", "path"))
+    features = spec.features or _model_features(loaded)
+    if not features:
+        return failure("evaluation", InputError("no-features", "declare the model's input "
+                       "columns in `features` (the model does not record them)"), ())
+    try:
+        return _measure(spec, loaded, features)
+    except InputError as exc:
+        if not exc.message.startswith(spec.data.name):
+            exc = InputError(exc.code, f"{spec.data.name}: {exc.message}")
+        return failure("evaluation", exc, _key_for(exc, spec))
+
+
+def _model_features(loaded: LoadedModel) -> tuple[str, ...]:
+    names = getattr(loaded.estimator, "feature_names_in_", None)
+    return tuple(str(n) for n in names) if names is not None else ()
+
+
+def _key_for(exc: InputError, spec: EvaluationSpec) -> tuple[str, ...]:
+    if exc.code == "missing-target":
+        return ("evaluation", "target")
+    if exc.code == "missing-column" and spec.features:
+        return ("features",)
+    return ("evaluation", "dataset")
+
+
+def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
+             ) -> dict[str, Any]:
+    columns = {name: "feature" for name in features}
+    columns.update({name: "sensitive" for name in spec.sensitive_features})
+    columns[spec.target] = "target"
+    frame = read_frame(spec.data, spec.data_format, columns)
+    task = task_of(loaded.estimator, spec.task)
+    predictions = predict(loaded.estimator, frame, features, spec.target, task, spec.threshold,
+                          spec.positive_label)
+    result: dict[str, Any] = {
+        "task": task,
+        "rows": len(frame),
+        "features": list(features),
+        "recorded_sklearn": loaded.recorded_sklearn,
+        "metrics": compute_metrics(predictions, measurable(task)),
+        "fairness": {},
+        "importance": [],
+        "error": None,
+    }
+    binary = task == "classification" and len(getattr(loaded.estimator, "classes_", [])) == 2
+    if binary:
+        result["fairness"] = {name: fairness_table(predictions.truth, predictions.predicted,
+                                                   frame[name].to_numpy())
+                              for name in spec.sensitive_features}
+    if spec.importance:
+        result["importance"] = permutation_top(loaded.estimator, frame, features, spec.target,
+                                               task, predictions.score is not None)
+    return result

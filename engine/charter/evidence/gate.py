@@ -1,0 +1,67 @@
+"""Evidence inside `charter check`: for the versions in scope, read from the head revision.
+
+Trust (trusted types and pickles, URI schemes, metric tolerance) comes from the base
+revision, so a pull request cannot trust its own pickle. Without a base revision no pickle is
+trusted and the head's other settings apply. Importing this module is cheap: pandas and
+scikit-learn load only when a version actually has something to measure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from charter.commands.check import CheckOptions
+    from charter.snapshot import Snapshot
+
+
+def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | None,
+                       scope: set[tuple[str, str]] | None,
+                       notes: list[str]) -> dict[str, dict[str, Any]]:
+    from charter.evidence.api import run_evidence, version_ids
+
+    everything = version_ids(head.inventory)
+    if options.evidence == "all" or scope is None:
+        wanted = everything
+    else:
+        touched = _versions_reading_changed_files(options, head, base)
+        wanted = [v for v in everything if ("version", v) in scope or v in touched]
+    if not wanted:
+        return {}
+    base_inventory = base.inventory if base is not None and base.present else None
+    if base_inventory is None:
+        notes.append("evidence: no base revision, so no pickle is trusted and the head's "
+                     "settings apply")
+    run = run_evidence(options.root, head.inventory, wanted, base_inventory,
+                       trust=base_inventory if base_inventory is not None else head.inventory,
+                       use_cache=options.use_cache, head_commit=head.revision.commit,
+                       base_commit=base.revision.commit if base is not None else None,
+                       trust_pickles=base_inventory is not None)
+    notes.append(f"evidence for {len(run.evidence)} version(s): {run.computed} step(s) "
+                 f"computed, {run.reused} from the cache")
+    return run.evidence
+
+
+def _versions_reading_changed_files(options: CheckOptions, head: Snapshot,
+                                    base: Snapshot | None) -> set[str]:
+    """Versions whose artifact or data files changed although models.yaml did not say so."""
+    from charter import git
+    from charter.evidence.files import declared_location
+    from charter.inventory import dataset_record, dataset_refs, iter_entities
+
+    if base is None or base.revision.commit is None:
+        return set()
+    changed = git.changed_paths(options.root, base.revision.commit, head.revision.commit)
+    if not changed:
+        return set()
+    touched = set()
+    for entity in iter_entities(head.inventory):
+        if entity.kind != "version":
+            continue
+        records = [entity.record.get("artifact")]
+        records += [dataset_record(head.inventory, ref) for ref, _ in dataset_refs(entity.record)
+                    if isinstance(ref, str)]
+        if any(isinstance(r, Mapping) and declared_location(r) in changed for r in records):
+            touched.add(entity.id)
+    return touched

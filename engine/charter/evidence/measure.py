@@ -1,0 +1,254 @@
+"""Predict on the evaluation data and compute metrics by their scikit-learn names."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from charter.evidence.problems import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+CLASSIFICATION_METRICS = ("roc_auc", "accuracy", "precision", "recall", "f1", "log_loss",
+                          "brier")
+REGRESSION_METRICS = ("r2", "mae", "rmse")
+ALIASES = {"auc": "roc_auc", "brier_score": "brier", "brier_score_loss": "brier",
+           "f1_score": "f1", "accuracy_score": "accuracy", "r2_score": "r2",
+           "mean_absolute_error": "mae", "root_mean_squared_error": "rmse"}
+# Metrics on the target's own scale are compared with a relative tolerance.
+SCALED_METRICS = ("mae", "rmse")
+
+
+@dataclass(frozen=True)
+class Predictions:
+    task: str  # classification | regression
+    truth: np.ndarray  # regression: values; classification: 1 for the positive class, else 0
+    predicted: np.ndarray  # regression: values; classification: 0/1 labels
+    score: np.ndarray | None  # probability of the positive class
+    positive: Any = None
+    # More than two classes: truth and predicted are the labels themselves, `proba` has a
+    # column per class in `classes`.
+    classes: tuple[Any, ...] = ()
+    proba: np.ndarray | None = None
+
+    @property
+    def multiclass(self) -> bool:
+        return len(self.classes) > 2
+
+
+def task_of(estimator: Any, declared: str | None) -> str:
+    from sklearn.base import is_classifier, is_regressor
+
+    if is_classifier(estimator):
+        return "classification"
+    if is_regressor(estimator):
+        return "regression"
+    return declared or ("classification" if hasattr(estimator, "predict_proba") else
+                        "regression")
+
+
+def predict(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target: str,
+            task: str, threshold: float | None = None, positive: Any = None) -> Predictions:
+    import numpy as np
+
+    inputs = frame[list(features)]
+    truth = frame[target]
+    if truth.isna().any():
+        raise InputError("wrong-dtype", f"target column {target!r} has "
+                         f"{int(truth.isna().sum())} missing values")
+    if task == "regression":
+        if not _numeric(truth):
+            raise InputError("wrong-dtype", f"target column {target!r} is not numeric "
+                             f"(dtype {truth.dtype}) but the model is a regressor")
+        predicted = _call(estimator.predict, inputs, frame, features)
+        return Predictions(task, truth.to_numpy(dtype=float),
+                           np.asarray(predicted, dtype=float), None)
+    classes = list(getattr(estimator, "classes_", []))
+    positive = _positive_class(classes, positive, target)
+    unknown = sorted({str(v) for v in truth.unique()} - {str(c) for c in classes})
+    if classes and unknown:
+        raise InputError("wrong-dtype", f"target column {target!r} has values "
+                         f"{', '.join(unknown[:5])} that are not among the model's classes "
+                         f"({', '.join(str(c) for c in classes)})")
+    if len(classes) > 2:
+        return _multiclass(estimator, inputs, frame, features, truth, classes)
+    score = None
+    if hasattr(estimator, "predict_proba") and len(classes) == 2:
+        proba = _call(estimator.predict_proba, inputs, frame, features)
+        score = np.asarray(proba)[:, classes.index(positive)].astype(float)
+    if threshold is not None and score is not None:
+        labels = (score >= threshold).astype(int)
+    else:
+        raw = _call(estimator.predict, inputs, frame, features)
+        labels = _is(np.asarray(raw), positive)
+    truth_labels = _is(truth.to_numpy(), positive)
+    return Predictions(task, truth_labels, labels, score, positive)
+
+
+def _multiclass(estimator: Any, inputs: pd.DataFrame, frame: pd.DataFrame,
+                features: Sequence[str], truth: pd.Series, classes: list[Any]) -> Predictions:
+    import numpy as np
+
+    by_name = {str(c): c for c in classes}
+    labels = np.asarray([by_name[str(v)] for v in truth.to_numpy()])
+    predicted = np.asarray(_call(estimator.predict, inputs, frame, features))
+    proba = (np.asarray(_call(estimator.predict_proba, inputs, frame, features), dtype=float)
+             if hasattr(estimator, "predict_proba") else None)
+    return Predictions("classification", labels, predicted, None, None, tuple(classes), proba)
+
+
+def _positive_class(classes: list[Any], declared: Any, target: str) -> Any:
+    if declared is None:
+        return classes[-1] if classes else 1
+    for candidate in classes:
+        if str(candidate) == str(declared):
+            return candidate
+    raise InputError("wrong-dtype", f"evaluation.positive_label {declared!r} is not a class "
+                     f"of the model ({', '.join(str(c) for c in classes)}) for {target!r}")
+
+
+def _is(values: np.ndarray, positive: Any) -> np.ndarray:
+    import numpy as np
+
+    if values.dtype.kind in "biuf":
+        return (values == positive).astype(int)
+    return np.asarray([str(v) == str(positive) for v in values], dtype=int)
+
+
+def _numeric(series: pd.Series) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_numeric_dtype(series) and not
+                pd.api.types.is_bool_dtype(series))
+
+
+def _call(method: Callable[[Any], Any], inputs: pd.DataFrame, frame: pd.DataFrame,
+          features: Sequence[str]) -> Any:
+    try:
+        return method(inputs)
+    except Exception as exc:
+        raise InputError("wrong-dtype", f"the model cannot predict on this data: "
+                         f"{_diagnose(frame, features) or _short(exc)}") from None
+
+
+def _diagnose(frame: pd.DataFrame, features: Sequence[str]) -> str:
+    """Name a text column that is mostly numbers: the usual cause of a failed predict()."""
+    import pandas as pd
+
+    for column in features:
+        series = frame[column]
+        if series.isna().any():
+            return (f"column {column!r} has {int(series.isna().sum())} missing values, which "
+                    "the model cannot handle")
+        if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = series[numbers.isna() & series.notna()]
+        if numbers.notna().mean() >= 0.5 and len(bad):
+            return (f"column {column!r} should be numeric but has text values "
+                    f"(e.g. {str(bad.iloc[0])!r} in {len(bad)} rows)")
+    return ""
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200] if lines else ''}"
+
+
+def canonical_metric(name: str) -> str:
+    return ALIASES.get(name, name)
+
+
+def compute_metrics(predictions: Predictions, names: Sequence[str]) -> dict[str, float]:
+    """The metrics among `names` that apply to the task (canonical names, 6 decimals)."""
+    table = _CLASSIFICATION if predictions.task == "classification" else _REGRESSION
+    if predictions.multiclass:
+        table = _MULTICLASS
+    out: dict[str, float] = {}
+    for name in dict.fromkeys(canonical_metric(n) for n in names):
+        function = table.get(name)
+        if function is None:
+            continue
+        if name in ("roc_auc", "log_loss", "brier") and predictions.score is None and (
+                predictions.proba is None):
+            continue
+        value = function(predictions)
+        if value is not None and math.isfinite(value):
+            out[name] = round(float(value), 6)
+    return out
+
+
+def measurable(task: str) -> tuple[str, ...]:
+    return CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+
+
+def _roc_auc(p: Predictions) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    if len(set(p.truth.tolist())) < 2:
+        return None
+    return float(roc_auc_score(p.truth, p.score))
+
+
+def _sk(name: str, use_score: bool = False, **kwargs: Any) -> Callable[[Predictions], float]:
+    def compute(p: Predictions) -> float:
+        import sklearn.metrics as skm
+
+        function = getattr(skm, name)
+        return float(function(p.truth, p.score if use_score else p.predicted, **kwargs))
+
+    return compute
+
+
+def _log_loss(p: Predictions) -> float:
+    from sklearn.metrics import log_loss
+
+    return float(log_loss(p.truth, p.score, labels=[0, 1]))
+
+
+def _rmse(p: Predictions) -> float:
+    from sklearn.metrics import mean_squared_error
+
+    return math.sqrt(float(mean_squared_error(p.truth, p.predicted)))
+
+
+_CLASSIFICATION: Mapping[str, Callable[[Predictions], float | None]] = {
+    "roc_auc": _roc_auc,
+    "accuracy": _sk("accuracy_score"),
+    "precision": _sk("precision_score", zero_division=0),
+    "recall": _sk("recall_score", zero_division=0),
+    "f1": _sk("f1_score", zero_division=0),
+    "log_loss": _log_loss,
+    "brier": _sk("brier_score_loss", use_score=True),
+}
+_REGRESSION: Mapping[str, Callable[[Predictions], float | None]] = {
+    "r2": _sk("r2_score"),
+    "mae": _sk("mean_absolute_error"),
+    "rmse": _rmse,
+}
+
+
+def _multi(name: str, **kwargs: Any) -> Callable[[Predictions], float]:
+    def compute(p: Predictions) -> float:
+        import sklearn.metrics as skm
+
+        if name in ("roc_auc_score", "log_loss"):
+            return float(getattr(skm, name)(p.truth, p.proba, labels=list(p.classes), **kwargs))
+        return float(getattr(skm, name)(p.truth, p.predicted, **kwargs))
+
+    return compute
+
+
+# More than two classes: macro averages, one-vs-rest AUC; no Brier score.
+_MULTICLASS: Mapping[str, Callable[[Predictions], float | None]] = {
+    "roc_auc": _multi("roc_auc_score", multi_class="ovr"),
+    "accuracy": _multi("accuracy_score"),
+    "precision": _multi("precision_score", average="macro", zero_division=0),
+    "recall": _multi("recall_score", average="macro", zero_division=0),
+    "f1": _multi("f1_score", average="macro", zero_division=0),
+    "log_loss": _multi("log_loss"),
+}
