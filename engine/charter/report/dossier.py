@@ -168,13 +168,14 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
     diffs = evidence.get("metric_diffs") or {}
     metrics = [{"name": n, **(d if isinstance(d, Mapping) else {"measured": d})}
                for n, d in sorted(diffs.items())]
-    if metrics:
+    rates = [m for m in metrics if _is_rate(m.get("claimed")) and _is_rate(m.get("measured"))]
+    if rates:  # errors in currency units would flatten rates to nothing: the table has them
         keys["measured"] = f"measured-{key}"
         charts[keys["measured"]] = {
             "title": "Declared and measured metrics", "axis": "value",
-            "categories": [m["name"] for m in metrics],
-            "series": [{"name": "declared", "values": [m.get("claimed") for m in metrics]},
-                       {"name": "measured", "values": [m.get("measured") for m in metrics]}]}
+            "categories": [m["name"] for m in rates],
+            "series": [{"name": "declared", "values": [m.get("claimed") for m in rates]},
+                       {"name": "measured", "values": [m.get("measured") for m in rates]}]}
     fairness = _fairness(evidence.get("fairness") or {})
     if fairness["groups"]:
         keys["fairness"] = f"fairness-{key}"
@@ -230,6 +231,10 @@ def _integrity_rows(integrity: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _is_rate(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= 1.5
+
+
 def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
     groups, summary = [], []
     for feature, data in sorted(fairness.items()):
@@ -245,8 +250,7 @@ def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
 
 def _metric_charts(versions: list[dict[str, Any]], charts: dict[str, Any]) -> None:
     """Declared metrics of every version side by side: champion against challengers."""
-    names = sorted({m for v in versions for m, x in v["declared"].items()
-                    if isinstance(x, int | float) and abs(x) <= 1.5})
+    names = sorted({m for v in versions for m, x in v["declared"].items() if _is_rate(x)})
     if names and versions:
         charts["declared"] = {
             "title": "Declared hold-out metrics by version", "axis": "value",
