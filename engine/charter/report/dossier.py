@@ -168,13 +168,14 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
     diffs = evidence.get("metric_diffs") or {}
     metrics = [{"name": n, **(d if isinstance(d, Mapping) else {"measured": d})}
                for n, d in sorted(diffs.items())]
-    if metrics:
+    rates = [m for m in metrics if _is_rate(m.get("claimed")) and _is_rate(m.get("measured"))]
+    if rates:  # errors in currency units would flatten rates to nothing: the table has them
         keys["measured"] = f"measured-{key}"
         charts[keys["measured"]] = {
             "title": "Declared and measured metrics", "axis": "value",
-            "categories": [m["name"] for m in metrics],
-            "series": [{"name": "declared", "values": [m.get("claimed") for m in metrics]},
-                       {"name": "measured", "values": [m.get("measured") for m in metrics]}]}
+            "categories": [m["name"] for m in rates],
+            "series": [{"name": "declared", "values": [m.get("claimed") for m in rates]},
+                       {"name": "measured", "values": [m.get("measured") for m in rates]}]}
     fairness = _fairness(evidence.get("fairness") or {})
     if fairness["groups"]:
         keys["fairness"] = f"fairness-{key}"
@@ -207,8 +208,31 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
     return {"measured": metrics, "measured_values": dict(evidence.get("metrics") or {}),
             "champion": evidence.get("champion"), "fairness": fairness,
             "importance": importance, "drift": drift, "drift_features": features,
-            "environment": evidence.get("environment"), "integrity": evidence.get("integrity"),
-            "problems": list(evidence.get("problems") or [])}
+            "environment": evidence.get("environment"),
+            "integrity": _integrity_rows(evidence.get("integrity")),
+            "drift_error": drift.get("error"),
+            "problems": [p if isinstance(p, Mapping) else {"message": str(p)}
+                         for p in [*(evidence.get("problems") or []),
+                                   *(evidence.get("notes") or [])]]}
+
+
+def _integrity_rows(integrity: Any) -> list[dict[str, Any]]:
+    """Each checked file: what was declared, what was found; nested groups flattened."""
+    rows: list[dict[str, Any]] = []
+    if not isinstance(integrity, Mapping):
+        return [{"item": "integrity", "detail": integrity}] if integrity else []
+    for key, value in sorted(integrity.items()):
+        if isinstance(value, Mapping) and "ok" in value:
+            rows.append({"item": key, **value})
+        elif isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values()):
+            rows += [{"item": name, **v} for name, v in sorted(value.items())]
+        else:
+            rows.append({"item": key, "detail": value})
+    return rows
+
+
+def _is_rate(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= 1.5
 
 
 def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
@@ -226,8 +250,7 @@ def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
 
 def _metric_charts(versions: list[dict[str, Any]], charts: dict[str, Any]) -> None:
     """Declared metrics of every version side by side: champion against challengers."""
-    names = sorted({m for v in versions for m, x in v["declared"].items()
-                    if isinstance(x, int | float) and abs(x) <= 1.5})
+    names = sorted({m for v in versions for m, x in v["declared"].items() if _is_rate(x)})
     if names and versions:
         charts["declared"] = {
             "title": "Declared hold-out metrics by version", "axis": "value",

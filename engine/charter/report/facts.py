@@ -72,7 +72,7 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
     day = today or committed.date()
     inventory = snapshot.inventory
     policies = load_policies(revision)
-    evidence_part = _evidence(root, inventory, models) if evidence else Optional(
+    evidence_part = _evidence(root, inventory, models, revision.commit) if evidence else Optional(
         None, "not computed in this run (--no-evidence)")
     subject = Subject(inventory, snapshot.source, inventory, Change())
     results = evaluate_policies(subject, policies, day, None, evidence_part.value or {},
@@ -100,14 +100,19 @@ def versions_of_models(inventory: Mapping[str, Any], models: Sequence[str] | Non
     return [f"{m}@{v}" for m in names for v in (chosen.get(m) or {}).get("versions") or {}]
 
 
-def _evidence(root: Path, inventory: Mapping[str, Any],
-              models: Sequence[str] | None) -> Optional:
+def _evidence(root: Path, inventory: Mapping[str, Any], models: Sequence[str] | None,
+              commit: str) -> Optional:
     try:
         from charter.evidence.api import compute_evidence
     except ImportError:
         return Optional(None, "not available in this run: the evidence engine is not installed")
     try:
-        found = compute_evidence(root, inventory, versions_of_models(inventory, models))
+        wanted = versions_of_models(inventory, models)
+        try:  # files as of the reported commit, the champion from the same inventory
+            found = compute_evidence(root, inventory, wanted, base_inventory=inventory,
+                                     commit=commit)
+        except TypeError:  # an evidence engine that reads the work tree only
+            found = compute_evidence(root, inventory, wanted, base_inventory=inventory)
     except CharterError as exc:
         return Optional(None, f"not available in this run: {exc.render()}")
     except Exception as exc:  # evidence is optional; its failure must not lose the report
