@@ -250,3 +250,23 @@ def test_cached_replay_gives_the_same_timeline(promoted: GitRepo) -> None:
     second = build_timeline(promoted.root)
     assert first.as_dict() == second.as_dict()
     assert first.as_dict() == build_timeline(promoted.root, use_cache=False).as_dict()
+
+
+def test_a_version_imported_already_retired_counts_as_ever_in_production(repo: GitRepo
+                                                                         ) -> None:
+    retired = BASIC_INVENTORY.replace(
+        '      "1.0.0":\n        stage: production',
+        '      "0.9.0":\n        stage: retired\n'
+        '        deployments: [{target: scoring-api, since: 2023-01-01, until: 2024-01-01}]\n'
+        '      "0.8.0":\n        stage: retired\n'
+        '      "1.0.0":\n        stage: production')
+    repo.write("models.yaml", retired)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("import the inventory")
+    timeline = build_timeline(repo.root, use_cache=False)
+    assert timeline.ever_in_production() == ["credit@0.9.0", "credit@1.0.0"]
+    run = repo.charter("history", "--ever-in-production")
+    assert run.code == 0, run.err
+    assert "credit@0.9.0" in run.out
+    assert "deployed before this history begins" in run.out
+    assert "credit@0.8.0" not in run.out

@@ -91,7 +91,9 @@ def _ever_text(timeline: Timeline) -> str:
     periods = timeline.production_periods()
     lines = [f"Ever in production ({timeline.ref}):"]
     for version in timeline.ever_in_production():
-        spans = ", ".join(f"{a[:10]} → {b[:10] if b else 'now'}" for a, b in periods[version])
+        spans = ", ".join(f"{a[:10]} → {b[:10] if b else 'now'}"
+                          for a, b in periods.get(version, [])) or (
+            "deployed before this history begins (see its deployments)")
         lines.append(f"  {version:<32} {spans}")
     if len(lines) == 1:
         lines.append("  nothing")

@@ -38,7 +38,7 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
         result = replay(root, head)
         cache.put("history", key, _encode(result))
     timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),
-                        head, ref, notes=tuple(result.notes))
+                        frozenset(result.served), head, ref, notes=tuple(result.notes))
     _check_since(timeline, since)
     return timeline.filtered(model, since)
 
@@ -61,6 +61,7 @@ def _encode(result: Replay) -> dict[str, Any]:
         "events": [e.as_dict() for e in result.events],
         "unreadable": [u.as_dict() for u in result.unreadable],
         "states": [[s.commit, s.date, sorted(s.production)] for s in result.states],
+        "served": sorted(result.served),
         "notes": result.notes,
     }
 
@@ -80,6 +81,7 @@ def _decode(entry: Any) -> Replay | None:
             unreadable=[UnreadableCommit(**u) for u in entry["unreadable"]],
             states=[CommitState(c, d, frozenset(p)) for c, d, p in entry["states"]],
             notes=list(entry["notes"]),
+            served=set(entry["served"]),
         )
     except (KeyError, TypeError, ValueError):
         return None  # a cache entry of another shape is only a miss

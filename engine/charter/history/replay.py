@@ -89,6 +89,7 @@ class Replay:
     unreadable: list[UnreadableCommit] = field(default_factory=list)
     states: list[CommitState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    served: set[str] = field(default_factory=set)
 
 
 def replay(root: Path, head: str) -> Replay:
@@ -135,6 +136,7 @@ def replay(root: Path, head: str) -> Replay:
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator)
             _record_state(out, info, live.of(inventory), ever_live)
+            out.served |= live.served(inventory)
     return out
 
 
@@ -175,20 +177,36 @@ class _LiveVersions:
     """The versions in production, per parsed model object (shared while unchanged)."""
 
     def __init__(self) -> None:
-        self._models: dict[int, tuple[Any, frozenset[str]]] = {}
+        self._models: dict[int, tuple[Any, frozenset[str], frozenset[str]]] = {}
 
     def of(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
-        live: set[str] = set()
+        return self._collect(inventory, 1)
+
+    def served(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
+        """Versions whose records list at least one deployment."""
+        return self._collect(inventory, 2)
+
+    def _collect(self, inventory: Mapping[str, Any] | None, which: int) -> frozenset[str]:
+        out: set[str] = set()
         for name, model in models(inventory or {}).items():
             known = self._models.get(id(model))
             if known is None or known[0] is not model:
-                known = (model, frozenset(
-                    f"{name}@{version}" for version, record in versions_of(
-                        model if isinstance(model, Mapping) else {}).items()
-                    if isinstance(record, Mapping) and record.get("stage") == "production"))
+                known = (model, *_live_and_served(name, model))
                 self._models[id(model)] = known
-            live |= known[1]
-        return frozenset(live)
+            out |= known[which]
+        return frozenset(out)
+
+
+def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
+    live, served = set(), set()
+    for version, record in versions_of(model if isinstance(model, Mapping) else {}).items():
+        if not isinstance(record, Mapping):
+            continue
+        if record.get("stage") == "production":
+            live.add(f"{name}@{version}")
+        if record.get("deployments"):
+            served.add(f"{name}@{version}")
+    return frozenset(live), frozenset(served)
 
 
 def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],

@@ -84,6 +84,7 @@ class Timeline:
     events: tuple[TimelineEvent, ...]
     unreadable: tuple[UnreadableCommit, ...] = ()
     states: tuple[CommitState, ...] = ()
+    served: frozenset[str] = frozenset()  # versions whose records list a deployment
     head: str | None = None
     ref: str = "HEAD"
     model: str | None = None
@@ -91,7 +92,9 @@ class Timeline:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def ever_in_production(self) -> list[str]:
-        seen: set[str] = set()
+        """Versions git saw in production, and those whose records list a deployment
+        (a version imported into the inventory already retired served all the same)."""
+        seen: set[str] = set(self.served)
         for state in self.states:
             seen |= state.production
         return sorted(v for v in seen if self._wanted(v))
