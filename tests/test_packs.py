@@ -160,6 +160,9 @@ disable:
     assert json.loads(out)["policies"]["disabled"] == {"SR117-007": reason}
     explained = extended.charter("explain", "SR117-007")
     assert explained.out == f"SR117-007 is disabled: {reason}\n"
+    code, out, _ = check_all(extended, "--format", "markdown")
+    assert "### Pack rules disabled (1)" in out
+    assert "| `SR117-007` | Monitoring runs in the scoring platform" in out
 
 
 @pytest.mark.parametrize(("disable", "message"), [

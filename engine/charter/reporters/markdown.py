@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import quote
 
 from charter.findings import Finding
@@ -48,8 +48,22 @@ def render(result: CheckResult, limit: int = SUMMARY_LIMIT) -> str:
                                        cell(f.waiver_justification)], budget))
     if result.impact is not None:
         parts.append(_impact(result.impact, budget))
+    if result.disabled_rules:
+        parts.append(_disabled(result.disabled_rules, budget))
     parts.append(_reports(result))
     return "\n".join(parts)
+
+
+def _disabled(disabled: Mapping[str, str], budget: _Budget) -> str:
+    lines = [f"### Pack rules disabled ({len(disabled)})", "", "| Rule | Justification |",
+             "|---|---|"]
+    for rule, why in sorted(disabled.items()):
+        row = f"| {code(rule)} | {cell(why)} |"
+        if not budget.take(row):
+            lines.append(f"| … | {len(disabled)} in all |")
+            break
+        lines.append(row)
+    return "\n".join(lines) + "\n"
 
 
 class _Budget:
