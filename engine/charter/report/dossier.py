@@ -200,9 +200,11 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
                                                                 .items())]
     if features:
         keys["drift"] = f"drift-{key}"
+        # The line the evidence itself used to call a feature drifted (settings, 0.25 default).
+        line = float(drift.get("psi_threshold") or 0.25)
         charts[keys["drift"]] = {
             "title": "Population stability index by feature", "axis": "PSI",
-            "horizontal": True, "threshold": {"value": 0.2, "label": "PSI 0.2: drift"},
+            "horizontal": True, "threshold": {"value": line, "label": f"PSI {line:g}: drift"},
             "categories": [f["feature"] for f in features],
             "series": [{"name": "PSI", "values": [f.get("psi") for f in features]}]}
     return {"measured": metrics, "measured_values": dict(evidence.get("metrics") or {}),
