@@ -173,6 +173,10 @@ def _base_revision(root: Path, ref: str | None, notes: list[str]) -> Revision | 
         return Revision.at(root, ref)
     found = default_base_ref(root)
     if found is None:
+        if git.find_root(root) is None:
+            notes.append("not a git repository: compared with an empty base, so every "
+                         "entity counts as new")
+            return None
         if git.resolve_commit(root, "HEAD") is None:
             notes.append("the repository has no commits yet: compared with an empty base")
             return None
