@@ -83,3 +83,15 @@ def test_internal_errors_are_one_line_without_debug(governed: GitRepo) -> None:
     assert run.code == 2
     assert "Traceback" not in run.err
     assert "is not a directory" in run.err
+
+
+def test_check_outside_git_compares_with_an_empty_base(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from conftest import BASIC_INVENTORY
+
+    folder = Path(str(tmp_path))
+    (folder / "models.yaml").write_text(BASIC_INVENTORY)
+    run = run_charter(folder, "check", "--evidence", "none", "--today", TODAY)
+    assert run.code == 0, run.err
+    assert "not a git repository: compared with an empty base" in run.out
