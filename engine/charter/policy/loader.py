@@ -8,7 +8,6 @@ rule off on the record (the justification is shown wherever the rules in force a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from charter.policy.conditions import ConditionError
 from charter.policy.rules import Rule, Waiver, compile_rule
 from charter.revisions import Revision
 from charter.schema import validate
+from charter.suggest import did_you_mean
 from charter.yamlsource import Document, Mark, format_path, load_yaml_text
 
 ALWAYS_ON_PACKS = ("charter:lifecycle", "charter:evidence")
@@ -150,8 +150,7 @@ def _bad_disables(rules: Mapping[str, Rule], disabled: Mapping[str, str],
         path = f"$.disable.{rule_id}"
         rule = rules.get(rule_id)
         if rule is None:
-            close = difflib.get_close_matches(rule_id, packs, n=1)
-            hint = f"did you mean {close[0]}?" if close else "`charter docs` lists the rules"
+            hint = did_you_mean(rule_id, packs, quote=False) or "`charter docs` lists the rules"
             problems.append(Problem(f"cannot disable {rule_id}: no pack rule has that id", file,
                                     mark.line, mark.column, path, hint))
         elif not rule.origin.startswith("charter:"):

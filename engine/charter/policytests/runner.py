@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from charter.policy.loader import PolicySet
 from charter.policy.outcome import State
 from charter.policytests.cases import Case, Expectation
 from charter.policytests.trace import Step, Tracer, traced_policies
+from charter.suggest import closest, did_you_mean
 
 _STATE_WORDS = {State.PASS: "holds", State.FAIL: "does not hold", State.MISSING: "undecided"}
 
@@ -54,8 +54,7 @@ def check_expectations(policies: PolicySet, cases: Sequence[Case]) -> None:
             hint = "remove the expectation"
         else:
             message = f"no rule {rule!r} in force"
-            close = difflib.get_close_matches(rule, known, n=1)
-            hint = f"did you mean {close[0]}?" if close else "`charter docs` lists the rules"
+            hint = did_you_mean(rule, known, quote=False) or "`charter docs` lists the rules"
         problems.append(Problem(message, expectation.file, expectation.line, hint=hint))
     if problems:
         raise CharterError(problems, summary="policy tests name rules that are not in force")
@@ -122,6 +121,6 @@ def _not_evaluated(case: Case, entity: str) -> str:
     present = {e.id: e.kind for e in iter_entities(case.head)}
     if entity in present:
         return f"{entity} is a {present[entity]}, which this rule does not apply to"
-    close = difflib.get_close_matches(entity, list(present), n=1)
-    hint = f"; did you mean {close[0]}?" if close else ""
+    close = closest(entity, present)
+    hint = f"; did you mean {close}?" if close else ""
     return f"the case's inventory has no entity {entity!r}{hint}"
