@@ -17,6 +17,21 @@ def check_without_evidence(repo: GitRepo, *args: str) -> Run:
     return check(repo, "--evidence", "none", *args)
 
 
+def write_waiver(repo: GitRepo, waiver_id: str, target: str, justification: str,
+                 approved_by: str, expires: str) -> None:
+    """A waiver of PERF-001 in policies/waivers.yaml."""
+    repo.write("policies/waivers.yaml", f"""\
+        charter: 1
+        waivers:
+          - id: {waiver_id}
+            rule: PERF-001
+            target: {target}
+            justification: {justification}
+            approved_by: {approved_by}
+            expires: {expires}
+        """)
+
+
 def test_unchanged_repository_passes(governed: GitRepo) -> None:
     run = check(governed)
     assert run.code == 0, run.out + run.err
@@ -118,16 +133,8 @@ def test_json_result_document(governed: GitRepo) -> None:
 def test_expired_waiver_fails_and_is_reported(governed: GitRepo) -> None:
     text = (governed.root / "models.yaml").read_text()
     governed.write("models.yaml", text.replace("roc_auc: 0.81", "roc_auc: 0.70"))
-    governed.write("policies/waivers.yaml", """\
-        charter: 1
-        waivers:
-          - id: W-1
-            rule: PERF-001
-            target: credit@*
-            justification: Accepted until the retrained model ships.
-            approved_by: vera
-            expires: 2026-10-31
-        """)
+    write_waiver(governed, "W-1", "credit@*", "Accepted until the retrained model ships.",
+                 approved_by="vera", expires="2026-10-31")
     governed.commit("lower auc with a waiver")
     run = check_without_evidence(governed, "--all")
     assert run.code == 1
@@ -145,16 +152,8 @@ def test_expired_waiver_fails_and_is_reported(governed: GitRepo) -> None:
 def test_waiver_from_unqualified_approver_does_not_waive(governed: GitRepo) -> None:
     text = (governed.root / "models.yaml").read_text()
     governed.write("models.yaml", text.replace("roc_auc: 0.81", "roc_auc: 0.70"))
-    governed.write("policies/waivers.yaml", """\
-        charter: 1
-        waivers:
-          - id: W-2
-            rule: PERF-001
-            target: credit@1.0.0
-            justification: The author would like to ship anyway.
-            approved_by: dana
-            expires: 2027-03-31
-        """)
+    write_waiver(governed, "W-2", "credit@1.0.0", "The author would like to ship anyway.",
+                 approved_by="dana", expires="2027-03-31")
     governed.commit("self-approved waiver")
     run = check_without_evidence(governed, "--all")
     assert run.code == 1
@@ -162,16 +161,8 @@ def test_waiver_from_unqualified_approver_does_not_waive(governed: GitRepo) -> N
 
 
 def test_unused_waiver_is_a_warning(governed: GitRepo) -> None:
-    governed.write("policies/waivers.yaml", """\
-        charter: 1
-        waivers:
-          - id: W-3
-            rule: PERF-001
-            target: nothing@1
-            justification: Left over from an older release.
-            approved_by: vera
-            expires: 2027-03-31
-        """)
+    write_waiver(governed, "W-3", "nothing@1", "Left over from an older release.",
+                 approved_by="vera", expires="2027-03-31")
     governed.commit("stale waiver")
     run = check_without_evidence(governed, "--all")
     assert run.code == 0
