@@ -48,7 +48,7 @@ def test_adding_a_compliant_version_passes(governed: GitRepo) -> None:
 """)
     run = check(governed)
     assert run.code == 0, run.out + run.err
-    assert "the changed entities (1)" in run.out
+    assert "the changed entities and what reads them (3)" in run.out  # the model, both versions
 
 
 def test_development_to_production_in_one_step_fails_at_the_stage_line(governed: GitRepo

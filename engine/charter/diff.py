@@ -6,10 +6,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.inventory import Entity, dataset_refs, iter_entities, models
+from charter.inventory import Entity, dataset_refs, datasets, iter_entities, models, split_ref
 from charter.segments import LazySection
 
 EntityKey = tuple[str, str]
+Scope = set[EntityKey] | None  # None: every entity
+ENTITY_SECTIONS = ("models", "datasets")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Change:
     initial: bool = False  # the base had no inventory: everything is being onboarded
     policies_changed: bool = False
     settings_changed: bool = False
+    # Parts of the inventory whose change no entity accounts for (teams, settings, unknown
+    # top-level keys, a record that lost its versions): the scope widens to everything.
+    unattributed: tuple[str, ...] = ()
 
     def status(self, key: EntityKey) -> str:
         change = self.entities.get(key)
@@ -44,10 +49,20 @@ class Change:
         return out
 
 
-def _own_fields(entity: Entity) -> Mapping[str, Any]:
-    """A model's own record, without its versions (they are entities of their own)."""
+def _own_fields(inventory: Mapping[str, Any], entity: Entity) -> Mapping[str, Any]:
+    """What an entity's rules read of its record.
+
+    A model without its versions (they are entities of their own); a dataset version with
+    its dataset's shared fields, which it inherits (`owner`, `contains_pii`, ...): an edit
+    of the dataset's record is an edit of each of its versions.
+    """
     if entity.kind == "model":
         return {k: v for k, v in entity.record.items() if k != "versions"}
+    if entity.kind == "dataset":
+        dataset = datasets(inventory).get(entity.parent or "")
+        shared = {k: v for k, v in dataset.items() if k != "versions"} if isinstance(
+            dataset, Mapping) else {}
+        return {**shared, **entity.record}
     return entity.record
 
 
@@ -80,6 +95,8 @@ def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initia
         model_names is None and dataset_names is None
         and base.get("models") == head.get("models")
         and base.get("datasets") == head.get("datasets"))
+    unattributed = [key for key in sorted(set(base) | set(head), key=str)
+                    if key not in ENTITY_SECTIONS and base.get(key) != head.get(key)]
     if not unchanged:
         old = {e.key: e for e in iter_entities(base, model_names, dataset_names)}
         new = {e.key: e for e in iter_entities(head, model_names, dataset_names)}
@@ -87,41 +104,92 @@ def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initia
             before = old.get(key)
             if before is None:
                 changes[key] = EntityChange(*key, "added")
-            elif (a := _own_fields(before)) != (b := _own_fields(entity)):
+            elif (a := _own_fields(base, before)) != (b := _own_fields(head, entity)):
                 changes[key] = EntityChange(*key, "modified", tuple(diff_paths(a, b)))
         for key in old.keys() - new.keys():
             changes[key] = EntityChange(*key, "removed")
+        unattributed += _unaccounted(base, head, changes, model_names, dataset_names)
     return Change(changes, initial, policies_changed,
-                  base.get("settings") != head.get("settings"))
+                  base.get("settings") != head.get("settings"), tuple(unattributed))
+
+
+def _unaccounted(base: Mapping[str, Any], head: Mapping[str, Any],
+                 changes: Mapping[EntityKey, EntityChange], model_names: list[str] | None,
+                 dataset_names: list[str] | None) -> list[str]:
+    """Models and datasets whose text changed although none of their entities did.
+
+    A record that is not a mapping, or whose `versions` is not one, has no entities to
+    carry its change; so does a dataset that lost its last version.
+    """
+    owners = {("dataset" if kind == "dataset" else "model", split_ref(entity_id)[0])
+              for kind, entity_id in changes}
+    out = []
+    for section, kind, names in (("models", "model", model_names),
+                                 ("datasets", "dataset", dataset_names)):
+        old, new = base.get(section), head.get(section)
+        if not isinstance(old, Mapping | None) or not isinstance(new, Mapping | None):
+            out.append(section)
+            continue
+        old, new = old or {}, new or {}
+        candidates = set(old) | set(new) if names is None else set(names)
+        for name in sorted(candidates):
+            if (kind, name) not in owners and old.get(name) != new.get(name):
+                out.append(f"{section}.{name}")
+    return out
 
 
 def _models_naming(head: Mapping[str, Any], changed_models: set[str],
-                   changed_datasets: set[str], everything: bool) -> list[str] | None:
-    """Models that may read what changed: a cheap text search when loaded lazily."""
+                   changed_datasets: set[str]) -> list[str] | None:
+    """Models that may read what changed: a cheap text search when loaded lazily.
+
+    A reference could be spelt with YAML escapes (`"credit\\x2dholdout@..."`) that a text
+    search cannot see: a model whose text holds a backslash is always included.
+    """
     section = models(head)
-    if everything or not isinstance(section, LazySection):
+    if not isinstance(section, LazySection):
         return None
     names = {n.split("@", 1)[0] for n in changed_datasets}
-    return sorted(changed_models | {m for m in section if any(
-        name in section.text(m) for name in names)})
+    return sorted(changed_models | {m for m in section if names and any(
+        name in section.text(m) for name in (*names, "\\"))})
 
 
-def affected_entities(head: Mapping[str, Any], change: Change,
-                      teams_changed: bool = False) -> set[EntityKey]:
-    """Changed entities plus those whose rules read what changed.
+def affected_entities(head: Mapping[str, Any], change: Change) -> Scope:
+    """The entities whose rules may judge differently after `change`; None: every entity.
 
-    A model's versions read the model's record; versions read the datasets they name.
+    The changed entities; a model and all its versions when the model or any of its
+    versions changed (a version's rules see its model with every version, a model's rules
+    see its versions); the versions that name a changed dataset version. A change that no
+    entity accounts for (teams, settings, anything else) widens the scope to everything.
     """
+    return _reading(head, change, with_siblings=True)
+
+
+def measured_entities(head: Mapping[str, Any], change: Change) -> Scope:
+    """The entities whose evidence may differ from the base's; None: every entity.
+
+    Evidence of a version is a function of its record, its model's record, the datasets it
+    names, the settings and the files: a sibling that merely shares a model is measured the
+    same as before (files changed behind models.yaml's back are found by the evidence).
+    """
+    return _reading(head, change, with_siblings=False)
+
+
+def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> Scope:
+    if change.unattributed:
+        return None
     keys = set(change.entities)
     changed_models = {i for (k, i) in keys if k == "model"}
+    if with_siblings:
+        changed_models |= {split_ref(i)[0] for (k, i) in keys if k == "version"}
     changed_datasets = {i for (k, i) in keys if k == "dataset"}
-    if not (changed_models or changed_datasets or teams_changed):
+    if not (changed_models or changed_datasets):
         return keys
-    for entity in iter_entities(head, _models_naming(head, changed_models, changed_datasets,
-                                                     teams_changed)):
-        if entity.kind != "version":
-            continue
-        if teams_changed or entity.parent in changed_models or any(
-                ref in changed_datasets for ref, _ in dataset_refs(entity.record)):
+    for entity in iter_entities(head, _models_naming(head, changed_models, changed_datasets)):
+        if entity.kind == "model":
+            reads_change = with_siblings and entity.id in changed_models
+        else:
+            reads_change = entity.kind == "version" and (entity.parent in changed_models or any(
+                ref in changed_datasets for ref, _ in dataset_refs(entity.record)))
+        if reads_change:
             keys.add(entity.key)
     return keys

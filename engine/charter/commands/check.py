@@ -12,7 +12,7 @@ from typing import Any
 
 from charter import git
 from charter.cache import Cache
-from charter.diff import Change, affected_entities, diff_inventories
+from charter.diff import Change, affected_entities, diff_inventories, measured_entities
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.github import ActionsRun
@@ -92,16 +92,17 @@ def gate(options: CheckOptions) -> CheckResult:
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
-    teams_changed = base_inventory is not None and base_inventory.get(
-        "teams") != head.inventory.get("teams")
-    scope = None if options.scope_all else affected_entities(head.inventory, change,
-                                                             teams_changed)
+    scope = None if options.scope_all else affected_entities(head.inventory, change)
+    if scope is None and not options.scope_all:
+        notes.append(f"every entity is judged: {', '.join(change.unattributed)} changed, "
+                     "and no single entity accounts for it")
     problems = validation_problems(head, scope)
     if problems:
         raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
     subject = Subject(head.inventory, head.source, base_inventory, change)
     waiver_inventory = _waiver_inventory(base, head, options.policies_from)
-    evidence = _evidence(options, head, base, scope, notes)
+    measured = None if scope is None else measured_entities(head.inventory, change)
+    evidence = _evidence(options, head, base, measured, notes)
     if scope is not None:  # versions whose files changed behind models.yaml's back
         scope = scope | {("version", v) for v in evidence}
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
@@ -123,7 +124,7 @@ def gate(options: CheckOptions) -> CheckResult:
         policies_from=options.policies_from if base_rev and policies is not proposed else "head",
         policy_digest=policies.digest,
         today=options.today,
-        scope="all" if options.scope_all else "changed",
+        scope="all" if scope is None else "changed",
         entities_evaluated=evaluation.entities,
         change=change,
         impact=impact,

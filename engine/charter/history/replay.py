@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from charter import git
-from charter.diff import Change, affected_entities, diff_inventories
+from charter.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
 from charter.errors import CharterError
 from charter.history.events import Draft, drafts_for
 from charter.history.pieces import PieceParser
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
 from charter.history.validity import IncrementalValidator
-from charter.inventory import models, versions_of
+from charter.inventory import entity_index, models, versions_of
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
@@ -254,8 +254,11 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
 
     old_models, new_models = changed("models")
     old_data, new_data = changed("datasets")
-    return diff_inventories({"models": old_models, "datasets": old_data},
-                            {"models": new_models, "datasets": new_data}, initial=initial)
+    change = diff_inventories({"models": old_models, "datasets": old_data},
+                              {"models": new_models, "datasets": new_data}, initial=initial)
+    others = sorted(k for k in set(base) | set(head)
+                    if k not in ENTITY_SECTIONS and base.get(k) is not head.get(k))
+    return replace(change, unattributed=(*change.unattributed, *others))
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -268,8 +271,8 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
-    teams_changed = base is not None and base.get("teams") is not head.get("teams")
-    scope = affected_entities(head, change, teams_changed)
+    found = affected_entities(head, change)
+    scope = set(entity_index(head)) if found is None else found
     try:
         problems = validator.problems(head, change, scope)
     except Exception:  # a record too malformed for the integrity checks is not valid either

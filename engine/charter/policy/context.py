@@ -20,6 +20,7 @@ from charter.inventory import (
     teams,
     versions_of,
 )
+from charter.policy.classification import classification_fields, strict_views
 
 
 @dataclass
@@ -30,6 +31,7 @@ class ContextBuilder:
     today: dt.date
     evidence: Mapping[str, Any] = field(default_factory=dict)
     _validators: list[str] | None = None
+    _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -45,6 +47,65 @@ class ContextBuilder:
             validators=self._validator_list(),
         )
         return context
+
+    def variants(self, entity: Entity, context: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """`context` again with risk classifications at the stricter of base and head.
+
+        Empty when the change lowers or moves no classification this entity's rules see.
+        A rule applies when its selectors hold in the context or any variant.
+        """
+        if self.base is None or self.change.initial:
+            return []
+        if entity.kind == "model":
+            views = self._strict_views("model", entity.id)
+            return [{**context, **view} for view in views]
+        if entity.kind == "dataset":
+            views = self._strict_views("dataset", entity.id)
+            return [{**context, **view} for view in views]
+        return self._version_variants(entity, context)
+
+    def _version_variants(self, entity: Entity, context: Mapping[str, Any]
+                          ) -> list[dict[str, Any]]:
+        model_views = self._strict_views("model", entity.parent or "")
+        dataset_views: dict[str, list[dict[str, Any]]] = {}
+        for key in DATASET_VIEWS:
+            value = context.get(key)
+            for record in value if isinstance(value, list) else [value]:
+                if isinstance(record, Mapping) and isinstance(record.get("id"), str):
+                    found = self._strict_views("dataset", record["id"])
+                    if found:
+                        dataset_views[record["id"]] = found
+        widest = max([len(model_views), *map(len, dataset_views.values())], default=0)
+        out = []
+        for i in range(widest):
+            variant = dict(context)
+            if model_views:
+                model = model_views[min(i, len(model_views) - 1)]
+                variant["model"] = {**context["model"], **model}
+            for key in DATASET_VIEWS:
+                variant[key] = _replace_datasets(context.get(key), dataset_views, i)
+            out.append(variant)
+        return out
+
+    def _strict_views(self, kind: str, entity_id: str) -> list[dict[str, Any]]:
+        """The record of a model or dataset version with classifications made strict; only
+        records the change modified can differ from the base."""
+        key = (kind, entity_id)
+        if key in self._strict:
+            return self._strict[key]
+        views: list[dict[str, Any]] = []
+        if self.change.status(key) == "modified" and self.base is not None:
+            if kind == "model":
+                old, new = models(self.base).get(entity_id), models(self.head).get(entity_id)
+            else:
+                old, new = dataset_record(self.base, entity_id), dataset_record(
+                    self.head, entity_id)
+            if isinstance(old, Mapping) and isinstance(new, Mapping):
+                fields = classification_fields(kind, _settings(self.base), _settings(self.head))
+                views = [{k: v for k, v in view.items() if k != "versions"}
+                         for view in strict_views(fields, old, new)]
+        self._strict[key] = views
+        return views
 
     def for_change(self) -> dict[str, Any]:
         return {"kind": "change", "id": "change", "change": self.change.summary(),
@@ -119,4 +180,23 @@ class ContextBuilder:
         record = dict(base_entity.record)
         if kind == "model":
             record["versions"] = dict(versions_of(base_entity.record))
+        elif kind == "dataset" and self.base is not None:
+            # what the head's view holds too: the version with its dataset's shared fields
+            record = {k: v for k, v in (dataset_record(self.base, base_entity.id) or {}).items()
+                      if k not in ("id", "name", "version")}
         return {**record, "id": base_entity.id}
+
+
+DATASET_VIEWS = ("training_datasets", "evaluation_dataset", "monitoring_datasets")
+
+
+def _replace_datasets(value: Any, views: Mapping[str, list[dict[str, Any]]], i: int) -> Any:
+    def swap(record: Any) -> Any:
+        found = views.get(str(record.get("id"))) if isinstance(record, Mapping) else None
+        return {**record, **found[min(i, len(found) - 1)]} if found else record
+    return [swap(r) for r in value] if isinstance(value, list) else swap(value)
+
+
+def _settings(inventory: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    found = inventory.get("settings")
+    return found if isinstance(found, Mapping) else None

@@ -12,6 +12,7 @@ from charter.diff import Change, EntityKey
 from charter.findings import Finding
 from charter.integrity import validators
 from charter.inventory import Entity, find_entity, iter_entities
+from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
 from charter.policy.conditions import Scope
 from charter.policy.context import ContextBuilder
 from charter.policy.loader import PolicySet
@@ -41,6 +42,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "validating team on the base revision, and is neither the pull request's "
                      "author nor a member of the team that owns the model. Ask the validator "
                      "to approve the latest commit, or name the validator who did."),
+    LOWERING_RULE_ID: LOWERING_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -92,16 +94,21 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         if not rules:
             continue
         context = builder.for_entity(entity, removed)
+        contexts = [context, *builder.variants(entity, context)]
         for rule in rules:
-            results.append(_judge(rule, entity, context, subject.source, today))
+            results.append(_judge(rule, entity, contexts, subject.source, today))
     if by_kind["change"] and (subject.change.entities or scope is None):
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
-        results += [_judge(r, entity, context, subject.source, today) for r in by_kind["change"]]
+        results += [_judge(r, entity, [context], subject.source, today)
+                    for r in by_kind["change"]]
     approvers = validators(waiver_inventory if waiver_inventory is not None else subject.head)
     results, waiver_findings = _apply_waivers(results, policies.waivers, today, approvers,
                                               check_unused=scope is None)
     findings = [r.finding for r in results if r.finding is not None] + waiver_findings
+    if subject.base is not None and not subject.change.initial:
+        findings += lowering_findings(subject.base, subject.head, subject.source,
+                                      subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
 
@@ -128,20 +135,29 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-def _judge(rule: Rule, entity: Entity, context: dict[str, Any], source: SourceMap,
+def _judge(rule: Rule, entity: Entity, contexts: list[dict[str, Any]], source: SourceMap,
            today: dt.date) -> RuleResult:
-    scope = Scope(context, today)
-    for selector in (rule.match, rule.when):
-        if selector is not None and not selector.evaluate(scope).holds:
-            return RuleResult(rule.id, entity.id, entity.kind, "skip")
-    outcome = rule.require.evaluate(scope)
-    if outcome.holds:
-        return RuleResult(rule.id, entity.id, entity.kind, "pass")
-    if outcome.state is State.MISSING and rule.on_missing != "fail":
-        status = "pass" if rule.on_missing == "pass" else "skip"
-        return RuleResult(rule.id, entity.id, entity.kind, status)
-    finding = _finding(rule, entity, context, outcome, source)
-    return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
+    """The rule's result on the entity: `contexts` holds the entity as the head has it, then
+    with risk classifications at the stricter of base and head. The rule applies when its
+    selectors hold in any of them, and passes only when it passes in each that it applies to.
+    """
+    verdict = RuleResult(rule.id, entity.id, entity.kind, "skip")
+    for context in contexts:
+        scope = Scope(context, today)
+        if any(selector is not None and not selector.evaluate(scope).holds
+               for selector in (rule.match, rule.when)):
+            continue
+        outcome = rule.require.evaluate(scope)
+        if outcome.holds:
+            verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
+            continue
+        if outcome.state is State.MISSING and rule.on_missing != "fail":
+            if rule.on_missing == "pass":
+                verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
+            continue
+        finding = _finding(rule, entity, context, outcome, source)
+        return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
+    return verdict
 
 
 def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Outcome,

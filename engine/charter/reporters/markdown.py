@@ -101,7 +101,7 @@ def _verdict(result: CheckResult) -> str:
 def _overview(result: CheckResult) -> str:
     counts = result.counts
     base = result.base.label if result.base else "none"
-    scope = "every entity" if result.scope == "all" else "the changed entities"
+    scope = "every entity" if result.scope == "all" else "the changed entities and what reads them"
     return (f"**{counts.blocking} blocking** · {counts.warnings} warnings · {counts.info} info · "
             f"{counts.waived} waived\n\n{cell(result.head.label)} against {cell(base)}; "
             f"{len(result.rules)} rules from the {result.policies_from} revision; {scope} "

@@ -68,7 +68,7 @@ def _finding(finding: Finding) -> list[str]:
 
 def _header(result: CheckResult) -> str:
     base = result.base.label if result.base else "none"
-    scope = "every entity" if result.scope == "all" else "the changed entities"
+    scope = "every entity" if result.scope == "all" else "the changed entities and what reads them"
     return (f"charter check: {result.head.label} against {base}; {len(result.rules)} rules "
             f"from the {result.policies_from} revision; {scope} ({result.entities_evaluated})")
 

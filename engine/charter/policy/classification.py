@@ -1,0 +1,262 @@
+"""Fields that classify risk, judged at the stricter of base and head.
+
+A pull request that lowers a model's `risk_tier`, clears a dataset's `contains_pii` or drops a
+regulatory tag must not make the rules that applied yesterday vanish in the same pull
+request. Rules therefore see such fields at the stricter of the base and head values (and,
+for fields without an order, at each of them), and lowering one is a change of its own that
+needs an approval from someone who may approve it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from charter.diff import Change
+from charter.findings import Finding
+from charter.inventory import dataset_record, datasets, models, split_ref, teams
+from charter.yamlsource import KeyPath, SourceMap
+
+# The built-in classification fields, per record kind, and how they order.
+RISK_TIERS = ("low", "medium", "high")
+BUILT_IN: dict[str, dict[str, str]] = {
+    "model": {"risk_tier": "tier", "regulation": "set", "task": "value"},
+    "dataset": {"contains_pii": "flag", "pii_columns": "set"},
+}
+KINDS = ("tier", "flag", "set", "value")
+
+
+@dataclass(frozen=True)
+class Lowering:
+    """A classification field whose head value is less strict than the base's."""
+
+    field: str
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        if isinstance(self.old, list) and isinstance(self.new, list | None):
+            gone = [item for item in self.old if item not in (self.new or [])]
+            return f"{self.field} lost {', '.join(map(str, gone))}"
+        return f"{self.field} lowered from {_show(self.old)} to {_show(self.new)}"
+
+
+def classification_fields(kind: str, *settings: Mapping[str, Any] | None) -> dict[str, str]:
+    """The fields that classify `kind` (model | dataset): built in, plus those named in the
+    `settings.classification` of any given revision (base and head: a PR cannot drop one)."""
+    fields = dict(BUILT_IN.get(kind, {}))
+    for found in settings:
+        extra = (found or {}).get("classification")
+        named = extra.get(kind) if isinstance(extra, Mapping) else None
+        for name in named if isinstance(named, list) else []:
+            if isinstance(name, str):
+                fields.setdefault(name, "infer")
+    return fields
+
+
+def _kind_of(declared: str, old: Any, new: Any) -> str:
+    if declared != "infer":
+        return declared
+    if isinstance(old, bool) or isinstance(new, bool):
+        return "flag"
+    if isinstance(old, list) or isinstance(new, list):
+        return "set"
+    return "value"
+
+
+def _rank(value: Any) -> int | None:
+    return RISK_TIERS.index(value) if value in RISK_TIERS else None
+
+
+def stricter(declared: str, old: Any, new: Any) -> tuple[Any, ...]:
+    """The values a rule must be judged at: the stricter one, or both when unordered."""
+    kind = _kind_of(declared, old, new)
+    if old == new or old is None:
+        return (new,)
+    if kind == "tier" and _rank(old) is not None and _rank(new) is not None:
+        return (old if _rank(old) > _rank(new) else new,)  # type: ignore[operator]
+    if kind == "flag" and isinstance(old, bool) and isinstance(new, bool | None):
+        return (old or bool(new),)
+    if kind == "set" and isinstance(old, list) and isinstance(new, list | None):
+        head = list(new or [])
+        return ([*head, *(item for item in old if item not in head)],)
+    return (new, old)
+
+
+def lowered(declared: str, old: Any, new: Any) -> bool:
+    """True when `new` is less strict than `old` (an unordered change counts as lowering)."""
+    if old == new or old is None:
+        return False
+    kind = _kind_of(declared, old, new)
+    if kind == "tier" and _rank(old) is not None and _rank(new) is not None:
+        return _rank(new) < _rank(old)  # type: ignore[operator]
+    if kind == "flag" and isinstance(old, bool):
+        return old and new is not True
+    if kind == "set" and isinstance(old, list):
+        return any(item not in (new if isinstance(new, list) else []) for item in old)
+    return True
+
+
+def lowerings(fields: Mapping[str, str], old: Mapping[str, Any],
+              new: Mapping[str, Any]) -> list[Lowering]:
+    return [Lowering(name, old.get(name), new.get(name)) for name, declared in fields.items()
+            if lowered(declared, old.get(name), new.get(name))]
+
+
+def strict_views(fields: Mapping[str, str], old: Mapping[str, Any] | None,
+                 new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`new` with its classification fields at the stricter of `old` and `new`.
+
+    One view when every changed field has an order; otherwise one with the head's value and
+    one with the base's for the unordered fields. An empty list: nothing changed, `new`
+    stands as it is.
+    """
+    if old is None:
+        return []
+    choices = {name: stricter(declared, old.get(name), new.get(name))
+               for name, declared in fields.items() if old.get(name) != new.get(name)}
+    if not choices:
+        return []
+    return [_with(new, picked) for picked in _combinations(choices)]
+
+
+def _combinations(choices: Mapping[str, tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
+    widest = max(len(values) for values in choices.values())
+    for i in range(widest):  # head values, then base values, of the unordered fields
+        yield {name: values[min(i, len(values) - 1)] for name, values in choices.items()}
+
+
+def _with(record: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(record)
+    for name, value in values.items():
+        if value is None:
+            out.pop(name, None)
+        else:
+            out[name] = value
+    return out
+
+
+def new_approvals(old: Iterable[Any] | None, new: Iterable[Any] | None) -> list[Mapping[str, Any]]:
+    """Approval entries the head adds to a record's `approvals`."""
+    before = [a for a in old or [] if isinstance(a, Mapping)]
+    return [a for a in new or [] if isinstance(a, Mapping) and a not in before]
+
+
+def _show(value: Any) -> str:
+    return "nothing" if value is None else str(value)
+
+
+
+def lowering_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
+                      change: Change, approvers: set[str], today: dt.date) -> list[Finding]:
+    """CHARTER-C001 for each model or dataset whose classification the change lowers
+    without a new approval by a validator outside the owning team."""
+    settings = (_mapping(base.get("settings")), _mapping(head.get("settings")))
+    findings: dict[KeyPath, Finding] = {}
+    for (kind, entity_id), entry in sorted(change.entities.items()):
+        if entry.status != "modified" or kind == "version":
+            continue
+        old = _record(base, kind, entity_id)
+        new = _record(head, kind, entity_id)
+        if old is None or new is None:
+            continue
+        found = lowerings(classification_fields(kind, *settings), old, new)
+        if not found:
+            continue
+        owners = _members(base, old.get("owner")) | _members(head, new.get("owner"))
+        added = [a for old_list, new_list in _approval_lists(base, head, kind, entity_id)
+                 for a in new_approvals(old_list, new_list)]
+        if any(_approves(a, approvers, owners, today) for a in added):
+            continue
+        path = _location(kind, entity_id, found[0].field, head)
+        findings.setdefault(path, _finding(entity_id, kind, path, found, source, owners))
+    return list(findings.values())
+
+
+def _record(inventory: Mapping[str, Any], kind: str, entity_id: str) -> Mapping[str, Any] | None:
+    found = models(inventory).get(entity_id) if kind == "model" else dataset_record(
+        inventory, entity_id)
+    return found if isinstance(found, Mapping) else None
+
+
+def _approval_lists(base: Mapping[str, Any], head: Mapping[str, Any], kind: str,
+                    entity_id: str) -> list[tuple[Any, Any]]:
+    """(base, head) `approvals` of the record, and of a dataset version's dataset."""
+    def approvals(inventory: Mapping[str, Any], *path: str) -> Any:
+        node: Any = inventory
+        for key in path:
+            node = _mapping(node).get(key)
+        return _mapping(node).get("approvals")
+
+    paths: list[tuple[str, ...]] = [("models", entity_id)]
+    if kind == "dataset":
+        name, version = split_ref(entity_id)
+        paths = [("datasets", name), ("datasets", name, "versions", version)]
+    return [(approvals(base, *p), approvals(head, *p)) for p in paths]
+
+
+def _approves(approval: Mapping[str, Any], approvers: set[str], owners: set[str],
+              today: dt.date) -> bool:
+    by, date = approval.get("by"), approval.get("date")
+    when = date if isinstance(date, dt.date) else _parse_date(date)
+    return (isinstance(by, str) and by in approvers and by not in owners
+            and when is not None and when <= today)
+
+
+def _parse_date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _members(inventory: Mapping[str, Any], team: Any) -> set[str]:
+    record = teams(inventory).get(team) if isinstance(team, str) else None
+    members = _mapping(record).get("members")
+    return {m if isinstance(m, str) else str(_mapping(m).get("id"))
+            for m in members if isinstance(m, str | Mapping)} if isinstance(
+        members, list) else set()
+
+
+def _location(kind: str, entity_id: str, name: str, head: Mapping[str, Any]) -> KeyPath:
+    """Where the lowered field is written: a dataset's shared field, or the record's own."""
+    if kind == "model":
+        return ("models", entity_id, name)
+    dataset, version = split_ref(entity_id)
+    own = _mapping(_mapping(_mapping(datasets(head).get(dataset)).get("versions")).get(version))
+    if name in own:
+        return ("datasets", dataset, "versions", version, name)
+    return ("datasets", dataset, name)
+
+
+def _finding(entity_id: str, kind: str, path: KeyPath, found: list[Lowering],
+             source: SourceMap, owners: set[str]) -> Finding:
+    severity, title, remediation = LOWERING_RULE
+    subject = entity_id if kind == "model" else (
+        entity_id if len(path) > 3 else split_ref(entity_id)[0])
+    where = "the model" if kind == "model" else "the dataset"
+    owned = f" outside {', '.join(sorted(owners))}" if owners else ""
+    message = (f"{subject}: {'; '.join(item.describe() for item in found)} without an approval: "
+               f"add to {where}'s `approvals` an entry {{by, date}} by a validator{owned}")
+    mark = source.locate(path)
+    return Finding(rule=LOWERING_RULE_ID, severity=severity, entity=subject,
+                   entity_kind="model" if kind == "model" else "dataset", message=message,
+                   file=source.file, line=mark.line, column=mark.column, title=title,
+                   model=entity_id if kind == "model" else None, field=found[0].field,
+                   remediation=remediation)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+LOWERING_RULE_ID = "CHARTER-C001"
+LOWERING_RULE = (
+    "error", "Risk classification lowered without an approval",
+    "Lowering a model's risk tier, removing a regulatory tag, changing its task, or clearing "
+    "a dataset's PII facts changes which rules apply. In the pull request that does it, "
+    "rules still judge at the stricter of the old and new values, and the change needs a new "
+    "entry in the record's `approvals` ({by, date}) by a member of a validating team on the "
+    "base revision who is not in the owning team.")
