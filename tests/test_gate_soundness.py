@@ -273,3 +273,30 @@ def test_retiring_a_version_does_not_drag_production_rules_along(repo: GitRepo) 
     edit(repo, "        stage: development\n", "        stage: retired\n")
     run = check(repo)
     assert "CHARTER-C001" not in run.out, run.out
+
+
+# 3. Dataset versions read by released model versions are records.
+
+def test_overwriting_a_released_dataset_version_is_blocked(repo: GitRepo) -> None:
+    governed_repo(repo)
+    edit(repo, "path: data/applications.csv,", f"path: data/applications.csv, sha256: {'a' * 64},")
+    edit(repo, "        stage: development\n", "        stage: staging\n"
+         "        validation: {by: vera, date: 2026-10-01, outcome: approved}\n")
+    edit(repo, "    intended_use: Loan pricing\n",
+         "    intended_use: Loan pricing\n    limitations: EU consumer loans only\n")
+    repo.commit("release 1.0.0 to staging")
+    edit(repo, f"sha256: {'a' * 64}", f"sha256: {'b' * 64}")
+    scoped, full = both(repo)
+    assert scoped.code == 1, scoped.out
+    assert "LC-005" in scoped.out and "credit@1.0.0" in scoped.out
+    assert "sha256 changed from" in scoped.out
+    assert "LC-005" in full.out
+
+
+def test_a_dataset_version_read_by_a_retired_version_keeps_its_columns(repo: GitRepo) -> None:
+    governed_repo(repo)
+    edit(repo, "        stage: development\n", "        stage: retired\n")
+    repo.commit("retire 1.0.0")
+    edit(repo, "columns: [customer_id, income, defaulted]", "columns: [customer_id, defaulted]")
+    run = check(repo)
+    assert run.code == 1 and "LC-005" in run.out, run.out

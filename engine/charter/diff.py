@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,19 +138,26 @@ def _unaccounted(base: Mapping[str, Any], head: Mapping[str, Any],
     return out
 
 
-def _models_naming(head: Mapping[str, Any], changed_models: set[str],
-                   changed_datasets: set[str]) -> list[str] | None:
-    """Models that may read what changed: a cheap text search when loaded lazily.
+def models_naming(inventory: Mapping[str, Any], dataset_ids: Iterable[str]) -> list[str] | None:
+    """Models that may name one of the datasets: a cheap text search when loaded lazily,
+    None (every model) otherwise.
 
     A reference could be spelt with YAML escapes (`"credit\\x2dholdout@..."`) that a text
     search cannot see: a model whose text holds a backslash is always included.
     """
-    section = models(head)
+    section = models(inventory)
     if not isinstance(section, LazySection):
         return None
-    names = {n.split("@", 1)[0] for n in changed_datasets}
-    return sorted(changed_models | {m for m in section if names and any(
-        name in section.text(m) for name in (*names, "\\"))})
+    names = {n.split("@", 1)[0] for n in dataset_ids}
+    if not names:
+        return []
+    return [m for m in section if any(name in section.text(m) for name in (*names, "\\"))]
+
+
+def _models_naming(head: Mapping[str, Any], changed_models: set[str],
+                   changed_datasets: set[str]) -> list[str] | None:
+    naming = models_naming(head, changed_datasets)
+    return None if naming is None else sorted(changed_models | set(naming))
 
 
 def affected_entities(head: Mapping[str, Any], change: Change) -> Scope:
@@ -184,7 +191,8 @@ def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> Sc
     changed_datasets = {i for (k, i) in keys if k == "dataset"}
     if not (changed_models or changed_datasets):
         return keys
-    for entity in iter_entities(head, _models_naming(head, changed_models, changed_datasets)):
+    naming = _models_naming(head, changed_models, changed_datasets)
+    for entity in iter_entities(head, naming, only_datasets=()):
         if entity.kind == "model":
             reads_change = with_siblings and entity.id in changed_models
         else:

@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.diff import Change
+from charter.diff import Change, models_naming
 from charter.integrity import validators
 from charter.inventory import (
     Entity,
     dataset_record,
+    dataset_refs,
     find_entity,
+    iter_entities,
     models,
     production_version,
     split_ref,
@@ -32,6 +34,8 @@ class ContextBuilder:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     _validators: list[str] | None = None
     _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    _readers: dict[str, list[str]] | None = None  # dataset version -> released base versions
+    _read_names: set[str] = field(default_factory=set)
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -172,7 +176,27 @@ class ContextBuilder:
             dataset_record(self.base, entity.id) if self.base else None) or {}
         name, version = split_ref(entity.id)
         return {**merged, **record, "name": name, "version": version,
-                "evidence": self.evidence.get(entity.id)}
+                "evidence": self.evidence.get(entity.id),
+                "released_by": self._released_by(entity.id)}
+
+    def _released_by(self, dataset_id: str) -> list[str]:
+        """Versions that read the dataset version and had been released (staging,
+        production or retired) on the base: they make it a record."""
+        if self.base is None:
+            return []
+        if self._readers is None:
+            self._readers = {}
+        name = split_ref(dataset_id)[0]
+        if name not in self._read_names and "*" not in self._read_names:
+            naming = models_naming(self.base, [dataset_id])
+            self._read_names.add(name if naming is not None else "*")
+            for entity in iter_entities(self.base, naming, only_datasets=()):
+                if entity.kind == "version" and entity.record.get("stage") in RELEASED:
+                    for ref, _ in dataset_refs(entity.record):
+                        readers = self._readers.setdefault(str(ref), [])
+                        if entity.id not in readers:
+                            readers.append(entity.id)
+        return sorted(self._readers.get(dataset_id, []))
 
     def _base_view(self, kind: str, base_entity: Entity | None) -> dict[str, Any] | None:
         if base_entity is None:
@@ -187,6 +211,7 @@ class ContextBuilder:
         return {**record, "id": base_entity.id}
 
 
+RELEASED = ("staging", "production", "retired")
 DATASET_VIEWS = ("training_datasets", "evaluation_dataset", "monitoring_datasets")
 
 
