@@ -78,16 +78,22 @@ def _change_report(result: CheckResult, options: CheckOptions) -> CheckResult:
 
 
 def gate(options: CheckOptions) -> CheckResult:
-    root = options.root
-    cache = Cache.for_repo(root, options.use_cache)
     notes: list[str] = []
-    head_rev = Revision.at(root, options.head) if options.head else Revision.worktree(root)
-    base_rev = _base_revision(root, options.base, notes)
+    head_rev = Revision.at(options.root, options.head) if options.head else Revision.worktree(
+        options.root)
+    base_rev = _base_revision(options.root, options.base, notes)
+    return judge_revisions(options, base_rev, head_rev, notes)
+
+
+def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: Revision,
+                    notes: list[str]) -> CheckResult:
+    """The gate on two revisions already resolved (None: an empty base)."""
+    cache = Cache.for_repo(options.root, options.use_cache)
     base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
     head = load_snapshot(head_rev, cache, lazy=True, donor=base)
     if not head.present:
         raise CharterError.at("models.yaml not found at the head revision",
-                              file=str(root / "models.yaml"))
+                              file=str(options.root / "models.yaml"))
     policies, proposed, changed = _policies(base_rev, head_rev, options.policies_from, notes)
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
