@@ -7,6 +7,7 @@ every past validation and approval they signed.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,11 @@ def _date(value: Any) -> str | None:
 
 def members_on(team: Any, day: str | None) -> set[str]:
     return {m.login for m in team_members(team) if m.on(day)}
+
+
+def current_members(team: Any, today: dt.date) -> list[str]:
+    day = today.isoformat()
+    return [m.login for m in team_members(team) if m.on(day)]
 
 
 def member_labels(team: Any) -> list[str]:
