@@ -208,3 +208,22 @@ def test_the_rules_explain_themselves(governed: GitRepo) -> None:
         run = governed.charter("explain", rule)
         assert run.code == 0, run.err
         assert " ".join(words.split()) in " ".join(run.out.split()), run.out
+
+
+def test_the_history_judges_each_validation_with_the_author_of_its_time(
+        governed: GitRepo) -> None:
+    import json
+
+    both = BASIC_INVENTORY.replace("members: [vera, victor]", "members: [vera, victor, dana]")
+    governed.write("models.yaml", both + new_version())
+    governed.commit("credit 1.1.0", date="2026-10-01T10:00:00")  # by dana
+    governed.write("models.yaml", both + new_version(
+        "by: dana, date: 2026-10-02, outcome: approved"))
+    governed.commit("validate credit 1.1.0", author=VERA, date="2026-10-02T10:00:00")
+    run = governed.charter("history", "--format", "json", "--no-cache")
+    assert run.code == 0, run.err
+    events = json.loads(run.out)["events"]
+    validated = next(e for e in events if e["kind"] == "validated")
+    assert validated["verdict"] == "fail"
+    assert any(f.startswith("LC-030: credit@1.1.0: dana validated a version they authored")
+               for f in validated["findings"]), validated
