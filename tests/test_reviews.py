@@ -248,3 +248,62 @@ def test_the_rule_explains_itself(claim: GitRepo) -> None:
     assert run.out.startswith("CHARTER-R001: Validation claim not backed by an approving "
                               "review\n\nSeverity: error")
     assert "approved the pull request at its head commit" in run.out
+
+
+def reviews_file(tmp_path: Path, head: str, *reviews: dict[str, Any]) -> str:
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps({"pull_request": {"user": {"login": "dana"},
+                                                 "head": {"sha": head}},
+                                "reviews": list(reviews)}))
+    return str(path)
+
+
+def test_retiring_a_version_needs_no_review_from_its_validator(claim: GitRepo,
+                                                               tmp_path: Path) -> None:
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace("stage: production", "stage: retired"))
+    head = claim.commit("retire credit 1.0.0")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 0, run.out + run.err
+    assert "CHARTER-R001" not in run.out
+
+
+def test_changing_a_recorded_validation_still_needs_the_validators_review(
+        claim: GitRepo, tmp_path: Path) -> None:
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace("date: 2026-06-01", "date: 2026-06-03"))
+    head = claim.commit("move the validation date")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert ("credit@1.0.0: validation.by vera is not backed by the pull request's reviews: "
+            "vera has not approved this pull request") in run.out
+    backed = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert backed.code == 0, backed.out + backed.err
+
+
+def test_a_claim_by_the_versions_author_is_not_backed(claim: GitRepo, tmp_path: Path) -> None:
+    head, _, _ = propose(claim, "victor")
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace('"1.1.0":\n', '"1.1.0":\n        author: victor\n'))
+    head = claim.commit("victor wrote it")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert "victor is the author of credit@1.1.0" in run.out
+
+
+def test_a_validator_who_left_cannot_back_a_new_claim(claim: GitRepo, tmp_path: Path) -> None:
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace(
+        "members: [vera, victor, ravi]",
+        "members: [victor, ravi, {id: vera, since: 2024-01-01, until: 2026-11-25}]"))
+    claim.commit("vera left model-risk")
+    claim.git("checkout", "-q", "main")
+    claim.git("merge", "-q", "--ff-only", "feature")
+    claim.git("checkout", "-q", "feature")
+    head, _, _ = propose(claim, "vera")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert "vera is not in a validating team on the base revision (as of 2026-11-27)" in run.out

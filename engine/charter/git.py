@@ -238,3 +238,12 @@ def changed_paths(root: Path, base: str, head: str | None = None) -> set[str]:
     if result.returncode != 0:
         return set()
     return {p.decode() for p in result.stdout.split(b"\0") if p}
+
+
+def author_identity(root: Path) -> str | None:
+    """"Name <email>" that git would record as the author of a commit made now."""
+    result = run_git(root, ["var", "GIT_AUTHOR_IDENT"], check=False)
+    ident = result.stdout.decode(errors="replace").strip()
+    if result.returncode != 0 or ">" not in ident:
+        return None
+    return ident[: ident.rindex(">") + 1]

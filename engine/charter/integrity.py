@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,18 +16,14 @@ from charter.inventory import (
     teams,
     versions_of,
 )
+from charter.membership import team_members, validating_members
 from charter.suggest import did_you_mean
 from charter.yamlsource import KeyPath, SourceMap, format_path
 
 
-def validators(inventory: Mapping[str, Any]) -> set[str]:
-    """Logins that belong to a validating team."""
-    return {
-        str(member)
-        for team in teams(inventory).values()
-        if isinstance(team, Mapping) and team.get("validates")
-        for member in team.get("members") or []
-    }
+def validators(inventory: Mapping[str, Any], on: dt.date | str | None = None) -> set[str]:
+    """Logins in a validating team on the day `on`; without a day, those who have not left."""
+    return validating_members(inventory, None if on is None else str(on))
 
 
 def check_integrity(
@@ -35,6 +32,7 @@ def check_integrity(
     """Problems with references in `scope` (all entities by default), plus lineage cycles."""
     entities = list(iter_entities(inventory) if scope is None else scope)
     context = _Context(inventory, source)
+    context.check_teams()
     for entity in entities:
         context.check(entity)
     if scope is None:
@@ -50,14 +48,28 @@ class _Context:
         self.inventory = inventory
         self.source = source
         self.team_ids = sorted(teams(inventory))
-        self.validators = validators(inventory)
         self.problems: list[Problem] = []
+        self._validators: dict[str | None, set[str]] = {}
 
     def report(self, path: KeyPath, message: str, hint: str = "") -> None:
         mark = self.source.locate(path)
         self.problems.append(
             Problem(message, self.source.file, mark.line, mark.column, format_path(path), hint)
         )
+
+    def check_teams(self) -> None:
+        for team_id, team in teams(self.inventory).items():
+            seen: set[str] = set()
+            for i, member in enumerate(team_members(team)):
+                path = ("teams", team_id, "members", i)
+                if member.login in seen:
+                    self.report(path, f"{member.login} is listed twice in {team_id}",
+                                "give one entry per person; a person who left and came back "
+                                "is not supported yet: keep the latest period")
+                seen.add(member.login)
+                if member.since and member.until and member.until < member.since:
+                    self.report(path, f"{member.login}'s membership of {team_id} ends "
+                                f"({member.until}) before it starts ({member.since})")
 
     def check(self, entity: Entity) -> None:
         if entity.kind == "model":
@@ -94,16 +106,24 @@ class _Context:
                 self._columns(entity, found)
         validation = record.get("validation")
         if isinstance(validation, Mapping) and isinstance(validation.get("by"), str):
-            by = validation["by"]
-            if by not in self.validators:
-                self.report((*entity.path, "validation", "by"),
-                            f"validator {by!r} is not a member of a validating team",
-                            "add them to a team with `validates: true`")
+            self._validator(validation["by"], validation.get("date"), entity.path)
         supersedes = record.get("supersedes")
         model = self.inventory["models"][entity.parent]
         if isinstance(supersedes, str) and supersedes not in versions_of(model):
             self.report((*entity.path, "supersedes"),
                         f"version {supersedes!r} of {entity.parent} is not declared")
+
+    def _validator(self, by: str, date: Any, path: KeyPath) -> None:
+        day = str(date) if date is not None else None
+        if day not in self._validators:
+            self._validators[day] = validating_members(self.inventory, day)
+        if by in self._validators[day]:
+            return
+        when = f" on {day}" if day else " (the validation has no date: today's teams apply)"
+        self.report((*path, "validation", "by"),
+                    f"validator {by!r} is not a member of a validating team{when}",
+                    "add them to a team with `validates: true`; if they left the team, keep "
+                    "them with `until:`")
 
     def _columns(self, entity: Entity, dataset: Mapping[str, Any]) -> None:
         columns = dataset.get("columns")

@@ -1,14 +1,17 @@
 """Approvals from real reviews: a `validation.by` claim counts only when the PR backs it.
 
-A claim made in a version the change adds or modifies is backed when that login approved the
-pull request at its head commit, belongs to a validating team (on the trusted revision), and
-is neither the pull request's author nor a member of the team that owns the model.
+A claim the change adds or modifies (a new version's `validation`, or an edit of one) is
+backed when that login approved the pull request at its head commit, belongs to a validating
+team today (on the trusted revision), and is neither the pull request's author, nor the
+version's author, nor a member of the team that owns the model (today or on the validation
+date, on either revision). A version retired or otherwise edited keeps its old claim unasked.
 Reviews come from GitHub's REST API (`--reviews-from github`) or from a file in the same JSON
 shape (`--reviews FILE`), for other CI systems.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -16,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.diff import Change
+from charter.diff import Change, EntityChange
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.github import load_event, pull_request_of
+from charter.independence import Independence
 from charter.integrity import validators
-from charter.inventory import find_entity, models, teams
+from charter.inventory import find_entity
 from charter.policy.evaluate import ENGINE_RULES
 from charter.yamlsource import SourceMap
 
@@ -147,38 +151,48 @@ def _text(value: Any) -> str:
 
 
 def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
-                   base: Mapping[str, Any] | None, source: SourceMap) -> list[Finding]:
-    """A blocking finding for every `validation.by` claim the pull request does not back."""
+                   base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
+                   authors: Mapping[str, str] | None = None) -> list[Finding]:
+    """A blocking finding for every changed `validation.by` claim the pull request does not
+    back."""
     trusted = base if base is not None else head
+    facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors or {})
+    validating = validators(trusted, today)
     findings = []
     for (kind, entity_id), entity_change in sorted(change.entities.items()):
-        if kind != "version" or entity_change.status not in ("added", "modified"):
+        if kind != "version" or not _claim_changed(entity_change):
             continue
         entity = find_entity(head, kind, entity_id)
         validation = entity.record.get("validation") if entity else None
         by = validation.get("by") if isinstance(validation, Mapping) else None
         if entity is None or not isinstance(by, str):
             continue
-        owners = {_owner(inventory, entity.parent or "") for inventory in (head, base) if
-                  inventory is not None} - {None}
-        reasons = unbacked_reasons(by, pr, validators(trusted),
-                                   _members(trusted, head, owners))
+        date = validation.get("date") if isinstance(validation, Mapping) else None
+        days = [today.isoformat(), *([str(date)] if date is not None else [])]
+        reasons = unbacked_reasons(by, pr, validating, today,
+                                   facts.conflicts(by, kind, entity.id, days))
         if reasons:
             findings.append(_finding(entity.id, entity.parent or "", entity.path, by, pr,
                                      reasons, source))
     return findings
 
 
-def unbacked_reasons(login: str, pr: PullRequest, validating: set[str],
-                     owning: Mapping[str, set[str]]) -> list[str]:
+def _claim_changed(change: EntityChange) -> bool:
+    if change.status == "added":
+        return True
+    return change.status == "modified" and any(
+        p == "validation" or p.startswith("validation.") for p in change.paths)
+
+
+def unbacked_reasons(login: str, pr: PullRequest, validating: set[str], today: dt.date,
+                     conflicts: Sequence[str]) -> list[str]:
     reasons = []
     if not any(_same(login, v) for v in validating):
-        reasons.append(f"{login} is not in a validating team on the base revision")
+        reasons.append(f"{login} is not in a validating team on the base revision "
+                       f"(as of {today.isoformat()})")
     if _same(login, pr.author):
         reasons.append(f"{login} opened this pull request and cannot validate it")
-    for team, members in sorted(owning.items()):
-        if any(_same(login, m) for m in members):
-            reasons.append(f"{login} is a member of {team}, the team that owns the model")
+    reasons += conflicts
     decision = pr.decision(login)
     if decision is None:
         reasons.append(f"{login} has not approved this pull request")
@@ -191,23 +205,6 @@ def unbacked_reasons(login: str, pr: PullRequest, validating: set[str],
     return reasons
 
 
-def _owner(inventory: Mapping[str, Any], model: str) -> str | None:
-    record = models(inventory).get(model)
-    owner = record.get("owner") if isinstance(record, Mapping) else None
-    return owner if isinstance(owner, str) else None
-
-
-def _members(trusted: Mapping[str, Any], head: Mapping[str, Any],
-             owners: set[str | None]) -> dict[str, set[str]]:
-    """Members of the owning teams on either revision: a PR cannot leave a team to qualify."""
-    out: dict[str, set[str]] = {}
-    for inventory in (trusted, head):
-        for team_id, team in teams(inventory).items():
-            if team_id in owners and isinstance(team, Mapping):
-                out.setdefault(team_id, set()).update(str(m) for m in team.get("members") or [])
-    return out
-
-
 def _finding(entity_id: str, model: str, path: Sequence[str | int], by: str, pr: PullRequest,
              reasons: list[str], source: SourceMap) -> Finding:
     mark = source.locate((*path, "validation", "by"))
@@ -218,6 +215,7 @@ def _finding(entity_id: str, model: str, path: Sequence[str | int], by: str, pr:
         file=source.file, line=mark.line, column=mark.column, title=RULE_TITLE, model=model,
         field="validation.by",
         requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, from a "
-                    "validating team, independent of the author and of the owning team",
+                    "validating team, independent of the pull request's and the version's "
+                    "author and of the owning team",
         found="; ".join(reasons), remediation=RULE_HELP,
     )

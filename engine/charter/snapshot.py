@@ -9,7 +9,7 @@ from typing import Any
 from charter.cache import Cache
 from charter.errors import CharterError, Problem
 from charter.integrity import check_integrity
-from charter.inventory import Entity, find_entity, iter_entities
+from charter.inventory import Entity, find_entity, iter_entities, teams
 from charter.revisions import INVENTORY_FILE, Revision
 from charter.schema import validate
 from charter.segments import (
@@ -99,6 +99,8 @@ def validation_problems(snapshot: Snapshot,
     problems = validate(top, snapshot.source, "models", shallow=True)
     if problems:
         return problems  # the top level is wrong: entity-level errors would only add noise
+    for name, team in teams(snapshot.inventory).items():  # few and small: always checked
+        problems += validate(team, snapshot.source, "models", "team", ("teams", name))
     entities = _scoped_entities(snapshot.inventory, scope)
     # A version is checked with its model, a dataset version with its dataset: each once.
     records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}

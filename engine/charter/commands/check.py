@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 import sys
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from charter.diff import Change, affected_entities, diff_inventories, measured_e
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.github import ActionsRun
+from charter.inventory import find_entity, iter_entities
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.regions import with_line_ends
@@ -94,7 +96,8 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     if not head.present:
         raise CharterError.at("models.yaml not found at the head revision",
                               file=str(options.root / "models.yaml"))
-    policies, proposed, changed = _policies(base_rev, head_rev, options.policies_from, notes)
+    policies, current, proposed, changed = _policies(base_rev, head_rev, options.policies_from,
+                                                     notes)
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
@@ -111,17 +114,19 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     evidence = _evidence(options, head, base, measured, notes)
     if scope is not None:  # versions whose files changed behind models.yaml's back
         scope = scope | {("version", v) for v in evidence}
+    authors = _authors(options, head_rev, subject, policies, scope)
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
-                                   waiver_inventory)
+                                   waiver_inventory, authors)
     findings = evaluation.findings
     if options.reviews is not None:
-        findings += tuple(_unbacked_claims(options, change, head, base_inventory))
+        findings += tuple(_unbacked_claims(options, change, head, base_inventory, authors))
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
         policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
     impact = None
-    if changed and proposed is not None and proposed is not policies:
-        impact = _impact(subject, policies, proposed, options.today, evidence, waiver_inventory)
+    if changed and proposed is not None and current is not None:
+        impact = _impact(subject, current, proposed, options.today, evidence, waiver_inventory,
+                         authors)
     return CheckResult(
         findings=findings,
         rules=policies.rules,
@@ -142,12 +147,38 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
 
 
 def _unbacked_claims(options: CheckOptions, change: Change, head: Snapshot,
-                     base: Mapping[str, Any] | None) -> list[Finding]:
+                     base: Mapping[str, Any] | None, authors: Mapping[str, str]
+                     ) -> list[Finding]:
     from charter.reviews import claim_findings, load_pull_request
 
     assert options.reviews is not None
     pull_request = load_pull_request(options.reviews, os.environ, options.root)
-    return claim_findings(pull_request, change, head.inventory, base, head.source)
+    return claim_findings(pull_request, change, head.inventory, base, head.source,
+                          options.today, authors)
+
+
+def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
+             policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
+    """Git authors of the versions whose independence is judged and whose records name no
+    author: validated ones, and those a waiver may cover. Read only when there are some."""
+    from charter.history.authors import version_authors
+    from charter.independence import record_author
+
+    targets = [w.target for w in policies.waivers]
+    wanted = []
+    for kind, entity_id in sorted(scope) if scope is not None else [
+            e.key for e in iter_entities(subject.head)]:
+        if kind != "version":
+            continue
+        records = [e.record for e in (find_entity(i, kind, entity_id) for i in (
+            subject.head, subject.base or {})) if e is not None]
+        if any(record_author(r) for r in records):
+            continue
+        claimed = any(isinstance(r.get("validation"), Mapping)
+                      and r["validation"].get("by") for r in records)
+        if claimed or any(fnmatch.fnmatchcase(entity_id, t) for t in targets):
+            wanted.append(entity_id)
+    return version_authors(options.root, head_rev.commit, wanted, options.use_cache)
 
 
 def _info(revision: Revision) -> RevisionInfo:
@@ -197,24 +228,27 @@ def _policy_ids(revision: Revision) -> dict[str, str | None]:
 
 
 def _policies(base: Revision | None, head: Revision, policies_from: str, notes: list[str]
-              ) -> tuple[PolicySet, PolicySet | None, bool]:
-    """The rules in force, the proposed ones when policies/ changed, and whether it did."""
+              ) -> tuple[PolicySet, PolicySet | None, PolicySet | None, bool]:
+    """The rules in force; the base's and the proposed ones when policies/ changed (for the
+    impact report, whichever judges); and whether it did."""
     base_ids = _policy_ids(base) if base else {}
     head_ids = _policy_ids(head)
     changed = base_ids != head_ids
     proposed = load_policies(head) if changed or policies_from == "head" or not base_ids else None
+    current = load_policies(base) if base is not None and base_ids and (
+        changed or policies_from == "base") else None
     if policies_from == "head":
         notes.append("rules and waivers come from the head revision (--policies-from head): "
                      "this change could weaken the rules that judge it")
         assert proposed is not None
-        return proposed, proposed, changed
+        return proposed, current, proposed, changed
     if not base_ids:
         if head_ids:
             notes.append("the base revision has no policies/: the head's rules apply")
         assert proposed is not None
-        return proposed, proposed, changed
-    assert base is not None
-    return load_policies(base), proposed, changed
+        return proposed, None, proposed, changed
+    assert current is not None
+    return current, current, proposed, changed
 
 
 def _waiver_inventory(base: Snapshot | None, head: Snapshot,
@@ -237,11 +271,12 @@ def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
 
 
 def _impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,
-            evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any]) -> Impact:
+            evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any],
+            authors: Mapping[str, str]) -> Impact:
     every = Change(subject.change.entities, subject.change.initial, True)
     full = Subject(subject.head, subject.source, subject.base, every)
-    before = evaluate_policies(full, current, today, None, evidence, waiver_inventory)
-    after = evaluate_policies(full, proposed, today, None, evidence, subject.head)
+    before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors)
+    after = evaluate_policies(full, proposed, today, None, evidence, subject.head, authors)
     return _compare(before, after, current, proposed)
 
 

@@ -100,6 +100,7 @@ def replay(root: Path, head: str) -> Replay:
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
+    added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]))
     with git.BlobReader(root) as reader:
@@ -134,7 +135,8 @@ def replay(root: Path, head: str) -> Replay:
                 continue
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
-            _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator)
+            _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
+                          added_by)
             _record_state(out, info, live.of(inventory), ever_live)
             out.served |= live.served(inventory)
     return out
@@ -219,17 +221,19 @@ def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
 def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
-                  validator: IncrementalValidator) -> None:
+                  validator: IncrementalValidator, added_by: dict[str, str]) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
         change = _diff(base or {}, head, initial=base is None)
         drafts = list(drafts_for(change, base or {}, head, ever_live, base is None))
+    added_by.update({d.entity: f"{info.author} <{info.email}>" for d in drafts
+                     if d.kind == "version-added"})
     if policy_change is not None:
         drafts.append(_policy_draft(*policy_change))
     if not drafts:
         return
-    verdicts, digest = _verdicts(info, base, head, change, rules, validator)
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -267,7 +271,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
-              validator: IncrementalValidator) -> tuple[dict[str, _Verdict], str | None]:
+              validator: IncrementalValidator, added_by: Mapping[str, str]
+              ) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
@@ -284,7 +289,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
         evaluation = evaluate_policies(subject, rules, today, scope, None,
-                                       base if base is not None else head)
+                                       base if base is not None else head, added_by)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
                 }, rules.digest

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter.diff import Change, models_naming
+from charter.independence import Independence
 from charter.integrity import validators
 from charter.inventory import (
     Entity,
@@ -22,6 +23,7 @@ from charter.inventory import (
     teams,
     versions_of,
 )
+from charter.membership import current_members
 from charter.policy.classification import classification_fields, strict_views
 
 
@@ -36,6 +38,7 @@ class ContextBuilder:
     _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     _readers: dict[str, list[str]] | None = None  # dataset version -> released base versions
     _read_names: set[str] = field(default_factory=set)
+    independence: Independence | None = None
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -124,12 +127,25 @@ class ContextBuilder:
 
     def _validator_list(self) -> list[str]:
         if self._validators is None:
-            self._validators = sorted(validators(self.head))
+            self._validators = sorted(validators(self.head, self.today))
         return self._validators
 
     def _team(self, name: Any) -> dict[str, Any] | None:
         team = teams(self.head).get(name) if isinstance(name, str) else None
-        return {"id": name, **team} if isinstance(team, Mapping) else None
+        if not isinstance(team, Mapping):
+            return None
+        return {"id": name, **team, "members": current_members(team, self.today)}
+
+    def _independence(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
+        """`author`, and `owners_at_validation`: the owning team on the validation date."""
+        facts = self.independence or Independence(
+            tuple(i for i in (self.base, self.head) if i is not None))
+        validation = record.get("validation")
+        date = validation.get("date") if isinstance(validation, Mapping) else None
+        day = str(date) if date is not None else self.today.isoformat()
+        owners = facts.owners_on("version", entity.id, day)
+        return {"author": facts.author(entity.id),
+                "owners_at_validation": sorted(set().union(*owners.values()))}
 
     def _model(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         live = production_version(record)
@@ -158,6 +174,7 @@ class ContextBuilder:
             "training_datasets": [t for t in training if t is not None],
             "evaluation_dataset": dataset_record(self.head, eval_ref) if isinstance(
                 eval_ref, str) else None,
+            **self._independence(entity, record),
         }
 
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from charter.diff import Change, EntityKey
 from charter.findings import Finding
+from charter.independence import Independence
 from charter.integrity import validators
 from charter.inventory import Entity, find_entity, iter_entities
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
@@ -31,24 +32,29 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "its rule id or target."),
     "CHARTER-W003": ("error", "Waiver approved by someone who cannot approve",
                      "Waivers must be approved by a member of a validating team "
-                     "(`validates: true`); this waiver is ignored until then."),
+                     "(`validates: true`) today, who is independent of what the waiver "
+                     "covers: not the author of the waived version, and not a member of the "
+                     "team that owns its model or dataset. The waiver is ignored until then."),
     "CHARTER-W004": ("warning", "Waiver expires soon",
                      "The waiver expires within 30 days: fix the finding it covers, or have a "
                      "validator renew it with a new expiry before then."),
     # raised by charter.reviews when --reviews-from github or --reviews FILE is given
     "CHARTER-R001": ("error", "Validation claim not backed by an approving review",
-                     "A `validation.by` in a version the pull request adds or modifies counts "
-                     "only if that login approved the pull request at its head commit, is in a "
-                     "validating team on the base revision, and is neither the pull request's "
-                     "author nor a member of the team that owns the model. Ask the validator "
-                     "to approve the latest commit, or name the validator who did."),
+                     "A `validation.by` that the pull request adds or changes counts only if "
+                     "that login approved the pull request at its head commit, is in a "
+                     "validating team on the base revision today, and is neither the pull "
+                     "request's author, nor the version's author, nor a member of the team "
+                     "that owns the model. Ask the validator to approve the latest commit, or "
+                     "name the validator who did."),
     LOWERING_RULE_ID: LOWERING_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
+_NAMED_FIELD = re.compile(r"(?<![\w.@])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w(.])")
+_QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
-                 "training_datasets", "evaluation_dataset", "owner_team", "production",
-                 "released_by"}
+                 "owners_at_validation", "released_by",
+                 "training_datasets", "evaluation_dataset", "owner_team", "production"}
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,17 @@ class Subject:
 def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       scope: set[EntityKey] | None = None,
                       evidence: Mapping[str, Any] | None = None,
-                      waiver_inventory: Mapping[str, Any] | None = None) -> Evaluation:
-    """Judge the entities in `scope` (every entity when None) under `policies`."""
-    builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {})
+                      waiver_inventory: Mapping[str, Any] | None = None,
+                      authors: Mapping[str, str] | None = None) -> Evaluation:
+    """Judge the entities in `scope` (every entity when None) under `policies`.
+
+    `authors` gives the git identity that added each version whose record names no author.
+    """
+    trusted = waiver_inventory if waiver_inventory is not None else subject.head
+    independence = Independence(tuple(i for i in (trusted, subject.head, subject.base)
+                                      if i is not None), authors or {})
+    builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
+                             independence=independence)
     results: list[RuleResult] = []
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
@@ -103,8 +117,9 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         context = builder.for_change()
         results += [_judge(r, entity, [context], subject.source, today)
                     for r in by_kind["change"]]
-    approvers = validators(waiver_inventory if waiver_inventory is not None else subject.head)
-    results, waiver_findings = _apply_waivers(results, policies.waivers, today, approvers,
+    approvers = validators(trusted, today)
+    results, waiver_findings = _apply_waivers(results, policies.waivers, today,
+                                              _Approvers(approvers, independence, today),
                                               check_unused=scope is None)
     findings = [r.finding for r in results if r.finding is not None] + waiver_findings
     if subject.base is not None and not subject.change.initial:
@@ -190,7 +205,7 @@ def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Ou
 
 def _location(entity: Entity, outcome: Outcome) -> KeyPath:
     """The key path in models.yaml that a finding should point at."""
-    for name in outcome.located_at:
+    for name in [*outcome.located_at, *_named_fields(outcome.located_at)]:
         if not _SIMPLE_FIELD.fullmatch(name):
             continue
         parts = name.split(".")
@@ -202,6 +217,12 @@ def _location(entity: Entity, outcome: Outcome) -> KeyPath:
     return _pointed_path(outcome.value) or entity.path
 
 
+def _named_fields(expressions: Iterable[str]) -> list[str]:
+    """Plain fields inside expressions (`contains(a, validation.by)` names validation.by)."""
+    return [m.group(1) for e in expressions if not _SIMPLE_FIELD.fullmatch(e)
+            for m in _NAMED_FIELD.finditer(_QUOTED.sub("", e))]
+
+
 def _pointed_path(value: Any) -> KeyPath | None:
     """Evidence problems name the models.yaml key they concern (`path`): point there."""
     for item in value if isinstance(value, list) else [value]:
@@ -211,14 +232,29 @@ def _pointed_path(value: Any) -> KeyPath | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Approvers:
+    """Who may approve a waiver: a validator today, independent of the entity it waives."""
+
+    validators: set[str]
+    independence: Independence
+    today: dt.date
+
+    def conflicts(self, waiver: Waiver, result: RuleResult) -> list[str]:
+        days = [self.today.isoformat(), waiver.granted.isoformat() if waiver.granted else None]
+        return self.independence.conflicts(waiver.approved_by, result.kind, result.entity,
+                                           [d for d in days if d is not None])
+
+
 def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: dt.date,
-                   approvers: set[str], check_unused: bool
+                   approvers: _Approvers, check_unused: bool
                    ) -> tuple[list[RuleResult], list[Finding]]:
     waivers = list(waivers)
-    valid = [w for w in waivers if w.approved_by in approvers]
+    valid = [w for w in waivers if w.approved_by in approvers.validators]
     engine: list[Finding] = [_waiver_finding("CHARTER-W003", w, f"waiver {w.id} is approved by "
-                             f"{w.approved_by!r}, who is not in a validating team")
-                             for w in waivers if w.approved_by not in approvers]
+                             f"{w.approved_by!r}, who is not in a validating team on "
+                             f"{today.isoformat()}")
+                             for w in waivers if w.approved_by not in approvers.validators]
     used: set[str] = set()
     expired_used: set[str] = set()
     out = []
@@ -226,11 +262,10 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
         if result.status != "fail" or result.finding is None:
             out.append(result)
             continue
-        waiver = next((w for w in valid if w.covers(result.rule, result.entity)), None)
+        waiver = _independent_waiver(result, valid, approvers, used, engine)
         if waiver is None:
             out.append(result)
             continue
-        used.add(waiver.id)
         if waiver.expired(today):
             expired_used.add(waiver.id)
             out.append(result)
@@ -257,6 +292,22 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
                 "CHARTER-W002", waiver, f"waiver {waiver.id} ({waiver.rule} for "
                 f"{waiver.target}) matches no failing result"))
     return out, engine
+
+
+def _independent_waiver(result: RuleResult, valid: list[Waiver], approvers: _Approvers,
+                        used: set[str], engine: list[Finding]) -> Waiver | None:
+    """The first waiver covering the result whose approver is independent of its entity."""
+    for waiver in valid:
+        if not waiver.covers(result.rule, result.entity):
+            continue
+        used.add(waiver.id)
+        conflicts = approvers.conflicts(waiver, result)
+        if not conflicts:
+            return waiver
+        engine.append(_waiver_finding(
+            "CHARTER-W003", waiver, f"waiver {waiver.id} does not waive {result.rule} for "
+            f"{result.entity}: its approver is not independent ({'; '.join(conflicts)})"))
+    return None
 
 
 def _waiver_finding(rule_id: str, waiver: Waiver, message: str) -> Finding:

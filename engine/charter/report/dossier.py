@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter.inventory import dataset_record, dataset_refs, split_ref
+from charter.membership import member_labels
 from charter.report.common import (
     as_date,
     common_attachment,
@@ -107,7 +108,7 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
 def _team(facts: ReportFacts, name: Any) -> dict[str, Any]:
     team = (facts.inventory.get("teams") or {}).get(name) or {}
     return {"id": name, "title": team.get("title"), "contact": team.get("contact"),
-            "members": list(team.get("members") or [])}
+            "members": member_labels(team)}
 
 
 def _evidence(facts: ReportFacts, version_ids: list[str]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def render(result: CheckResult, limit: int = SUMMARY_LIMIT) -> str:
                                        cell(f.waiver_approved_by), f.waiver_expires,
                                        cell(f.waiver_justification)], budget))
     if result.impact is not None:
-        parts.append(_impact(result.impact, budget))
+        parts.append(_impact(result.impact, result.policies_from, budget))
     if result.disabled_rules:
         parts.append(_disabled(result.disabled_rules, budget))
     parts.append(_reports(result))
@@ -153,10 +153,10 @@ def _tail(rest: Sequence[Finding]) -> str:
             "JSON reports list every finding.")
 
 
-def _impact(impact: Impact, budget: _Budget) -> str:
+def _impact(impact: Impact, policies_from: str, budget: _Budget) -> str:
     lines = ["### Policy impact", "",
-             "This change edits `policies/`. The rules of the base revision judged it; under "
-             "the proposed rules:", ""]
+             f"This change edits `policies/`. The rules of the {policies_from} "
+             "revision judged it; under the proposed rules:", ""]
     for label, rules in (("Rules added", impact.rules_added),
                          ("Rules removed", impact.rules_removed),
                          ("Rules modified", impact.rules_modified)):

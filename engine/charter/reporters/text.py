@@ -76,7 +76,8 @@ def _header(result: CheckResult) -> str:
 def _impact(result: CheckResult) -> list[str]:
     impact = result.impact
     assert impact is not None
-    lines = ["policy impact (this change edits policies/; the base rules judged it):"]
+    judge = "the head's" if result.policies_from == "head" else "the base"
+    lines = [f"policy impact (this change edits policies/; {judge} rules judged it):"]
     for label, rules in (("added", impact.rules_added), ("removed", impact.rules_removed),
                          ("modified", impact.rules_modified)):
         if rules:

@@ -1,0 +1,103 @@
+"""Independence of a validator or approver: not the version's author, not in the owning team.
+
+The author of a version is `author` (or `created_by`) in its record, or else the git author of
+the commit that added it, recognised as a team member's login by name, email or GitHub's
+noreply address. Owning-team membership is read on both revisions of a change, so that a pull
+request cannot leave a team, or move the model to another owner, after the fact to qualify.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from charter.inventory import datasets, find_entity, models, split_ref
+from charter.membership import Member, everyone, team_members_on
+
+_IDENTITY = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
+_NOREPLY = re.compile(r"(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com")
+
+
+def record_author(record: Mapping[str, Any]) -> str | None:
+    for key in ("author", "created_by"):
+        if isinstance(record.get(key), str) and record[key]:
+            return str(record[key])
+    return None
+
+
+def login_of(identity: str, people: Iterable[Member]) -> str | None:
+    """The team member a git identity ("Name <email>") belongs to, if one matches."""
+    found = _IDENTITY.match(identity)
+    name, email = (found["name"], found["email"]) if found else (identity, "")
+    noreply = _NOREPLY.fullmatch(email)
+    candidates = {name.casefold(), email.casefold(), email.partition("@")[0].casefold()}
+    if noreply:
+        candidates.add(noreply["login"].casefold())
+    for person in people:
+        emails = {e.casefold() for e in person.emails}
+        if person.login.casefold() in candidates or email.casefold() in emails:
+            return person.login
+    return None
+
+
+@dataclass
+class Independence:
+    """Facts about who made an entity, over the inventories of a change (trusted first)."""
+
+    inventories: tuple[Mapping[str, Any], ...]
+    git_authors: Mapping[str, str] = field(default_factory=dict)  # version id -> identity
+    _people: list[Member] | None = None
+
+    def author(self, version_id: str) -> str | None:
+        """The author's login (or their git identity when no member matches it)."""
+        for inventory in self.inventories:
+            found = find_entity(inventory, "version", version_id)
+            named = record_author(found.record) if found else None
+            if named:
+                return named
+        identity = self.git_authors.get(version_id)
+        if identity is None:
+            return None
+        return login_of(identity, self._members()) or identity
+
+    def owning_teams(self, kind: str, entity_id: str) -> set[str]:
+        name = entity_id if kind == "model" else split_ref(entity_id)[0]
+        section = datasets if kind == "dataset" else models
+        if kind not in ("model", "version", "dataset"):
+            return set()
+        owners = set()
+        for inventory in self.inventories:
+            record = section(inventory).get(name)
+            owner = record.get("owner") if isinstance(record, Mapping) else None
+            if isinstance(owner, str):
+                owners.add(owner)
+        return owners
+
+    def owners_on(self, kind: str, entity_id: str, day: str | None) -> dict[str, set[str]]:
+        return {team: team_members_on(self.inventories, team, day)
+                for team in sorted(self.owning_teams(kind, entity_id))}
+
+    def conflicts(self, login: str, kind: str, entity_id: str,
+                  days: Iterable[str | None]) -> list[str]:
+        """Why `login` is not independent of the entity on any of `days`; empty if they are."""
+        reasons = []
+        if kind == "version" and _same(self.author(entity_id), login):
+            reasons.append(f"{login} is the author of {entity_id}")
+        for day in dict.fromkeys(days):
+            for team, members in self.owners_on(kind, entity_id, day).items():
+                owned = "dataset" if kind == "dataset" else "model"
+                reason = f"{login} is a member of {team}, the team that owns the {owned}"
+                if any(_same(m, login) for m in members) and reason not in reasons:
+                    reasons.append(reason)
+        return reasons
+
+    def _members(self) -> list[Member]:
+        if self._people is None:
+            self._people = [m for inventory in self.inventories for m in everyone(inventory)]
+        return self._people
+
+
+def _same(a: str | None, b: str) -> bool:
+    return a is not None and a.casefold() == b.casefold()  # logins are case-insensitive
