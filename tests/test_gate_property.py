@@ -203,14 +203,22 @@ def edited(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
         if action == "delete":
             del parent[path[-1]]
         elif action == "add-version":
-            model = draw(st.sampled_from(sorted(head.get("models") or {"": None})))
-            target = (head.get("models") or {}).get(model)
+            models = head.get("models") if isinstance(head.get("models"), dict) else {}
+            model = draw(st.sampled_from(sorted(models or {"": None}, key=str)))
+            target = models.get(model)
             if isinstance(target, dict) and isinstance(target.get("versions"), dict):
-                refs = [f"{n}@{v}" for n, d in head["datasets"].items() for v in d["versions"]]
-                target["versions"]["3.0.0"] = draw(version_records(refs))
+                target["versions"]["3.0.0"] = draw(version_records(_refs(head) or ["x@1"]))
         else:
             parent[path[-1]] = draw(_value_for(path[-1]))
     return head
+
+
+def _refs(inventory: dict[str, Any]) -> list[str]:
+    datasets = inventory.get("datasets")
+    return [f"{name}@{version}" for name, record in (
+        datasets.items() if isinstance(datasets, dict) else ())
+        if isinstance(record, dict) and isinstance(record.get("versions"), dict)
+        for version in record["versions"]]
 
 
 Outcome = tuple[str, frozenset[tuple[str, str]]]  # "ok" | "invalid", blocking (rule, entity)
