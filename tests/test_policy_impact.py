@@ -11,7 +11,9 @@ def test_policies_from_head_still_reports_the_impact_of_a_policy_change(
     policies = (governed.root / "policies/rules.yaml").read_text()
     governed.write("policies/rules.yaml", policies.replace("gte: 0.75", "gte: 0.85"))
     run = check(governed, "--policies-from", "head")
-    assert run.code == 0, run.out + run.err  # the change touches no entity: none is judged
+    # the head's rules judge, so what they newly fail blocks, though no entity changed
+    assert run.code == 1, run.out + run.err
+    assert "PERF-001" in run.out.split("policy impact")[0]
     assert "--policies-from head" in run.out
     assert "policy impact (this change edits policies/; the head's rules judged it)" in run.out
     assert "rules modified: PERF-001" in run.out

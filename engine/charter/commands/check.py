@@ -13,7 +13,13 @@ from typing import Any
 
 from charter import git
 from charter.cache import Cache
-from charter.diff import Change, affected_entities, diff_inventories, measured_entities
+from charter.diff import (
+    Change,
+    EntityKey,
+    affected_entities,
+    diff_inventories,
+    measured_entities,
+)
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.github import ActionsRun
@@ -115,6 +121,14 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     if scope is not None:  # versions whose files changed behind models.yaml's back
         scope = scope | {("version", v) for v in evidence}
     authors = _authors(options, head_rev, subject, policies, scope)
+    impact: Impact | None = None
+    newly_failing: set[EntityKey] = set()
+    if changed and proposed is not None and current is not None:
+        impact, newly_failing = _impact(subject, current, proposed, options.today, evidence,
+                                        waiver_inventory, authors)
+    if scope is not None and policies is proposed and newly_failing:
+        # the head's rules judge: what they newly fail is part of the change, wherever it is
+        scope = scope | newly_failing
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory, authors)
     findings = evaluation.findings
@@ -123,10 +137,6 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
         policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
-    impact = None
-    if changed and proposed is not None and current is not None:
-        impact = _impact(subject, current, proposed, options.today, evidence, waiver_inventory,
-                         authors)
     return CheckResult(
         findings=findings,
         rules=policies.rules,
@@ -272,12 +282,16 @@ def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
 
 def _impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,
             evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any],
-            authors: Mapping[str, str]) -> Impact:
+            authors: Mapping[str, str]) -> tuple[Impact, set[EntityKey]]:
+    """The impact of the proposed rules, and the entities they newly fail."""
     every = Change(subject.change.entities, subject.change.initial, True)
     full = Subject(subject.head, subject.source, subject.base, every)
     before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors)
     after = evaluate_policies(full, proposed, today, None, evidence, subject.head, authors)
-    return _compare(before, after, current, proposed)
+    impact = _compare(before, after, current, proposed)
+    newly = {(item.rule, item.entity) for item in impact.newly_failing}
+    return impact, {(r.kind, r.entity) for r in after.results if (r.rule, r.entity) in newly
+                    and r.kind != "change"}
 
 
 def _compare(before: Evaluation, after: Evaluation, current: PolicySet,
