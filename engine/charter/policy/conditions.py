@@ -291,8 +291,10 @@ class FieldTest:
                  missing: tuple[str, ...] = ()) -> Outcome:
         shown = expected if expected is not None else (
             None if isinstance(self.expected, FieldRef) else self.expected)
+        # When the field cannot be pointed at (a context value, a function), the field it is
+        # compared with can: a finding then lands on a line of the entity, not on its key.
         return Outcome(state, self.describe(), found, self.field, value, shown, missing,
-                       (self.field,))
+                       tuple(self.fields()))
 
 
 @dataclass(frozen=True)
