@@ -1,5 +1,6 @@
 """The data a rule sees for one entity: its fields, its model, `base`, `champion`, `change`,
-`evidence`, the datasets it names, and the evaluation date."""
+`evidence`, the datasets it names (`training_datasets`, `evaluation_dataset`,
+`monitoring_datasets.reference`/`.current`), and the evaluation date."""
 
 from __future__ import annotations
 
@@ -93,7 +94,15 @@ class ContextBuilder:
             "training_datasets": [t for t in training if t is not None],
             "evaluation_dataset": dataset_record(self.head, eval_ref) if isinstance(
                 eval_ref, str) else None,
+            "monitoring_datasets": self._monitoring_datasets(record),
         }
+
+    def _monitoring_datasets(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """`reference` and `current` of `monitoring`, resolved to dataset records (or null)."""
+        monitoring = record.get("monitoring")
+        refs = monitoring if isinstance(monitoring, Mapping) else {}
+        return {role: dataset_record(self.head, refs[role]) if isinstance(
+            refs.get(role), str) else None for role in ("reference", "current")}
 
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:
         if not self.base:

@@ -45,7 +45,8 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
-                 "training_datasets", "evaluation_dataset", "owner_team", "production"}
+                 "training_datasets", "evaluation_dataset", "monitoring_datasets",
+                 "owner_team", "production"}
 
 
 @dataclass(frozen=True)
