@@ -3,7 +3,7 @@ a production version's `monitoring.every_days` bounds the age of its monitoring 
 
 from __future__ import annotations
 
-from conftest import BASIC_INVENTORY, BASIC_POLICIES, REPO_ROOT, TODAY, GitRepo, Run
+from conftest import BASIC_INVENTORY, REPO_ROOT, TODAY, GitRepo, Run
 
 LIVE_DATA = """\
   loans-live:
