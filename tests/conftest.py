@@ -100,7 +100,7 @@ datasets:
     owner: risk-analytics
     contains_pii: false
     versions:
-      "2024-06": {path: data/loans.csv}
+      "2024-06": {path: data/loans.csv, created: 2024-06-30}
 models:
   credit:
     title: Credit default
@@ -120,6 +120,7 @@ models:
         validation: {by: vera, date: 2026-06-01, outcome: approved}
         deployments:
           - {target: scoring-api, since: 2026-06-02, traffic: 100}
+        monitoring: {reference: loans@2024-06, current: loans@2024-06, every_days: 3650}
 """ % ("a" * 64)
 
 BASIC_POLICIES = """\

@@ -127,9 +127,11 @@ def build_demo(repo: GitRepo, settings: str = "") -> Demo:
     owner: risk
     contains_pii: false
     versions:
-      "1": {{path: data/{name}.csv, sha256: {sha256(data / f"{name}.csv")}}}
+      "1": {{path: data/{name}.csv, sha256: {sha256(data / f"{name}.csv")},
+            created: 2026-11-01}}
 """ for name in ("train", "holdout", "live"))
-    monitoring = ("        monitoring: {reference: loans-train@1, current: loans-live@1}\n"
+    monitoring = ("        monitoring: {reference: loans-train@1, current: loans-live@1,\n"
+                  "                     every_days: 365}\n"
                   "        deployments: [{target: api, since: 2026-01-01}]\n")
     text = f"""\
 charter: 1

@@ -37,7 +37,7 @@ def test_integrity_problems_point_at_the_line(repo: GitRepo, old: str, new: str,
 
 def test_derived_from_cycle_is_reported(repo: GitRepo) -> None:
     text = BASIC_INVENTORY.replace(
-        '      "2024-06": {path: data/loans.csv}',
+        '      "2024-06": {path: data/loans.csv, created: 2024-06-30}',
         '      "2024-06": {path: data/loans.csv, derived_from: [loans@2024-07]}\n'
         '      "2024-07": {path: data/loans2.csv, derived_from: [loans@2024-06]}')
     repo.write("models.yaml", text)
@@ -48,8 +48,8 @@ def test_derived_from_cycle_is_reported(repo: GitRepo) -> None:
 
 
 def test_target_must_be_a_declared_column(repo: GitRepo) -> None:
-    text = BASIC_INVENTORY.replace("{path: data/loans.csv}",
-                                   "{path: data/loans.csv, columns: [income, default]}")
+    text = BASIC_INVENTORY.replace("{path: data/loans.csv,",
+                                   "{path: data/loans.csv, columns: [income, default],")
     repo.write("models.yaml", text)
     run = repo.charter("validate")
     assert run.code == 2

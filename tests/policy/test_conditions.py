@@ -147,3 +147,69 @@ def test_outcome_says_what_was_found() -> None:
 def test_invalid_conditions_are_explained(condition: dict[str, Any], error: str) -> None:
     with pytest.raises(ConditionError, match=error.replace("(", r"\(").replace("[", r"\[")):
         compile_condition(condition)
+
+
+DATED: dict[str, Any] = {
+    "created": "2026-05-20",
+    "validation": {"date": "2026-06-01"},
+    "deployments": [{"since": "2026-06-02"}, {"since": "2026-05-30"}],
+    "logged": dt.date(2026, 6, 1),
+    "moment": dt.datetime(2026, 6, 1, 18, 30),
+    "stamped": "2026-06-01T18:30:00+02:00",
+    "impossible": "2026-02-30",
+    "note": "soon",
+    "today": TODAY.isoformat(),
+    "cadence": 30,
+}
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ({"field": "validation.date", "gte": {"field": "created"}}, State.PASS),
+    ({"field": "created", "gt": {"field": "validation.date"}}, State.FAIL),
+    ({"field": "min(deployments[].since)", "gte": {"field": "validation.date"}}, State.FAIL),
+    ({"field": "max(deployments[].since)", "lte": {"field": "today"}}, State.PASS),
+    # a date object (Python API, JSON converters) and ISO text are the same kind of value
+    ({"field": "logged", "gte": {"field": "validation.date"}}, State.PASS),
+    ({"field": "logged", "lt": "2026-06-02"}, State.PASS),
+    ({"field": "moment", "lte": {"field": "logged"}}, State.PASS),
+    # dates compare by day: a time of day on the same date is not later
+    ({"field": "stamped", "lte": {"field": "validation.date"}}, State.PASS),
+    ({"field": "stamped", "lt": {"field": "created"}}, State.FAIL),
+    # a text or an impossible date is not ordered among dates
+    ({"field": "note", "gt": {"field": "today"}}, State.FAIL),
+    ({"field": "impossible", "lt": {"field": "today"}}, State.FAIL),
+    ({"field": "logged", "gt": 1}, State.FAIL),
+    ({"field": "logged", "gte": "2026-05-01", "tolerance": 1}, State.FAIL),
+])
+def test_comparisons_order_dates_by_day(condition: dict[str, Any], expected: State) -> None:
+    assert judge(condition, DATED) is expected
+
+
+def test_a_date_compared_with_text_says_so() -> None:
+    outcome = compile_condition({"field": "note", "gt": {"field": "today"}}).evaluate(
+        Scope(DATED, TODAY))
+    assert outcome.found == "note is 'soon', which cannot be compared with '2026-11-27'"
+
+
+@pytest.mark.parametrize(("condition", "expected"), [
+    ({"field": "validation.date", "max_age_days": {"field": "cadence"}}, State.FAIL),
+    ({"field": "validation.date", "max_age_days": {"field": "nothing || `365`"}}, State.PASS),
+    ({"field": "validation.date", "max_age_days": {"field": "cadence || `365`"}}, State.FAIL),
+    ({"field": "validation.date", "max_age_days": {"field": "note"}}, State.FAIL),
+    ({"field": "logged", "max_age_days": 365}, State.PASS),
+    ({"field": "moment", "max_age_days": 100}, State.FAIL),
+])
+def test_max_age_days_reads_the_limit_from_a_field(condition: dict[str, Any],
+                                                   expected: State) -> None:
+    assert judge(condition, DATED) is expected
+
+
+def test_max_age_days_names_the_age_and_the_limit_it_read() -> None:
+    condition = {"field": "validation.date", "max_age_days": {"field": "cadence"}}
+    outcome = compile_condition(condition).evaluate(Scope(DATED, TODAY))
+    assert outcome.requirement == "validation.date is at most cadence days old"
+    assert outcome.found == "validation.date is 2026-06-01 (179 days old)"
+    assert outcome.expected == 30
+    missing = compile_condition({"field": "validation.date", "max_age_days": {
+        "field": "nothing"}}).evaluate(Scope(DATED, TODAY))
+    assert (missing.state, missing.missing) == (State.MISSING, ("nothing",))

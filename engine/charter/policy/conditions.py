@@ -37,8 +37,10 @@ OPERATORS: dict[str, OperatorDoc] = {
                     "numbers)", "{field: validation.outcome, equals: approved}"),
         OperatorDoc("in", "the field is one of the listed values",
                     "{field: stage, in: [staging, production]}"),
-        OperatorDoc("gt", "the field is greater than a number, a date or another field",
-                    "{field: evaluation.metrics.roc_auc, gt: 0.7}"),
+        OperatorDoc("gt", "the field is greater than a number, a date or another field; "
+                    "dates (YYYY-MM-DD text or date values) compare by day, other text "
+                    "alphabetically, and a date never compares with plain text",
+                    "{field: validation.date, gt: {field: created}}"),
         OperatorDoc("gte", "greater than or equal; with `tolerance: t`, value >= expected - t",
                     "{field: evidence.metrics.roc_auc, gte: {field: champion.evidence.metrics."
                     "roc_auc}, tolerance: 0.01}"),
@@ -146,12 +148,54 @@ def _is_number(value: Any) -> bool:
 
 
 def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
+
+
+def _looks_like_date(value: Any) -> bool:
+    return isinstance(value, dt.date) or (isinstance(value, str) and bool(
+        _DATE_TEXT.fullmatch(value)))
+
+
+def _as_day(value: Any) -> dt.date | None:
+    """A date, or ISO text of a real date (a time of day is dropped); otherwise None."""
+    if isinstance(value, dt.date):
+        return _as_date(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value) if len(value) > 10 else (
+            dt.date.fromisoformat(value))
+    except ValueError:
+        return None
+    return _as_date(parsed)
+
+
+def _ordered(value: Any, expected: Any, tolerance: float) -> tuple[Any, Any] | None:
+    """The two values in a form that orders, or None when they cannot be compared.
+
+    Dates must order as days whatever their spelling (`2026-06-01`, a date object, a
+    timestamp); text that merely sorts like a date, such as `soon`, must not pass for one.
+    """
+    if _is_number(value) and _is_number(expected):
+        return value, expected
+    if tolerance:
+        return None  # a tolerance is a number: it has no meaning for dates or text
+    if _looks_like_date(value) or _looks_like_date(expected):
+        days = (_as_day(value), _as_day(expected))
+        return None if None in days else days
+    if isinstance(value, str) and isinstance(expected, str):
+        return value, expected  # versions and other text compare alphabetically
+    return None
 
 
 @dataclass(frozen=True)
@@ -218,13 +262,11 @@ class FieldTest:
         if self.op == "in":
             return value in expected, found
         if self.op in COMPARISONS:
-            comparable = (_is_number(value) and _is_number(expected)) or (
-                isinstance(value, str) and isinstance(expected, str) and not self.tolerance)
-            if not comparable:
+            pair = _ordered(value, expected, self.tolerance)
+            if pair is None:
                 return False, f"{found}, which cannot be compared with {show(expected)}"
-            if isinstance(value, str):  # ISO dates and versions compare as text
-                return COMPARISONS[self.op][1](value, expected, _NO_SLACK), found
-            return COMPARISONS[self.op][1](value, expected, self.tolerance), found
+            slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
+            return COMPARISONS[self.op][1](*pair, slack), found
         if self.op == "matches":
             return re.fullmatch(expected, str(value)) is not None, found
         if self.op == "max_age_days":
@@ -249,8 +291,10 @@ class FieldTest:
                  missing: tuple[str, ...] = ()) -> Outcome:
         shown = expected if expected is not None else (
             None if isinstance(self.expected, FieldRef) else self.expected)
+        # When the field cannot be pointed at (a context value, a function), the field it is
+        # compared with can: a finding then lands on a line of the entity, not on its key.
         return Outcome(state, self.describe(), found, self.field, value, shown, missing,
-                       (self.field,))
+                       tuple(self.fields()))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """The data a rule sees for one entity: its fields, its model, `base`, `champion`, `change`,
-`evidence`, the datasets it names, and the evaluation date."""
+`evidence`, the datasets it names (`training_datasets`, `evaluation_dataset`,
+`monitoring_datasets.reference`/`.current`), and the evaluation date."""
 
 from __future__ import annotations
 
@@ -76,9 +77,8 @@ class ContextBuilder:
         model_views = self._strict_views("model", entity.parent or "")
         dataset_views: dict[str, list[dict[str, Any]]] = {}
         for key in DATASET_VIEWS:
-            value = context.get(key)
-            for record in value if isinstance(value, list) else [value]:
-                if isinstance(record, Mapping) and isinstance(record.get("id"), str):
+            for record in _dataset_records(context.get(key)):
+                if isinstance(record.get("id"), str):
                     found = self._strict_views("dataset", record["id"])
                     if found:
                         dataset_views[record["id"]] = found
@@ -175,7 +175,15 @@ class ContextBuilder:
             "evaluation_dataset": dataset_record(self.head, eval_ref) if isinstance(
                 eval_ref, str) else None,
             **self._independence(entity, record),
+            "monitoring_datasets": self._monitoring_datasets(record),
         }
+
+    def _monitoring_datasets(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """`reference` and `current` of `monitoring`, resolved to dataset records (or null)."""
+        monitoring = record.get("monitoring")
+        refs = monitoring if isinstance(monitoring, Mapping) else {}
+        return {role: dataset_record(self.head, refs[role]) if isinstance(
+            refs.get(role), str) else None for role in ("reference", "current")}
 
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:
         if not self.base:
@@ -232,11 +240,25 @@ RELEASED = ("staging", "production", "retired")
 DATASET_VIEWS = ("training_datasets", "evaluation_dataset", "monitoring_datasets")
 
 
+def _dataset_records(value: Any) -> list[Mapping[str, Any]]:
+    """The dataset records in a context value: one, a list, or a map of roles to records."""
+    if isinstance(value, list):
+        return [r for r in value if isinstance(r, Mapping)]
+    if isinstance(value, Mapping):
+        return [value] if "id" in value else [r for r in value.values()
+                                               if isinstance(r, Mapping)]
+    return []
+
+
 def _replace_datasets(value: Any, views: Mapping[str, list[dict[str, Any]]], i: int) -> Any:
     def swap(record: Any) -> Any:
         found = views.get(str(record.get("id"))) if isinstance(record, Mapping) else None
         return {**record, **found[min(i, len(found) - 1)]} if found else record
-    return [swap(r) for r in value] if isinstance(value, list) else swap(value)
+    if isinstance(value, list):
+        return [swap(r) for r in value]
+    if isinstance(value, Mapping) and "id" not in value:
+        return {role: swap(r) for role, r in value.items()}
+    return swap(value)
 
 
 def _settings(inventory: Mapping[str, Any]) -> Mapping[str, Any] | None:
