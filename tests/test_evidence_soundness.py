@@ -4,6 +4,7 @@ fault on the evidence path fails closed (exit 2 or a blocking finding, never a p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,8 @@ def test_a_worse_version_promoted_from_staging_to_production_is_blocked(demo: De
     assert run.code == 1, run.out + run.err
     line = line_of(demo.inventory(), "stage: production", after='"2.0.0"')
     assert f"EV-102       models.yaml:{line}:" in run.out, run.out
-    assert ("scorer@2.0.0: roc_auc 0.5 is worse than the 1.0.0 it replaces "
-            f"({round(demo.roc_auc, 6):g}) by more than the tolerance 0.01") in run.out, run.out
+    assert ("scorer@2.0.0: roc_auc 0.5 is worse than scorer@1.0.0, the version it replaces "
+            f"({round(demo.roc_auc, 6):g}), by more than the tolerance 0.01") in run.out, run.out
 
 
 def test_a_version_as_good_as_the_champion_may_be_promoted(demo: Demo) -> None:
@@ -60,7 +61,11 @@ def test_a_version_as_good_as_the_champion_may_be_promoted(demo: Demo) -> None:
     set_stage(demo, "2.0.0", "staging", "production")
     run = check(demo, "--format", "json")
     assert run.code == 0, run.out + run.err
-    assert '"EV-102"' not in run.out
+    document = json.loads(run.out)
+    comparison = document["evidence"]["scorer@2.0.0"]["champion_comparison"]
+    assert [(c["champion"], c["metric"], c["ok"]) for c in comparison] == [
+        ("scorer@1.0.0", "roc_auc", True)]
+    assert not [f for f in document["findings"] if f["rule"] == "EV-102"]
 
 
 def test_a_worse_version_added_directly_at_production_is_compared_too(demo: Demo) -> None:
@@ -92,7 +97,7 @@ def test_a_champion_that_cannot_be_measured_blocks_the_promotion(demo: Demo) -> 
     run = check(demo)
     assert run.code == 1, run.out
     assert "EV-102" in run.out
-    assert "scorer@2.0.0: cannot compare with 1.0.0, the version it replaces:" in run.out
+    assert "scorer@2.0.0: cannot compare with scorer@1.0.0, the version it replaces:" in run.out
     assert "no feature column 'region'" in run.out, run.out
 
 
@@ -123,8 +128,6 @@ def recorded(demo: Demo) -> Demo:
 
 def test_a_faithful_record_passes_and_evidence_reports_the_real_estimator(
         recorded: Demo) -> None:
-    import json
-
     run = check(recorded, "--evidence", "all", "--base", "HEAD", "--format", "json")
     assert run.code == 0, run.out + run.err
     facts = json.loads(run.out)["evidence"]["scorer@1.1.0"]["artifact"]
