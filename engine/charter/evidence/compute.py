@@ -291,10 +291,10 @@ class _VersionEvidence:
         return result
 
     def _unmeasurable_claims(self, reason: str) -> None:
-        """Claims nothing can check are not taken on trust: rules read them as facts."""
+        """Claims nothing can check: rules read them as facts, so say so (EV-103)."""
         claimed = self._claimed()
         if claimed:
-            self.problem("metrics", InputError("claim-unmeasured", f"metrics are claimed "
+            self.problem("unbacked", InputError("claim-unmeasured", f"metrics are claimed "
                          f"({', '.join(map(str, claimed))}) but cannot be measured: {reason}"),
                          ("evaluation", "metrics"), None)
 

@@ -18,6 +18,7 @@ AREAS = {
     "monitoring": "EV-007",
     "unverified": "EV-008",
     "record": "EV-101",
+    "unbacked": "EV-103",
 }
 # Inputs the settings put out of reach: reported, but not as failures.
 UNREACHABLE = ("uri-not-allowed", "no-location")
