@@ -157,11 +157,12 @@ datasets:
 
 def add_version(demo: Demo, version: str, stage: str, artifact: str,
                 metrics: dict[str, Any] | None = None, features: list[str] | None = None,
-                sha: str | None = None) -> None:
+                sha: str | None = None, extra: str = "") -> None:
+    """Append a version; `extra` holds more version keys, indented by 8 spaces."""
     path = demo.root / artifact
     claims = metrics if metrics is not None else {"roc_auc": round(demo.roc_auc, 4)}
     demo.repo.write("models.yaml", demo.inventory() + version_yaml(
-        version, stage, artifact, sha or sha256(path), claims, features))
+        version, stage, artifact, sha or sha256(path), claims, features, extra))
 
 
 def line_of(text: str, needle: str, after: str = "") -> int:

@@ -67,7 +67,7 @@ def test_development_to_production_in_one_step_fails_at_the_stage_line(governed:
     lines = text.splitlines()
     stage_line = next(i for i, line in enumerate(lines, 1) if "stage: development" in line)
     governed.write("models.yaml", text.replace("stage: development", "stage: production"))
-    run = check(governed, "--base", "HEAD")
+    run = check_without_evidence(governed, "--base", "HEAD")
     assert run.code == 1
     assert f"LC-001       models.yaml:{stage_line}:9" in run.out
     assert "credit@1.1.0: stage moved from development to production" in run.out

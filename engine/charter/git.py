@@ -234,9 +234,7 @@ class BlobReader:
 def changed_paths(root: Path, base: str, head: str | None = None) -> set[str]:
     """Files that differ between `base` and `head` (the working tree when None)."""
     args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else [])]
-    result = run_git(root, args, check=False)
-    if result.returncode != 0:
-        return set()
+    result = run_git(root, args)  # an empty answer on failure would let changed files pass
     return {p.decode() for p in result.stdout.split(b"\0") if p}
 
 

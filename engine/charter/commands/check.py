@@ -275,9 +275,12 @@ def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
         return {}
     try:
         from charter.evidence.gate import evidence_for_check
-    except ImportError:
-        return {}
-    return evidence_for_check(options, head, base, scope, notes)
+
+        return evidence_for_check(options, head, base, scope, notes)
+    except ImportError as exc:  # a gate that silently measures nothing would pass anything
+        raise CharterError.at(f"evidence cannot be computed: {exc}; install Charter with its "
+                              "evidence libraries (scikit-learn, skops, pandas), or pass "
+                              "--evidence none to check without evidence") from None
 
 
 def _impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,

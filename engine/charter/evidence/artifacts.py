@@ -15,7 +15,7 @@ import sys
 import warnings
 import zipfile
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,9 @@ class LoadedModel:
     estimator: Any
     format: str
     recorded_sklearn: str | None  # the scikit-learn version that saved the model
+    # What the file records about the libraries that saved it: scikit-learn, and for skops
+    # files the skops version and protocol.
+    saved_with: Mapping[str, Any] = field(default_factory=dict)
 
 
 def artifact_format(record: Mapping[str, Any], location: str) -> str:
@@ -45,7 +48,8 @@ def artifact_format(record: Mapping[str, Any], location: str) -> str:
 def repository_off_path(root: Path) -> Iterator[None]:
     saved = list(sys.path)
     root = root.resolve()
-    sys.path[:] = [p for p in saved if p and _resolved(p) != root]
+    # An entry that cannot be resolved might be the repository: leave it out too.
+    sys.path[:] = [p for p in saved if p and _resolved(p) not in (root, None)]
     try:
         yield
     finally:
@@ -93,7 +97,11 @@ def _load_skops(fetched: Fetched, trusted_types: Collection[str]) -> LoadedModel
         raise InputError("corrupt", f"{fetched.name}: cannot load the skops file "
                          f"({type(exc).__name__}: {_first_line(exc)})") from None
     _require_predict(estimator, fetched)
-    return LoadedModel(estimator, "skops", _skops_sklearn_version(fetched.path))
+    schema = _skops_schema(fetched)
+    sklearn_version = _sklearn_version_in(schema)
+    saved_with = {"scikit-learn": sklearn_version, "skops": schema.get("_skops_version"),
+                  "skops_protocol": schema.get("protocol")}
+    return LoadedModel(estimator, "skops", sklearn_version, saved_with)
 
 
 def _load_pickle(fetched: Fetched, fmt: str, trusted_pickles: Collection[str]) -> LoadedModel:
@@ -127,7 +135,7 @@ def _load_pickle(fetched: Fetched, fmt: str, trusted_pickles: Collection[str]) -
 
         recorded = sklearn.__version__
     _require_predict(estimator, fetched)
-    return LoadedModel(estimator, fmt, recorded)
+    return LoadedModel(estimator, fmt, recorded, {"scikit-learn": recorded})
 
 
 def _require_predict(estimator: Any, fetched: Fetched) -> None:
@@ -136,20 +144,28 @@ def _require_predict(estimator: Any, fetched: Fetched) -> None:
                          f"{type(estimator).__name__}, which has no predict()")
 
 
-def _skops_sklearn_version(path: Path) -> str | None:
-    """The `_sklearn_version` scikit-learn stored in the state of the outermost estimator."""
+def _skops_schema(fetched: Fetched) -> dict[str, Any]:
+    """The archive's schema.json: skops just loaded it, so it must read."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(fetched.path) as archive:
             schema = json.loads(archive.read("schema.json"))
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InputError("corrupt", f"{fetched.name}: cannot read the skops schema "
+                         f"({type(exc).__name__}: {_first_line(exc)})") from None
+    if not isinstance(schema, dict):
+        raise InputError("corrupt", f"{fetched.name}: the skops schema is not an object")
+    return schema
+
+
+def _sklearn_version_in(schema: dict[str, Any]) -> str | None:
+    """The `_sklearn_version` scikit-learn stored in the state of the outermost estimator."""
     queue: list[Any] = [schema]
     while queue:
         node = queue.pop(0)
         if isinstance(node, dict):
             found = node.get("_sklearn_version")
             if isinstance(found, dict) and isinstance(found.get("content"), str):
-                with contextlib.suppress(ValueError):
+                with contextlib.suppress(ValueError):  # not JSON: look further down
                     value = json.loads(found["content"])
                     return str(value)
             queue.extend(node.values())

@@ -1,4 +1,5 @@
-"""Evidence for model versions: integrity, measured metrics, champion, fairness, drift.
+"""Evidence for model versions: integrity, artifact facts, measured metrics, champion,
+fairness, drift.
 
 `EvidenceEngine.version(id)` returns the evidence dict rules see as `evidence.*`. Inputs are
 read from the head revision; the champion's artifact from the base revision. Each costly step
@@ -17,12 +18,15 @@ from typing import Any
 from charter import __version__
 from charter.cache import Cache
 from charter.evidence.artifacts import artifact_format
+from charter.evidence.champion import cannot_compare, compare_with_champion
 from charter.evidence.environment import compare_environment
 from charter.evidence.evaluation import EvaluationSpec, evaluate, failure
+from charter.evidence.facts import read_facts
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.measure import SCALED_METRICS, canonical_metric, measurable
 from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
+from charter.evidence.record import record_mismatches
 from charter.evidence.settings import EvidenceSettings
 from charter.inventory import (
     dataset_record,
@@ -31,6 +35,7 @@ from charter.inventory import (
     models,
     production_version,
     split_ref,
+    versions_of,
 )
 from charter.yamlsource import KeyPath
 
@@ -100,18 +105,27 @@ class _VersionEvidence:
     def build(self) -> dict[str, Any]:
         evidence: dict[str, Any] = {
             "integrity": {"artifact": None, "datasets": self._datasets()},
-            "metrics": {}, "claimed": self._claimed(), "metric_diffs": {}, "champion": None,
-            "fairness": {}, "drift": None, "importance": [], "environment": None,
+            "artifact": None, "metrics": {}, "claimed": self._claimed(), "metric_diffs": {},
+            "champion": None, "champion_comparison": [], "fairness": {}, "drift": None,
+            "importance": [], "environment": None,
         }
         artifact = self._artifact()
         evidence["integrity"]["artifact"] = artifact[0] if artifact else None
-        result = self._evaluate(artifact[1]) if artifact and artifact[1] else None
-        if result is not None and result.get("error") is None:
+        fetched = artifact[1] if artifact else None
+        facts = self._facts(fetched) if fetched is not None else None
+        evidence["artifact"] = facts
+        if facts is not None:
+            evidence["environment"] = self._environment(facts)
+        result = self._evaluate(fetched) if fetched is not None and facts is not None else None
+        measured = result is not None and result.get("error") is None
+        if result is not None and measured:
             evidence.update(metrics=result["metrics"], fairness=result["fairness"],
                             importance=result["importance"], evaluated_rows=result["rows"])
             evidence["metric_diffs"] = self._diffs(result)
-            evidence["environment"] = self._environment(result.get("recorded_sklearn"))
-        evidence["champion"] = self._champion()
+        champions = self._champions()
+        evidence["champion"] = champions[0] if champions else None
+        evidence["champion_comparison"] = self._compare(
+            [c for c in champions if c["id"] != self.id], result if measured else None)
         evidence["drift"] = self._drift()
         evidence["problems"] = [p.as_dict() for p in self.problems]
         evidence["notes"] = self.notes
@@ -163,6 +177,7 @@ class _VersionEvidence:
         if not isinstance(record, Mapping) or location is None:
             self.notes.append("no artifact declared: metrics, fairness and importance are "
                               "not measured")
+            self._unmeasurable_claims("no artifact is declared")
             return None
         declared = record.get("sha256")
         entry: dict[str, Any] = {"location": location, "declared": declared, "actual": None,
@@ -183,6 +198,27 @@ class _VersionEvidence:
                              f"{fetched.sha256}, not the declared {declared} (changed or "
                              "tampered with?)"), ("artifact", "sha256"), location)
         return entry, fetched
+
+    def _facts(self, fetched: Fetched) -> dict[str, Any] | None:
+        """The estimator the artifact holds, compared with the record; None if it won't load."""
+        engine = self.engine
+        settings = engine.settings
+        fmt = artifact_format(self.record.get("artifact") or {}, fetched.name)
+        inputs = {"artifact": fetched.sha256, "format": fmt,
+                  "trusted_types": sorted(settings.trusted_types),
+                  "pickle_trusted": fetched.sha256 in settings.trusted_pickles,
+                  "sklearn": running_sklearn()}
+        found = engine.cached("artifact", inputs, lambda: read_facts(
+            fetched, fmt, engine.root, settings.trusted_types, settings.trusted_pickles))
+        error = found.get("error")
+        if error:
+            self.problem("artifact", InputError(error["code"], error["message"]),
+                         tuple(error["key"]), fetched.name)
+            return None
+        facts = {k: v for k, v in found.items() if k != "error"}
+        for key, message in record_mismatches(self.record, facts):
+            self.problem("record", InputError("record-mismatch", message), key, fetched.name)
+        return facts
 
     # --- measured metrics ----------------------------------------------------------------
 
@@ -244,6 +280,7 @@ class _VersionEvidence:
             return None
         if spec is None:
             self.notes.append("no evaluation dataset declared: metrics are not measured")
+            self._unmeasurable_claims("no evaluation.dataset is declared")
             return None
         result = self._run(spec)
         error = result.get("error")
@@ -253,6 +290,14 @@ class _VersionEvidence:
                          else artifact.name)
         return result
 
+    def _unmeasurable_claims(self, reason: str) -> None:
+        """Claims nothing can check: rules read them as facts, so say so (EV-103)."""
+        claimed = self._claimed()
+        if claimed:
+            self.problem("unbacked", InputError("claim-unmeasured", f"metrics are claimed "
+                         f"({', '.join(map(str, claimed))}) but cannot be measured: {reason}"),
+                         ("evaluation", "metrics"), None)
+
     def _diffs(self, result: Mapping[str, Any]) -> dict[str, Any]:
         measured = result["metrics"]
         tolerance = self.engine.settings.metric_tolerance
@@ -260,10 +305,15 @@ class _VersionEvidence:
         for name, claimed in self._claimed().items():
             key = ("evaluation", "metrics", name)
             metric = canonical_metric(str(name))
-            if metric not in measurable(result["task"]) or metric not in measured:
+            if metric not in measurable(result["task"]):
                 self.problem("unmeasured", InputError("unknown-metric", f"claimed metric "
                              f"{name!r} cannot be measured for a {result['task']} model "
                              f"(measurable: {', '.join(measurable(result['task']))})"),
+                             key, None)
+                continue
+            if metric not in measured:  # a metric we know, undefined here: not on trust
+                self.problem("metrics", InputError("claim-unmeasured", f"{name} is claimed as "
+                             f"{claimed} but cannot be measured: {_undefined(metric, result)}"),
                              key, None)
                 continue
             if not isinstance(claimed, int | float) or isinstance(claimed, bool):
@@ -282,7 +332,8 @@ class _VersionEvidence:
                              key, None)
         return diffs
 
-    def _environment(self, recorded: str | None) -> dict[str, Any]:
+    def _environment(self, facts: Mapping[str, Any]) -> dict[str, Any]:
+        recorded = (facts.get("saved_with") or {}).get("scikit-learn")
         requirements = self.record.get("requirements")
         declared = requirements.get("scikit-learn") if isinstance(requirements,
                                                                   Mapping) else None
@@ -296,14 +347,22 @@ class _VersionEvidence:
 
     # --- champion ------------------------------------------------------------------------
 
-    def _champion(self) -> dict[str, Any] | None:
+    def _champions(self) -> list[dict[str, Any]]:
+        """Each version in production on the base, evaluated on this version's data.
+
+        The first is the champion rules read as `champion` (the newest deployment)."""
         base = self.engine.base
         if base is None:
-            return None
-        live = production_version(models(base).get(self.model_name) or {})
+            return []
+        model = models(base).get(self.model_name) or {}
+        live = production_version(model)
         if live is None:
-            return None
-        version, record = live
+            return []
+        others = [(v, r) for v, r in versions_of(model).items() if v != live[0] and
+                  isinstance(r, Mapping) and r.get("stage") == "production"]
+        return [self._champion(str(v), r) for v, r in [live, *others]]
+
+    def _champion(self, version: str, record: Mapping[str, Any]) -> dict[str, Any]:
         champion_id = f"{self.model_name}@{version}"
         out: dict[str, Any] = {"id": champion_id, "metrics": {}, "problems": [],
                                "evaluated_on": self._evaluation().get("dataset")}
@@ -338,6 +397,17 @@ class _VersionEvidence:
         out["metrics"] = result["metrics"]
         return out
 
+    def _compare(self, champions: list[dict[str, Any]], result: Mapping[str, Any] | None
+                 ) -> list[dict[str, Any]]:
+        where = (*self.path, "stage")
+        if result is None:
+            reason = ("its own metrics were not measured (see the other evidence findings)"
+                      if self.problems or self.notes else "its own metrics were not measured")
+            return [cannot_compare(self.id, c["id"], reason, where) for c in champions]
+        tolerance = self.engine.settings.champion_tolerance
+        return [compare_with_champion(self.id, result["metrics"], result["task"], c,
+                                      tolerance, where) for c in champions]
+
     # --- drift ---------------------------------------------------------------------------
 
     def _drift(self) -> dict[str, Any] | None:
@@ -356,7 +426,9 @@ class _VersionEvidence:
             return None
         features = self.record.get("features")
         if not isinstance(features, list) or not features:
-            self.notes.append("drift needs the version's `features`")
+            self.problem("monitoring", InputError("no-features", "drift cannot be measured: "
+                         "the version declares no `features` to compare"), ("monitoring",),
+                         None)
             return None
         reference, current = fetched["reference"], fetched["current"]
         threshold = self.engine.settings.drift_psi_threshold
@@ -397,3 +469,9 @@ def _drift(reference: Fetched, current: Fetched, formats: list[str], features: l
     except InputError as exc:
         return failure("monitoring", exc, ("monitoring", "current"))
     return {**report, "error": None}
+
+
+def _undefined(metric: str, result: Mapping[str, Any]) -> str:
+    if metric in ("roc_auc", "log_loss", "brier") and not result.get("scored", True):
+        return "the model gives no probability scores (it has no predict_proba)"
+    return "it is not defined for this model on this data (a single class, or more than two?)"

@@ -97,6 +97,7 @@ def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
         "features": list(features),
         "recorded_sklearn": loaded.recorded_sklearn,
         "metrics": compute_metrics(predictions, measurable(task)),
+        "scored": predictions.score is not None or predictions.proba is not None,
         "fairness": {},
         "importance": [],
         "error": None,

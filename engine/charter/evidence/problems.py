@@ -17,6 +17,8 @@ AREAS = {
     "unmeasured": "EV-006",
     "monitoring": "EV-007",
     "unverified": "EV-008",
+    "record": "EV-101",
+    "unbacked": "EV-103",
 }
 # Inputs the settings put out of reach: reported, but not as failures.
 UNREACHABLE = ("uri-not-allowed", "no-location")

@@ -15,9 +15,12 @@ def render_text(evidence: Mapping[str, Mapping[str, Any]], header: str) -> str:
 
 def _version(item: Mapping[str, Any]) -> list[str]:
     out = _section("integrity", _integrity(item["integrity"]))
+    if item.get("artifact"):
+        out += _section("artifact", _artifact(item["artifact"]))
     out += _section("metrics", _metrics(item))
     if item.get("champion"):
         out += _section("champion", _champion(item["champion"]))
+        out += [f"    {_comparison(c)}" for c in item.get("champion_comparison") or []]
     for feature, table in (item.get("fairness") or {}).items():
         out += _section(f"fairness: {feature}", _fairness(table))
     if item.get("drift"):
@@ -78,6 +81,27 @@ def _metrics(item: Mapping[str, Any]) -> list[str]:
                      f"{diff['diff']:+.2g}" if diff else "-",
                      ("ok" if diff["ok"] else "MISMATCH") if diff else "-"])
     return _table(["metric", "measured", "claimed", "diff", "claim"], rows)
+
+
+def _artifact(facts: Mapping[str, Any]) -> list[str]:
+    container = facts.get("final_estimator_of")
+    estimator = f"{facts.get('estimator')}" + (f" (final estimator of a {container})"
+                                                if container else "")
+    saved = facts.get("saved_with") or {}
+    versions = ", ".join(f"{k} {v}" for k, v in saved.items()) or "not recorded"
+    params = ", ".join(f"{k}={v}" for k, v in (facts.get("parameters") or {}).items())
+    return [f"{estimator}, {facts.get('format')} file", f"saved with {versions}",
+            f"parameters: {params or 'none'}"]
+
+
+def _comparison(comparison: Mapping[str, Any]) -> str:
+    if comparison.get("metric") is None:
+        return f"vs {comparison.get('champion')}: {comparison.get('message')}"
+    verdict = "ok" if comparison.get("ok") else "WORSE"
+    return (f"vs {comparison['champion']}: {comparison['metric']} "
+            f"{_num(comparison['measured'])} against {_num(comparison['champion_value'])} "
+            f"(difference {comparison['difference']:+.4g}, tolerance "
+            f"{_num(comparison['tolerance'])}): {verdict}")
 
 
 def _champion(champion: Mapping[str, Any]) -> list[str]:

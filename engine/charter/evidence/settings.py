@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from charter.evidence.champion import DEFAULT_CHAMPION_TOLERANCE
 from charter.evidence.drift import DEFAULT_PSI_THRESHOLD
 
 DEFAULT_METRIC_TOLERANCE = 0.005
@@ -18,6 +19,7 @@ class EvidenceSettings:
     trusted_types: tuple[str, ...] = ()
     trusted_pickles: tuple[str, ...] = ()
     allowed_uri_schemes: tuple[str, ...] = ()
+    champion_tolerance: float = DEFAULT_CHAMPION_TOLERANCE
 
     @classmethod
     def of(cls, inventory: Mapping[str, Any] | None, pickles: bool = True) -> EvidenceSettings:
@@ -30,6 +32,8 @@ class EvidenceSettings:
             trusted_types=_strings(raw.get("trusted_types")),
             trusted_pickles=_strings(raw.get("trusted_pickles")) if pickles else (),
             allowed_uri_schemes=_strings(raw.get("allowed_uri_schemes")),
+            champion_tolerance=_number(raw.get("champion_tolerance"),
+                                       DEFAULT_CHAMPION_TOLERANCE),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -37,7 +41,8 @@ class EvidenceSettings:
                 "drift_psi_threshold": self.drift_psi_threshold,
                 "trusted_types": list(self.trusted_types),
                 "trusted_pickles": list(self.trusted_pickles),
-                "allowed_uri_schemes": list(self.allowed_uri_schemes)}
+                "allowed_uri_schemes": list(self.allowed_uri_schemes),
+                "champion_tolerance": self.champion_tolerance}
 
 
 def _number(value: Any, default: float) -> float:
