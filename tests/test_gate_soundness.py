@@ -300,3 +300,36 @@ def test_a_dataset_version_read_by_a_retired_version_keeps_its_columns(repo: Git
     edit(repo, "columns: [customer_id, income, defaulted]", "columns: [customer_id, defaulted]")
     run = check(repo)
     assert run.code == 1 and "LC-005" in run.out, run.out
+
+
+def test_released_datasets_are_found_however_many_are_judged(repo: GitRepo) -> None:
+    """Past a few datasets the readers are indexed in one pass: the same answer either way."""
+    names = [f"d{i:02}" for i in range(12)]
+    datasets = "".join(
+        f"  {n}:\n    owner: data-eng\n    contains_pii: false\n    versions:\n"
+        f"      \"1\": {{path: data/{n}.csv, sha256: {'a' * 64}}}\n" for n in names)
+    versions = "".join(
+        f"      \"1.{i}.0\":\n        stage: retired\n        training_data: [{n}@1]\n"
+        for i, n in enumerate(names))
+    repo.write("models.yaml", f"""\
+charter: 1
+teams:
+  data-eng: {{members: [kim, lee]}}
+  model-risk: {{members: [vera], validates: true}}
+datasets:
+{datasets}models:
+  m:
+    title: M
+    owner: data-eng
+    risk_tier: low
+    versions:
+{versions}""")
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("twelve released datasets")
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace(f"data/d11.csv, sha256: {'a' * 64}",
+                                           f"data/d11.csv, sha256: {'b' * 64}"))
+    scoped, full = both(repo)
+    for run in (scoped, full):
+        assert run.code == 1 and "LC-005" in run.out and "d11@1" in run.out, run.out
+    assert full.out.count("LC-005") == 1

@@ -37,7 +37,7 @@ class ContextBuilder:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     _validators: list[str] | None = None
     _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    _readers: dict[str, list[str]] | None = None  # dataset version -> released base versions
+    _readers: dict[str, set[str]] | None = None  # dataset version -> released base versions
     _read_names: set[str] = field(default_factory=set)
     independence: Independence | None = None
 
@@ -213,15 +213,15 @@ class ContextBuilder:
             self._readers = {}
         name = split_ref(dataset_id)[0]
         if name not in self._read_names and "*" not in self._read_names:
-            naming = models_naming(self.base, [dataset_id])
+            # a text search per dataset while few are judged; one pass over all beyond that
+            naming = models_naming(self.base, [dataset_id]) if len(
+                self._read_names) < TEXT_SEARCHES else None
             self._read_names.add(name if naming is not None else "*")
             for entity in iter_entities(self.base, naming, only_datasets=()):
                 if entity.kind == "version" and entity.record.get("stage") in RELEASED:
                     for ref, _ in dataset_refs(entity.record):
-                        readers = self._readers.setdefault(str(ref), [])
-                        if entity.id not in readers:
-                            readers.append(entity.id)
-        return sorted(self._readers.get(dataset_id, []))
+                        self._readers.setdefault(str(ref), set()).add(entity.id)
+        return sorted(self._readers.get(dataset_id, ()))
 
     def _base_view(self, kind: str, base_entity: Entity | None) -> dict[str, Any] | None:
         if base_entity is None:
@@ -237,6 +237,7 @@ class ContextBuilder:
 
 
 RELEASED = ("staging", "production", "retired")
+TEXT_SEARCHES = 8
 DATASET_VIEWS = ("training_datasets", "evaluation_dataset", "monitoring_datasets")
 
 
