@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GitRepo
+from conftest import TODAY, GitRepo
 from scenarios import check
 
 
@@ -47,3 +47,55 @@ def test_check_refuses_ids_with_a_trailing_newline(governed: GitRepo, old: str,
 
     assert run.code == 2, run.out
     assert "models.yaml:" in run.err and "does not match" in run.err
+
+
+# Policy regexes are authored by people and the text they match by the pull request.
+def regex_rule(pattern: str, field: str = "title") -> str:
+    return f"""\
+        charter: 1
+        rules:
+          NAME-001:
+            title: Model titles follow the naming convention
+            severity: error
+            applies_to: model
+            require: {{field: {field}, matches: '{pattern}'}}
+        """
+
+
+@pytest.mark.parametrize("pattern, title", [
+    ("(a+)+$", "a" * 40 + "!"),
+    (r"^(\w+\s?)*$", "Credit default probability for consumer loans " * 4 + "!"),
+], ids=["nested quantifier", "words and spaces"])
+def test_matches_runs_in_linear_time(governed: GitRepo, pattern: str, title: str) -> None:
+    governed.write("policies/naming.yaml", regex_rule(pattern))
+    governed.commit("naming convention")
+    edit_inventory(governed, "title: Credit default\n", f"title: '{title}'\n")
+
+    run = governed.charter("check", "--today", TODAY, "--evidence", "none", timeout=30)
+
+    assert run.code == 1, run.err
+    assert "NAME-001" in run.out and "models.yaml:" in run.out
+
+
+def test_matches_still_matches_the_whole_text(governed: GitRepo) -> None:
+    governed.write("policies/naming.yaml", regex_rule("[A-Z][a-z]+( [a-z]+)*"))
+    governed.commit("naming convention")
+    edit_inventory(governed, "title: Credit default\n", "title: Credit default\\n\n")
+    assert check(governed).code == 1
+    edit_inventory(governed, "title: Credit default\\n\n", "title: Credit default risk\n")
+    assert check(governed).code == 0
+
+
+@pytest.mark.parametrize("pattern, reason", [
+    (r"(a)\1", "backreference"),
+    ("(?=credit)c.*", "lookahead"),
+])
+def test_regex_the_linear_engine_cannot_take_is_refused_at_load(
+        governed: GitRepo, pattern: str, reason: str) -> None:
+    governed.write("policies/naming.yaml", regex_rule(pattern))
+
+    run = governed.charter("validate")
+
+    assert run.code == 2, (reason, run.out)
+    assert "policies/naming.yaml:7:" in run.err
+    assert "NAME-001" in run.err and pattern in run.err

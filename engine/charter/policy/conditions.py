@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any, Protocol
 
 import jmespath
 import jmespath.exceptions
+import re2
 
 from charter.policy.outcome import Outcome, State
 
@@ -46,7 +46,8 @@ OPERATORS: dict[str, OperatorDoc] = {
                     "{field: evidence.drift.share_drifted, lt: 0.3}"),
         OperatorDoc("lte", "less than or equal; with `tolerance: t`, value <= expected + t",
                     "{field: evidence.fairness.sex.demographic_parity_difference, lte: 0.1}"),
-        OperatorDoc("matches", "the whole text matches a regular expression",
+        OperatorDoc("matches", "the whole text matches a regular expression (RE2 syntax, "
+                    "matched in linear time: no backreferences or lookaround)",
                     "{field: artifact.path, matches: '^examples/.*\\.skops$'}"),
         OperatorDoc("max_age_days", "the date in the field is at most N days before the "
                     "evaluation date (N a number or {field: EXPRESSION})",
@@ -226,7 +227,7 @@ class FieldTest:
                 return COMPARISONS[self.op][1](value, expected, _NO_SLACK), found
             return COMPARISONS[self.op][1](value, expected, self.tolerance), found
         if self.op == "matches":
-            return re.fullmatch(expected, str(value)) is not None, found
+            return linear_regex(expected).fullmatch(str(value)) is not None, found
         if self.op == "max_age_days":
             when = _as_date(value)
             if when is None:
@@ -499,22 +500,38 @@ def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
     checks: dict[str, Callable[[Any], bool]] = {
         "exists": lambda v: isinstance(v, bool),
         "in": lambda v: isinstance(v, list),
-        "matches": lambda v: isinstance(v, str) and _valid_regex(v),
+        "matches": lambda v: isinstance(v, str),
         "max_age_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "count": lambda v: isinstance(v, Mapping) and bool(v) and set(v) <= {
             "equals", *COMPARISONS} and all(_is_number(x) for x in v.values()),
     }
     if op in checks and not checks[op](value):
-        wants = {"exists": "true or false", "in": "a list", "matches": "a valid regular expression",
+        wants = {"exists": "true or false", "in": "a list", "matches": "a regular expression",
                  "max_age_days": "a whole number of days",
                  "count": "a mapping like {gte: 1} (equals, gt, gte, lt, lte)"}[op]
         raise ConditionError(f"{op!r} takes {wants}", path)
+    if op == "matches":
+        try:
+            linear_regex(value)
+        except ValueError as exc:
+            raise ConditionError(f"'matches' takes a valid regular expression; '{value}' is "
+                                 f"refused: {exc}", path) from None
     return value
 
 
-def _valid_regex(pattern: str) -> bool:
+_REGEX_OPTIONS = re2.Options()
+_REGEX_OPTIONS.log_errors = False
+_REGEX_OPTIONS.max_mem = 8 << 20  # bounds the compiled automaton of a huge pattern
+
+
+@lru_cache(maxsize=1024)
+def linear_regex(pattern: str) -> Any:
+    """A policy regex compiled by RE2, which matches in time linear in the text: a rule
+    author's `(a+)+$` must not let a pull request's 41-character title hang the gate."""
     try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
+        return re2.compile(pattern, _REGEX_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        raise ValueError(f"{reason} (rules use RE2 syntax, matched in linear time: "
+                         "no backreferences or lookaround)") from None
