@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from conftest import TODAY, GitRepo
@@ -99,3 +102,81 @@ def test_regex_the_linear_engine_cannot_take_is_refused_at_load(
     assert run.code == 2, (reason, run.out)
     assert "policies/naming.yaml:7:" in run.err
     assert "NAME-001" in run.err and pattern in run.err
+
+
+# Governed files that are not plain files inside the repository are refused, never skipped.
+OUTSIDE_RULES = """\
+charter: 1
+rules:
+  EXTRA-001:
+    title: Versions name their algorithm
+    severity: error
+    applies_to: version
+    require: {field: algorithm, exists: true}
+"""
+
+
+def test_policy_symlink_leading_outside_the_repository_is_refused(governed: GitRepo,
+                                                                  tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "rules.yaml"
+    outside.parent.mkdir()
+    outside.write_text(OUTSIDE_RULES)
+    (governed.root / "policies" / "extra.yaml").symlink_to(outside)
+
+    run = governed.charter("validate")
+
+    assert run.code == 2, run.out
+    assert "policies/extra.yaml" in run.err and str(outside) in run.err
+    assert "outside the repository" in run.err
+
+
+def test_committed_policy_symlink_leading_outside_is_refused(governed: GitRepo) -> None:
+    (governed.root / "policies" / "extra.yaml").symlink_to("/etc/charter/rules.yaml")
+    governed.commit("shared rules")
+
+    run = governed.charter("validate", "--ref", "HEAD")
+
+    assert run.code == 2, run.out
+    assert "policies/extra.yaml" in run.err and "/etc/charter/rules.yaml" in run.err
+    assert "outside the repository" in run.err
+
+
+def test_policy_symlink_inside_the_repository_is_read(governed: GitRepo) -> None:
+    governed.write("shared/rules.yaml", OUTSIDE_RULES)
+    (governed.root / "policies" / "extra.yaml").symlink_to("../shared/rules.yaml")
+    governed.commit("shared rules")
+
+    for args in [(), ("--ref", "HEAD")]:
+        run = governed.charter("validate", *args)
+        assert run.code == 0, run.err
+        assert "15 rules" in run.out  # the 14 of `governed` and EXTRA-001
+
+
+@pytest.mark.parametrize("kind", ["directory", "broken symlink"])
+@pytest.mark.parametrize("name", ["models.yaml", "policies/rules.yaml"])
+def test_governed_file_that_is_not_a_file_is_bad_input(governed: GitRepo, name: str,
+                                                       kind: str) -> None:
+    target = governed.root / name
+    target.unlink()
+    if kind == "directory":
+        target.mkdir()
+    else:
+        target.symlink_to("missing.yaml")
+
+    run = governed.charter("validate")
+
+    assert run.code == 2, run.out
+    reason = "not a regular file" if kind == "directory" else "missing.yaml, which does not exist"
+    assert f"{name}: " in run.err and reason in run.err
+    assert "internal error" not in run.err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+@pytest.mark.parametrize("name", ["models.yaml", "policies/rules.yaml"])
+def test_unreadable_governed_file_is_bad_input(governed: GitRepo, name: str) -> None:
+    (governed.root / name).chmod(0)
+
+    run = governed.charter("validate")
+
+    assert run.code == 2, run.out
+    assert f"{name}: cannot read" in run.err and "internal error" not in run.err

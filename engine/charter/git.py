@@ -55,24 +55,40 @@ def is_shallow(root: Path) -> bool:
     return result.stdout.decode().strip() == "true"
 
 
+SYMLINK_MODE = "120000"
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     path: str
     blob: str
+    mode: str = "100644"
+    kind: str = "blob"
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE  # the blob holds the link's target path
 
 
 def list_tree(root: Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
     """Blobs under `paths` at `commit` (recursively), with their object ids."""
     result = run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
-    entries = []
-    for item in result.stdout.split(b"\0"):
+    return [e for e in _tree_entries(result.stdout) if e.kind == "blob"]
+
+
+def tree_entry(root: Path, commit: str, path: str) -> TreeEntry | None:
+    """The entry at exactly `path` (a blob, a tree or a submodule), or None."""
+    result = run_git(root, ["ls-tree", "-z", "--full-tree", commit, "--", path])
+    return next((e for e in _tree_entries(result.stdout) if e.path == path), None)
+
+
+def _tree_entries(output: bytes) -> Iterator[TreeEntry]:
+    for item in output.split(b"\0"):
         if not item:
             continue
         meta, _, path = item.partition(b"\t")
-        _mode, kind, blob = meta.decode().split()
-        if kind == "blob":
-            entries.append(TreeEntry(path.decode(), blob))
-    return entries
+        mode, kind, blob = meta.decode().split()
+        yield TreeEntry(path.decode(errors="surrogateescape"), blob, mode, kind)
 
 
 def read_blob(root: Path, blob: str) -> bytes:
