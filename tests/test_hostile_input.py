@@ -180,3 +180,12 @@ def test_unreadable_governed_file_is_bad_input(governed: GitRepo, name: str) -> 
 
     assert run.code == 2, run.out
     assert f"{name}: cannot read" in run.err and "internal error" not in run.err
+
+
+def test_a_number_too_large_for_a_float_is_bad_input(governed: GitRepo) -> None:
+    edit_inventory(governed, "roc_auc: 0.81", "roc_auc: " + "9" * 401)
+
+    for run in (governed.charter("validate"), check(governed)):
+        assert run.code == 2, run.out
+        assert "models.yaml:26:" in run.err and "number too large (401 digits)" in run.err
+        assert "internal error" not in run.err

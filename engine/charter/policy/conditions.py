@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,6 +69,7 @@ OPERATORS: dict[str, OperatorDoc] = {
 
 FIELD_OPERATORS = ("exists", "equals", "in", "gt", "gte", "lt", "lte", "matches",
                    "max_age_days", "count")
+_FLOAT_MAX = int(sys.float_info.max)  # a larger int cannot be compared with a float
 _NO_SLACK = None  # marks a comparison of texts, where a tolerance has no meaning
 
 
@@ -143,7 +145,9 @@ def _resolve(expected: Any, scope: Scope) -> Any:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= _FLOAT_MAX
 
 
 def _as_date(value: Any) -> dt.date | None:
