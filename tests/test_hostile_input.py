@@ -189,3 +189,18 @@ def test_a_number_too_large_for_a_float_is_bad_input(governed: GitRepo) -> None:
         assert run.code == 2, run.out
         assert "models.yaml:26:" in run.err and "number too large (401 digits)" in run.err
         assert "internal error" not in run.err
+
+
+@pytest.mark.parametrize("expression", ["(" * 5000 + "stage" + ")" * 5000, "!" * 5000 + "stage",
+                                        "!" * 80 + "stage"],
+                         ids=["5000 parentheses", "5000 negations", "80 negations"])
+def test_a_deeply_nested_field_expression_is_bad_input(governed: GitRepo,
+                                                       expression: str) -> None:
+    policies = (governed.root / "policies" / "rules.yaml").read_text()
+    governed.write("policies/rules.yaml", policies.replace(
+        "field: validation.outcome", f"field: '{expression}'"))
+
+    for run in (governed.charter("validate"), check(governed, "--policies-from", "head")):
+        assert run.code == 2, run.out
+        assert "policies/rules.yaml:8:" in run.err and "nests deeper than 64 levels" in run.err
+        assert len(run.err) < 1000 and "internal error" not in run.err

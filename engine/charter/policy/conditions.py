@@ -67,6 +67,7 @@ OPERATORS: dict[str, OperatorDoc] = {
     ]
 }
 
+MAX_FIELD_DEPTH = 64
 FIELD_OPERATORS = ("exists", "equals", "in", "gt", "gte", "lt", "lte", "matches",
                    "max_age_days", "count")
 _FLOAT_MAX = int(sys.float_info.max)  # a larger int cannot be compared with a float
@@ -112,9 +113,32 @@ class Condition(Protocol):
 @lru_cache(maxsize=4096)
 def compile_field(expression: str) -> jmespath.parser.ParsedResult:
     try:
-        return jmespath.compile(expression)
+        parsed = jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
-        raise ConditionError(f"invalid field expression {expression!r}: {exc}") from None
+        raise ConditionError(f"invalid field expression {_short(expression)}: {exc}") from None
+    except RecursionError:  # jmespath parses by recursive descent
+        parsed = None
+    # evaluation recurses too: bound it here, where the rule can still be named
+    if parsed is None or _depth(parsed.parsed) > MAX_FIELD_DEPTH:
+        raise ConditionError(f"field expression {_short(expression)} nests deeper than "
+                             f"{MAX_FIELD_DEPTH} levels")
+    return parsed
+
+
+def _depth(node: Mapping[str, Any]) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in current.get("children", ())
+                     if isinstance(child, Mapping))
+    return deepest
+
+
+def _short(text: str, limit: int = 60) -> str:
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def lookup(expression: str, data: Mapping[str, Any]) -> Any:
