@@ -204,3 +204,18 @@ def test_a_deeply_nested_field_expression_is_bad_input(governed: GitRepo,
         assert run.code == 2, run.out
         assert "policies/rules.yaml:8:" in run.err and "nests deeper than 64 levels" in run.err
         assert len(run.err) < 1000 and "internal error" not in run.err
+
+
+@pytest.mark.parametrize("document", ["[" * 100_000 + "]" * 100_000,
+                                      '{"reviews": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001])
+def test_deeply_nested_reviews_file_is_bad_input(governed: GitRepo, tmp_path: Path,
+                                                 document: str) -> None:
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(document)
+    edit_inventory(governed, "roc_auc: 0.81", "roc_auc: 0.82")
+
+    run = check(governed, "--reviews", str(reviews), "--pr-head", "a" * 40)
+
+    assert run.code == 2, run.out
+    assert f"{reviews}: " in run.err and "nests too deeply" in run.err
+    assert "internal error" not in run.err
