@@ -219,3 +219,18 @@ def test_deeply_nested_reviews_file_is_bad_input(governed: GitRepo, tmp_path: Pa
     assert run.code == 2, run.out
     assert f"{reviews}: " in run.err and "nests too deeply" in run.err
     assert "internal error" not in run.err
+
+
+def test_problems_from_an_expanding_alias_are_capped(governed: GitRepo) -> None:
+    bad = "x-bad: &bad {stage: prod, algorithm: 1, bogus1: 1, bogus2: 2, bogus3: 3}\n"
+    many = "x-many: &many {" + ", ".join(f'"v{i}": *bad' for i in range(100)) + "}\n"
+    text = bad + many + (governed.root / "models.yaml").read_text()
+    governed.write("models.yaml", text.replace('    versions:\n', '    versions:\n'
+                                               '      <<: *many\n'))
+
+    run = governed.charter("validate")
+
+    assert run.code == 2
+    lines = run.err.splitlines()
+    assert lines[0] == "charter: error: models.yaml is invalid (1000 problems)"
+    assert len(lines) == 52 and lines[-1] == "… and 950 more problems"
