@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -234,3 +235,55 @@ def test_problems_from_an_expanding_alias_are_capped(governed: GitRepo) -> None:
     lines = run.err.splitlines()
     assert lines[0] == "charter: error: models.yaml is invalid (1000 problems)"
     assert len(lines) == 52 and lines[-1] == "… and 950 more problems"
+
+
+def test_evaluation_data_with_a_million_columns_fails_fast_naming_the_limit(
+        repo: GitRepo) -> None:
+    from evidence_helpers import add_version, build_demo, sha256
+
+    demo = build_demo(repo)
+    names = ["income", "debt", "region", "group", "defaulted"]
+    names += [f"c{i}" for i in range(1_000_000 - len(names))]
+    (demo.root / "data/wide.csv").write_text(",".join(names) + "\n")
+    demo.repo.write("models.yaml", demo.inventory().replace("datasets:\n", f"""datasets:
+  loans-wide:
+    owner: risk
+    contains_pii: false
+    versions:
+      "1": {{path: data/wide.csv, sha256: {sha256(demo.root / 'data/wide.csv')}}}
+"""))
+    add_version(demo, "1.1.0", "development", "models/scorer-1.0.0.skops")
+    head, _, tail = demo.inventory().rpartition("dataset: loans-holdout@1")
+    demo.repo.write("models.yaml", f"{head}dataset: loans-wide@1{tail}")
+
+    run = demo.repo.charter("check", "--today", TODAY, timeout=60)
+
+    assert run.code == 1, run.err
+    assert "EV-003" in run.out
+    assert "data/wide.csv: the header line is longer than the limit of 1,048,576 bytes" in run.out
+
+
+@pytest.mark.parametrize("name", ["wide.csv", "wide.csv.gz", "wide.parquet"])
+def test_a_header_with_too_many_columns_is_refused_before_reading(tmp_path: Path,
+                                                                  name: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from charter.evidence.files import FileStore
+    from charter.evidence.frames import dataset_format, read_frame
+    from charter.evidence.problems import InputError
+
+    names = ["x", "y", *(f"c{i}" for i in range(10_000))]
+    if name.endswith(".parquet"):
+        pq.write_table(pa.table({n: [1] for n in names}), tmp_path / name)
+    else:
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(tmp_path / name, "wt") as handle:
+            handle.write(",".join(names) + "\n" + ",".join("1" * len(names)) + "\n")
+
+    with pytest.raises(InputError) as error:
+        read_frame(FileStore(tmp_path).fetch(name), dataset_format({}, name),
+                   {"x": "feature", "y": "target"})
+
+    assert error.value.code == "header-too-large"
+    assert error.value.message == f"{name}: 10,002 columns, over the limit of 10,000"
