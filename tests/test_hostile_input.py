@@ -153,6 +153,17 @@ def test_policy_symlink_inside_the_repository_is_read(governed: GitRepo) -> None
         assert "15 rules" in run.out  # the 14 of `governed` and EXTRA-001
 
 
+def test_history_says_it_cannot_follow_a_policy_symlink(governed: GitRepo) -> None:
+    governed.write("shared/rules.yaml", OUTSIDE_RULES)
+    (governed.root / "policies" / "extra.yaml").symlink_to("../shared/rules.yaml")
+    governed.commit("shared rules")
+
+    run = governed.charter("history", "--no-cache")
+
+    assert run.code == 0, run.err
+    assert "policies/extra.yaml: a symbolic link, which the history cannot follow" in run.out
+
+
 @pytest.mark.parametrize("kind", ["directory", "broken symlink"])
 @pytest.mark.parametrize("name", ["models.yaml", "policies/rules.yaml"])
 def test_governed_file_that_is_not_a_file_is_bad_input(governed: GitRepo, name: str,

@@ -107,6 +107,7 @@ def commit_info(root: Path, commit: str) -> dict[str, str]:
 class FileChange:
     path: str
     blob: str | None  # None: the file was deleted
+    mode: str = "100644"  # SYMLINK_MODE: the blob holds a link's target path
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def _log_commits(fields: Iterator[bytes]) -> Iterator[LogCommit]:
 def _file_change(meta: bytes, path: bytes) -> FileChange:
     parts = meta[1:].decode(errors="replace").split()
     blob = parts[3] if parts[4] != "D" and parts[3] != _NULL_BLOB else None
-    return FileChange(path.decode("utf-8", errors="replace"), blob)
+    return FileChange(path.decode("utf-8", errors="replace"), blob, parts[1])
 
 
 def _log_commit(head: list[bytes], changes: list[FileChange]) -> LogCommit:
