@@ -67,15 +67,17 @@ class GitRepo:
                         f"--author={author}"], cwd=self.root, check=True, env=env)
         return self.git("rev-parse", "HEAD")
 
-    def charter(self, *args: str, env: dict[str, str] | None = None) -> Run:
-        return run_charter(self.root, *args, env=env)
+    def charter(self, *args: str, env: dict[str, str] | None = None,
+                timeout: float = 300) -> Run:
+        return run_charter(self.root, *args, env=env, timeout=timeout)
 
 
-def run_charter(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+def run_charter(cwd: Path, *args: str, env: dict[str, str] | None = None,
+                timeout: float = 300) -> Run:
     """The `charter` command in a child process, exactly as a user runs it."""
     full_env = {**os.environ, "PYTHONPATH": str(ENGINE), "NO_COLOR": "1", **(env or {})}
     result = subprocess.run([sys.executable, "-m", "charter", *args], cwd=cwd,
-                            capture_output=True, text=True, env=full_env, timeout=300)
+                            capture_output=True, text=True, env=full_env, timeout=timeout)
     return Run(result.returncode, result.stdout, result.stderr)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 EXIT_PASS = 0
 EXIT_BLOCKED = 1
 EXIT_BAD_INPUT = 2
+MAX_SHOWN = 50  # problems printed for one error
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,12 @@ class CharterError(Exception):
     def at(cls, message: str, **where: str | int) -> CharterError:
         return cls([Problem(message, **where)])  # type: ignore[arg-type]
 
-    def render(self) -> str:
+    def render(self, limit: int = MAX_SHOWN) -> str:
+        """The summary and the first `limit` problems: an alias repeated a thousand times
+        must not print megabytes of the same mistake."""
         lines = [self.summary] if self.summary else []
-        lines += [p.render() for p in self.problems]
+        lines += [p.render() for p in self.problems[:limit]]
+        hidden = len(self.problems) - limit
+        if hidden > 0:
+            lines.append(f"… and {hidden} more problem{'s' if hidden != 1 else ''}")
         return "\n".join(lines)

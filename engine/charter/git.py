@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from charter.errors import CharterError
 
@@ -53,24 +55,40 @@ def is_shallow(root: Path) -> bool:
     return result.stdout.decode().strip() == "true"
 
 
+SYMLINK_MODE = "120000"
+
+
 @dataclass(frozen=True)
 class TreeEntry:
     path: str
     blob: str
+    mode: str = "100644"
+    kind: str = "blob"
+
+    @property
+    def is_symlink(self) -> bool:
+        return self.mode == SYMLINK_MODE  # the blob holds the link's target path
 
 
 def list_tree(root: Path, commit: str, paths: Sequence[str]) -> list[TreeEntry]:
     """Blobs under `paths` at `commit` (recursively), with their object ids."""
     result = run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
-    entries = []
-    for item in result.stdout.split(b"\0"):
+    return [e for e in _tree_entries(result.stdout) if e.kind == "blob"]
+
+
+def tree_entry(root: Path, commit: str, path: str) -> TreeEntry | None:
+    """The entry at exactly `path` (a blob, a tree or a submodule), or None."""
+    result = run_git(root, ["ls-tree", "-z", "--full-tree", commit, "--", path])
+    return next((e for e in _tree_entries(result.stdout) if e.path == path), None)
+
+
+def _tree_entries(output: bytes) -> Iterator[TreeEntry]:
+    for item in output.split(b"\0"):
         if not item:
             continue
         meta, _, path = item.partition(b"\t")
-        _mode, kind, blob = meta.decode().split()
-        if kind == "blob":
-            entries.append(TreeEntry(path.decode(), blob))
-    return entries
+        mode, kind, blob = meta.decode().split()
+        yield TreeEntry(path.decode(errors="surrogateescape"), blob, mode, kind)
 
 
 def read_blob(root: Path, blob: str) -> bytes:
@@ -80,7 +98,7 @@ def read_blob(root: Path, blob: str) -> bytes:
 def commit_info(root: Path, commit: str) -> dict[str, str]:
     fmt = "%H%x00%an%x00%ae%x00%aI%x00%cI%x00%s"
     out = run_git(root, ["show", "-s", f"--format={fmt}", commit]).stdout.decode()
-    sha, name, email, authored, committed, subject = out.rstrip("\n").split("\0")
+    sha, name, email, authored, committed, subject = out.rstrip("\n").split("\0", 5)
     return {"sha": sha, "author": name, "email": email, "authored": authored,
             "committed": committed, "subject": subject}
 
@@ -89,6 +107,7 @@ def commit_info(root: Path, commit: str) -> dict[str, str]:
 class FileChange:
     path: str
     blob: str | None  # None: the file was deleted
+    mode: str = "100644"  # SYMLINK_MODE: the blob holds a link's target path
 
 
 @dataclass(frozen=True)
@@ -104,8 +123,13 @@ class LogCommit:
     changes: tuple[FileChange, ...]
 
 
-_LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00%b%x00"
+# Every field ends with NUL, which git never puts in a name, a date or a message; with -z the
+# file changes that follow are NUL-separated too, so the stream is a flat list of fields whose
+# meaning follows from their position alone, whatever the free text holds.
+_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00%b%x00"
+_LOG_FIELDS = 8
 _NULL_BLOB = "0" * 40
+_OBJECT_ID = re.compile(rb"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 def log_first_parent(root: Path, commit: str, paths: Sequence[str]) -> Iterator[LogCommit]:
@@ -124,34 +148,54 @@ def log_first_parent(root: Path, commit: str, paths: Sequence[str]) -> Iterator[
     except FileNotFoundError:
         raise GitError.at("git is not installed or not on PATH") from None
     assert process.stdout is not None and process.stderr is not None
-    buffer = b""
-    for block in iter(lambda: process.stdout.read(1 << 20), b""):  # type: ignore[union-attr]
-        buffer += block
-        records = buffer.split(b"\x1e")
-        buffer = records.pop()
-        yield from (_log_record(r) for r in records if r)
-    if buffer:
-        yield _log_record(buffer)
-    error = process.stderr.read().decode(errors="replace").strip()
-    if process.wait() != 0:
+    try:
+        yield from _log_commits(_nul_fields(process.stdout))
+    finally:
+        process.stdout.close()
+        error = process.stderr.read().decode(errors="replace").strip()
+        code = process.wait()
+    if code != 0:
         raise GitError.at(f"git log failed: {error.splitlines()[-1] if error else 'unknown'}")
 
 
-def _log_record(record: bytes) -> LogCommit:
-    fields = record.split(b"\0")
+def _nul_fields(stream: IO[bytes]) -> Iterator[bytes]:
+    buffer = b""
+    for block in iter(lambda: stream.read(1 << 20), b""):
+        fields = (buffer + block).split(b"\0")
+        buffer = fields.pop()
+        yield from fields
+    if buffer:
+        yield buffer
+
+
+def _log_commits(fields: Iterator[bytes]) -> Iterator[LogCommit]:
+    field = next(fields, None)
+    while field is not None:
+        if not _OBJECT_ID.fullmatch(field):
+            raise GitError.at("git log printed something other than a commit id where one "
+                              f"was expected: {field[:60]!r}")
+        head = [field, *(next(fields, b"") for _ in range(_LOG_FIELDS - 1))]
+        changes: list[FileChange] = []
+        field = next(fields, None)
+        # --raw -z: ":old_mode new_mode old_blob new_blob status" NUL path NUL, after an
+        # empty field that ends the commit's header
+        while field is not None and not _OBJECT_ID.fullmatch(field):
+            meta = field.strip()
+            if meta.startswith(b":"):
+                changes.append(_file_change(meta, next(fields, b"")))
+            field = next(fields, None)
+        yield _log_commit(head, changes)
+
+
+def _file_change(meta: bytes, path: bytes) -> FileChange:
+    parts = meta[1:].decode(errors="replace").split()
+    blob = parts[3] if parts[4] != "D" and parts[3] != _NULL_BLOB else None
+    return FileChange(path.decode("utf-8", errors="replace"), blob, parts[1])
+
+
+def _log_commit(head: list[bytes], changes: list[FileChange]) -> LogCommit:
     sha, parents, name, email, authored, committed, subject, body = (
-        f.decode("utf-8", errors="replace") for f in fields[:8])
-    changes = []
-    rest = iter(fields[8:])
-    # --raw -z: ":old_mode new_mode old_blob new_blob status" NUL path NUL
-    for item in rest:
-        meta = item.strip().decode(errors="replace")
-        if not meta.startswith(":"):
-            continue
-        parts = meta[1:].split()
-        path = next(rest, b"").decode("utf-8", errors="replace")
-        blob = parts[3] if parts[4] != "D" and parts[3] != _NULL_BLOB else None
-        changes.append(FileChange(path, blob))
+        f.decode("utf-8", errors="replace") for f in head)
     return LogCommit(sha, tuple(parents.split()), name, email, authored, committed, subject,
                      body.strip(), tuple(changes))
 

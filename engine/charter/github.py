@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from charter.errors import EXIT_BAD_INPUT, CharterError
+from charter.jsonfile import read_json
 from charter.reporters import OutputSpec
 from charter.result import CheckResult
 
@@ -30,13 +31,7 @@ def load_event(env: Mapping[str, str]) -> dict[str, Any]:
     path = env.get("GITHUB_EVENT_PATH")
     if not path:
         return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CharterError.at(f"cannot read the GitHub event file: {exc.strerror}",
-                              file=path) from None
-    except ValueError as exc:
-        raise CharterError.at(f"the GitHub event file is not JSON: {exc}", file=path) from None
+    data = read_json(Path(path), "the GitHub event file")
     return data if isinstance(data, dict) else {}
 
 

@@ -12,7 +12,6 @@ shape (`--reviews FILE`), for other CI systems.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from charter.github import load_event, pull_request_of
 from charter.independence import Independence
 from charter.integrity import validators
 from charter.inventory import find_entity
+from charter.jsonfile import read_json
 from charter.policy.evaluate import ENGINE_RULES
 from charter.yamlsource import SourceMap
 
@@ -111,13 +111,7 @@ def _fetch(options: ReviewOptions, env: Mapping[str, str], event: Mapping[str, A
 
 def _read_file(root: Path, name: str) -> tuple[Any, Mapping[str, Any]]:
     path = Path(name) if Path(name).is_absolute() else root / name
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CharterError.at(f"cannot read the reviews file: {exc.strerror}",
-                              file=name) from None
-    except ValueError as exc:
-        raise CharterError.at(f"the reviews file is not JSON: {exc}", file=name) from None
+    data = read_json(path, "the reviews file", shown_as=name)
     if isinstance(data, Mapping):
         pr = data.get("pull_request")
         return data.get("reviews"), pr if isinstance(pr, Mapping) else {}

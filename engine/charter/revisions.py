@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +29,7 @@ class Revision:
     commit: str | None
     label: str
     _blobs: dict[str, str] = field(default_factory=dict)
+    _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -42,7 +45,9 @@ class Revision:
         entries = git.list_tree(root, commit, [INVENTORY_FILE, POLICY_DIR])
         if label is None:
             label = ref if commit.startswith(ref) else f"{ref} ({commit[:10]})"
-        return cls(root, commit, label, {e.path: e.blob for e in entries})
+        revision = cls(root, commit, label, {e.path: e.blob for e in entries})
+        revision._links = {e.path: e.blob for e in entries if e.is_symlink}
+        return revision
 
     def policy_files(self) -> list[str]:
         if self.commit is not None:
@@ -50,24 +55,78 @@ class Revision:
         folder = self.root / POLICY_DIR
         if not folder.is_dir():
             return []
-        return sorted(
-            f"{POLICY_DIR}/{p.name}" for p in folder.iterdir() if p.is_file()
-            and is_policy_file(f"{POLICY_DIR}/{p.name}")
-        )
+        # everything with a policy name, so a directory or a dangling link is refused, not skipped
+        return sorted(f"{POLICY_DIR}/{p.name}" for p in folder.iterdir()
+                      if is_policy_file(f"{POLICY_DIR}/{p.name}"))
 
     def read(self, path: str) -> bytes | None:
+        """The file's bytes; None when it does not exist. A file that exists but cannot be
+        used (a link leading outside the repository, a directory, no permission) is an error:
+        skipping it would judge a change by fewer rules than its authors wrote."""
         if self.commit is not None:
-            blob = self._blobs.get(path)
-            return git.read_blob(self.root, blob) if blob else None
-        target = (self.root / path).resolve()
-        if not target.is_relative_to(self.root.resolve()) or not target.is_file():
+            blob = self._resolve_blob(path)
+            return None if blob is None else git.read_blob(self.root, blob)
+        link = self.root / path
+        if not os.path.lexists(link):
             return None
-        return target.read_bytes()
+        try:
+            target = _inside(self.root, path, link.resolve())
+        except RuntimeError:  # Path.resolve on a loop of links
+            raise CharterError.at("a cycle of symbolic links", file=path) from None
+        if not target.exists():
+            raise CharterError.at(f"a symbolic link to {os.readlink(link)}, which does not "
+                                  "exist", file=path)
+        if not target.is_file():
+            raise CharterError.at("not a regular file", file=path)
+        try:
+            return target.read_bytes()
+        except OSError as exc:
+            raise CharterError.at(f"cannot read: {exc.strerror}", file=path) from None
+
+    def _resolve_blob(self, path: str) -> str | None:
+        """The blob holding the file at `path`, following symbolic links inside the tree."""
+        assert self.commit is not None
+        blob = self._blobs.get(path)
+        if blob is None:
+            return None
+        where, seen = path, {path}
+        while where in self._links:
+            link_target = git.read_blob(self.root, self._links[where]).decode(
+                errors="surrogateescape")
+            where = _follow(path, where, link_target)
+            if where in seen:
+                raise CharterError.at("a cycle of symbolic links", file=path)
+            seen.add(where)
+            entry = git.tree_entry(self.root, self.commit, where)
+            if entry is None or entry.kind != "blob":
+                what = "does not exist" if entry is None else "is not a regular file"
+                raise CharterError.at(f"a symbolic link to {link_target}, which {what} at "
+                                      f"commit {self.commit[:10]}", file=path)
+            blob = entry.blob
+            if entry.is_symlink:
+                self._links[where] = blob
+        return blob
 
     def content_id(self, path: str) -> str | None:
         """A content hash that names the file's bytes (git's blob id at a commit)."""
         if self.commit is not None:
-            return self._blobs.get(path)
+            return self._resolve_blob(path)
         data = self.read(path)
         return None if data is None else hashlib.sha1(
             b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _inside(root: Path, path: str, target: Path) -> Path:
+    if not target.is_relative_to(root.resolve()):
+        raise CharterError.at(f"a symbolic link to {target}, outside the repository: refused "
+                              "(Charter reads only files inside the repository)", file=path)
+    return target
+
+
+def _follow(path: str, link: str, target: str) -> str:
+    """Where a committed symbolic link at `link` leads, as a path inside the repository."""
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+    if posixpath.isabs(target) or joined == ".." or joined.startswith("../"):
+        raise CharterError.at(f"a symbolic link to {target}, outside the repository: refused "
+                              "(Charter reads only files inside the repository)", file=path)
+    return joined

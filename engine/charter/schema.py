@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
-from functools import cache
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
+import jsonschema.validators
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -27,10 +29,40 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+@lru_cache(maxsize=256)
+def _ecma_pattern(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema pattern (ECMA-262) for Python: there `$` is the end of the text, while
+    Python's `$` also matches before a final newline and would let the id "credit\\n" pass."""
+    out: list[str] = []
+    in_class = escaped = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any
+             ) -> Iterator[jsonschema.ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 @cache
 def _validator(
     name: str, definition: str | None = None, shallow: bool = False
-) -> Draft202012Validator:
+) -> Any:
     schema = load_schema(name)
     resource: Resource[Any] = Resource.from_contents(schema)
     registry: Registry[Any] = Registry().with_resource(schema["$id"], resource)
@@ -45,7 +77,7 @@ def _validator(
                 prop["additionalProperties"] = True
     else:
         target = schema
-    return Draft202012Validator(
+    return _Validator(
         target, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
     )
 
@@ -97,8 +129,10 @@ def _describe(
         hint = did_you_mean(str(leaf.instance), [str(v) for v in leaf.validator_value])
         yield _problem(source, path, f"{leaf.instance!r} is not one of {options}", hint)
         return
-    if leaf.validator == "propertyNames":
-        yield _problem(source, path, f"invalid name: {leaf.message}")
+    if leaf.validator == "propertyNames" or "propertyNames" in leaf.absolute_schema_path:
+        # the error names the mapping; the key itself is where the reader must look
+        key = (leaf.instance,) if isinstance(leaf.instance, str) else ()
+        yield _problem(source, (*path, *key), f"invalid name: {leaf.message}")
         return
     if leaf.validator == "format" and leaf.validator_value == "date":
         yield _problem(source, path, f"{leaf.instance!r} is not a real date (YYYY-MM-DD)")

@@ -10,6 +10,7 @@ trip to JSON unchanged.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 5_000_000
+MAX_INT = int(sys.float_info.max)
 
 KeyPath = tuple[str | int, ...]
 
@@ -213,10 +215,16 @@ class _Builder:
             return event.value
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
-            return _constructor.construct_object(node, deep=True)
+            value = _constructor.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
             kind = tag.rsplit(":", 1)[-1]
             raise self.fail(f"invalid {kind}: {exc}", event.start_mark, path) from None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            # every number is compared as a float somewhere; a larger one cannot be
+            raise self.fail(f"number too large ({len(str(abs(value)))} digits)",
+                            event.start_mark, path, hint="numbers must fit a 64-bit float, "
+                            "about 1.8e308")
+        return value
 
     def _sequence(self, events: Iterator[Any], path: KeyPath, depth: int) -> list[Any]:
         items: list[Any] = []

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import bz2
+import csv
+import gzip
+import io
+import lzma
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +19,12 @@ if TYPE_CHECKING:
 
 SUFFIXES = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 READABLE = ("csv", "parquet")
+# A header past these limits is refused before pandas spends minutes on it.
+MAX_COLUMNS = 10_000
+MAX_HEADER_BYTES = 1 << 20
+MAX_PARQUET_FOOTER_BYTES = 64 << 20
+_OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open,
+                                                   ".xz": lzma.open}
 
 
 def dataset_format(record: Mapping[str, Any], location: str) -> str:
@@ -36,13 +47,16 @@ def read_frame(fetched: Fetched, fmt: str, columns: Mapping[str, str]) -> pd.Dat
     wanted = list(dict.fromkeys(columns))
     try:
         if fmt == "csv":
+            _bounded_csv_header(fetched)
             header = pd.read_csv(fetched.path, nrows=0).columns
             _require(fetched, header, columns)
             frame = pd.read_csv(fetched.path, usecols=wanted, low_memory=False)
         else:
             import pyarrow.parquet as pq
 
+            _bounded_parquet_footer(fetched)
             header = pq.read_schema(fetched.path).names
+            _within_columns(fetched, len(header))
             _require(fetched, header, columns)
             frame = pd.read_parquet(fetched.path, columns=wanted)
     except InputError:
@@ -67,3 +81,34 @@ def _require(fetched: Fetched, header: Sequence[str], columns: Mapping[str, str]
         described = ", ".join(f"{role} column {name!r}" for name, role in missing)
         code = "missing-target" if any(r == "target" for _, r in missing) else "missing-column"
         raise InputError(code, f"{fetched.name}: no {described}")
+
+
+def _bounded_csv_header(fetched: Fetched) -> None:
+    opener = _OPENERS.get(fetched.path.suffix.lower(), open)
+    with opener(fetched.path, "rb") as handle:
+        line = handle.readline(MAX_HEADER_BYTES + 1)
+    if len(line) > MAX_HEADER_BYTES:
+        raise InputError("header-too-large", f"{fetched.name}: the header line is longer than "
+                         f"the limit of {MAX_HEADER_BYTES:,} bytes")
+    text = line.decode("utf-8-sig", errors="replace")
+    _within_columns(fetched, len(next(csv.reader(io.StringIO(text)), [])))
+
+
+def _bounded_parquet_footer(fetched: Fetched) -> None:
+    """The schema is in the footer, whose length the file's last 8 bytes give."""
+    size = fetched.path.stat().st_size
+    if size < 12:
+        return  # not Parquet: pyarrow says so
+    with fetched.path.open("rb") as handle:
+        handle.seek(size - 8)
+        tail = handle.read(8)
+    footer = int.from_bytes(tail[:4], "little")
+    if tail[4:] == b"PAR1" and footer > MAX_PARQUET_FOOTER_BYTES:
+        raise InputError("header-too-large", f"{fetched.name}: the Parquet footer is "
+                         f"{footer:,} bytes, over the limit of {MAX_PARQUET_FOOTER_BYTES:,}")
+
+
+def _within_columns(fetched: Fetched, count: int) -> None:
+    if count > MAX_COLUMNS:
+        raise InputError("header-too-large", f"{fetched.name}: {count:,} columns, over the "
+                         f"limit of {MAX_COLUMNS:,}")

@@ -51,12 +51,17 @@ class _StreamedRevision(Revision):
     """The policy files of one commit, read from blobs already streamed."""
 
     def __init__(self, root: Path, commit: str, blobs: Mapping[str, str],
-                 contents: Mapping[str, bytes]) -> None:
+                 contents: Mapping[str, bytes], links: set[str]) -> None:
         super().__init__(root, commit, commit[:10], dict(blobs))
         self._contents = contents
+        self._link_blobs = links
 
     def read(self, path: str) -> bytes | None:
         blob = self._blobs.get(path)
+        if blob in self._link_blobs:
+            # its target may change in commits the replay does not read: refuse, loudly
+            raise CharterError.at("a symbolic link, which the history cannot follow through "
+                                  "time: keep policy files in policies/", file=path)
         return self._contents.get(blob) if blob else None
 
 
@@ -66,6 +71,7 @@ class _Policies:
 
     root: Path
     contents: dict[str, bytes] = field(default_factory=dict)
+    links: set[str] = field(default_factory=set)  # blobs of symbolic links
     sets: dict[frozenset[tuple[str, str]], PolicySet | CharterError] = field(
         default_factory=dict)
 
@@ -77,7 +83,7 @@ class _Policies:
         if key not in self.sets:
             try:
                 self.sets[key] = load_policies(
-                    _StreamedRevision(self.root, commit, rules, self.contents))
+                    _StreamedRevision(self.root, commit, rules, self.contents, self.links))
             except CharterError as exc:
                 self.sets[key] = exc
         return self.sets[key]
@@ -123,6 +129,8 @@ def replay(root: Path, head: str) -> Replay:
                 else:
                     policy_blobs[file.path] = file.blob
                     policies.contents[file.blob] = data or b""
+                    if file.mode == git.SYMLINK_MODE:
+                        policies.links.add(file.blob)
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:

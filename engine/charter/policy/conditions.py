@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import jmespath
 import jmespath.exceptions
+import re2
 
 from charter.policy.outcome import Outcome, State
 
@@ -48,7 +49,8 @@ OPERATORS: dict[str, OperatorDoc] = {
                     "{field: evidence.drift.share_drifted, lt: 0.3}"),
         OperatorDoc("lte", "less than or equal; with `tolerance: t`, value <= expected + t",
                     "{field: evidence.fairness.sex.demographic_parity_difference, lte: 0.1}"),
-        OperatorDoc("matches", "the whole text matches a regular expression",
+        OperatorDoc("matches", "the whole text matches a regular expression (RE2 syntax, "
+                    "matched in linear time: no backreferences or lookaround)",
                     "{field: artifact.path, matches: '^examples/.*\\.skops$'}"),
         OperatorDoc("max_age_days", "the date in the field is at most N days before the "
                     "evaluation date (N a number or {field: EXPRESSION})",
@@ -67,8 +69,10 @@ OPERATORS: dict[str, OperatorDoc] = {
     ]
 }
 
+MAX_FIELD_DEPTH = 64
 FIELD_OPERATORS = ("exists", "equals", "in", "gt", "gte", "lt", "lte", "matches",
                    "max_age_days", "count")
+_FLOAT_MAX = int(sys.float_info.max)  # a larger int cannot be compared with a float
 _NO_SLACK = None  # marks a comparison of texts, where a tolerance has no meaning
 
 
@@ -111,9 +115,32 @@ class Condition(Protocol):
 @lru_cache(maxsize=4096)
 def compile_field(expression: str) -> jmespath.parser.ParsedResult:
     try:
-        return jmespath.compile(expression)
+        parsed = jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as exc:
-        raise ConditionError(f"invalid field expression {expression!r}: {exc}") from None
+        raise ConditionError(f"invalid field expression {_short(expression)}: {exc}") from None
+    except RecursionError:  # jmespath parses by recursive descent
+        parsed = None
+    # evaluation recurses too: bound it here, where the rule can still be named
+    if parsed is None or _depth(parsed.parsed) > MAX_FIELD_DEPTH:
+        raise ConditionError(f"field expression {_short(expression)} nests deeper than "
+                             f"{MAX_FIELD_DEPTH} levels")
+    return parsed
+
+
+def _depth(node: Mapping[str, Any]) -> int:
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in current.get("children", ())
+                     if isinstance(child, Mapping))
+    return deepest
+
+
+def _short(text: str, limit: int = 60) -> str:
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
 def lookup(expression: str, data: Mapping[str, Any]) -> Any:
@@ -144,7 +171,9 @@ def _resolve(expected: Any, scope: Scope) -> Any:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= _FLOAT_MAX
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -268,7 +297,7 @@ class FieldTest:
             slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
             return COMPARISONS[self.op][1](*pair, slack), found
         if self.op == "matches":
-            return re.fullmatch(expected, str(value)) is not None, found
+            return linear_regex(expected).fullmatch(str(value)) is not None, found
         if self.op == "max_age_days":
             when = _as_date(value)
             if when is None:
@@ -543,22 +572,38 @@ def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
     checks: dict[str, Callable[[Any], bool]] = {
         "exists": lambda v: isinstance(v, bool),
         "in": lambda v: isinstance(v, list),
-        "matches": lambda v: isinstance(v, str) and _valid_regex(v),
+        "matches": lambda v: isinstance(v, str),
         "max_age_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "count": lambda v: isinstance(v, Mapping) and bool(v) and set(v) <= {
             "equals", *COMPARISONS} and all(_is_number(x) for x in v.values()),
     }
     if op in checks and not checks[op](value):
-        wants = {"exists": "true or false", "in": "a list", "matches": "a valid regular expression",
+        wants = {"exists": "true or false", "in": "a list", "matches": "a regular expression",
                  "max_age_days": "a whole number of days",
                  "count": "a mapping like {gte: 1} (equals, gt, gte, lt, lte)"}[op]
         raise ConditionError(f"{op!r} takes {wants}", path)
+    if op == "matches":
+        try:
+            linear_regex(value)
+        except ValueError as exc:
+            raise ConditionError(f"'matches' takes a valid regular expression; '{value}' is "
+                                 f"refused: {exc}", path) from None
     return value
 
 
-def _valid_regex(pattern: str) -> bool:
+_REGEX_OPTIONS = re2.Options()
+_REGEX_OPTIONS.log_errors = False
+_REGEX_OPTIONS.max_mem = 8 << 20  # bounds the compiled automaton of a huge pattern
+
+
+@lru_cache(maxsize=1024)
+def linear_regex(pattern: str) -> Any:
+    """A policy regex compiled by RE2, which matches in time linear in the text: a rule
+    author's `(a+)+$` must not let a pull request's 41-character title hang the gate."""
     try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
+        return re2.compile(pattern, _REGEX_OPTIONS)
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        raise ValueError(f"{reason} (rules use RE2 syntax, matched in linear time: "
+                         "no backreferences or lookaround)") from None
