@@ -1,5 +1,8 @@
 """The gate's invariants as properties, over random inventories and random edits.
 
+Edits touch any field at any level (teams, settings, datasets and their versions, models and
+their versions) and, sometimes, the head's policies (which never judge the change).
+
 - Soundness of scope: every blocking finding of a full check of the head that a full check
   of the base does not already have appears in the default, scoped check of the change.
 - No escape by edit: a change that only lowers risk classifications keeps every blocking
@@ -224,7 +227,17 @@ def _refs(inventory: dict[str, Any]) -> list[str]:
 Outcome = tuple[str, frozenset[tuple[str, str]]]  # "ok" | "invalid", blocking (rule, entity)
 
 
-def _judge(base: dict[str, Any] | None, head: dict[str, Any], scope_all: bool) -> Outcome:
+POLICY_EDITS = (
+    POLICIES,
+    POLICIES.replace("gte: 0.75", "gte: 0.95"),
+    POLICIES.replace("severity: error", "severity: warning"),
+    POLICIES.split("  P-SOURCE:")[0],
+)
+
+
+def _judge(base: dict[str, Any] | None, head: dict[str, Any], scope_all: bool,
+           head_policies: str = POLICIES) -> Outcome:
+    """The gate on base and head; the base's rules judge, whatever the head's say."""
     with tempfile.TemporaryDirectory() as tmp:
         revisions = []
         for name, inventory in (("base", base), ("head", head)):
@@ -234,7 +247,8 @@ def _judge(base: dict[str, Any] | None, head: dict[str, Any], scope_all: bool) -
             root = Path(tmp) / name
             (root / "policies").mkdir(parents=True)
             (root / "models.yaml").write_text(yaml.safe_dump(inventory, sort_keys=False))
-            (root / "policies" / "rules.yaml").write_text(POLICIES)
+            (root / "policies" / "rules.yaml").write_text(
+                head_policies if name == "head" else POLICIES)
             revisions.append(Revision.worktree(root))
         options = CheckOptions(root=Path(tmp) / "head", today=TODAY, scope_all=scope_all,
                                use_cache=False, evidence="none", github=False)
@@ -256,9 +270,10 @@ def test_the_scoped_check_reports_every_new_blocking_finding(data: st.DataObject
     if not _is_valid(base):
         return  # the generator aims at valid inventories; an invalid one proves nothing here
     head = data.draw(edited(base))
+    policies = data.draw(st.sampled_from(POLICY_EDITS))
     before = _judge(base, base, True)
-    full = _judge(base, head, True)
-    scoped = _judge(base, head, False)
+    full = _judge(base, head, True, policies)
+    scoped = _judge(base, head, False, policies)
     if full[0] == "invalid":
         assert scoped[0] == "invalid", "the full check finds the head invalid, the scoped not"
         return
