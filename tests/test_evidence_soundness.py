@@ -56,7 +56,9 @@ def test_a_worse_version_promoted_from_staging_to_production_is_blocked(demo: De
 
 def test_a_version_as_good_as_the_champion_may_be_promoted(demo: Demo) -> None:
     train(demo.repo, "scorer-2.0.0.skops", seed=4)
-    add_version(demo, "2.0.0", "staging", "models/scorer-2.0.0.skops", metrics={})
+    add_version(demo, "2.0.0", "staging", "models/scorer-2.0.0.skops", metrics={},
+                extra="        monitoring: {reference: loans-train@1, current: loans-live@1, "
+                      "every_days: 365}\n")
     demo.repo.commit("a challenger reached staging")
     set_stage(demo, "2.0.0", "staging", "production")
     run = check(demo, "--format", "json")

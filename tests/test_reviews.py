@@ -271,7 +271,7 @@ def test_retiring_a_version_needs_no_review_from_its_validator(claim: GitRepo,
 def test_changing_a_recorded_validation_still_needs_the_validators_review(
         claim: GitRepo, tmp_path: Path) -> None:
     text = (claim.root / "models.yaml").read_text()
-    claim.write("models.yaml", text.replace("date: 2026-06-01", "date: 2026-06-03"))
+    claim.write("models.yaml", text.replace("date: 2026-06-01", "date: 2026-05-30"))
     head = claim.commit("move the validation date")
     run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
     assert run.code == 1, run.out + run.err
