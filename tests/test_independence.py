@@ -227,3 +227,20 @@ def test_the_history_judges_each_validation_with_the_author_of_its_time(
     assert validated["verdict"] == "fail"
     assert any(f.startswith("LC-030: credit@1.1.0: dana validated a version they authored")
                for f in validated["findings"]), validated
+
+
+def test_a_later_edit_by_someone_else_does_not_change_who_authored_the_version(
+        governed: GitRepo) -> None:
+    """The author is whoever wrote the version's key line, not whoever touched it last."""
+    governed.write("models.yaml", BASIC_INVENTORY + new_version())
+    governed.commit("credit 1.1.0", author=VERA)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        extra="        description: Retrained with monotone constraints.\n"))
+    governed.commit("describe credit 1.1.0")  # by Dana Scientist
+    feature(governed)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved",
+        "        description: Retrained with monotone constraints.\n"))
+    run = check(governed, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "credit@1.1.0: vera validated a version they authored" in run.out

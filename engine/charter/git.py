@@ -289,3 +289,47 @@ def author_identity(root: Path) -> str | None:
     if result.returncode != 0 or ">" not in ident:
         return None
     return ident[: ident.rindex(">") + 1]
+
+
+_UNCOMMITTED = "0" * 40
+
+
+def blame_lines(root: Path, commit: str | None, path: str,
+                lines: Sequence[int]) -> dict[int, str | None]:
+    """line -> "Name <email>" of the commit that last wrote it (None: not committed yet).
+
+    One `git blame --porcelain` for all the lines, of `path` at `commit` or in the work tree.
+    Lines that do not exist are left out.
+    """
+    wanted = sorted(set(lines))
+    if not wanted:
+        return {}
+    ranges = [arg for line in wanted for arg in ("-L", f"{line},{line}")]
+    revision = [commit] if commit else []
+    result = run_git(root, ["blame", "--porcelain", *ranges, *revision, "--", path],
+                     check=False)
+    if result.returncode != 0:
+        reason = result.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError.at(f"git blame {path} failed: {reason[-1] if reason else 'unknown'}")
+    return _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+
+
+def _parse_blame(text: str) -> dict[int, str | None]:
+    authors: dict[str, dict[str, str]] = {}
+    found: dict[int, str | None] = {}
+    sha, line = "", 0
+    for row in text.split("\n"):
+        if row.startswith("\t"):  # the line's content ends its entry
+            info = authors.get(sha, {})
+            found[line] = None if sha == _UNCOMMITTED else (
+                f"{info.get('author', '')} {info.get('author-mail', '<>')}")
+            continue
+        head = row.split(" ")
+        if len(head) >= 3 and re.fullmatch(r"[0-9a-f]{40}", head[0]) and head[2].isdigit():
+            sha, line = head[0], int(head[2])
+            authors.setdefault(sha, {})
+        elif sha and " " in row:
+            key, _, value = row.partition(" ")
+            if key in ("author", "author-mail"):
+                authors[sha][key] = value
+    return found

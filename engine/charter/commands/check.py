@@ -188,7 +188,16 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
                       and r["validation"].get("by") for r in records)
         if claimed or any(fnmatch.fnmatchcase(entity_id, t) for t in targets):
             wanted.append(entity_id)
-    return version_authors(options.root, head_rev.commit, wanted, options.use_cache)
+    if not wanted:
+        return {}
+    lines = {v: subject.source.locate(("models", *_version_path(v))).line for v in wanted
+             if find_entity(subject.head, "version", v) is not None}
+    return version_authors(options.root, head_rev.commit, lines)
+
+
+def _version_path(version_id: str) -> tuple[str, str, str]:
+    name, _, version = version_id.partition("@")
+    return name, "versions", version
 
 
 def _info(revision: Revision) -> RevisionInfo:

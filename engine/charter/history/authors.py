@@ -1,32 +1,36 @@
-"""Who added a model version: the author of the commit that added it, from the timeline."""
+"""Who added a model version: the author of the commit that wrote its key line.
+
+`git blame` of the version's key line in `models.yaml` (`"2.1.0":`) names the commit that
+added the version — through merges, the commit on the branch where it was written — for the
+price of one git process, whatever the length of the history.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
 from charter import git
-from charter.history import build_timeline
+from charter.revisions import INVENTORY_FILE
 
 
-def version_authors(root: Path, commit: str | None, wanted: Iterable[str],
-                    use_cache: bool = True) -> dict[str, str]:
-    """version id -> "Name <email>" of the commit that (last) added it on `commit`'s branch.
+def version_authors(root: Path, commit: str | None, lines: Mapping[str, int]) -> dict[str, str]:
+    """version id -> "Name <email>", given the line of each version's key at `commit`.
 
-    `commit` None is the working tree: a version it adds that no commit has is authored by
+    `commit` None is the working tree: a version no commit has written yet is authored by
     whoever would commit it now (git's configured identity).
     """
-    wanted = set(wanted)
-    if not wanted or git.find_root(root) is None:
+    if not lines or git.find_root(root) is None:
         return {}
-    found: dict[str, str] = {}
-    tip = commit or git.resolve_commit(root, "HEAD")
-    if tip is not None:
-        for event in build_timeline(root, ref=tip, use_cache=use_cache).events:
-            if event.kind == "version-added" and event.entity in wanted:
-                found[event.entity] = f"{event.author} <{event.email}>"
-    if commit is None:
-        identity = git.author_identity(root)
-        if identity:
-            found.update({v: identity for v in wanted - set(found)})
+    if git.resolve_commit(root, "HEAD") is None:
+        blamed: dict[int, str | None] = {}
+    else:
+        blamed = git.blame_lines(root, commit, INVENTORY_FILE, list(lines.values()))
+    identity = git.author_identity(root) if commit is None else None
+    found = {}
+    for version, line in lines.items():
+        author = blamed.get(line, identity if commit is None else None)
+        author = author if author is not None else identity
+        if author:
+            found[version] = author
     return found
