@@ -31,7 +31,6 @@ class Change:
     entities: Mapping[EntityKey, EntityChange] = field(default_factory=dict)
     initial: bool = False  # the base had no inventory: everything is being onboarded
     policies_changed: bool = False
-    settings_changed: bool = False
     # Parts of the inventory whose change no entity accounts for (teams, settings, unknown
     # top-level keys, a record that lost its versions): the scope widens to everything.
     unattributed: tuple[str, ...] = ()
@@ -109,8 +108,7 @@ def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initia
         for key in old.keys() - new.keys():
             changes[key] = EntityChange(*key, "removed")
         unattributed += _unaccounted(base, head, changes, model_names, dataset_names)
-    return Change(changes, initial, policies_changed,
-                  base.get("settings") != head.get("settings"), tuple(unattributed))
+    return Change(changes, initial, policies_changed, tuple(unattributed))
 
 
 def _unaccounted(base: Mapping[str, Any], head: Mapping[str, Any],
