@@ -25,8 +25,8 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from charter.commands.check import CheckOptions, judge_revisions
 from charter.errors import CharterError
+from charter.gate import CheckOptions, judge_revisions
 from charter.revisions import Revision
 
 EXAMPLES = int(os.environ.get("CHARTER_PROPERTY_EXAMPLES", "60"))
@@ -251,7 +251,7 @@ def _judge(base: dict[str, Any] | None, head: dict[str, Any], scope_all: bool,
                 head_policies if name == "head" else POLICIES)
             revisions.append(Revision.worktree(root))
         options = CheckOptions(root=Path(tmp) / "head", today=TODAY, scope_all=scope_all,
-                               use_cache=False, evidence="none", github=False)
+                               use_cache=False, evidence="none")
         try:
             result = judge_revisions(options, revisions[0], revisions[1], [])
         except CharterError:

@@ -83,7 +83,8 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
           pull_request: int | None, repository: str | None, pr_head: str | None,
           github_api: str | None, reports_dir: str | None, no_github: bool) -> None:
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
-    from charter.commands.check import CheckOptions, run_check
+    from charter.commands.check import run_check
+    from charter.gate import CheckOptions
     from charter.reporters import OutputSpec
     from charter.reviews import ReviewOptions
 
@@ -95,11 +96,11 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
 
     options = CheckOptions(
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
-        today=_date(today), scope_all=scope_all,
-        outputs=tuple(OutputSpec.parse(f) for f in formats), use_cache=not no_cache,
-        evidence=evidence, reviews=reviews, github=not no_github, reports_dir=reports_dir,
+        today=_date(today), scope_all=scope_all, use_cache=not no_cache,
+        evidence=evidence, reviews=reviews,
     )
-    sys.exit(run_check(options))
+    outputs = tuple(OutputSpec.parse(f) for f in formats)
+    sys.exit(run_check(options, outputs, reports_dir, github=not no_github))
 
 
 @cli.command()

@@ -89,7 +89,7 @@ def _select(head: Snapshot, target: str | None) -> list[str]:
 
 
 def _base(options: EvidenceOptions) -> Snapshot | None:
-    from charter.commands.check import EMPTY_BASE, default_base_ref
+    from charter.gate import EMPTY_BASE, default_base_ref
 
     if options.base == EMPTY_BASE:
         return None

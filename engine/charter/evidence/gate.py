@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from charter.commands.check import CheckOptions
+    from charter.gate.request import CheckOptions
     from charter.snapshot import Snapshot
 
 

@@ -14,9 +14,9 @@ from dataclasses import asdict
 from typing import Any
 
 from charter import __version__
-from charter.commands.explain import explain_rule
 from charter.findings import Finding
 from charter.policy.evaluate import ENGINE_RULES
+from charter.policy.explain import explain_rule
 from charter.policy.rules import Rule
 from charter.result import CheckResult
 

@@ -1,0 +1,164 @@
+"""The gate: judge the change from a base revision to the head against the policies."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from charter.cache import Cache
+from charter.diff import Change, EntityKey, affected_entities, diff_inventories, measured_entities
+from charter.errors import CharterError
+from charter.findings import Finding
+from charter.gate.base import base_revision
+from charter.gate.policies import policies_in_force, policy_impact
+from charter.gate.request import CheckOptions
+from charter.inventory import find_entity, iter_entities
+from charter.policy.evaluate import Subject, evaluate_policies
+from charter.policy.loader import PolicySet
+from charter.regions import with_line_ends
+from charter.result import CheckResult, Impact, RevisionInfo
+from charter.revisions import POLICY_DIR, Revision
+from charter.snapshot import Snapshot, load_snapshot, validation_problems
+
+
+def gate(options: CheckOptions) -> CheckResult:
+    notes: list[str] = []
+    head_rev = Revision.at(options.root, options.head) if options.head else Revision.worktree(
+        options.root)
+    base_rev = base_revision(options.root, options.base, notes)
+    return judge_revisions(options, base_rev, head_rev, notes)
+
+
+def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: Revision,
+                    notes: list[str]) -> CheckResult:
+    """The gate on two revisions already resolved (None: an empty base)."""
+    cache = Cache.for_repo(options.root, options.use_cache)
+    base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
+    head = load_snapshot(head_rev, cache, lazy=True, donor=base)
+    if not head.present:
+        raise CharterError.at("models.yaml not found at the head revision",
+                              file=str(options.root / "models.yaml"))
+    policies, current, proposed, changed = policies_in_force(base_rev, head_rev,
+                                                             options.policies_from, notes)
+    base_inventory = base.inventory if base and base.present else None
+    change = diff_inventories(base_inventory or {}, head.inventory,
+                              initial=base_inventory is None, policies_changed=changed)
+    scope = None if options.scope_all else affected_entities(head.inventory, change)
+    if scope is None and not options.scope_all:
+        notes.append(f"every entity is judged: {', '.join(change.unattributed)} changed, "
+                     "and no single entity accounts for it")
+    problems = validation_problems(head, scope)
+    if problems:
+        raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
+    subject = Subject(head.inventory, head.source, base_inventory, change)
+    waiver_inventory = _waiver_inventory(base, head, options.policies_from)
+    measured = None if scope is None else measured_entities(head.inventory, change)
+    evidence = _evidence(options, head, base, measured, notes)
+    if scope is not None:  # versions whose files changed behind models.yaml's back
+        scope = scope | {("version", v) for v in evidence}
+    authors = _authors(options, head_rev, subject, policies, scope)
+    impact: Impact | None = None
+    newly_failing: set[EntityKey] = set()
+    if changed and proposed is not None and current is not None:
+        impact, newly_failing = policy_impact(subject, current, proposed, options.today,
+                                              evidence, waiver_inventory, authors)
+    if scope is not None and policies is proposed and newly_failing:
+        # the head's rules judge: what they newly fail is part of the change, wherever it is
+        scope = scope | newly_failing
+    evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
+                                   waiver_inventory, authors)
+    findings = evaluation.findings
+    if options.reviews is not None:
+        findings += tuple(_unbacked_claims(options, change, head, base_inventory, authors))
+    policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
+    findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
+        policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
+    return CheckResult(
+        findings=findings,
+        rules=policies.rules,
+        head=_info(head_rev),
+        base=_info(base_rev) if base_rev else RevisionInfo("empty base", None),
+        policies_from=options.policies_from if base_rev and policies is not proposed else "head",
+        policy_digest=policies.digest,
+        today=options.today,
+        scope="all" if scope is None else "changed",
+        entities_evaluated=evaluation.entities,
+        change=change,
+        impact=impact,
+        notes=tuple(notes),
+        disabled_rules=policies.disabled,
+        evidence=evidence,
+        results=evaluation.results,
+    )
+
+
+def _unbacked_claims(options: CheckOptions, change: Change, head: Snapshot,
+                     base: Mapping[str, Any] | None, authors: Mapping[str, str]
+                     ) -> list[Finding]:
+    from charter.reviews import claim_findings, load_pull_request
+
+    assert options.reviews is not None
+    pull_request = load_pull_request(options.reviews, os.environ, options.root)
+    return claim_findings(pull_request, change, head.inventory, base, head.source,
+                          options.today, authors)
+
+
+def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
+             policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
+    """Git authors of the versions whose independence is judged and whose records name no
+    author: validated ones, and those a waiver may cover. Read only when there are some."""
+    from charter.history.authors import version_authors
+    from charter.independence import record_author
+
+    targets = [w.target for w in policies.waivers]
+    wanted = []
+    for kind, entity_id in sorted(scope) if scope is not None else [
+            e.key for e in iter_entities(subject.head)]:
+        if kind != "version":
+            continue
+        records = [e.record for e in (find_entity(i, kind, entity_id) for i in (
+            subject.head, subject.base or {})) if e is not None]
+        if any(record_author(r) for r in records):
+            continue
+        claimed = any(isinstance(r.get("validation"), Mapping)
+                      and r["validation"].get("by") for r in records)
+        if claimed or any(fnmatch.fnmatchcase(entity_id, t) for t in targets):
+            wanted.append(entity_id)
+    if not wanted:
+        return {}
+    lines = {v: subject.source.locate(("models", *_version_path(v))).line for v in wanted
+             if find_entity(subject.head, "version", v) is not None}
+    return version_authors(options.root, head_rev.commit, lines)
+
+
+def _version_path(version_id: str) -> tuple[str, str, str]:
+    name, _, version = version_id.partition("@")
+    return name, "versions", version
+
+
+def _info(revision: Revision) -> RevisionInfo:
+    return RevisionInfo(revision.label, revision.commit)
+
+
+def _waiver_inventory(base: Snapshot | None, head: Snapshot,
+                      policies_from: str) -> Mapping[str, Any]:
+    """Who may approve waivers is read where the waivers are: a PR cannot add an approver."""
+    if policies_from == "base" and base is not None and base.present:
+        return base.inventory
+    return head.inventory
+
+
+def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
+              scope: set[tuple[str, str]] | None, notes: list[str]) -> dict[str, Any]:
+    if options.evidence == "none":
+        return {}
+    try:
+        from charter.evidence.gate import evidence_for_check
+
+        return evidence_for_check(options, head, base, scope, notes)
+    except ImportError as exc:  # a gate that silently measures nothing would pass anything
+        raise CharterError.at(f"evidence cannot be computed: {exc}; install Charter with its "
+                              "evidence libraries (scikit-learn, skops, pandas), or pass "
+                              "--evidence none to check without evidence") from None
