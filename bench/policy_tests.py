@@ -19,11 +19,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import inventory_text, rules_text
 
-from charter.diff import diff_inventories
+from charter.inventory.diff import diff_inventories
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import assemble_policies
 from charter.policytests.trace import Tracer, traced_policies
-from charter.yamlsource import load_yaml_text
+from charter.source.yamlsource import load_yaml_text
 
 TODAY = dt.date(2026, 11, 27)
 

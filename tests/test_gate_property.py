@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from charter.errors import CharterError
 from charter.gate import CheckOptions, judge_revisions
-from charter.revisions import Revision
+from charter.vcs.revisions import Revision
 
 EXAMPLES = int(os.environ.get("CHARTER_PROPERTY_EXAMPLES", "60"))
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 1000,

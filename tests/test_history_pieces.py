@@ -10,7 +10,7 @@ import pytest
 
 from charter.errors import CharterError
 from charter.history.pieces import PieceParser
-from charter.yamlsource import load_yaml_text
+from charter.source.yamlsource import load_yaml_text
 from conftest import BASIC_INVENTORY
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "models.yaml"

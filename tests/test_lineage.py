@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from charter.lineage import build_lineage, downstream, to_cyclonedx, to_dot
-from charter.yamlsource import load_yaml_text
+from charter.source.yamlsource import load_yaml_text
 from conftest import BASIC_POLICIES, SHARED_SCHEMAS, GitRepo
 
 LINEAGE_INVENTORY = """\

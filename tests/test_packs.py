@@ -11,7 +11,7 @@ import pytest
 from charter.policy.loader import PolicySet, assemble_policies, pack_names
 from charter.policytests.cases import load_cases
 from charter.policytests.suite import run_cases
-from charter.yamlsource import load_yaml_text
+from charter.source.yamlsource import load_yaml_text
 from conftest import TODAY, GitRepo
 
 PACK_TESTS = Path(__file__).parent / "packs"

@@ -289,7 +289,7 @@ def test_policy_tests_schema_is_printed() -> None:
 def test_policy_tests_schema_is_a_valid_draft_2020_12_schema() -> None:
     from jsonschema import Draft202012Validator
 
-    from charter.schema import load_schema
+    from charter.source.schema import load_schema
 
     Draft202012Validator.check_schema(load_schema("policy-tests"))
 

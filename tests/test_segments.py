@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from charter.cache import Cache
 from charter.errors import CharterError
-from charter.revisions import Revision
-from charter.segments import split
-from charter.snapshot import load_snapshot
+from charter.inventory.snapshot import load_snapshot
+from charter.source.segments import split
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import Revision
 from conftest import BASIC_INVENTORY, REPO_ROOT
 
 

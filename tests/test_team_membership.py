@@ -133,7 +133,7 @@ def test_a_validator_who_left_does_not_break_the_pull_request_gate(repo: GitRepo
 
 
 def test_members_are_shown_with_their_periods() -> None:
-    from charter.membership import member_labels
+    from charter.inventory.membership import member_labels
 
     team = {"members": ["victor", {"id": "vera", "since": "2024-01-01", "until": "2026-08-31"},
                         {"id": "kim", "since": "2025-03-01"}]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from charter.errors import CharterError
-from charter.yamlsource import MAX_DEPTH, Mark, load_yaml_text
+from charter.source.yamlsource import MAX_DEPTH, Mark, load_yaml_text
 
 
 def problem(text: str, **kwargs: int) -> str:

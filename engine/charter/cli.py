@@ -29,7 +29,7 @@ def _date(value: str | None) -> dt.date:
 
 
 def _repo_root(path: str | None) -> Path:
-    from charter import git
+    from charter.vcs import git
 
     start = Path(path or ".").resolve()
     if not start.is_dir():
@@ -85,8 +85,8 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
     """Judge a change against the policies; exit 1 when a blocking rule fails."""
     from charter.commands.check import run_check
     from charter.gate import CheckOptions
+    from charter.github.reviews import ReviewOptions
     from charter.reporters import OutputSpec
-    from charter.reviews import ReviewOptions
 
     if reviews_from and reviews_file:
         raise click.UsageError("give --reviews-from or --reviews, not both")
@@ -139,7 +139,7 @@ def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
 @click.argument("name", type=click.Choice(["models", "policies", "policy-tests"]))
 def schema(name: str) -> None:
     """Print the JSON Schema of models.yaml, a policy file or a policy test file."""
-    from charter.schema import schema_text
+    from charter.source.schema import schema_text
 
     click.echo(schema_text(name), nl=False)
 

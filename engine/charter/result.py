@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter import __version__
-from charter.diff import Change
 from charter.findings import Counts, Finding, verdict_of
+from charter.inventory.diff import Change
 from charter.policy.evaluate import RuleResult
 from charter.policy.rules import Rule
 

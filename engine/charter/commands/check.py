@@ -10,7 +10,7 @@ from pathlib import Path
 
 from charter.errors import CharterError
 from charter.gate import CheckOptions, gate
-from charter.github import ActionsRun
+from charter.github.actions import ActionsRun
 from charter.reporters import OutputSpec, write_outputs
 from charter.result import CheckResult
 

@@ -10,7 +10,7 @@ import click
 from charter.errors import CharterError
 from charter.policy.catalogue import render_catalogue
 from charter.policy.loader import load_policies
-from charter.revisions import Revision
+from charter.vcs.revisions import Revision
 
 
 def run_docs(root: Path, ref: str | None, output: str | None, check: bool) -> int:

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from charter import __version__
-from charter.cache import Cache
 from charter.errors import CharterError
-from charter.inventory import iter_entities
-from charter.revisions import Revision
-from charter.snapshot import Snapshot, load_snapshot, validation_problems
+from charter.inventory.entities import iter_entities
+from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import Revision
 
 BLOCKING_AREAS = ("artifact", "metrics", "evaluation", "data")  # error rules in charter:evidence
 EVIDENCE_FORMAT = 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from charter.policy.explain import explain_operators, explain_rule_id
 from charter.policy.loader import load_policies
-from charter.revisions import Revision
+from charter.vcs.revisions import Revision
 
 
 def run_explain(root: Path, rule_id: str | None, operators: bool) -> str:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from charter import __version__, git
+from charter import __version__
 from charter.errors import CharterError
+from charter.vcs import git
 
 # Where each template of charter/scaffold/ goes in the new repository.
 FILES = {

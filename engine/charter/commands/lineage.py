@@ -12,11 +12,11 @@ from typing import Any
 import click
 import networkx as nx
 
-from charter import git
 from charter.errors import CharterError
+from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.lineage import build_lineage, downstream, to_cyclonedx, to_dot, to_openlineage
-from charter.revisions import Revision
-from charter.snapshot import load_snapshot, validation_problems
+from charter.vcs import git
+from charter.vcs.revisions import Revision
 
 FORMATS = ("text", "json", "dot", "openlineage", "cyclonedx")
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from charter import git
 from charter.errors import CharterError
 from charter.policytests.suite import SuiteResult, run_suite
-from charter.revisions import POLICY_DIR
+from charter.vcs import git
+from charter.vcs.revisions import POLICY_DIR
 
 FORMATS = {"text": "charter.policytests.report_text", "json": "charter.policytests.report_json",
            "junit": "charter.policytests.report_junit"}

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 
 from charter.errors import CharterError
-from charter.inventory import iter_entities
+from charter.inventory.entities import iter_entities
+from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.policy.loader import load_policies
-from charter.revisions import Revision
-from charter.snapshot import load_snapshot, validation_problems
+from charter.vcs.revisions import Revision
 
 
 def run_validate(root: Path, ref: str | None = None) -> int:

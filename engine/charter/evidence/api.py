@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.cache import Cache
 from charter.evidence.compute import EvidenceEngine
 from charter.evidence.files import FileStore
 from charter.evidence.progress import progress
 from charter.evidence.settings import EvidenceSettings
-from charter.inventory import iter_entities
+from charter.inventory.entities import iter_entities
+from charter.vcs.cache import Cache
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from charter import __version__
-from charter.cache import Cache
 from charter.evidence.artifacts import artifact_format
 from charter.evidence.champion import cannot_compare, compare_with_champion
 from charter.evidence.environment import compare_environment
@@ -28,7 +27,7 @@ from charter.evidence.measure import SCALED_METRICS, canonical_metric, measurabl
 from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
 from charter.evidence.record import record_mismatches
 from charter.evidence.settings import EvidenceSettings
-from charter.inventory import (
+from charter.inventory.entities import (
     dataset_record,
     dataset_refs,
     find_entity,
@@ -37,7 +36,8 @@ from charter.inventory import (
     split_ref,
     versions_of,
 )
-from charter.yamlsource import KeyPath
+from charter.source.yamlsource import KeyPath
+from charter.vcs.cache import Cache
 
 
 @dataclass

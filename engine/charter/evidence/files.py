@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from charter.cache import Cache
 from charter.evidence.problems import InputError
+from charter.vcs.cache import Cache
 
 CHUNK = 1 << 20
 

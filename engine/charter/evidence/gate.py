@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from charter.gate.request import CheckOptions
-    from charter.snapshot import Snapshot
+    from charter.inventory.snapshot import Snapshot
 
 
 def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | None,
@@ -46,9 +46,9 @@ def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | N
 def _versions_reading_changed_files(options: CheckOptions, head: Snapshot,
                                     base: Snapshot | None) -> set[str]:
     """Versions whose artifact or data files changed although models.yaml did not say so."""
-    from charter import git
     from charter.evidence.files import declared_location
-    from charter.inventory import dataset_record, dataset_refs, iter_entities
+    from charter.inventory.entities import dataset_record, dataset_refs, iter_entities
+    from charter.vcs import git
 
     if base is None or base.revision.commit is None:
         return set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from charter.yamlsource import KeyPath
+from charter.source.yamlsource import KeyPath
 
 # The area decides which built-in rule (charter:evidence) turns a problem into a finding.
 AREAS = {

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter.evidence.environment import satisfies
-from charter.yamlsource import KeyPath
+from charter.source.yamlsource import KeyPath
 
 # requirements key -> where the artifact records that library's version
 CHECKED_LIBRARIES = ("scikit-learn", "skops")

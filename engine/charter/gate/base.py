@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from charter import git
 from charter.errors import CharterError
 from charter.gate.request import EMPTY_BASE
-from charter.revisions import Revision
+from charter.vcs import git
+from charter.vcs.revisions import Revision
 
 
 def default_base_ref(root: Path) -> tuple[str, str] | None:

@@ -7,20 +7,26 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from charter.cache import Cache
-from charter.diff import Change, EntityKey, affected_entities, diff_inventories, measured_entities
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.gate.base import base_revision
 from charter.gate.policies import policies_in_force, policy_impact
 from charter.gate.request import CheckOptions
-from charter.inventory import find_entity, iter_entities
+from charter.inventory.diff import (
+    Change,
+    EntityKey,
+    affected_entities,
+    diff_inventories,
+    measured_entities,
+)
+from charter.inventory.entities import find_entity, iter_entities
+from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
 from charter.regions import with_line_ends
 from charter.result import CheckResult, Impact, RevisionInfo
-from charter.revisions import POLICY_DIR, Revision
-from charter.snapshot import Snapshot, load_snapshot, validation_problems
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import POLICY_DIR, Revision
 
 
 def gate(options: CheckOptions) -> CheckResult:
@@ -97,7 +103,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
 def _unbacked_claims(options: CheckOptions, change: Change, head: Snapshot,
                      base: Mapping[str, Any] | None, authors: Mapping[str, str]
                      ) -> list[Finding]:
-    from charter.reviews import claim_findings, load_pull_request
+    from charter.github.reviews import claim_findings, load_pull_request
 
     assert options.reviews is not None
     pull_request = load_pull_request(options.reviews, os.environ, options.root)
@@ -110,7 +116,7 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
     """Git authors of the versions whose independence is judged and whose records name no
     author: validated ones, and those a waiver may cover. Read only when there are some."""
     from charter.history.authors import version_authors
-    from charter.independence import record_author
+    from charter.inventory.independence import record_author
 
     targets = [w.target for w in policies.waivers]
     wanted = []

@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from charter.diff import Change, EntityKey
+from charter.inventory.diff import Change, EntityKey
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.result import Impact, ImpactItem
-from charter.revisions import Revision
+from charter.vcs.revisions import Revision
 
 
 def _policy_ids(revision: Revision) -> dict[str, str | None]:

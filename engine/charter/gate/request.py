@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charter.reviews import ReviewOptions
+from charter.github.reviews import ReviewOptions
 
 EMPTY_BASE = "none"
 

@@ -6,8 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from charter import git
-from charter.cache import Cache
 from charter.errors import CharterError
 from charter.history.replay import Replay, replay
 from charter.history.timeline import (
@@ -17,6 +15,8 @@ from charter.history.timeline import (
     TimelineEvent,
     UnreadableCommit,
 )
+from charter.vcs import git
+from charter.vcs.cache import Cache
 
 __all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "UnreadableCommit",
            "build_timeline"]

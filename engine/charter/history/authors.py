@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from charter import git
-from charter.revisions import INVENTORY_FILE
+from charter.vcs import git
+from charter.vcs.revisions import INVENTORY_FILE
 
 
 def version_authors(root: Path, commit: str | None, lines: Mapping[str, int]) -> dict[str, str]:

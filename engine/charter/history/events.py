@@ -7,8 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.diff import Change, EntityChange
-from charter.inventory import find_entity, split_ref
+from charter.inventory.diff import Change, EntityChange
+from charter.inventory.entities import find_entity, split_ref
 
 # The lifecycle every version should follow; the history judges each move against it.
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {

@@ -22,8 +22,8 @@ from functools import cache
 from typing import Any
 
 from charter.errors import CharterError
-from charter.revisions import INVENTORY_FILE
-from charter.yamlsource import load_yaml_text
+from charter.source.yamlsource import load_yaml_text
+from charter.vcs.revisions import INVENTORY_FILE
 
 _TOP_KEY = re.compile(rb"^(?=[^\s#])", re.M)
 _SECTION = re.compile(rb"([A-Za-z_][\w-]*):[ ]*(?:#[^\n]*)?\r?\n")

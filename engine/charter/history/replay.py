@@ -15,18 +15,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from charter import git
-from charter.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
 from charter.errors import CharterError
 from charter.history.events import Draft, drafts_for
 from charter.history.pieces import PieceParser
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
 from charter.history.validity import IncrementalValidator
-from charter.inventory import entity_index, models, versions_of
+from charter.inventory.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
+from charter.inventory.entities import entity_index, models, versions_of
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
-from charter.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
-from charter.yamlsource import SourceMap
+from charter.source.yamlsource import SourceMap
+from charter.vcs import git
+from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
 
 _PR_PATTERNS = (
     re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commits

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from charter.diff import Change, EntityKey
 from charter.errors import Problem
-from charter.integrity import check_integrity
-from charter.inventory import Entity, find_entity
-from charter.schema import validate
-from charter.yamlsource import SourceMap
+from charter.inventory.diff import Change, EntityKey
+from charter.inventory.entities import Entity, find_entity
+from charter.inventory.integrity import check_integrity
+from charter.source.schema import validate
+from charter.source.yamlsource import SourceMap
 
 _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 

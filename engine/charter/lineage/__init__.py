@@ -17,7 +17,7 @@ from typing import Any
 import networkx as nx
 
 from charter.errors import CharterError
-from charter.inventory import dataset_record, iter_entities, models, split_ref, versions_of
+from charter.inventory.entities import dataset_record, iter_entities, models, split_ref, versions_of
 
 __all__ = [
     "build_lineage",

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.diff import Change
 from charter.findings import Finding
-from charter.inventory import dataset_record, datasets, models, split_ref, teams
-from charter.yamlsource import KeyPath, SourceMap
+from charter.inventory.diff import Change
+from charter.inventory.entities import dataset_record, datasets, models, split_ref, teams
+from charter.source.yamlsource import KeyPath, SourceMap
 
 # The built-in classification fields, per record kind, and how they order.
 RISK_TIERS = ("low", "medium", "high")

@@ -9,10 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.diff import Change, models_naming
-from charter.independence import Independence
-from charter.integrity import validators
-from charter.inventory import (
+from charter.inventory.diff import Change, models_naming
+from charter.inventory.entities import (
     Entity,
     dataset_record,
     dataset_refs,
@@ -24,7 +22,9 @@ from charter.inventory import (
     teams,
     versions_of,
 )
-from charter.membership import current_members
+from charter.inventory.independence import Independence
+from charter.inventory.integrity import validators
+from charter.inventory.membership import current_members
 from charter.policy.classification import classification_fields, strict_views
 
 

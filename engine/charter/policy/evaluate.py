@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from charter.diff import Change, EntityKey
 from charter.findings import Finding
-from charter.independence import Independence
-from charter.integrity import validators
-from charter.inventory import Entity, find_entity, iter_entities
+from charter.inventory.diff import Change, EntityKey
+from charter.inventory.entities import Entity, find_entity, iter_entities
+from charter.inventory.independence import Independence
+from charter.inventory.integrity import validators
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
 from charter.policy.conditions import Scope
 from charter.policy.context import ContextBuilder
@@ -20,7 +20,7 @@ from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
-from charter.yamlsource import KeyPath, SourceMap
+from charter.source.yamlsource import KeyPath, SourceMap
 
 # Findings the engine itself raises about waivers; documented for `charter explain`.
 ENGINE_RULES: dict[str, tuple[str, str, str]] = {
@@ -38,7 +38,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     "CHARTER-W004": ("warning", "Waiver expires soon",
                      "The waiver expires within 30 days: fix the finding it covers, or have a "
                      "validator renew it with a new expiry before then."),
-    # raised by charter.reviews when --reviews-from github or --reviews FILE is given
+    # raised by charter.github.reviews when --reviews-from github or --reviews FILE is given
     "CHARTER-R001": ("error", "Validation claim not backed by an approving review",
                      "A `validation.by` that the pull request adds or changes counts only if "
                      "that login approved the pull request at its head commit, is in a "

@@ -18,10 +18,10 @@ from charter import __version__
 from charter.errors import CharterError, Problem
 from charter.policy.conditions import ConditionError
 from charter.policy.rules import Rule, Waiver, compile_rule
-from charter.revisions import Revision
-from charter.schema import validate
+from charter.source.schema import validate
+from charter.source.yamlsource import Document, Mark, format_path, load_yaml_text
 from charter.suggest import did_you_mean
-from charter.yamlsource import Document, Mark, format_path, load_yaml_text
+from charter.vcs.revisions import Revision
 
 ALWAYS_ON_PACKS = ("charter:lifecycle", "charter:evidence")
 MIN_JUSTIFICATION = 10

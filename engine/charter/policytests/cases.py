@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
-from charter.schema import validate
-from charter.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
+from charter.source.schema import validate
+from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 
 RESULTS = ("pass", "fail", "waived", "skip")
 EMPTY_BASE = "none"

@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from charter.diff import diff_inventories
 from charter.errors import CharterError, Problem
-from charter.inventory import iter_entities
+from charter.inventory.diff import diff_inventories
+from charter.inventory.entities import iter_entities
 from charter.policy.conditions import show
 from charter.policy.evaluate import ENGINE_RULES, Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet

@@ -10,7 +10,7 @@ from charter.policy.loader import PolicySet, load_policies
 from charter.policytests.cases import Case, discover, load_cases
 from charter.policytests.coverage import Coverage, local_rules, measure
 from charter.policytests.runner import CaseResult, check_expectations, run_case
-from charter.revisions import POLICY_DIR, Revision
+from charter.vcs.revisions import POLICY_DIR, Revision
 
 TEST_DIR = f"{POLICY_DIR}/tests"
 

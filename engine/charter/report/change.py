@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from charter import git
 from charter.report.common import cover, finding_row
 from charter.report.facts import plain
 from charter.report.pdf import RenderJob
 from charter.result import CheckResult
+from charter.vcs import git
 
 SECTIONS = [("verdict", "1. Verdict"), ("changes", "2. What changed"),
             ("findings", "3. Findings"), ("waivers", "4. Waivers used"),

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from charter.inventory import dataset_record, dataset_refs, split_ref
-from charter.membership import member_labels
+from charter.inventory.entities import dataset_record, dataset_refs, split_ref
+from charter.inventory.membership import member_labels
 from charter.report.common import (
     as_date,
     common_attachment,

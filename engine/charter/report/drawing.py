@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from charter.inventory import dataset_refs, datasets, models, versions_of
+from charter.inventory.entities import dataset_refs, datasets, models, versions_of
 
 KIND_ORDER = {"dataset": 0, "version": 1, "deployment": 2}
 _FILL = {"dataset": "#e8f0f8", "version": "#fdf0e6", "deployment": "#eaf3e4"}

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter import __version__, git
-from charter.diff import Change
+from charter import __version__
 from charter.errors import CharterError
+from charter.inventory.diff import Change
+from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.policy.evaluate import RuleResult, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
-from charter.revisions import INVENTORY_FILE, Revision
-from charter.snapshot import load_snapshot, validation_problems
+from charter.vcs import git
+from charter.vcs.revisions import INVENTORY_FILE, Revision
 
 
 @dataclass(frozen=True)

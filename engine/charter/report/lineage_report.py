@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from charter.inventory import dataset_record, split_ref
+from charter.inventory.entities import dataset_record, split_ref
 from charter.report.common import common_attachment, cover, slug
 from charter.report.drawing import Graph, draw_svg, graph_from_inventory, graph_from_plain, pages
 from charter.report.facts import ReportFacts

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from charter.errors import CharterError, Problem
-from charter.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
+from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 
 SECTIONS = ("models", "datasets")
 _TOP_LINE = re.compile(r"^[^\s#][^\n]*", re.MULTILINE)

@@ -6,13 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.cache import Cache
 from charter.errors import CharterError, Problem
-from charter.integrity import check_integrity
-from charter.inventory import Entity, find_entity, iter_entities, teams
-from charter.revisions import INVENTORY_FILE, Revision
-from charter.schema import validate
-from charter.segments import (
+from charter.inventory.entities import Entity, find_entity, iter_entities, teams
+from charter.inventory.integrity import check_integrity
+from charter.source.schema import validate
+from charter.source.segments import (
     LazySection,
     SegmentedText,
     Unsegmentable,
@@ -20,7 +18,9 @@ from charter.segments import (
     load_segmented,
     parse_unknown,
 )
-from charter.yamlsource import MAX_FILE_BYTES, SourceMap, load_yaml_text
+from charter.source.yamlsource import MAX_FILE_BYTES, SourceMap, load_yaml_text
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import INVENTORY_FILE, Revision
 
 _ENTITY_SCHEMA = {"model": "model", "dataset": "dataset_version", "version": "version"}
 

@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from charter.errors import Problem
+from charter.source.yamlsource import KeyPath, SourceMap, format_path
 from charter.suggest import did_you_mean
-from charter.yamlsource import KeyPath, SourceMap, format_path
 
 SCHEMA_NAMES = ("models", "policies", "policy-tests")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from charter.errors import EXIT_BAD_INPUT, CharterError
-from charter.jsonfile import read_json
+from charter.github.jsonfile import read_json
 from charter.reporters import OutputSpec
 from charter.result import CheckResult
 

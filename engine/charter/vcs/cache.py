@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from charter import __version__, git
+from charter import __version__
+from charter.vcs import git
 
 CACHE_DIR = ".charter/cache"
 
@@ -23,7 +24,7 @@ CACHE_DIR = ".charter/cache"
 def engine_fingerprint() -> str:
     """The engine's version and a hash of its code: a changed engine never reuses a result."""
     digest = hashlib.sha256(__version__.encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # the whole charter package
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".yaml", ".json") and path.is_file():
             digest.update(path.relative_to(package).as_posix().encode())

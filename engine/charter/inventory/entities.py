@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.yamlsource import KeyPath
+from charter.source.yamlsource import KeyPath
 
 ENTITY_KINDS = ("model", "version", "dataset")
 

@@ -6,8 +6,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.inventory import Entity, dataset_refs, datasets, iter_entities, models, split_ref
-from charter.segments import LazySection
+from charter.inventory.entities import (
+    Entity,
+    dataset_refs,
+    datasets,
+    iter_entities,
+    models,
+    split_ref,
+)
+from charter.source.segments import LazySection
 
 EntityKey = tuple[str, str]
 Scope = set[EntityKey] | None  # None: every entity

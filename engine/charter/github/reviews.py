@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.diff import Change, EntityChange
 from charter.errors import CharterError
 from charter.findings import Finding
-from charter.github import load_event, pull_request_of
-from charter.independence import Independence
-from charter.integrity import validators
-from charter.inventory import find_entity
-from charter.jsonfile import read_json
+from charter.github.actions import load_event, pull_request_of
+from charter.github.jsonfile import read_json
+from charter.inventory.diff import Change, EntityChange
+from charter.inventory.entities import find_entity
+from charter.inventory.independence import Independence
+from charter.inventory.integrity import validators
 from charter.policy.evaluate import ENGINE_RULES
-from charter.yamlsource import SourceMap
+from charter.source.yamlsource import SourceMap
 
 RULE_ID = "CHARTER-R001"
 _, RULE_TITLE, RULE_HELP = ENGINE_RULES[RULE_ID]
@@ -91,7 +91,7 @@ def load_pull_request(options: ReviewOptions, env: Mapping[str, str],
 
 def _fetch(options: ReviewOptions, env: Mapping[str, str], event: Mapping[str, Any],
            need_pr: bool) -> tuple[Any, Mapping[str, Any]]:
-    from charter.github_api import DEFAULT_API_URL, GitHubAPI
+    from charter.github.api import DEFAULT_API_URL, GitHubAPI
 
     number = options.pull_request or _get(event, "pull_request", "number") or event.get("number")
     if not isinstance(number, int) or number <= 0:

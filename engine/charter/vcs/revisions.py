@@ -8,8 +8,8 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from charter import git
 from charter.errors import CharterError
+from charter.vcs import git
 
 INVENTORY_FILE = "models.yaml"
 POLICY_DIR = "policies"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from charter.inventory import teams
+from charter.inventory.entities import teams
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from charter.errors import Problem
-from charter.inventory import (
+from charter.inventory.entities import (
     Entity,
     dataset_record,
     dataset_refs,
@@ -16,9 +16,9 @@ from charter.inventory import (
     teams,
     versions_of,
 )
-from charter.membership import team_members, validating_members
+from charter.inventory.membership import team_members, validating_members
+from charter.source.yamlsource import KeyPath, SourceMap, format_path
 from charter.suggest import did_you_mean
-from charter.yamlsource import KeyPath, SourceMap, format_path
 
 
 def validators(inventory: Mapping[str, Any], on: dt.date | str | None = None) -> set[str]:

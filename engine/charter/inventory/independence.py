@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.inventory import datasets, find_entity, models, split_ref
-from charter.membership import Member, everyone, team_members_on
+from charter.inventory.entities import datasets, find_entity, models, split_ref
+from charter.inventory.membership import Member, everyone, team_members_on
 
 _IDENTITY = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
 _NOREPLY = re.compile(r"(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com")

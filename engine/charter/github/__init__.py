@@ -1,0 +1,1 @@
+"""GitHub: the Actions run, the REST client, and pull-request reviews checked against claims."""

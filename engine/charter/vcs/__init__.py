@@ -1,0 +1,1 @@
+"""Git, the revisions read through it, and the content-addressed cache."""
