@@ -9,23 +9,25 @@ scikit-learn load only when a version actually has something to measure.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from charter.gate.request import CheckOptions
     from charter.inventory.snapshot import Snapshot
 
 
-def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | None,
-                       scope: set[tuple[str, str]] | None,
+def evidence_for_check(root: Path, mode: str, use_cache: bool, head: Snapshot,
+                       base: Snapshot | None, scope: set[tuple[str, str]] | None,
                        notes: list[str]) -> dict[str, dict[str, Any]]:
+    """`mode`: "all" measures every version, else those in `scope` and those whose files
+    changed (`scope` None: every version)."""
     from charter.evidence.api import run_evidence, version_ids
 
     everything = version_ids(head.inventory)
-    if options.evidence == "all" or scope is None:
+    if mode == "all" or scope is None:
         wanted = everything
     else:
-        touched = _versions_reading_changed_files(options, head, base)
+        touched = _versions_reading_changed_files(root, head, base)
         wanted = [v for v in everything if ("version", v) in scope or v in touched]
     if not wanted:
         return {}
@@ -33,9 +35,9 @@ def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | N
     if base_inventory is None:
         notes.append("evidence: no base revision, so no pickle is trusted and the head's "
                      "settings apply")
-    run = run_evidence(options.root, head.inventory, wanted, base_inventory,
+    run = run_evidence(root, head.inventory, wanted, base_inventory,
                        trust=base_inventory if base_inventory is not None else head.inventory,
-                       use_cache=options.use_cache, head_commit=head.revision.commit,
+                       use_cache=use_cache, head_commit=head.revision.commit,
                        base_commit=base.revision.commit if base is not None else None,
                        trust_pickles=base_inventory is not None)
     notes.append(f"evidence for {len(run.evidence)} version(s): {run.computed} step(s) "
@@ -43,7 +45,7 @@ def evidence_for_check(options: CheckOptions, head: Snapshot, base: Snapshot | N
     return run.evidence
 
 
-def _versions_reading_changed_files(options: CheckOptions, head: Snapshot,
+def _versions_reading_changed_files(root: Path, head: Snapshot,
                                     base: Snapshot | None) -> set[str]:
     """Versions whose artifact or data files changed although models.yaml did not say so."""
     from charter.evidence.files import declared_location
@@ -52,7 +54,7 @@ def _versions_reading_changed_files(options: CheckOptions, head: Snapshot,
 
     if base is None or base.revision.commit is None:
         return set()
-    changed = git.changed_paths(options.root, base.revision.commit, head.revision.commit)
+    changed = git.changed_paths(root, base.revision.commit, head.revision.commit)
     if not changed:
         return set()
     touched = set()

@@ -163,7 +163,8 @@ def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
     try:
         from charter.evidence.gate import evidence_for_check
 
-        return evidence_for_check(options, head, base, scope, notes)
+        return evidence_for_check(options.root, options.evidence, options.use_cache, head,
+                                  base, scope, notes)
     except ImportError as exc:  # a gate that silently measures nothing would pass anything
         raise CharterError.at(f"evidence cannot be computed: {exc}; install Charter with its "
                               "evidence libraries (scikit-learn, skops, pandas), or pass "
