@@ -106,10 +106,12 @@ class CheckResult:
 def _impact_dict(impact: Impact | None) -> dict[str, Any] | None:
     if impact is None:
         return None
-    item = lambda i: {"rule": i.rule, "entity": i.entity, "before": i.before,  # noqa: E731
-                      "after": i.after}
-    return {"newly_failing": [item(i) for i in impact.newly_failing],
-            "newly_passing": [item(i) for i in impact.newly_passing],
+    return {"newly_failing": [_impact_item(i) for i in impact.newly_failing],
+            "newly_passing": [_impact_item(i) for i in impact.newly_passing],
             "rules_added": list(impact.rules_added),
             "rules_removed": list(impact.rules_removed),
             "rules_modified": list(impact.rules_modified)}
+
+
+def _impact_item(i: ImpactItem) -> dict[str, str]:
+    return {"rule": i.rule, "entity": i.entity, "before": i.before, "after": i.after}

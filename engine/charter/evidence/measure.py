@@ -115,7 +115,8 @@ def _is(values: np.ndarray, positive: Any) -> np.ndarray:
     import numpy as np
 
     if values.dtype.kind in "biuf":
-        return (values == positive).astype(int)
+        equal: np.ndarray = values == positive
+        return equal.astype(int)
     return np.asarray([str(v) == str(positive) for v in values], dtype=int)
 
 

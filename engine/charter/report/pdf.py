@@ -128,7 +128,7 @@ class _Fetcher:
         refused: list[str] = []
         self.refused = refused
 
-        class AssetFetcher(URLFetcher):
+        class AssetFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no types
             def fetch(self, url: str, headers: Any = None) -> Any:
                 if url in images:
                     return URLFetcherResponse(url, images[url], {"Content-Type":

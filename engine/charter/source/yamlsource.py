@@ -201,7 +201,8 @@ class _Builder:
     def _scalar(self, event: Any, path: KeyPath) -> Any:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = _resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = _resolver.resolve(  # type: ignore[no-untyped-call]  # untyped in the stubs
+                yaml.ScalarNode, event.value, event.implicit)
         elif tag.startswith("!!"):
             tag = "tag:yaml.org,2002:" + tag[2:]
         if tag in (_STR, _MERGE):
