@@ -9,7 +9,7 @@ from typing import Any
 from charter.cache import Cache
 from charter.errors import CharterError, Problem
 from charter.integrity import check_integrity
-from charter.inventory import Entity, find_entity, iter_entities, teams
+from charter.inventory import Entity, find_entity, holding_records, iter_entities, teams
 from charter.revisions import INVENTORY_FILE, Revision
 from charter.schema import validate
 from charter.segments import (
@@ -104,6 +104,8 @@ def validation_problems(snapshot: Snapshot,
     entities = _scoped_entities(snapshot.inventory, scope)
     # A version is checked with its model, a dataset version with its dataset: each once.
     records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}
+    if scope is not None:
+        records |= holding_records(snapshot.inventory, scope)
     for section, name in sorted(records):
         definition = "dataset" if section == "datasets" else "model"
         record = snapshot.inventory[section][name]
