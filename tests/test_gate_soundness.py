@@ -350,3 +350,11 @@ def test_a_record_written_as_null_is_invalid_in_the_scoped_check(repo: GitRepo) 
     run = check(repo)
     assert run.code == 2 and "versions['1.1.0']: None is not of type 'object'" in run.err, (
         run.out + run.err)
+
+
+def test_a_dataset_written_as_null_is_invalid_in_the_full_check_too(repo: GitRepo) -> None:
+    governed_repo(repo)
+    edit(repo, "datasets:\n", "datasets:\n  stale: null\n")
+    for run in (check(repo, "--all"), check(repo), repo.charter("validate")):
+        assert run.code == 2 and "$.datasets.stale: None is not of type 'object'" in run.err, (
+            run.out + run.err)

@@ -106,6 +106,9 @@ def validation_problems(snapshot: Snapshot,
     records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}
     if scope is not None:
         records |= holding_records(snapshot.inventory, scope)
+    else:  # every record, also one that is no mapping and so holds no entity
+        records |= {(section, str(name)) for section in ("models", "datasets")
+                    for name in _names(snapshot.inventory.get(section))}
     for section, name in sorted(records):
         definition = "dataset" if section == "datasets" else "model"
         record = snapshot.inventory[section][name]
@@ -114,6 +117,10 @@ def validation_problems(snapshot: Snapshot,
     if problems:
         return problems
     return check_integrity(snapshot.inventory, snapshot.source, entities)
+
+
+def _names(section: Any) -> list[Any]:
+    return list(section) if isinstance(section, Mapping) else []
 
 
 def _scoped_entities(inventory: Mapping[str, Any],
