@@ -202,9 +202,13 @@ def edited(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
         parent = head
         for key in path[:-1]:
             parent = parent[key]
-        action = draw(st.sampled_from(("set", "set", "set", "delete", "add-version")))
+        action = draw(st.sampled_from(("set", "set", "set", "delete", "add-version",
+                                       "add-key")))
         if action == "delete":
             del parent[path[-1]]
+        elif action == "add-key" and isinstance(parent, dict):
+            key = draw(st.sampled_from(("stale", "x-note", "owner", "extra")))
+            parent[key] = draw(_value_for(key))
         elif action == "add-version":
             models = head.get("models") if isinstance(head.get("models"), dict) else {}
             model = draw(st.sampled_from(sorted(models or {"": None}, key=str)))

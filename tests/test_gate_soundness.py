@@ -333,3 +333,28 @@ datasets:
     for run in (scoped, full):
         assert run.code == 1 and "LC-005" in run.out and "d11@1" in run.out, run.out
     assert full.out.count("LC-005") == 1
+
+
+def test_a_record_written_as_null_is_invalid_in_the_scoped_check(repo: GitRepo) -> None:
+    """A version written as `null` is no entity, but its dataset or model still is judged."""
+    governed_repo(repo)
+    edit(repo, '"2024-06": {path: data/applications.csv, columns: [customer_id, income, '
+         'defaulted]}', '"2024-06": {path: data/applications.csv, columns: [customer_id, '
+         'income, defaulted]}\n      "2024-07": null')
+    run = check(repo)
+    assert run.code == 2 and "versions['2024-07']: None is not of type 'object'" in run.err, (
+        run.out + run.err)
+    text = (repo.root / "models.yaml").read_text().replace(
+        '\n      "2024-07": null', "")
+    repo.write("models.yaml", text + '      "1.1.0": null\n')
+    run = check(repo)
+    assert run.code == 2 and "versions['1.1.0']: None is not of type 'object'" in run.err, (
+        run.out + run.err)
+
+
+def test_a_dataset_written_as_null_is_invalid_in_the_full_check_too(repo: GitRepo) -> None:
+    governed_repo(repo)
+    edit(repo, "datasets:\n", "datasets:\n  stale: null\n")
+    for run in (check(repo, "--all"), check(repo), repo.charter("validate")):
+        assert run.code == 2 and "$.datasets.stale: None is not of type 'object'" in run.err, (
+            run.out + run.err)

@@ -244,3 +244,24 @@ def test_a_later_edit_by_someone_else_does_not_change_who_authored_the_version(
     run = check(governed, "--base", "main")
     assert run.code == 1, run.out + run.err
     assert "credit@1.1.0: vera validated a version they authored" in run.out
+
+
+def test_a_pull_request_cannot_add_the_validator_that_signs_it(governed: GitRepo) -> None:
+    feature(governed)
+    joined = BASIC_INVENTORY.replace("  model-risk: {members: [vera, victor], validates: true}\n",
+                                     "  model-risk: {members: [vera, victor, zed], "
+                                     "validates: true}\n")
+    governed.write("models.yaml", joined + new_version(
+        "by: zed, date: 2026-11-20, outcome: approved"))
+    run = check(governed, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert ("LC-032" in run.out and "credit@1.1.0: zed was not a validator on the base "
+            "revision on the validation date") in run.out
+    governed.git("checkout", "-q", "main")
+    governed.write("models.yaml", joined)
+    governed.commit("zed joins model risk, reviewed on its own")
+    governed.git("checkout", "-q", "-b", "validation")
+    governed.write("models.yaml", joined + new_version(
+        "by: zed, date: 2026-11-20, outcome: approved"))
+    later = check(governed, "--base", "main")
+    assert "LC-032" not in later.out, later.out

@@ -11,7 +11,7 @@ from typing import Any
 
 from charter.errors import Problem
 from charter.inventory.diff import Change, EntityKey
-from charter.inventory.entities import Entity, find_entity
+from charter.inventory.entities import Entity, find_entity, holding_records
 from charter.inventory.integrity import check_integrity
 from charter.source.schema import validate
 from charter.source.yamlsource import SourceMap
@@ -30,7 +30,9 @@ class IncrementalValidator:
         if problems:
             return problems
         entities = [e for e in (find_entity(head, *key) for key in sorted(scope)) if e]
-        for section, name in sorted({(_SECTIONS[e.kind], _owner(e)) for e in entities}):
+        records = {(_SECTIONS[e.kind], _owner(e)) for e in entities} | holding_records(
+            head, scope)
+        for section, name in sorted(records):
             problems += self._record(head[section][name], section, name)
         if problems:
             return problems

@@ -138,7 +138,8 @@ def _unaccounted(base: Mapping[str, Any], head: Mapping[str, Any],
         old, new = old or {}, new or {}
         candidates = set(old) | set(new) if names is None else set(names)
         for name in sorted(candidates):
-            if (kind, name) not in owners and old.get(name) != new.get(name):
+            if (kind, name) not in owners and (
+                    (name in old) != (name in new) or old.get(name) != new.get(name)):
                 out.append(f"{section}.{name}")
     return out
 

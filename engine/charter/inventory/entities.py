@@ -131,3 +131,22 @@ def _latest_since(record: Any) -> str:
     deployments = _mapping(record).get("deployments") or []
     dates = [str(d.get("since", "")) for d in deployments if isinstance(d, Mapping)]
     return max(dates, default="")
+
+
+SECTION_OF = {"model": "models", "version": "models", "dataset": "datasets"}
+
+
+def holding_records(inventory: Mapping[str, Any],
+                    keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(section, name) of the model or dataset record that holds each entity key.
+
+    Found from the key, not from the entity: a version written as `null` or `5` is no
+    entity, but the record that holds it still has to be validated.
+    """
+    out = set()
+    for kind, entity_id in keys:
+        section = SECTION_OF.get(kind)
+        name = entity_id if kind == "model" else split_ref(entity_id)[0]
+        if section and name in _mapping(inventory.get(section)):
+            out.add((section, name))
+    return out

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.errors import CharterError, Problem
-from charter.inventory.entities import Entity, find_entity, iter_entities, teams
+from charter.inventory.entities import (
+    Entity,
+    find_entity,
+    holding_records,
+    iter_entities,
+    teams,
+)
 from charter.inventory.integrity import check_integrity
 from charter.source.schema import validate
 from charter.source.segments import (
@@ -104,6 +110,11 @@ def validation_problems(snapshot: Snapshot,
     entities = _scoped_entities(snapshot.inventory, scope)
     # A version is checked with its model, a dataset version with its dataset: each once.
     records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}
+    if scope is not None:
+        records |= holding_records(snapshot.inventory, scope)
+    else:  # every record, also one that is no mapping and so holds no entity
+        records |= {(section, str(name)) for section in ("models", "datasets")
+                    for name in _names(snapshot.inventory.get(section))}
     for section, name in sorted(records):
         definition = "dataset" if section == "datasets" else "model"
         record = snapshot.inventory[section][name]
@@ -112,6 +123,10 @@ def validation_problems(snapshot: Snapshot,
     if problems:
         return problems
     return check_integrity(snapshot.inventory, snapshot.source, entities)
+
+
+def _names(section: Any) -> list[Any]:
+    return list(section) if isinstance(section, Mapping) else []
 
 
 def _scoped_entities(inventory: Mapping[str, Any],

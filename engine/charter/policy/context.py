@@ -24,7 +24,7 @@ from charter.inventory.entities import (
 )
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
-from charter.inventory.membership import current_members
+from charter.inventory.membership import current_members, validating_members
 from charter.policy.classification import classification_fields, strict_views
 
 
@@ -39,6 +39,7 @@ class ContextBuilder:
     _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     _readers: dict[str, set[str]] | None = None  # dataset version -> released base versions
     _read_names: set[str] = field(default_factory=set)
+    _base_validators_on: dict[str, list[str]] = field(default_factory=dict)
     independence: Independence | None = None
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
@@ -145,7 +146,16 @@ class ContextBuilder:
         day = str(date) if date is not None else self.today.isoformat()
         owners = facts.owners_on("version", entity.id, day)
         return {"author": facts.author(entity.id),
-                "owners_at_validation": sorted(set().union(*owners.values()))}
+                "owners_at_validation": sorted(set().union(*owners.values())),
+                "validators_on_base": self._base_validators(day)}
+
+    def _base_validators(self, day: str) -> list[str] | None:
+        """Validators on the base on `day`: a pull request cannot add its own validator."""
+        if self.base is None or self.change.initial:
+            return None
+        if day not in self._base_validators_on:
+            self._base_validators_on[day] = sorted(validating_members(self.base, day))
+        return self._base_validators_on[day]
 
     def _model(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         live = production_version(record)
