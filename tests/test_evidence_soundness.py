@@ -250,3 +250,36 @@ def test_monitoring_that_cannot_be_analysed_is_reported(demo: Demo) -> None:
     run = check(demo)
     assert "EV-007" in run.out, run.out
     assert "drift cannot be measured: the version declares no `features`" in run.out
+
+
+# Evidence is measured only where its inputs changed: the scoped check must still report every
+# blocking finding that measuring everything newly finds.
+
+def blocking(run: Run) -> set[tuple[str, str]]:
+    document = json.loads(run.out)
+    return {(f["rule"], f["entity"]) for f in document["findings"]
+            if f["severity"] == "error" and not f.get("waived_by")}
+
+
+@pytest.mark.parametrize("edit", ["sibling", "model-record", "file-behind"])
+def test_scoped_evidence_reports_what_measuring_everything_newly_finds(
+        demo: Demo, edit: str) -> None:
+    before = blocking(check(demo, "--all", "--evidence", "all", "--base", "HEAD", "--head",
+                            "HEAD", "--format", "json"))
+    text = demo.inventory()
+    if edit == "sibling":  # a new development version beside the production one
+        train(demo.repo, "scorer-1.1.0.skops", seed=5)
+        add_version(demo, "1.1.0", "development", "models/scorer-1.1.0.skops", metrics={})
+    elif edit == "model-record":  # the model's own record: every version reads it
+        demo.repo.write("models.yaml", text.replace("task: classification",
+                                                    "task: regression"))
+    else:  # the holdout file rewritten without a word in models.yaml
+        (demo.root / "data/holdout.csv").write_text(
+            (demo.root / "data/holdout.csv").read_text().replace(",1\n", ",0\n"))
+    demo.repo.commit(f"edit: {edit}")
+    full = blocking(check(demo, "--all", "--evidence", "all", "--base", "HEAD~1", "--format",
+                          "json"))
+    scoped = blocking(check(demo, "--base", "HEAD~1", "--format", "json"))
+    assert full - before <= scoped, sorted(full - before - scoped)
+    if edit != "sibling":  # the edit does make the full check find something new
+        assert full - before

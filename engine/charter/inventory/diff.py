@@ -17,7 +17,7 @@ from charter.inventory.entities import (
 from charter.source.segments import LazySection
 
 EntityKey = tuple[str, str]
-Scope = set[EntityKey] | None  # None: every entity
+EntityScope = set[EntityKey] | None  # None: every entity
 ENTITY_SECTIONS = ("models", "datasets")
 
 
@@ -166,7 +166,7 @@ def _models_naming(head: Mapping[str, Any], changed_models: set[str],
     return None if naming is None else sorted(changed_models | set(naming))
 
 
-def affected_entities(head: Mapping[str, Any], change: Change) -> Scope:
+def affected_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
     """The entities whose rules may judge differently after `change`; None: every entity.
 
     The changed entities; a model and all its versions when the model or any of its
@@ -177,7 +177,7 @@ def affected_entities(head: Mapping[str, Any], change: Change) -> Scope:
     return _reading(head, change, with_siblings=True)
 
 
-def measured_entities(head: Mapping[str, Any], change: Change) -> Scope:
+def measured_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
     """The entities whose evidence may differ from the base's; None: every entity.
 
     Evidence of a version is a function of its record, its model's record, the datasets it
@@ -187,7 +187,7 @@ def measured_entities(head: Mapping[str, Any], change: Change) -> Scope:
     return _reading(head, change, with_siblings=False)
 
 
-def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> Scope:
+def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> EntityScope:
     if change.unattributed:
         return None
     keys = set(change.entities)

@@ -25,7 +25,6 @@ BUILT_IN: dict[str, dict[str, str]] = {
     "model": {"risk_tier": "tier", "regulation": "set", "task": "value"},
     "dataset": {"contains_pii": "flag", "pii_columns": "set"},
 }
-KINDS = ("tier", "flag", "set", "value")
 
 
 @dataclass(frozen=True)
