@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import GitRepo, run_charter
 
 from charter.suggest import closest
+from conftest import GitRepo, run_charter
 
 VERSION_KEYS = ["stage", "algorithm", "artifact", "requirements", "retired", "training_data",
                 "evaluation", "validation", "deployments", "monitoring"]

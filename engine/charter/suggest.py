@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterable
 
@@ -21,7 +20,7 @@ def closest(word: str, options: Iterable[str]) -> str | None:
     if same:
         return same[0]
     scored = [(c, _ratio(folded, c.casefold())) for c in choices if _same_family(word, c)]
-    stemmed = [(len(os.path.commonprefix([folded, c.casefold()])), r, c) for c, r in scored]
+    stemmed = [(_shared_start(folded, c.casefold()), r, c) for c, r in scored]
     by_stem = [s for s in stemmed if s[0] >= _STEM and s[1] >= _STEM_CUTOFF]
     if by_stem:
         return max(by_stem, key=lambda s: (s[0], s[1]))[2]
@@ -31,6 +30,15 @@ def closest(word: str, options: Iterable[str]) -> str | None:
     # Abbreviations ("prod" for "production") are too short for a similarity ratio.
     prefixed = [c for c in choices if len(word) >= 3 and c.casefold().startswith(folded)]
     return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _shared_start(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _ratio(a: str, b: str) -> float:
