@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import BASIC_POLICIES, GitRepo, run_charter
+from test_reviews import FakeGitHub, github  # noqa: F401  (the fake API and its fixture)
 
 # Brought into git on 2026-06-01, long after 1.0.0 served (2024-03-01 to 2025-02-01) and
 # 2.0.0 went live (2025-02-01).
@@ -119,3 +120,23 @@ def test_a_squash_merge_keeps_its_author_and_names_who_landed_it(repo: GitRepo) 
     document = json.loads(repo.charter("history", "--format", "json").out)
     staged = next(e for e in document["events"] if e["kind"] == "stage-changed")
     assert (staged["author"], staged["merged_by"], staged["pr"]) == ("Ravi Dev", "Test", 8)
+
+
+def test_github_names_who_opened_and_who_merged_each_pull_request(
+        repo: GitRepo, github: FakeGitHub) -> None:  # noqa: F811
+    imported(repo)
+    repo.write("models.yaml", IMPORTED.replace("stage: development", "stage: staging"))
+    repo.commit("Stage credit 3.0.0 (#8)", author="Ravi Dev <ravi@example.com>")
+    github.routes["/repos/acme/models/pulls/8"] = (
+        200, {"number": 8, "user": {"login": "ravi-gh"}, "merged_by": {"login": "lead-gh"}}, {})
+    args = ("history", "--format", "json", "--authors-from", "github", "--repository",
+            "acme/models", "--github-api", github.url)
+    run = repo.charter(*args, env={"GITHUB_TOKEN": "t0ken"})
+    assert run.code == 0, run.err
+    staged = next(e for e in json.loads(run.out)["events"] if e["kind"] == "stage-changed")
+    assert (staged["author"], staged["merged_by"]) == ("ravi-gh", "lead-gh")
+    assert [path for path, _ in github.requests] == ["/repos/acme/models/pulls/8"]
+    assert github.requests[0][1]["Authorization"] == "Bearer t0ken"
+    without = repo.charter(*args)
+    assert without.code == 2
+    assert "GITHUB_TOKEN is not set" in without.err

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -27,6 +27,9 @@ class HistoryOptions:
     ever_in_production: bool = False
     fail_on_violations: bool = False
     use_cache: bool = True
+    authors_from: str | None = None  # "github": pull request authors and mergers from the API
+    repository: str | None = None
+    github_api: str | None = None
 
 
 def run_history(options: HistoryOptions) -> int:
@@ -36,6 +39,8 @@ def run_history(options: HistoryOptions) -> int:
     if options.model is not None:
         _require_known(everything, options.model)
     timeline = everything.filtered(options.model, options.since)
+    if options.authors_from == "github":
+        timeline = _with_github_people(timeline, options)
     if options.output_format == "json":
         click.echo(json.dumps(_document(timeline, options), indent=2))
     elif options.in_production_on is not None:
@@ -47,6 +52,23 @@ def run_history(options: HistoryOptions) -> int:
     if options.fail_on_violations and timeline.violations():
         return EXIT_BLOCKED
     return EXIT_PASS
+
+
+def _with_github_people(timeline: Timeline, options: HistoryOptions) -> Timeline:
+    """Events of merged pull requests credited to the logins GitHub names: who opened the
+    pull request, and who merged it."""
+    from charter.github.pulls import pull_request_people
+
+    people = pull_request_people({e.pr for e in timeline.events if e.pr is not None},
+                                 options.repository, options.github_api)
+    events = []
+    for event in timeline.events:
+        found = people.get(event.pr) if event.pr is not None else None
+        if found is not None:
+            event = replace(event, author=found.author or event.author,
+                            merged_by=found.merged_by or event.merged_by)
+        events.append(event)
+    return replace(timeline, events=tuple(events))
 
 
 def _require_history(root: Path, ref: str) -> None:
