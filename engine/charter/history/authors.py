@@ -40,6 +40,7 @@ def version_authors(root: Path, commit: str | None, lines: Mapping[str, int]) ->
 
 _WEB_FLOW = ("noreply@github.com",)  # GitHub commits merges made in its interface as itself
 _SHOW_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00"
+_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,13 @@ def attribute_to_authors(root: Path, events: Sequence[TimelineEvent]) -> list[Ti
 
 
 def _identities(root: Path, commits: list[str]) -> dict[str, _Identity]:
-    if not commits:
-        return {}
+    found: dict[str, _Identity] = {}
+    for start in range(0, len(commits), _BATCH):  # command lines have a length limit
+        found.update(_identities_of(root, commits[start:start + _BATCH]))
+    return found
+
+
+def _identities_of(root: Path, commits: list[str]) -> dict[str, _Identity]:
     output = git.run_git(root, ["show", "-s", "--no-walk=unsorted", f"--format={_SHOW_FORMAT}",
                                 *commits], check=False)
     if output.returncode != 0:
