@@ -55,6 +55,9 @@ def test_unknown_model_is_an_error_with_a_suggestion(repo: GitRepo) -> None:
     assert close.code == 2
     assert "did you mean 'credit'?" in close.err
     assert repo.charter("history", "credit").code == 0
+    quiet_since = repo.charter("history", "credit", "--since", "2026-07-01")
+    assert quiet_since.code == 0, quiet_since.err  # known, with no event since that day
+    assert ": 0 events" in quiet_since.out
 
 
 def test_a_day_before_the_history_is_answered_from_the_records(repo: GitRepo) -> None:

@@ -10,10 +10,13 @@ from pathlib import Path
 import click
 
 from charter.errors import EXIT_BLOCKED, EXIT_PASS, CharterError
-from charter.history import Timeline, TimelineEvent, build_timeline
+from charter.history import Timeline, TimelineEvent, build_timeline, require_since_in_history
 from charter.history.timeline import RECORDS, Period
+from charter.inventory.entities import datasets, models
+from charter.inventory.snapshot import load_snapshot
 from charter.suggest import did_you_mean
 from charter.vcs import git
+from charter.vcs.revisions import Revision
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,11 @@ class HistoryOptions:
 
 def run_history(options: HistoryOptions) -> int:
     _require_history(options.root, options.ref)
-    everything = build_timeline(options.root, None, options.since, options.ref,
+    everything = build_timeline(options.root, None, None, options.ref,
                                 use_cache=options.use_cache)
+    require_since_in_history(everything, options.since)
     if options.model is not None:
-        _require_known(everything, options.model)
+        _require_known(everything, options.root, options.model)
     timeline = everything.filtered(options.model, options.since)
     if options.authors_from == "github":
         timeline = _with_github_people(timeline, options)
@@ -81,11 +85,16 @@ def _require_history(root: Path, ref: str) -> None:
                               "git", hint="commit models.yaml first")
 
 
-def _require_known(timeline: Timeline, model: str) -> None:
+def _require_known(timeline: Timeline, root: Path, model: str) -> None:
     known = {e.model for e in timeline.events if e.model} | {
         v.partition("@")[0] for v in timeline.ever_in_production()}
     if model in known:
         return
+    if timeline.head is not None:  # unchanged since a shallow clone's first commit
+        inventory = load_snapshot(Revision.at(root, timeline.head)).inventory
+        known |= {*models(inventory), *datasets(inventory)}
+        if model in known:
+            return
     hint = did_you_mean(model, known)
     raise CharterError.at(f"no model or dataset {model!r} in the history of {timeline.ref}",
                           hint=hint or "`charter history` lists every event")

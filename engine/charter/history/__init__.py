@@ -22,7 +22,7 @@ from charter.vcs import git
 from charter.vcs.cache import Cache
 
 __all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "UnreadableCommit",
-           "build_timeline"]
+           "build_timeline", "require_since_in_history"]
 
 
 def build_timeline(root: Path, model: str | None = None, since: dt.date | None = None,
@@ -47,11 +47,11 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
     timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),
                         frozenset(result.served), head, ref, notes=tuple(result.notes),
                         records=records)
-    _check_since(timeline, since)
+    require_since_in_history(timeline, since)
     return timeline.filtered(model, since)
 
 
-def _check_since(timeline: Timeline, since: dt.date | None) -> None:
+def require_since_in_history(timeline: Timeline, since: dt.date | None) -> None:
     truncated = [u for u in timeline.unreadable if "shallow clone" in u.reason]
     if since is None or not truncated:
         return
