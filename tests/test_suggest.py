@@ -62,3 +62,16 @@ def test_check_in_an_empty_directory_suggests_init(tmp_path: Path) -> None:
     assert run.code == 2
     assert "models.yaml not found" in run.err
     assert "charter init" in run.err
+
+
+def test_check_names_the_line_indented_wrongly(governed: GitRepo) -> None:
+    text = (governed.root / "models.yaml").read_text()
+    lines = text.splitlines()
+    wrong = next(i for i, line in enumerate(lines) if line == "    owner: risk-analytics")
+    lines[wrong] = "  owner: risk-analytics"
+    governed.write("models.yaml", "\n".join(lines) + "\n")
+    run = governed.charter("check", "--evidence", "none")
+    assert run.code == 2
+    assert (f"models.yaml:{wrong + 1}:3: YAML syntax error on line {wrong + 2}: mapping values "
+            f"are not allowed in this context (check the indentation of line {wrong + 1}: it "
+            f"has 2 spaces, line {wrong} has 2 spaces, line {wrong + 2} has 4 spaces)") in run.err

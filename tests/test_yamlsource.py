@@ -104,3 +104,10 @@ def test_a_value_with_a_colon_is_not_an_indentation_error() -> None:
     assert problem("a:\n  title: Credit: default\n") == (
         "f.yaml:2:16: YAML syntax error: mapping values are not allowed in this context "
         "(quote a value that contains \": \")")
+
+
+def test_indentation_error_of_a_line_that_left_its_block() -> None:
+    text = "datasets:\n  loans:\n  owner: data\n    contains_pii: false\n"
+    assert problem(text).startswith(
+        "f.yaml:3:3: YAML syntax error on line 4: mapping values are not allowed in this "
+        "context (check the indentation of line 3: it has 2 spaces")

@@ -322,16 +322,24 @@ def _misindented(lines: list[str], line: int, column: int, problem: str
     if before is None:
         return None
     earlier = _significant(lines, before, -1)
-    suspect = line
-    if (earlier is not None and _indent(lines[earlier]) == _indent(lines[line])
-            != _indent(lines[before])):
-        suspect = before  # the lines on either side agree: the one between them is off
+    suspect = before if earlier is not None and _left_its_block(
+        _indent(lines[earlier]), lines[earlier], _indent(lines[before]),
+        _indent(lines[line])) else line
     neighbours = [n for n in (_significant(lines, suspect, -1), _significant(lines, suspect, 1))
                   if n is not None and n != suspect]
     around = ", ".join(f"line {n + 1} has {_spaces(_indent(lines[n]))}" for n in neighbours)
     hint = (f"check the indentation of line {suspect + 1}: it has "
             f"{_spaces(_indent(lines[suspect]))}, {around}")
     return suspect, hint
+
+
+def _left_its_block(earlier: int, earlier_text: str, before: int, line: int) -> bool:
+    """Whether the line between two others is the one off: they agree and it does not, or
+    the first opens a block the middle one should be in and the last one is."""
+    if earlier == line != before:
+        return True
+    opens = earlier_text.split(" #", 1)[0].rstrip().endswith(":")
+    return opens and before <= earlier < line
 
 
 def _significant(lines: list[str], start: int, step: int) -> int | None:
