@@ -14,7 +14,7 @@ import pytest
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_SCHEMAS = REPO_ROOT.parent / "shared" / "schemas"
+OFFICIAL_SCHEMAS = REPO_ROOT / "tests" / "schemas"  # vendored: see its README.md
 TODAY = "2026-11-27"
 
 

@@ -43,8 +43,6 @@ def test_workflow_files_exist() -> None:
     assert ACTION.is_file()
 
 
-@pytest.mark.skipif(not CHECK_JSONSCHEMA.is_file(),
-                    reason=f"check-jsonschema is not installed next to {sys.executable}")
 @pytest.mark.parametrize(("schema", "files"), [
     ("vendor.github-workflows", WORKFLOWS),
     ("custom.github-workflows-require-timeout", WORKFLOWS),
