@@ -81,6 +81,16 @@ def run_charter(cwd: Path, *args: str, env: dict[str, str] | None = None,
     return Run(result.returncode, result.stdout, result.stderr)
 
 
+def without_modules(tmp_path: Path, *modules: str) -> dict[str, str]:
+    """Environment for a charter process in which `modules` cannot be imported, as if they
+    were not installed (for `run_charter`'s `env`)."""
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in modules))
+    return {"PYTHONPATH": f"{site}{os.pathsep}{ENGINE}"}
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Iterator[GitRepo]:
     root = tmp_path / "repo"

@@ -1,0 +1,109 @@
+"""The light core and its extras: what `pip install charter` runs without the heavy libraries,
+and the one-line error naming the extra when a command needs one."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from charter.extras import EXTRAS
+from conftest import REPO_ROOT, TODAY, GitRepo, without_modules
+from scenarios import change_models
+
+EVIDENCE_MODULES = tuple(module for module, _ in EXTRAS["evidence"])
+REPORTS_MODULES = tuple(module for module, _ in EXTRAS["reports"])
+CORE_ONLY = (*EVIDENCE_MODULES, *REPORTS_MODULES)
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> dict[str, str]:
+    """A charter process that sees only the core's libraries."""
+    return without_modules(tmp_path, *CORE_ONLY)
+
+
+def test_the_extras_named_in_errors_are_the_ones_pyproject_installs() -> None:
+    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    for extra, modules in EXTRAS.items():
+        declared = {re.split(r"[<>=!~;\[ ]", req, maxsplit=1)[0] for req in extras[extra]}
+        assert declared == {dist for _, dist in modules}, extra
+    assert extras["all"] == ["charter[evidence,reports,spark]"]
+    assert "charter[all]" in extras["test"]
+
+
+def test_core_commands_run_without_the_heavy_libraries(governed: GitRepo,
+                                                       core: dict[str, str]) -> None:
+    change_models(governed)
+    runs = {
+        "validate": (governed.charter("validate", env=core), 0),
+        "check": (governed.charter("check", "--evidence", "none", "--today", TODAY, env=core),
+                  1),
+        "explain": (governed.charter("explain", "PERF-001", env=core), 0),
+        "schema": (governed.charter("schema", "models", env=core), 0),
+        "docs": (governed.charter("docs", env=core), 0),
+        "history": (governed.charter("history", env=core), 0),
+        "init": (governed.charter("init", "scaffold", env=core), 0),
+        "test": (governed.charter("test", "scaffold", env=core), 0),  # the scaffold's tests
+    }
+    for output in ("text", "openlineage", "cyclonedx"):
+        runs[f"lineage {output}"] = (governed.charter("lineage", "--format", output, env=core),
+                                     0)
+    for name, (run, code) in runs.items():
+        assert (run.code, "Traceback" in run.err) == (code, False), f"{name}: {run.err}"
+    assert "PERF-001" in runs["check"][0].out
+
+
+def test_check_that_must_measure_names_the_evidence_extra(governed: GitRepo,
+                                                          core: dict[str, str]) -> None:
+    change_models(governed)  # adds two versions: evidence (--evidence auto) measures them
+    run = governed.charter("check", "--today", TODAY, env=core)
+    assert run.code == 2, run.out + run.err
+    assert run.err == (
+        "charter: error: evidence cannot be computed: the 'evidence' extra is not installed "
+        "(no numpy, pandas, pyarrow, scikit-learn, scipy, skops, fsspec, tqdm, packaging); "
+        "install it with pip install 'charter[evidence]', or pass --evidence none to check "
+        "without evidence\n")
+
+
+def test_check_with_nothing_to_measure_needs_no_extra(governed: GitRepo,
+                                                      core: dict[str, str]) -> None:
+    governed.write("docs/notes.md", "A change that touches no model version.\n")
+    run = governed.charter("check", "--today", TODAY, env=core)
+    assert run.code == 0, run.out + run.err
+
+
+def test_evidence_command_names_its_extra(governed: GitRepo, core: dict[str, str]) -> None:
+    run = governed.charter("evidence", env=core)
+    assert run.code == 2
+    assert run.err.startswith("charter: error: charter evidence cannot measure versions: the "
+                              "'evidence' extra is not installed (no numpy, pandas,")
+    assert run.err.endswith("install it with pip install 'charter[evidence]'\n")
+
+
+def test_report_names_the_extras_it_needs(governed: GitRepo, tmp_path: Path) -> None:
+    run = governed.charter("report", env=without_modules(tmp_path, *REPORTS_MODULES))
+    assert run.code == 2
+    assert run.err == ("charter: error: charter report cannot render PDFs: the 'reports' extra "
+                       "is not installed (no jinja2, weasyprint, matplotlib); install it with "
+                       "pip install 'charter[reports]'\n")
+    run = governed.charter("report", env=without_modules(tmp_path, "sklearn"))
+    assert run.code == 2
+    assert run.err == ("charter: error: charter report cannot measure evidence for the dossiers: "
+                       "the 'evidence' extra is not installed (no scikit-learn); install it "
+                       "with pip install 'charter[evidence]', or pass --no-evidence to report "
+                       "without it\n")
+    assert not (governed.root / "reports").exists()
+
+
+def test_check_reports_names_the_reports_extra(governed: GitRepo, tmp_path: Path) -> None:
+    change_models(governed)
+    run = governed.charter("check", "--evidence", "none", "--reports", "out",
+                           env=without_modules(tmp_path, "weasyprint"))
+    assert run.code == 2
+    assert run.err == ("charter: error: --reports cannot render the change report: the "
+                       "'reports' extra is not installed (no weasyprint); install it with pip "
+                       "install 'charter[reports]'\n")
+
