@@ -3,7 +3,12 @@ and the one-line error naming the extra when a command needs one."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -16,6 +21,7 @@ from scenarios import change_models
 EVIDENCE_MODULES = tuple(module for module, _ in EXTRAS["evidence"])
 REPORTS_MODULES = tuple(module for module, _ in EXTRAS["reports"])
 CORE_ONLY = (*EVIDENCE_MODULES, *REPORTS_MODULES)
+HEAVY = {"numpy", "pandas", "pyarrow", "scikit-learn", "scipy", "weasyprint", "matplotlib"}
 
 
 @pytest.fixture
@@ -107,3 +113,43 @@ def test_check_reports_names_the_reports_extra(governed: GitRepo, tmp_path: Path
                        "'reports' extra is not installed (no weasyprint); install it with pip "
                        "install 'charter[reports]'\n")
 
+
+
+@pytest.mark.network
+def test_a_core_install_validates_and_checks_without_the_heavy_libraries(
+        governed: GitRepo, tmp_path: Path) -> None:
+    """`pip install charter` for real, into a fresh environment, from PyPI."""
+    source = tmp_path / "source"
+    shutil.copytree(REPO_ROOT / "engine", source / "engine",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install",
+                              "--disable-pip-version-check", "--quiet", str(source)],
+                             capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stdout + install.stderr
+    listed = subprocess.run([sys.executable, "-m", "pip", "--python", python, "list",
+                             "--format", "json"], capture_output=True, text=True, check=True)
+    installed = {p["name"].lower() for p in json.loads(listed.stdout)}
+    assert installed & HEAVY == set()
+    assert {"charter", "click", "jsonschema", "google-re2"} <= installed
+
+    change_models(governed)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"NO_COLOR": "1"}
+
+    def charter(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(venv / "bin" / "charter"), *args], cwd=governed.root,
+                              env=env, capture_output=True, text=True, timeout=300)
+
+    validate = charter("validate")
+    assert validate.returncode == 0, validate.stderr
+    assert validate.stdout.startswith("models.yaml is valid")
+    check = charter("check", "--evidence", "none", "--today", TODAY)
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert "PERF-001" in check.stdout
+    evidence = charter("check", "--today", TODAY)
+    assert evidence.returncode == 2
+    assert "pip install 'charter[evidence]'" in evidence.stderr
