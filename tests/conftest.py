@@ -14,7 +14,7 @@ import pytest
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_SCHEMAS = REPO_ROOT.parent / "shared" / "schemas"
+OFFICIAL_SCHEMAS = REPO_ROOT / "tests" / "schemas"  # vendored: see its README.md
 TODAY = "2026-11-27"
 
 
@@ -79,6 +79,16 @@ def run_charter(cwd: Path, *args: str, env: dict[str, str] | None = None,
     result = subprocess.run([sys.executable, "-m", "charter", *args], cwd=cwd,
                             capture_output=True, text=True, env=full_env, timeout=timeout)
     return Run(result.returncode, result.stdout, result.stderr)
+
+
+def without_modules(tmp_path: Path, *modules: str) -> dict[str, str]:
+    """Environment for a charter process in which `modules` cannot be imported, as if they
+    were not installed (for `run_charter`'s `env`)."""
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        "import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in modules))
+    return {"PYTHONPATH": f"{site}{os.pathsep}{ENGINE}"}
 
 
 @pytest.fixture

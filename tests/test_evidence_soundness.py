@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.naive_bayes import GaussianNB
 
-from conftest import ENGINE, TODAY, GitRepo, Run
+from conftest import TODAY, GitRepo, Run, without_modules
 from evidence_helpers import FEATURES, Demo, add_version, build_demo, line_of, sha256, train
 
 
@@ -186,20 +186,12 @@ def test_a_scikit_learn_requirement_the_artifact_was_not_saved_with_is_blocking(
 
 # --- faults on the evidence path fail closed ------------------------------------------------
 
-def without_module(tmp_path: Path, module: str) -> dict[str, str]:
-    """Environment for a charter process in which `module` cannot be imported."""
-    site = tmp_path / "site"
-    site.mkdir(exist_ok=True)
-    (site / "sitecustomize.py").write_text(f"import sys\nsys.modules[{module!r}] = None\n")
-    return {"PYTHONPATH": f"{site}:{ENGINE}"}
-
-
 @pytest.mark.parametrize("module", ["charter.evidence.gate", "sklearn", "skops.io"])
 def test_evidence_that_cannot_be_imported_fails_closed(demo: Demo, tmp_path: Path,
                                                        module: str) -> None:
     add_version(demo, "1.1.0", "development", "models/scorer-1.0.0.skops",
                 metrics={"roc_auc": 0.99})  # a false claim: evidence would block it
-    run = check(demo, env=without_module(tmp_path, module))
+    run = check(demo, env=without_modules(tmp_path, module))
     assert run.code == 2, run.out + run.err
     assert "charter: error: evidence cannot be computed" in run.err, run.err
     assert "--evidence none" in run.err
@@ -208,7 +200,7 @@ def test_evidence_that_cannot_be_imported_fails_closed(demo: Demo, tmp_path: Pat
 
 def test_without_evidence_the_gate_still_runs_when_asked_to(demo: Demo, tmp_path: Path) -> None:
     add_version(demo, "1.1.0", "development", "models/scorer-1.0.0.skops")
-    run = check(demo, "--evidence", "none", env=without_module(tmp_path, "sklearn"))
+    run = check(demo, "--evidence", "none", env=without_modules(tmp_path, "sklearn"))
     assert run.code == 0, run.out + run.err
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-import pytest
+import yaml
 
-from conftest import GitRepo, run_charter
+from charter import __version__
+from conftest import REPO_ROOT, GitRepo, run_charter
 
 
 def test_init_into_an_empty_directory_passes_check_and_test(repo: GitRepo) -> None:
@@ -53,10 +54,7 @@ def test_init_overwrites_nothing(repo: GitRepo) -> None:
 
 
 def test_the_scaffolded_workflow_is_a_valid_github_workflow(repo: GitRepo) -> None:
-    tool = shutil.which("check-jsonschema") or str(
-        Path(sys.executable).parent / "check-jsonschema")
-    if not Path(tool).exists():
-        pytest.skip("check-jsonschema is not installed")
+    tool = str(Path(sys.executable).parent / "check-jsonschema")  # a test dependency
     repo.charter("init")
     workflow = repo.root / ".github/workflows/governance.yml"
     result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows",
@@ -64,15 +62,44 @@ def test_the_scaffolded_workflow_is_a_valid_github_workflow(repo: GitRepo) -> No
     assert result.returncode == 0, result.stdout + result.stderr
     text = workflow.read_text()
     assert "permissions:\n  contents: read" in text
-    assert "schedule:" in text and "charter check --all" in text
+    assert "schedule:" in text
 
 
-def test_init_pins_the_install_spec_it_is_given(tmp_path: Path) -> None:
-    spec = "git+https://git.example.com/governance/charter@0123456789abcdef"
-    run = run_charter(tmp_path, "init", str(tmp_path / "gov"), "--install", spec)
+def scaffold_steps(root: Path) -> list[dict[str, Any]]:
+    workflow = yaml.safe_load((root / ".github/workflows/governance.yml").read_text())
+    found: list[dict[str, Any]] = workflow["jobs"]["gate"]["steps"]
+    return found
+
+
+def test_the_workflow_uses_the_action_at_this_release(repo: GitRepo) -> None:
+    run = repo.charter("init")
     assert run.code == 0, run.err
-    workflow = (tmp_path / "gov/.github/workflows/governance.yml").read_text()
-    assert f'python -m pip install "{spec}"' in workflow
-    hostile = run_charter(tmp_path, "init", str(tmp_path / "bad"), "--install", 'x"; rm -rf /')
+    uses = [s["uses"] for s in scaffold_steps(repo.root) if "uses" in s]
+    assert f"<owner>/charter@v{__version__}" in uses
+    assert "replace <owner> with the GitHub repository you take Charter from" in run.out
+    gate = next(s for s in scaffold_steps(repo.root) if s.get("id") == "charter")
+    action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
+    assert set(gate["with"]) <= set(action["inputs"])
+    assert gate["with"]["all"] == "${{ github.event_name != 'pull_request' }}"
+    tests = next(s for s in scaffold_steps(repo.root) if s.get("name") == "Policy tests")
+    assert tests["run"].startswith("charter test --require-tests")  # the action put it on PATH
+    readme = (repo.root / "README.md").read_text()
+    assert "full commit SHA" in readme and f"# v{__version__}" in readme
+    for path in repo.root.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            assert "charter==" not in path.read_text(), path
+
+
+def test_init_pins_the_action_it_is_given(tmp_path: Path) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    run = run_charter(tmp_path, "init", str(tmp_path / "gov"), "--action", f"acme/charter@{sha}")
+    assert run.code == 0, run.err
+    assert "<owner>" not in run.out
+    steps = scaffold_steps(tmp_path / "gov")
+    assert [s["uses"] for s in steps if s.get("id") == "charter"] == [f"acme/charter@{sha}"]
+    readme = (tmp_path / "gov/README.md").read_text()
+    assert f'pip install "charter[all] @ git+https://github.com/acme/charter@{sha}"' in readme
+    hostile = run_charter(tmp_path, "init", str(tmp_path / "bad"), "--action", 'x"; rm -rf /')
     assert hostile.code == 2
-    assert "not allowed" in hostile.err
+    assert "give OWNER/REPO@REF" in hostile.err
+    assert not (tmp_path / "bad").exists()

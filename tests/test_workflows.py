@@ -17,7 +17,7 @@ from conftest import ENGINE, REPO_ROOT, GitRepo
 from scenarios import mixed_change
 
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
-ACTION = REPO_ROOT / ".github" / "actions" / "charter" / "action.yml"
+ACTION = REPO_ROOT / "action.yml"  # at the root: `uses: OWNER/charter@REF`
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 
 
@@ -43,8 +43,6 @@ def test_workflow_files_exist() -> None:
     assert ACTION.is_file()
 
 
-@pytest.mark.skipif(not CHECK_JSONSCHEMA.is_file(),
-                    reason=f"check-jsonschema is not installed next to {sys.executable}")
 @pytest.mark.parametrize(("schema", "files"), [
     ("vendor.github-workflows", WORKFLOWS),
     ("custom.github-workflows-require-timeout", WORKFLOWS),
@@ -87,7 +85,7 @@ def test_governance_gate() -> None:
     assert '--base "$BASE_SHA"' in check["run"]
     assert "--format sarif=reports/charter.sarif" in check["run"]
     assert "--reviews-from github" in check["run"]
-    assert any(s.get("run") == "python -m pip install --disable-pip-version-check ."
+    assert any(s.get("run") == "python -m pip install --disable-pip-version-check '.[all]'"
                for s in gate["steps"])
     assert any(s.get("uses", "").startswith("actions/upload-artifact@")
                and s["with"]["path"] == "reports/" for s in gate["steps"])
@@ -122,6 +120,20 @@ def test_action_interface() -> None:
     assert {"blocking", "warnings", "waived", "errors", "info"} <= set(outputs)
 
 
+def test_action_installs_the_engine_from_its_own_checkout_with_every_extra() -> None:
+    install = next(s for s in steps(load(ACTION)) if s.get("name") == "Install Charter")
+    assert install["run"] == ('python -m pip install --disable-pip-version-check '
+                              '"$GITHUB_ACTION_PATH[all]"')
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflows_install_every_extra(path: Path) -> None:
+    installs = [s["run"] for s in steps(load(path)) if "pip install" in s.get("run", "")]
+    assert installs, path.name
+    for run in installs:
+        assert run.endswith(("'.[all]'", "'.[test]'")), run  # test pulls in all
+
+
 def test_action_script_runs_charter(governed: GitRepo, tmp_path: Path) -> None:
     """The action's own script, with a `charter` on PATH that runs this engine."""
     mixed_change(governed)
@@ -154,6 +166,7 @@ def test_pre_commit_hook(governed: GitRepo) -> None:
     hook = next(h for h in hooks if h["id"] == "charter-validate")
     assert hook["entry"] == "charter validate" and hook["language"] == "python"
     assert hook["pass_filenames"] is False
+    assert "additional_dependencies" not in hook  # pre-commit installs the core only
     files = re.compile(hook["files"])
     assert [p for p in ("models.yaml", "policies/rules.yaml", "policies/tests/a.yaml",
                         "README.md", "engine/models.yaml") if files.search(p)] == [

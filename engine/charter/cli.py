@@ -192,17 +192,17 @@ def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None
 
 @cli.command()
 @click.argument("directory", required=False, default=".")
-@click.option("--install", "install_spec", metavar="SPEC",
-              help="What the workflow installs: a pinned requirement from your package index "
-              "or a git URL at a commit (default: charter==<this version>).")
-def init(directory: str, install_spec: str | None) -> None:
+@click.option("--action", metavar="OWNER/REPO@REF",
+              help="The Charter GitHub Action the workflow uses, pinned to a tag or a full "
+              "commit SHA (default: this version's release tag).")
+def init(directory: str, action: str | None) -> None:
     """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
     from charter.commands.init import run_init
 
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise CharterError.at(f"{target} is not a directory")
-    sys.exit(run_init(target, _date(None), install_spec))
+    sys.exit(run_init(target, _date(None), action))
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from charter.errors import CharterError
+from charter.extras import require
 from charter.gate import CheckOptions, gate
 from charter.github.actions import ActionsRun
 from charter.reporters import OutputSpec, write_outputs
@@ -21,6 +22,8 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
     Actions, also write annotations, the step summary and step outputs."""
     actions = ActionsRun.detect(os.environ) if github else None
     try:
+        if reports_dir:
+            require("reports", "--reports cannot render the change report")
         result = gate(options)
     except CharterError as error:
         if actions:

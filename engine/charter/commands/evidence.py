@@ -11,6 +11,7 @@ from typing import Any
 
 from charter import __version__
 from charter.errors import CharterError
+from charter.extras import require
 from charter.inventory.entities import iter_entities
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.suggest import closest
@@ -32,6 +33,7 @@ class EvidenceOptions:
 
 
 def run_evidence_command(options: EvidenceOptions) -> int:
+    require("evidence", "charter evidence cannot measure versions")
     from charter.evidence.api import run_evidence
 
     head = load_snapshot(Revision.worktree(options.root), Cache.for_repo(options.root,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
+from charter.extras import require
 from charter.suggest import closest
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ class ReportOptions:
 
 
 def run_report(options: ReportOptions) -> int:
+    require("reports", "charter report cannot render PDFs")
+    if options.evidence:
+        require("evidence", "charter report cannot measure evidence for the dossiers",
+                "pass --no-evidence to report without it")
     from charter.report.build import MANIFEST, Written, build_reports
     from charter.report.facts import gather_facts
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from charter.extras import require
+
 if TYPE_CHECKING:
     from charter.inventory.snapshot import Snapshot
 
@@ -31,6 +33,8 @@ def evidence_for_check(root: Path, mode: str, use_cache: bool, head: Snapshot,
         wanted = [v for v in everything if ("version", v) in scope or v in touched]
     if not wanted:
         return {}
+    require("evidence", "evidence cannot be computed",
+            "pass --evidence none to check without evidence")
     base_inventory = base.inventory if base is not None and base.present else None
     if base_inventory is None:
         notes.append("evidence: no base revision, so no pickle is trusted and the head's "

@@ -167,6 +167,6 @@ def _evidence(options: CheckOptions, head: Snapshot, base: Snapshot | None,
         return evidence_for_check(options.root, options.evidence, options.use_cache, head,
                                   base, scope, notes)
     except ImportError as exc:  # a gate that silently measures nothing would pass anything
-        raise CharterError.at(f"evidence cannot be computed: {exc}; install Charter with its "
-                              "evidence libraries (scikit-learn, skops, pandas), or pass "
+        raise CharterError.at(f"evidence cannot be computed: {exc}; install the evidence "
+                              "extra with pip install 'charter[evidence]', or pass "
                               "--evidence none to check without evidence") from None
