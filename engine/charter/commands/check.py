@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,7 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
     verbosity of what is printed."""
     style = style or Style()
     actions = ActionsRun.detect(os.environ) if github else None
+    started = time.perf_counter()
     try:
         result = gate(options)
     except CharterError as error:
@@ -30,7 +32,8 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
             actions.publish_error(error)
         raise
     result = replace(result, reports=tuple(s.path for s in outputs if s.path),
-                     links=actions.links(result.head.commit) if actions else {})
+                     links=actions.links(result.head.commit) if actions else {},
+                     seconds=time.perf_counter() - started)
     if reports_dir:
         result = _change_report(result, options.root, reports_dir, style.verbosity >= 0)
     if actions is None:
