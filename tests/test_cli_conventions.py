@@ -37,7 +37,7 @@ def test_colour_follows_where_each_text_goes(governed: GitRepo) -> None:
     always = check(governed, "--color", "always", "--format", "text=out/always.txt",
                    env=COLOUR_ENV)
     assert ANSI in (governed.root / "out/always.txt").read_text()
-    assert ANSI not in always.out  # the one-line verdict went to a pipe... unless forced
+    assert ANSI in always.out  # always: the verdict line on the pipe too
     assert ANSI not in check(governed, env=COLOUR_ENV).out  # a pipe is not a terminal
 
 
@@ -129,13 +129,13 @@ def test_completion_scripts_complete_commands(governed: GitRepo, tmp_path: Path)
     assert script.code == 0 and "_charter_completion" in script.out
     (tmp_path / "complete.bash").write_text(script.out)
     bash = subprocess.run(["bash", "-c", f"source {tmp_path / 'complete.bash'}; "
-                           "COMP_WORDS=(charter che); COMP_CWORD=1; _charter_completion; "
+                           "COMP_WORDS=(charter che); COMP_CWORD=1; _charter_completion charter; "
                            "echo \"${COMPREPLY[@]}\""], capture_output=True, text=True,
                           env=env, cwd=governed.root, timeout=60)
     assert bash.stdout.split() == ["check"], bash.stdout + bash.stderr
     options = subprocess.run(["bash", "-c", f"source {tmp_path / 'complete.bash'}; "
                               "COMP_WORDS=(charter check --evid); COMP_CWORD=2; "
-                              "_charter_completion; echo \"${COMPREPLY[@]}\""],
+                              "_charter_completion charter; echo \"${COMPREPLY[@]}\""],
                              capture_output=True, text=True, env=env, cwd=governed.root,
                              timeout=60)
     assert options.stdout.split() == ["--evidence"], options.stdout + options.stderr
@@ -194,7 +194,7 @@ def test_unknown_or_bad_config_keys_are_errors(governed: GitRepo) -> None:
     governed.write(".charter.yaml", "evidence: some\n")
     bad = governed.charter("check")
     assert bad.code == 2
-    assert ".charter.yaml:1:11: evidence: 'some' is not one of 'auto', 'all', 'none'" \
+    assert ".charter.yaml:1:1: evidence: 'some' is not one of 'auto', 'all', 'none'" \
         in bad.err
     (governed.root / ".charter.yaml").unlink()
     governed.write("pyproject.toml", "[tool.charter]\nreport = {page_size = 'a4'}\n"

@@ -151,8 +151,12 @@ def _apply_config(ctx: click.Context) -> None:
             if param.name in sources:
                 label = param.opts[0].lstrip("-").replace("-", "_") if param.opts else \
                     param.name
-                click.echo(f"charter: debug: {label} = {ctx.params[param.name]!r} "
+                click.echo(f"charter: debug: {label} = {_shown(ctx.params[param.name])} "
                            f"({sources[param.name]})", err=True)
+
+
+def _shown(value: Any) -> str:
+    return repr(value.isoformat() if isinstance(value, dt.date) else value)
 
 
 def _config_value(ctx: click.Context, param: click.Option, key: str, raw: Any,
