@@ -213,9 +213,9 @@ def test_paths_stay_inside_the_repository_and_uris_need_permission(demo: Demo,
 def test_evidence_is_cached_by_content(demo: Demo, tmp_path: Path) -> None:
     env = {"CHARTER_CACHE_DIR": str(tmp_path / "cache")}
     first = demo.repo.charter("evidence", "scorer@1.0.0", "--format", "json", env=env)
-    assert "0 from the cache" in first.err
+    assert "none from the cache" in first.err
     second = demo.repo.charter("evidence", "scorer@1.0.0", "--format", "json", env=env)
-    assert "0 step(s) computed" in second.err
+    assert "0 steps computed" in second.err
     assert json.loads(first.out) == json.loads(second.out)
     # The second run really reads the cache: a planted value comes back.
     for entry in (tmp_path / "cache" / "evaluation").glob("*.json"):  # own and champion's

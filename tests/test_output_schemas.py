@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -132,3 +133,20 @@ def test_check_junit_has_times_and_meets_the_xsd(governed: GitRepo) -> None:
         import xmlschema
 
         xmlschema.XMLSchema(str(JUNIT_XSD)).validate(text)
+
+
+def test_a_fresh_cache_is_not_said_to_answer(repo: GitRepo, tmp_path: Path) -> None:
+    demo = build_demo(repo)
+    text = (demo.root / "models.yaml").read_text()
+    start = text.index('      "1.0.0":')
+    twin = text[start:].replace('"1.0.0":', '"1.1.0":').replace(
+        "stage: production", "stage: development").replace(
+        "        deployments: [{target: api, since: 2026-01-01}]\n", "")
+    demo.repo.write("models.yaml", text + twin)
+    env = {"CHARTER_CACHE_DIR": str(tmp_path / "cache")}
+    first = demo.repo.charter("evidence", "--today", TODAY, env=env)
+    assert first.code == 0, first.err
+    assert "shared between versions, none from the cache" in first.err
+    assert "charter evidence for 2 versions:" in first.err
+    second = demo.repo.charter("evidence", "--today", TODAY, env=env)
+    assert "0 steps computed, 8 from the cache" in second.err
