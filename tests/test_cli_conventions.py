@@ -215,3 +215,24 @@ def test_config_report_options_and_cache_size(governed: GitRepo) -> None:
     assert config.where("cache_max_mib") == ".charter.yaml:2"
     run = governed.charter("check", "--today", TODAY, "--evidence", "none", env=COLOUR_ENV)
     assert ANSI in run.out  # color: always from the file
+
+
+def test_ev008_names_its_entity_once(repo: GitRepo) -> None:
+    import re
+
+    from evidence_helpers import build_demo
+
+    demo = build_demo(repo)
+    text = re.sub(r"\{path: data/(\w+)\.csv, sha256: [0-9a-f]+,",
+                  r'{uri: "s3://lake/\1.csv",', (demo.root / "models.yaml").read_text())
+    demo.repo.write("models.yaml", text)
+    run = demo.repo.charter("check", "--evidence", "all", "--base", "none", "--today", TODAY)
+    line = next(x for x in run.out.splitlines() if " EV-008 " in x)
+    message = line.split(":11  ", 1)[1]
+    assert message.count("scorer@1.0.0") == 1, message
+    assert message == (
+        "scorer@1.0.0: evaluation data loans-holdout@1 cannot be read (s3://lake/holdout.csv: "
+        "s3:// is not in settings.allowed_uri_schemes); reference data loans-train@1 cannot be "
+        "read (s3://lake/train.csv: s3:// is not in settings.allowed_uri_schemes); current data "
+        "loans-live@1 cannot be read (s3://lake/live.csv: s3:// is not in "
+        "settings.allowed_uri_schemes)")

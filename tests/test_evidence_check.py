@@ -202,7 +202,7 @@ def test_paths_stay_inside_the_repository_and_uris_need_permission(demo: Demo,
         "path: models/link.skops", f"uri: 'file://{outside}'"))
     run = check(demo)  # not read, so not verified: reported, but the settings chose this
     assert run.code == 0, run.out
-    assert "EV-008" in run.out and "reading file:// is not allowed" in run.out
+    assert "EV-008" in run.out and "file:// is not in settings.allowed_uri_schemes" in run.out
 
     demo.repo.write("models.yaml", demo.inventory().replace(
         "teams:", "settings: {allowed_uri_schemes: [file]}\nteams:"))
