@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -25,7 +25,13 @@ class _State:
     config_color: str | None = None
 
 
-class DateType(click.ParamType):
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[dt.date]
+else:  # click before 8.2 has no generic ParamType
+    _ParamType = click.ParamType
+
+
+class DateType(_ParamType):
     """A calendar date, YYYY-MM-DD; click names the option in the error."""
 
     name = "date"
@@ -112,6 +118,7 @@ class ConfiguredCommand(click.Command):
         for param in self.params:
             if isinstance(param, click.Option) and param.envvar is None and param.name:
                 param.envvar = ENVVARS.get((str(self.name), param.name))
+                param.show_envvar = param.envvar is not None
 
     def invoke(self, ctx: click.Context) -> Any:
         _apply_config(ctx)
