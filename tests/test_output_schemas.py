@@ -11,7 +11,6 @@ import jsonschema
 import pytest
 
 from conftest import TODAY, GitRepo
-from evidence_helpers import build_demo
 from scenarios import check, mixed_change
 from test_reporters_junit import JUNIT_XSD
 
@@ -113,6 +112,8 @@ def test_lineage_json_meets_its_schema(governed: GitRepo) -> None:
 
 
 def test_evidence_json_meets_its_schema(repo: GitRepo) -> None:
+    from evidence_helpers import build_demo
+
     demo = build_demo(repo)
     schema = schema_of(repo, "evidence")
     run = demo.repo.charter("evidence", "--format", "json", "--today", TODAY)
@@ -136,6 +137,8 @@ def test_check_junit_has_times_and_meets_the_xsd(governed: GitRepo) -> None:
 
 
 def test_a_fresh_cache_is_not_said_to_answer(repo: GitRepo, tmp_path: Path) -> None:
+    from evidence_helpers import build_demo
+
     demo = build_demo(repo)
     text = (demo.root / "models.yaml").read_text()
     start = text.index('      "1.0.0":')
