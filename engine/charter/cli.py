@@ -24,6 +24,10 @@ class _State:
     color: str | None = None  # --color, or CHARTER_COLOR
     config_color: str | None = None
 
+    @classmethod
+    def reset(cls) -> None:
+        cls.debug, cls.verbosity, cls.color, cls.config_color = False, 0, None, None
+
 
 if TYPE_CHECKING:
     _ParamType = click.ParamType[dt.date]
@@ -461,6 +465,7 @@ COMPLETE_VAR = "_CHARTER_COMPLETE"
 
 
 def _run(entry: Callable[..., Any]) -> int:
+    _State.reset()
     try:
         entry(standalone_mode=False, prog_name=PROG_NAME, complete_var=COMPLETE_VAR)
     except SystemExit as exc:

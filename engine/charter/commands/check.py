@@ -39,9 +39,9 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
     if actions is None:
         write_outputs(result, outputs, options.root, style)
         return result.exit_code
-    actions.publish(result, outputs)
+    actions.publish(result, outputs)  # its annotations' group header states the verdict
     with actions.commands_stopped(outputs):
-        write_outputs(result, outputs, options.root, style)
+        write_outputs(result, outputs, options.root, replace(style, verdict_line=False))
     return result.exit_code
 
 

@@ -75,6 +75,7 @@ class Style:
 
     colour: str = "auto"
     verbosity: int = 0  # -1 quiet, 0 normal, 1 verbose
+    verdict_line: bool = True  # when every output is a file; GitHub's group header says it
 
     def colours(self, stream: TextIO | None) -> bool:
         """Whether text written to `stream` (None: a file) carries ANSI colours."""
@@ -118,7 +119,7 @@ def write_outputs(result: CheckResult, outputs: Sequence[OutputSpec], root: Path
                                   f"{exc.strerror}") from None
         if style.verbosity > 0:
             sys.stderr.write(f"charter: wrote {spec.format} to {spec.path}\n")
-    if specs and not to_stdout and style.verbosity >= 0:
+    if specs and not to_stdout and style.verbosity >= 0 and style.verdict_line:
         from charter.reporters.text import verdict_line
 
         written = ", ".join(f"{s.format} written to {s.path}" for s in specs)
