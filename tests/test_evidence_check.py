@@ -49,7 +49,7 @@ def test_a_clean_change_with_evidence_passes(demo: Demo) -> None:
     add_version(demo, "1.1.0", "development", "models/scorer-1.1.0.skops", metrics={})
     run = check(demo)
     assert run.code == 0, run.out + run.err
-    assert "evidence for 1 version(s)" in run.out
+    assert "evidence for 1 version:" in run.out
 
 
 def test_a_tampered_claim_is_caught_at_its_line(demo: Demo) -> None:
