@@ -122,7 +122,8 @@ class ConfiguredCommand(click.Command):
         for param in self.params:
             if isinstance(param, click.Option) and param.envvar is None and param.name:
                 param.envvar = ENVVARS.get((str(self.name), param.name))
-                param.show_envvar = param.envvar is not None
+                if param.envvar:  # not show_envvar: click would name it in every error
+                    param.help = f"{param.help or ''} Environment: {param.envvar}.".strip()
 
     def invoke(self, ctx: click.Context) -> Any:
         _apply_config(ctx)
