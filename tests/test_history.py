@@ -270,5 +270,6 @@ def test_a_version_imported_already_retired_counts_as_ever_in_production(repo: G
     run = repo.charter("history", "--ever-in-production")
     assert run.code == 0, run.err
     assert "credit@0.9.0" in run.out
-    assert "deployed before this history begins" in run.out
+    assert "credit@0.9.0                     2023-01-01* → 2024-01-01*" in run.out
+    assert "* from the deployments recorded in models.yaml" in run.out
     assert "credit@0.8.0" not in run.out

@@ -80,3 +80,34 @@ def test_invalid_utf8_is_a_clear_error() -> None:
 
 def test_multiple_documents_are_refused() -> None:
     assert "only one YAML document" in problem("a: 1\n---\nb: 2\n")
+
+
+def test_indentation_error_names_the_line_indented_wrongly() -> None:
+    # libyaml stops on line 5, the first line that no longer fits; line 4 is the mistake
+    text = "models:\n  credit:\n    title: x\n  owner: y\n    risk_tier: high\n"
+    assert problem(text) == (
+        "f.yaml:4:3: YAML syntax error on line 5: mapping values are not allowed in this "
+        "context (check the indentation of line 4: it has 2 spaces, line 3 has 4 spaces, "
+        "line 5 has 4 spaces)")
+
+
+def test_indentation_error_on_the_line_itself() -> None:
+    text = "models:\n  credit:\n    title: x\n   owner: y\n    risk_tier: high\n"
+    assert problem(text) == (
+        "f.yaml:4:4: YAML syntax error: did not find expected key (check the indentation of "
+        "line 4: it has 3 spaces, line 3 has 4 spaces, line 5 has 4 spaces)")
+    listed = "a:\n  v:\n    - x\n   - y\n"
+    assert "check the indentation of line 4: it has 3 spaces" in problem(listed)
+
+
+def test_a_value_with_a_colon_is_not_an_indentation_error() -> None:
+    assert problem("a:\n  title: Credit: default\n") == (
+        "f.yaml:2:16: YAML syntax error: mapping values are not allowed in this context "
+        "(quote a value that contains \": \")")
+
+
+def test_indentation_error_of_a_line_that_left_its_block() -> None:
+    text = "datasets:\n  loans:\n  owner: data\n    contains_pii: false\n"
+    assert problem(text).startswith(
+        "f.yaml:3:3: YAML syntax error on line 4: mapping values are not allowed in this "
+        "context (check the indentation of line 3: it has 2 spaces")

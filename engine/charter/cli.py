@@ -394,11 +394,18 @@ def init(directory: str, install_spec: str | None) -> None:
 @click.option("--fail-on-violations", is_flag=True,
               help="Exit 1 when the history breaks the lifecycle rules after the fact.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
+@click.option("--authors-from", type=click.Choice(["github"]), help="Credit merged pull "
+              "requests to the logins GitHub names as their author and merger (reads "
+              "GITHUB_TOKEN; the network is used only with this option).")
+@click.option("--repository", metavar="OWNER/NAME", help="Repository of the pull requests "
+              "(default: GITHUB_REPOSITORY).")
+@click.option("--github-api", metavar="URL", help="GitHub REST API base (default: "
+              "GITHUB_API_URL, else https://api.github.com).")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def history(model: str | None, since: dt.date | None, ref: str, output_format: str,
             in_production_on: dt.date | None, ever_in_production: bool,
-            fail_on_violations: bool,
-            no_cache: bool, repo: str | None) -> None:
+            fail_on_violations: bool, no_cache: bool, authors_from: str | None,
+            repository: str | None, github_api: str | None, repo: str | None) -> None:
     """Replay the history of models.yaml and policies/: who changed what, when, under which
     rules."""
     from charter.commands.history import HistoryOptions, run_history
@@ -408,7 +415,8 @@ def history(model: str | None, since: dt.date | None, ref: str, output_format: s
         output_format=output_format,
         in_production_on=in_production_on,
         ever_in_production=ever_in_production, fail_on_violations=fail_on_violations,
-        use_cache=not no_cache)
+        use_cache=not no_cache, authors_from=authors_from, repository=repository,
+        github_api=github_api)
     sys.exit(run_history(options))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
 import sys
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from charter import __version__
 from charter.errors import CharterError
 from charter.inventory.entities import iter_entities
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
+from charter.suggest import closest
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
 from charter.wording import plural
@@ -82,8 +82,8 @@ def _select(head: Snapshot, target: str | None) -> list[str]:
         chosen = [e.id for e in versions if e.parent == target]
     if not chosen:
         known = sorted({e.id for e in versions} | {str(e.parent) for e in versions})
-        close = difflib.get_close_matches(target, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        close = closest(target, known)
+        hint = f" (did you mean {close!r}?)" if close else ""
         raise CharterError.at(f"no model or version {target!r} in models.yaml{hint}")
     return chosen
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
+from charter.suggest import closest
 
 if TYPE_CHECKING:
     from charter.report.facts import ReportFacts
@@ -76,8 +76,8 @@ def _chosen_models(inventory: Mapping[str, Any], asked: Sequence[str]) -> list[s
     known = list(inventory.get("models") or {})
     for name in asked:
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = closest(name, known)
+            hint = f"; did you mean {close!r}?" if close else ""
             raise CharterError.at(f"model {name!r} is not in models.yaml{hint}",
                                   hint=f"known models: {', '.join(sorted(known))}")
     return list(asked) or sorted(known)

@@ -45,7 +45,8 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     head = load_snapshot(head_rev, cache, lazy=True, donor=base)
     if not head.present:
         raise CharterError.at("models.yaml not found at the head revision",
-                              file=str(options.root / "models.yaml"))
+                              file=str(options.root / "models.yaml"), hint="" if options.head
+                              else "`charter init` scaffolds a governance repository here")
     policies, current, proposed, changed = policies_in_force(base_rev, head_rev,
                                                              options.policies_from, notes)
     base_inventory = base.inventory if base and base.present else None

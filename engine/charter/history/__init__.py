@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
+from charter.history.authors import attribute_to_authors
+from charter.history.records import recorded_service
 from charter.history.replay import Replay, replay
 from charter.history.timeline import (
     EVENT_KINDS,
     CommitState,
+    Interval,
     Timeline,
     TimelineEvent,
     UnreadableCommit,
@@ -19,7 +22,7 @@ from charter.vcs import git
 from charter.vcs.cache import Cache
 
 __all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "UnreadableCommit",
-           "build_timeline"]
+           "build_timeline", "require_since_in_history"]
 
 
 def build_timeline(root: Path, model: str | None = None, since: dt.date | None = None,
@@ -33,17 +36,22 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
     cache = Cache.for_repo(root, use_cache)
     shallow_key = ",".join(sorted(git.shallow_boundary(root)))
     key = f"{head}-{len(shallow_key)}"
-    result = _decode(cache.get("history", key))
-    if result is None:
+    entry = cache.get("history", key)
+    result = _decode(entry)
+    records = _decode_records(entry)
+    if result is None or records is None:
         result = replay(root, head)
-        cache.put("history", key, _encode(result))
+        result.events = attribute_to_authors(root, result.events)
+        records = recorded_service(root, head)
+        cache.put("history", key, {**_encode(result), "records": records})
     timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),
-                        frozenset(result.served), head, ref, notes=tuple(result.notes))
-    _check_since(timeline, since)
+                        frozenset(result.served), head, ref, notes=tuple(result.notes),
+                        records=records)
+    require_since_in_history(timeline, since)
     return timeline.filtered(model, since)
 
 
-def _check_since(timeline: Timeline, since: dt.date | None) -> None:
+def require_since_in_history(timeline: Timeline, since: dt.date | None) -> None:
     truncated = [u for u in timeline.unreadable if "shallow clone" in u.reason]
     if since is None or not truncated:
         return
@@ -64,6 +72,16 @@ def _encode(result: Replay) -> dict[str, Any]:
         "served": sorted(result.served),
         "notes": result.notes,
     }
+
+
+def _decode_records(entry: Any) -> dict[str, tuple[Interval, ...]] | None:
+    if not isinstance(entry, dict) or not isinstance(entry.get("records"), dict):
+        return None
+    try:
+        return {str(k): tuple((str(a), None if b is None else str(b)) for a, b in v)
+                for k, v in entry["records"].items()}
+    except (TypeError, ValueError):
+        return None
 
 
 def _decode(entry: Any) -> Replay | None:

@@ -7,9 +7,11 @@ price of one git process, whatever the length of the history.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from charter.history.timeline import TimelineEvent
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE
 
@@ -33,4 +35,68 @@ def version_authors(root: Path, commit: str | None, lines: Mapping[str, int]) ->
         author = author if author is not None else identity
         if author:
             found[version] = author
+    return found
+
+
+_WEB_FLOW = ("noreply@github.com",)  # GitHub commits merges made in its interface as itself
+_SHOW_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%cn%x00%ce%x00"
+_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class _Identity:
+    parents: tuple[str, ...]
+    author: str
+    email: str
+    committer: str
+    committer_email: str
+
+
+def attribute_to_authors(root: Path, events: Sequence[TimelineEvent]) -> list[TimelineEvent]:
+    """Events credited to who wrote the change, and who merged it kept apart.
+
+    A merge commit's author is whoever merged the pull request; the change is the merged
+    branch's, so its tip's author is the author. A squash merge or a rebased commit already
+    names the pull request's author, and its committer is who landed it (unless GitHub's
+    interface did, which records only itself).
+    """
+    commits = _identities(root, sorted({e.commit for e in events}))
+    tips = _identities(root, sorted({c.parents[1] for c in commits.values()
+                                     if len(c.parents) > 1}))
+    out = []
+    for event in events:
+        found = commits.get(event.commit)
+        if found is None:
+            out.append(event)
+        elif len(found.parents) > 1 and found.parents[1] in tips:
+            tip = tips[found.parents[1]]
+            out.append(replace(event, author=tip.author, email=tip.email,
+                               merged_by=found.author, merged_by_email=found.email))
+        elif found.committer_email not in _WEB_FLOW and found.committer_email != found.email:
+            out.append(replace(event, merged_by=found.committer,
+                               merged_by_email=found.committer_email))
+        else:
+            out.append(event)
+    return out
+
+
+def _identities(root: Path, commits: list[str]) -> dict[str, _Identity]:
+    found: dict[str, _Identity] = {}
+    for start in range(0, len(commits), _BATCH):  # command lines have a length limit
+        found.update(_identities_of(root, commits[start:start + _BATCH]))
+    return found
+
+
+def _identities_of(root: Path, commits: list[str]) -> dict[str, _Identity]:
+    output = git.run_git(root, ["show", "-s", "--no-walk=unsorted", f"--format={_SHOW_FORMAT}",
+                                *commits], check=False)
+    if output.returncode != 0:
+        return {}  # commits a shallow clone lacks: the replay's identities stand
+    fields = output.stdout.decode("utf-8", "replace").split("\0")
+    found = {}
+    for start in range(0, len(fields) - 5, 6):
+        sha, parents, author, email, committer, committer_email = (
+            f.strip() for f in fields[start:start + 6])
+        found[sha] = _Identity(tuple(parents.split()), author, email, committer,
+                               committer_email)
     return found

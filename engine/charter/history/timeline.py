@@ -27,6 +27,10 @@ class TimelineEvent:
     violations: tuple[str, ...] = ()  # rules broken after the fact, whatever the policies said
     findings: tuple[str, ...] = ()  # blocking findings of the rules in force, "RULE: message"
     email: str = ""
+    # Who landed the change on the branch, when not its author: the person who merged the
+    # pull request (author and email are then the pull request's author).
+    merged_by: str | None = None
+    merged_by_email: str | None = None
 
     @property
     def entity(self) -> str | None:
@@ -79,6 +83,27 @@ class CommitState:
     production: frozenset[str]
 
 
+GIT = "git history"
+RECORDS = "inventory records"
+Interval = tuple[str, str | None]  # first day, first day after (None: still)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A stretch of time a version was in production, and where each end was read:
+    git history, or the deployments recorded in the inventory (for the time before the
+    history begins, when a deployment predates the inventory's first commit)."""
+
+    start: str
+    until: str | None
+    start_source: str = GIT
+    until_source: str = GIT
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"from": self.start, "until": self.until, "from_source": self.start_source,
+                "until_source": self.until_source}
+
+
 @dataclass(frozen=True)
 class Timeline:
     events: tuple[TimelineEvent, ...]
@@ -90,6 +115,13 @@ class Timeline:
     model: str | None = None
     since: dt.date | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # model@version -> deployment intervals recorded in the inventory at the head
+    records: dict[str, tuple[Interval, ...]] = field(default_factory=dict)
+
+    @property
+    def begins(self) -> str | None:
+        """The first day the git history knows the inventory's state."""
+        return self.states[0].date[:10] if self.states else None
 
     def ever_in_production(self) -> list[str]:
         """Versions git saw in production, and those whose records list a deployment
@@ -100,25 +132,57 @@ class Timeline:
         return sorted(v for v in seen if self._wanted(v))
 
     def in_production_on(self, date: dt.date) -> list[str]:
+        return self.production_on(date)[0]
+
+    def production_on(self, date: dt.date) -> tuple[list[str], str]:
+        """The versions in production on `date`, and which source answered: git history
+        when it reaches that day, else the deployments the inventory records."""
         day = date.isoformat()
+        if self.begins is None or day < self.begins:
+            live = {v for v, spans in self.records.items()
+                    if any(a <= day and (b is None or day < b) for a, b in spans)}
+            return sorted(v for v in live if self._wanted(v)), RECORDS
         current: frozenset[str] = frozenset()
         for state in self.states:  # in branch order; a commit dated later does not count
             if state.date[:10] <= day:
                 current = state.production
-        return sorted(v for v in current if self._wanted(v))
+        return sorted(v for v in current if self._wanted(v)), GIT
 
     def production_periods(self) -> dict[str, list[tuple[str, str | None]]]:
         """model@version -> [(first day in production, first day out of it or None)]."""
-        periods: dict[str, list[tuple[str, str | None]]] = {}
+        return {k: [(p.start, p.until) for p in v] for k, v in self.periods().items()}
+
+    def periods(self) -> dict[str, list[Period]]:
+        """Production periods from git history; one that was already running when the
+        history begins starts on the earliest deployment the inventory records, and a
+        version whose whole service predates the history has the periods its records give."""
+        periods: dict[str, list[Period]] = {}
         previous: frozenset[str] = frozenset()
         for state in self.states:
             for version in state.production - previous:
-                periods.setdefault(version, []).append((state.date, None))
+                periods.setdefault(version, []).append(self._opened(version, state))
             for version in previous - state.production:
-                start, _ = periods[version][-1]
-                periods[version][-1] = (start, state.date)
+                periods[version][-1] = replace(periods[version][-1], until=state.date)
             previous = state.production
-        return {k: v for k, v in sorted(periods.items()) if self._wanted(k)}
+        for version, spans in self.records.items():
+            if version not in periods:
+                periods[version] = [self._recorded(a, b) for a, b in spans
+                                    if self.begins is None or a < self.begins]
+        return {k: v for k, v in sorted(periods.items()) if v and self._wanted(k)}
+
+    def _recorded(self, start: str, until: str | None) -> Period:
+        """A service that only the records know of: git saw the version out of production
+        from the day the history begins, so it ended by then at the latest."""
+        if self.begins is None or (until is not None and until <= self.begins):
+            return Period(start, until, RECORDS, RECORDS)
+        return Period(start, self.begins, RECORDS, GIT)
+
+    def _opened(self, version: str, state: CommitState) -> Period:
+        first = self.states[0]
+        recorded = [a for a, _ in self.records.get(version, ()) if a < first.date[:10]]
+        if state is first and recorded:
+            return Period(min(recorded), None, RECORDS)
+        return Period(state.date, None)
 
     def violations(self) -> list[TimelineEvent]:
         return [e for e in self.events if e.violations]
@@ -132,7 +196,7 @@ class Timeline:
         return self.model is None or version_id.partition("@")[0] == self.model
 
     def as_dict(self) -> dict[str, Any]:
-        periods = self.production_periods()
+        periods = self.periods()
         return {
             "charter_history": TIMELINE_FORMAT,
             "ref": self.ref,
@@ -141,9 +205,10 @@ class Timeline:
             "since": self.since.isoformat() if self.since else None,
             "events": [e.as_dict() for e in self.events],
             "ever_in_production": [
-                {"id": v, "periods": [{"from": a, "until": b} for a, b in periods.get(v, [])]}
+                {"id": v, "periods": [p.as_dict() for p in periods.get(v, [])]}
                 for v in self.ever_in_production()],
             "violations": sum(len(e.violations) for e in self.events),
             "unreadable": [u.as_dict() for u in self.unreadable],
             "notes": list(self.notes),
+            "history_begins": self.begins,
         }

@@ -148,17 +148,31 @@ class _Builder:
                 if isinstance(event, yaml.StreamEndEvent):
                     return
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or exc.context or "invalid YAML"
-            hint = ('quote a value that contains ": "' if "mapping values are not allowed"
-                    in problem else "")
-            raise self.fail(f"YAML syntax error: {problem}", mark, hint=hint) from None
+            raise self._syntax_error(text, exc) from None
         except yaml.YAMLError as exc:
             raise CharterError.at(f"YAML syntax error: {exc}", file=self.file) from None
         finally:
             dispose = getattr(parser, "dispose", None)
             if dispose is not None:
                 dispose()
+
+    def _syntax_error(self, text: str | bytes, exc: yaml.MarkedYAMLError) -> CharterError:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            return self.fail(f"YAML syntax error: {problem}", mark)
+        lines = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+                 ).split("\n")
+        found = _misindented(lines, mark.line, mark.column, problem)
+        if found is None:
+            hint = ('quote a value that contains ": "' if "mapping values are not allowed"
+                    in problem else "")
+            return self.fail(f"YAML syntax error: {problem}", mark, hint=hint)
+        line, hint = found
+        where = "" if line == mark.line else f" on line {mark.line + 1}"
+        column = _indent(lines[line])
+        return CharterError([Problem(f"YAML syntax error{where}: {problem}", self.file,
+                                     line + 1, column + 1, hint=hint)])
 
     def _count(self, n: int, mark: Any) -> None:
         self.nodes += n
@@ -289,3 +303,59 @@ class _Builder:
 
 def _is_merge(event: Any) -> bool:
     return bool(event.implicit[0])
+
+
+_INDENTATION_PROBLEMS = ("did not find expected key", "did not find expected '-' indicator",
+                         "expected <block end>", "mapping values are not allowed")
+
+
+def _misindented(lines: list[str], line: int, column: int, problem: str
+                 ) -> tuple[int, str] | None:
+    """(0-based line whose indentation is likely wrong, a hint), when the error is one
+    a wrong indentation makes. libyaml stops where the structure breaks, which is often
+    the line after the one indented wrongly."""
+    if not any(p in problem for p in _INDENTATION_PROBLEMS) or line >= len(lines):
+        return None
+    if "mapping values" in problem and lines[line].find(":") != column:
+        return None  # a second ": " on the line: a value to quote, not an indentation
+    before = _significant(lines, line, -1)
+    if before is None:
+        return None
+    earlier = _significant(lines, before, -1)
+    suspect = before if earlier is not None and _left_its_block(
+        _indent(lines[earlier]), lines[earlier], _indent(lines[before]),
+        _indent(lines[line])) else line
+    neighbours = [n for n in (_significant(lines, suspect, -1), _significant(lines, suspect, 1))
+                  if n is not None and n != suspect]
+    around = ", ".join(f"line {n + 1} has {_spaces(_indent(lines[n]))}" for n in neighbours)
+    hint = (f"check the indentation of line {suspect + 1}: it has "
+            f"{_spaces(_indent(lines[suspect]))}, {around}")
+    return suspect, hint
+
+
+def _left_its_block(earlier: int, earlier_text: str, before: int, line: int) -> bool:
+    """Whether the line between two others is the one off: they agree and it does not, or
+    the first opens a block the middle one should be in and the last one is."""
+    if earlier == line != before:
+        return True
+    opens = earlier_text.split(" #", 1)[0].rstrip().endswith(":")
+    return opens and before <= earlier < line
+
+
+def _significant(lines: list[str], start: int, step: int) -> int | None:
+    """The nearest line before or after `start` that holds YAML (not blank, not a comment)."""
+    index = start + step
+    while 0 <= index < len(lines):
+        stripped = lines[index].strip()
+        if stripped and not stripped.startswith("#"):
+            return index
+        index += step
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space{'s' if count != 1 else ''}"
