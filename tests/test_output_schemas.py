@@ -95,7 +95,8 @@ def test_history_json_meets_its_schema(governed: GitRepo) -> None:
     schema = schema_of(governed, "history")
     mixed_change(governed)
     governed.commit("new versions")
-    for args in ((), ("credit",), ("--in-production-on", "2026-07-01")):
+    for args in ((), ("credit",), ("--in-production-on", "2026-07-01"),
+                 ("--ever-in-production",)):
         run = governed.charter("history", "--format", "json", *args)
         assert run.code == 0, run.err
         assert_valid(json.loads(run.out), schema)
