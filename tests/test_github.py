@@ -55,7 +55,7 @@ def test_a_pull_request_run_annotates_summarises_and_sets_outputs(governed: GitR
     lines = run.out.splitlines()
     perf_line = next(i for i, text in enumerate(
         (governed.root / "models.yaml").read_text().splitlines(), 1) if "roc_auc: 0.70" in text)
-    assert lines[0] == "::group::Charter: fail, 1 blocking, 1 warnings, 1 info, 1 waived"
+    assert lines[0] == "::group::Charter: fail, 1 blocking, 1 warning, 1 info, 1 waived"
     assert lines[1] == (f"::error file=models.yaml,line={perf_line},endLine={perf_line},col=75,"
                         "endColumn=90,title=PERF-001 (error)%3A High-risk models reach an AUC "
                         "of 0.75::credit@1.1.0: roc_auc 0.7 is below 0.75")

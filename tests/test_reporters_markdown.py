@@ -16,7 +16,7 @@ def test_summary_sections_in_order(governed: GitRepo) -> None:
     assert run.code == 1
     text = run.out
     assert text.startswith("## ❌ Charter: fail — 1 blocking finding\n")
-    assert "**1 blocking** · 1 warnings · 1 info · 1 waived" in text
+    assert "**1 blocking** · 1 warning · 1 info · 1 waived" in text
     order = [text.index(h) for h in ("### Blocking findings (1)", "### Warnings and notes (2)",
                                      "### Waivers in use (1)", "### Reports")]
     assert order == sorted(order)

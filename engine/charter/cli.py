@@ -3,29 +3,60 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from charter import __version__
+from charter.config import COLOR_CHOICES, ENVVARS
 from charter.errors import EXIT_BAD_INPUT, CharterError
 
 
 class _State:
     debug = False
+    verbosity = 0  # -1 quiet, 0 normal, 1 verbose
+    color: str | None = None  # --color, or CHARTER_COLOR
+    config_color: str | None = None
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.debug, cls.verbosity, cls.color, cls.config_color = False, 0, None, None
 
 
-def _date(value: str | None) -> dt.date:
-    if value is None:
-        return dt.datetime.now(dt.UTC).date()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+if TYPE_CHECKING:
+    _ParamType = click.ParamType[dt.date]
+else:  # click before 8.2 has no generic ParamType
+    _ParamType = click.ParamType
+
+
+class DateType(_ParamType):
+    """A calendar date, YYYY-MM-DD; click names the option in the error."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{str(value)!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+DATE = DateType()
+
+
+def _today(value: dt.date | None) -> dt.date:
+    return value if value is not None else dt.datetime.now(dt.UTC).date()
 
 
 def _repo_root(path: str | None) -> Path:
@@ -37,12 +68,133 @@ def _repo_root(path: str | None) -> Path:
     return git.find_root(start) or start
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _style() -> Any:
+    from charter.reporters import Style, colour_mode
+
+    return Style(colour_mode(_State.color, _State.config_color, os.environ), _State.verbosity)
+
+
+def _set_quiet(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _State.verbosity = -1
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _State.verbosity = 1
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        _State.debug = True
+
+
+def _set_color(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        _State.color = value
+
+
+def _common_options() -> list[click.Option]:
+    """Accepted before and after the subcommand: `charter -q check` = `charter check -q`."""
+    return [
+        click.Option(["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_quiet,
+                     help="Print only the outputs asked for with --format; no notes or "
+                     "verdict line."),
+        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False,
+                     callback=_set_verbose, help="Also say which files were written."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_debug,
+                     help="Show where each setting came from, and tracebacks of internal "
+                     "errors."),
+        click.Option(["--color", "color"], type=click.Choice(COLOR_CHOICES),
+                     expose_value=False, callback=_set_color, envvar="CHARTER_COLOR",
+                     help="Colour: auto (terminals only; NO_COLOR and FORCE_COLOR are "
+                     "honoured), always (files too), never."),
+    ]
+
+
+class ConfiguredCommand(click.Command):
+    """A command whose defaults come from the project's settings (.charter.yaml or
+    [tool.charter]) when neither the command line nor the environment gives them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += _common_options()
+        for param in self.params:
+            if isinstance(param, click.Option) and param.envvar is None and param.name:
+                param.envvar = ENVVARS.get((str(self.name), param.name))
+                if param.envvar:  # not show_envvar: click would name it in every error
+                    param.help = f"{param.help or ''} Environment: {param.envvar}.".strip()
+
+    def invoke(self, ctx: click.Context) -> Any:
+        _apply_config(ctx)
+        return super().invoke(ctx)
+
+
+class CharterGroup(click.Group):
+    command_class = ConfiguredCommand
+
+
+def _apply_config(ctx: click.Context) -> None:
+    from charter.config import load_config
+
+    repo = ctx.params.get("repo")
+    config = load_config(_repo_root(repo if isinstance(repo, str) else None))
+    _State.config_color = config.color
+    if config.cache_max_mib is not None:
+        os.environ.setdefault("CHARTER_CACHE_MAX_MIB", str(config.cache_max_mib))
+    settings = config.for_command(str(ctx.command.name))
+    sources: dict[str, str] = {}
+    for param in ctx.command.params:
+        if not isinstance(param, click.Option) or not param.expose_value or not param.name:
+            continue
+        source = ctx.get_parameter_source(param.name)
+        if source is ParameterSource.COMMANDLINE:
+            sources[param.name] = "command line"
+        elif source is ParameterSource.ENVIRONMENT:
+            sources[param.name] = f"environment {param.envvar}"
+        elif param.name in settings:
+            key, raw = settings[param.name]
+            ctx.params[param.name] = _config_value(ctx, param, key, raw, config)
+            sources[param.name] = config.where(key)
+        else:
+            sources[param.name] = "default"
+    if _State.debug:
+        for param in ctx.command.params:
+            if param.name in sources:
+                label = param.opts[0].lstrip("-").replace("-", "_") if param.opts else \
+                    param.name
+                click.echo(f"charter: debug: {label} = {_shown(ctx.params[param.name])} "
+                           f"({sources[param.name]})", err=True)
+
+
+def _shown(value: Any) -> str:
+    return repr(value.isoformat() if isinstance(value, dt.date) else value)
+
+
+def _config_value(ctx: click.Context, param: click.Option, key: str, raw: Any,
+                  config: Any) -> Any:
+    if param.multiple and isinstance(raw, str):
+        raw = [raw]
+    if param.multiple and not isinstance(raw, list):
+        raise config.error(key, f"{key}: expected a list, not {raw!r}")
+    try:
+        return param.type_cast_value(ctx, raw)
+    except click.BadParameter as exc:
+        raise config.error(key, f"{key}: {exc.message}") from None
+
+
+@click.group(cls=CharterGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="charter")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def cli(debug: bool) -> None:
+@click.option("-q", "--quiet", is_flag=True, expose_value=False, callback=_set_quiet,
+              help="As the subcommand's --quiet.")
+@click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_set_verbose,
+              help="As the subcommand's --verbose.")
+@click.option("--debug", is_flag=True, expose_value=False, callback=_set_debug,
+              help="Show where each setting came from, and tracebacks of internal errors.")
+@click.option("--color", type=click.Choice(COLOR_CHOICES), expose_value=False,
+              callback=_set_color, envvar="CHARTER_COLOR", help="As the subcommand's --color.")
+def cli() -> None:
     """Charter: govern machine-learning models with versioned YAML and policies."""
-    _State.debug = debug
 
 
 @cli.command()
@@ -51,7 +203,8 @@ def cli(debug: bool) -> None:
 @click.option("--head", metavar="REF", help="Head revision (default: the working tree).")
 @click.option("--policies-from", type=click.Choice(["base", "head"]), default="base",
               show_default=True, help="Which revision's rules and waivers judge the change.")
-@click.option("--today", metavar="DATE", help="Evaluation date, for reproducible results.")
+@click.option("--today", type=DATE, metavar="DATE",
+              help="Evaluation date, for reproducible results.")
 @click.option("--all", "scope_all", is_flag=True, help="Judge every entity, not only the "
               "changed ones (scheduled runs).")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
@@ -77,7 +230,7 @@ def cli(debug: bool) -> None:
               "PDF and its manifest.json into DIR.")
 @click.option("--no-github", is_flag=True, help="In GitHub Actions, do not print annotations "
               "or write the step summary and step outputs.")
-def check(base: str | None, head: str | None, policies_from: str, today: str | None,
+def check(base: str | None, head: str | None, policies_from: str, today: dt.date | None,
           scope_all: bool, formats: tuple[str, ...], evidence: str, no_cache: bool,
           repo: str | None, reviews_from: str | None, reviews_file: str | None,
           pull_request: int | None, repository: str | None, pr_head: str | None,
@@ -96,29 +249,30 @@ def check(base: str | None, head: str | None, policies_from: str, today: str | N
 
     options = CheckOptions(
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
-        today=_date(today), scope_all=scope_all, use_cache=not no_cache,
+        today=_today(today), scope_all=scope_all, use_cache=not no_cache,
         evidence=evidence, reviews=reviews,
     )
     outputs = tuple(OutputSpec.parse(f) for f in formats)
-    sys.exit(run_check(options, outputs, reports_dir, github=not no_github))
+    sys.exit(run_check(options, outputs, reports_dir, github=not no_github, style=_style()))
 
 
 @cli.command()
 @click.argument("target", required=False, metavar="[MODEL[@VERSION]]")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A readable table, or the evidence as JSON.")
-@click.option("--today", metavar="DATE", help="Date recorded in the JSON document.")
+@click.option("--today", type=DATE, metavar="DATE",
+              help="Date recorded in the JSON document.")
 @click.option("--base", metavar="REF", help="Where champions and trust settings come from "
               "(default: as for `charter check`; 'none': no champion, no trusted pickle).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not use .charter/cache.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
-def evidence(target: str | None, output: str, today: str | None, base: str | None,
+def evidence(target: str | None, output: str, today: dt.date | None, base: str | None,
              no_cache: bool, repo: str | None) -> None:
     """Measure integrity, metrics, champion, fairness, drift and importance of versions."""
     from charter.commands.evidence import EvidenceOptions, run_evidence_command
 
     options = EvidenceOptions(root=_repo_root(repo), target=target, output=output,
-                              today=_date(today) if today else None, base=base,
+                              today=today, base=base,
                               use_cache=not no_cache)
     sys.exit(run_evidence_command(options))
 
@@ -136,12 +290,31 @@ def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["models", "policies", "policy-tests"]))
+@click.argument("name", type=click.Choice(["models", "policies", "policy-tests", "result",
+                                           "history", "lineage", "evidence"]))
 def schema(name: str) -> None:
-    """Print the JSON Schema of models.yaml, a policy file or a policy test file."""
+    """Print a JSON Schema: of an input (models.yaml, a policy file, a policy test file) or of
+    an output (check's JSON result, history, lineage or evidence as JSON)."""
+    from charter.schemas.outputs import OUTPUT_SCHEMAS, output_schema_text
+
+    if name in OUTPUT_SCHEMAS:
+        click.echo(output_schema_text(name), nl=False)
+        return
     from charter.source.schema import schema_text
 
     click.echo(schema_text(name), nl=False)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script, e.g. `eval "$(charter completion bash)"` in
+    ~/.bashrc, or `charter completion fish > ~/.config/fish/completions/charter.fish`."""
+    from click.shell_completion import get_completion_class
+
+    script_class = get_completion_class(shell)
+    assert script_class is not None
+    click.echo(script_class(cli, {}, PROG_NAME, COMPLETE_VAR).source())
 
 
 @cli.command()
@@ -159,18 +332,20 @@ def explain(rule_id: str | None, operators: bool, repo: str | None) -> None:
 @click.argument("path", required=False)
 @click.option("--coverage", is_flag=True, help="List rules and conditions no test exercises.")
 @click.option("--require-tests", is_flag=True, help="Fail when a local rule has no test.")
-@click.option("--today", metavar="DATE", help="Evaluation date of cases that give none.")
+@click.option("--today", type=DATE, metavar="DATE",
+              help="Evaluation date of cases that give none.")
 @click.option("--format", "-f", "formats", multiple=True, metavar="NAME[=PATH]",
               help="Output format, repeatable: text, json, junit, with an optional file path.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: from PATH, or the "
               "current one).")
-def test_command(path: str | None, coverage: bool, require_tests: bool, today: str | None,
+def test_command(path: str | None, coverage: bool, require_tests: bool,
+                 today: dt.date | None,
                  formats: tuple[str, ...], repo: str | None) -> None:
     """Run the policy unit tests in policies/tests (or PATH); exit 1 when one fails."""
     from charter.commands.testing import TestOptions, locate, parse_output, run_test
 
     root, tests = locate(path, repo)
-    options = TestOptions(root=root, tests=tests, today=_date(today), coverage=coverage,
+    options = TestOptions(root=root, tests=tests, today=_today(today), coverage=coverage,
                           require_tests=require_tests,
                           outputs=tuple(parse_output(f) for f in formats))
     sys.exit(run_test(options))
@@ -202,17 +377,17 @@ def init(directory: str, action: str | None) -> None:
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise CharterError.at(f"{target} is not a directory")
-    sys.exit(run_init(target, _date(None), action))
+    sys.exit(run_init(target, _today(None), action))
 
 
 @cli.command()
 @click.argument("model", required=False)
-@click.option("--since", metavar="DATE", help="Only events on or after this date.")
+@click.option("--since", type=DATE, metavar="DATE", help="Only events on or after this date.")
 @click.option("--ref", default="HEAD", show_default=True, metavar="REF",
               help="The branch or commit whose first-parent history is replayed.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]),
               default="text", show_default=True)
-@click.option("--in-production-on", metavar="DATE",
+@click.option("--in-production-on", type=DATE, metavar="DATE",
               help="List the versions that were in production on this date.")
 @click.option("--ever-in-production", is_flag=True,
               help="List every version ever in production, with its periods.")
@@ -227,18 +402,18 @@ def init(directory: str, action: str | None) -> None:
 @click.option("--github-api", metavar="URL", help="GitHub REST API base (default: "
               "GITHUB_API_URL, else https://api.github.com).")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
-def history(model: str | None, since: str | None, ref: str, output_format: str,
-            in_production_on: str | None, ever_in_production: bool, fail_on_violations: bool,
-            no_cache: bool, authors_from: str | None, repository: str | None,
-            github_api: str | None, repo: str | None) -> None:
+def history(model: str | None, since: dt.date | None, ref: str, output_format: str,
+            in_production_on: dt.date | None, ever_in_production: bool,
+            fail_on_violations: bool, no_cache: bool, authors_from: str | None,
+            repository: str | None, github_api: str | None, repo: str | None) -> None:
     """Replay the history of models.yaml and policies/: who changed what, when, under which
     rules."""
     from charter.commands.history import HistoryOptions, run_history
 
     options = HistoryOptions(
-        root=_repo_root(repo), model=model, since=_date(since) if since else None, ref=ref,
+        root=_repo_root(repo), model=model, since=since, ref=ref,
         output_format=output_format,
-        in_production_on=_date(in_production_on) if in_production_on else None,
+        in_production_on=in_production_on,
         ever_in_production=ever_in_production, fail_on_violations=fail_on_violations,
         use_cache=not no_cache, authors_from=authors_from, repository=repository,
         github_api=github_api)
@@ -271,8 +446,8 @@ def lineage(output_format: str, impacted_by: str | None, ref: str | None,
               help="Measure metrics, fairness, importance and drift for the dossiers.")
 @click.option("--page-size", type=click.Choice(["a4", "letter"]), default="a4",
               show_default=True, help="Paper size of the PDFs.")
-@click.option("--today", metavar="DATE", help="Date for date-based rules (default: the "
-              "commit's date, so reports are reproducible).")
+@click.option("--today", type=DATE, metavar="DATE", help="Date for date-based rules "
+              "(default: the commit's date, so reports are reproducible).")
 @click.option("--only", "kinds", multiple=True, type=click.Choice(["dossier", "inventory",
               "lineage"]), help="Write only these kinds of report (repeatable).")
 @click.option("--jobs", "-j", "workers", type=click.IntRange(1), metavar="N",
@@ -281,22 +456,27 @@ def lineage(output_format: str, impacted_by: str | None, ref: str | None,
               "unchanged.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_size: str,
-           today: str | None, kinds: tuple[str, ...], workers: int | None, force: bool,
+           today: dt.date | None, kinds: tuple[str, ...], workers: int | None, force: bool,
            repo: str | None) -> None:
     """Write model dossiers (all models, or MODEL...), the inventory and lineage PDFs."""
     from charter.commands.report import KINDS, ReportOptions, run_report
 
     options = ReportOptions(
         root=_repo_root(repo), models=models, out=Path(out), ref=ref, evidence=evidence,
-        page_size=page_size, today=_date(today) if today else None, kinds=kinds or KINDS,
+        page_size=page_size, today=today, kinds=kinds or KINDS,
         workers=workers, force=force,
     )
     sys.exit(run_report(options))
 
 
+PROG_NAME = "charter"
+COMPLETE_VAR = "_CHARTER_COMPLETE"
+
+
 def _run(entry: Callable[..., Any]) -> int:
+    _State.reset()
     try:
-        entry(standalone_mode=False)
+        entry(standalone_mode=False, prog_name=PROG_NAME, complete_var=COMPLETE_VAR)
     except SystemExit as exc:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_BAD_INPUT
     except CharterError as exc:

@@ -63,6 +63,7 @@ class CheckResult:
     reports: tuple[str, ...] = ()  # paths of files written for this run
     results: tuple[RuleResult, ...] = ()  # every rule judged on every entity, passes included
     links: Mapping[str, str] = field(default_factory=dict)  # repository, run, pull_request URLs
+    seconds: float = 0.0  # wall time of the gate; not in the JSON, which is reproducible
 
     @property
     def verdict(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -12,15 +13,19 @@ from charter.errors import CharterError
 from charter.extras import require
 from charter.gate import CheckOptions, gate
 from charter.github.actions import ActionsRun
-from charter.reporters import OutputSpec, write_outputs
+from charter.reporters import OutputSpec, Style, write_outputs
 from charter.result import CheckResult
 
 
 def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
-              reports_dir: str | None = None, github: bool = True) -> int:
+              reports_dir: str | None = None, github: bool = True, style: Style | None = None
+              ) -> int:
     """`reports_dir`: write the change report PDF and its manifest there. `github`: in GitHub
-    Actions, also write annotations, the step summary and step outputs."""
+    Actions, also write annotations, the step summary and step outputs. `style`: colour and
+    verbosity of what is printed."""
+    style = style or Style()
     actions = ActionsRun.detect(os.environ) if github else None
+    started = time.perf_counter()
     try:
         if reports_dir:
             require("reports", "--reports cannot render the change report")
@@ -30,24 +35,26 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
             actions.publish_error(error)
         raise
     result = replace(result, reports=tuple(s.path for s in outputs if s.path),
-                     links=actions.links(result.head.commit) if actions else {})
+                     links=actions.links(result.head.commit) if actions else {},
+                     seconds=time.perf_counter() - started)
     if reports_dir:
-        result = _change_report(result, options.root, reports_dir)
+        result = _change_report(result, options.root, reports_dir, style.verbosity >= 0)
     if actions is None:
-        write_outputs(result, outputs, options.root)
+        write_outputs(result, outputs, options.root, style)
         return result.exit_code
-    actions.publish(result, outputs)
+    actions.publish(result, outputs)  # its annotations' group header states the verdict
     with actions.commands_stopped(outputs):
-        write_outputs(result, outputs, options.root)
+        write_outputs(result, outputs, options.root, replace(style, verdict_line=False))
     return result.exit_code
 
 
-def _change_report(result: CheckResult, root: Path, reports_dir: str) -> CheckResult:
+def _change_report(result: CheckResult, root: Path, reports_dir: str, tell: bool
+                   ) -> CheckResult:
     from charter.report.change import write_change_report
 
     before = set(result.reports)
     result = write_change_report(result, root, Path(reports_dir))
     for path in result.reports:
-        if path not in before:
+        if path not in before and tell:
             sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result
     return result

@@ -17,6 +17,7 @@ from charter.inventory.snapshot import Snapshot, load_snapshot, validation_probl
 from charter.suggest import closest
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
+from charter.wording import plural
 
 BLOCKING_AREAS = ("artifact", "metrics", "evaluation", "data")  # error rules in charter:evidence
 EVIDENCE_FORMAT = 1
@@ -58,11 +59,10 @@ def run_evidence_command(options: EvidenceOptions) -> int:
     else:
         from charter.evidence.render import render_text
 
-        header = (f"charter evidence: {len(run.evidence)} version(s) of the working tree; "
+        header = (f"charter evidence: {plural(len(run.evidence), 'version')} of the working tree; "
                   f"champions and trust from {base_label}")
         sys.stdout.write(render_text(run.evidence, header))
-    print(f"charter evidence: {run.computed} step(s) computed, {run.reused} from the cache",
-          file=sys.stderr)
+    print(f"charter {run.summary()}", file=sys.stderr)
     blocking = any(p["area"] in BLOCKING_AREAS for item in run.evidence.values()
                    for p in item["problems"])
     return 1 if blocking else 0

@@ -105,7 +105,7 @@ def _tree(graph: nx.DiGraph[str], node: str, depth: int, seen: set[str]) -> list
 def _impacted(graph: nx.DiGraph[str], dataset: str, output_format: str) -> str:
     nodes = downstream(graph, dataset)
     if output_format == "json":
-        return _json({"dataset": dataset, "impacted": [
+        return _json({"charter_lineage": 1, "dataset": dataset, "impacted": [
             {"id": n, "kind": graph.nodes[n]["kind"], "label": graph.nodes[n]["label"]}
             for n in nodes]})
     lines = [f"Downstream of {dataset}: {len(nodes)}"]

@@ -13,13 +13,22 @@ from charter.evidence.progress import progress
 from charter.evidence.settings import EvidenceSettings
 from charter.inventory.entities import iter_entities
 from charter.vcs.cache import Cache
+from charter.wording import plural
 
 
 @dataclass(frozen=True)
 class EvidenceRun:
     evidence: dict[str, dict[str, Any]]
     computed: int  # steps computed
-    reused: int  # steps read from the cache
+    reused: int  # steps read from the cache that an earlier run wrote
+    shared: int = 0  # steps computed once in this run and used for several versions
+
+    def summary(self) -> str:
+        """`evidence for 2 versions: 4 steps computed, 4 shared, none from the cache`."""
+        shared = f", {self.shared} shared between versions" if self.shared else ""
+        cached = str(self.reused) if self.reused else "none"
+        return (f"evidence for {plural(len(self.evidence), 'version')}: "
+                f"{plural(self.computed, 'step')} computed{shared}, {cached} from the cache")
 
 
 def version_ids(inventory: Mapping[str, Any]) -> list[str]:
@@ -57,4 +66,4 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
         engine = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
                                 cache)
         out = {vid: engine.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
-    return EvidenceRun(out, engine.computed, engine.reused)
+    return EvidenceRun(out, engine.computed, engine.reused, engine.shared)

@@ -50,7 +50,9 @@ class EvidenceEngine:
     base_files: FileStore | None = None  # reads the base revision's files
     cache: Cache = field(default_factory=lambda: Cache(None))
     computed: int = 0  # steps computed in this run
-    reused: int = 0  # steps read from the cache
+    reused: int = 0  # steps read from the cache that an earlier run wrote
+    shared: int = 0  # steps computed earlier in this run for another version
+    fresh: set[str] = field(default_factory=set)  # keys computed in this run
 
     def version(self, version_id: str) -> dict[str, Any]:
         entity = find_entity(self.head, "version", version_id)
@@ -64,10 +66,14 @@ class EvidenceEngine:
                              ).hexdigest()
         found = self.cache.get(kind, key)
         if isinstance(found, dict):
-            self.reused += 1
+            if key in self.fresh:
+                self.shared += 1
+            else:
+                self.reused += 1
             return found
         value = compute()
         self.computed += 1
+        self.fresh.add(key)
         self.cache.put(kind, key, value)
         return value
 

@@ -141,8 +141,8 @@ class FileStore:
     def _fetch_uri(self, location: str) -> Fetched:
         scheme = location.split("://", 1)[0].lower()
         if scheme not in self.allowed_schemes:
-            raise InputError("uri-not-allowed", f"{location}: reading {scheme}:// is not "
-                             "allowed; list the scheme in settings.allowed_uri_schemes")
+            raise InputError("uri-not-allowed", f"{location}: {scheme}:// is not in "
+                             "settings.allowed_uri_schemes")
         import fsspec
 
         scratch = self._scratch(location)

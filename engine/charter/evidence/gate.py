@@ -44,8 +44,7 @@ def evidence_for_check(root: Path, mode: str, use_cache: bool, head: Snapshot,
                        use_cache=use_cache, head_commit=head.revision.commit,
                        base_commit=base.revision.commit if base is not None else None,
                        trust_pickles=base_inventory is not None)
-    notes.append(f"evidence for {len(run.evidence)} version(s): {run.computed} step(s) "
-                 f"computed, {run.reused} from the cache")
+    notes.append(run.summary())
     return run.evidence
 
 

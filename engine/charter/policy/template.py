@@ -29,12 +29,20 @@ def fill(template: str, values: Mapping[str, Any], context: Mapping[str, Any]) -
                 return token
         if isinstance(value, list) and value and all(
                 isinstance(v, Mapping) and isinstance(v.get("message"), str) for v in value):
-            return "; ".join(v["message"] for v in value)  # evidence problems
+            return _problems([v["message"] for v in value])
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return ", ".join(value) if value else "none"
         return value if isinstance(value, str) else show(value)
 
     return _PLACEHOLDER.sub(replace, template)
+
+
+def _problems(messages: list[str]) -> str:
+    """Evidence problems, each `entity: what`; the entity once when they share it."""
+    entity = messages[0].split(": ", 1)[0] + ": "
+    if len(messages) > 1 and all(m.startswith(entity) for m in messages):
+        return entity + "; ".join(m.removeprefix(entity) for m in messages)
+    return "; ".join(messages)
 
 
 def _quote(name: str) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from charter.findings import Finding
 from charter.result import CheckResult, Impact, ImpactItem
+from charter.wording import plural
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub's limit for one step's summary, in bytes
 MAX_ROWS = 100
@@ -102,9 +103,10 @@ def _overview(result: CheckResult) -> str:
     counts = result.counts
     base = result.base.label if result.base else "none"
     scope = "every entity" if result.scope == "all" else "the changed entities and what reads them"
-    return (f"**{counts.blocking} blocking** · {counts.warnings} warnings · {counts.info} info · "
+    warnings, rules = plural(counts.warnings, "warning"), plural(len(result.rules), "rule")
+    return (f"**{counts.blocking} blocking** · {warnings} · {counts.info} info · "
             f"{counts.waived} waived\n\n{cell(result.head.label)} against {cell(base)}; "
-            f"{len(result.rules)} rules from the {result.policies_from} revision; {scope} "
+            f"{rules} from the {result.policies_from} revision; {scope} "
             f"({result.entities_evaluated}); evaluated on {result.today.isoformat()}.\n")
 
 

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import textwrap
+from collections.abc import Callable
 from itertools import groupby
 
 from charter.findings import Finding
 from charter.result import CheckResult
+from charter.wording import plural
 
 _COLOURS = {"error": "31", "warning": "33", "info": "36", "waived": "35", "pass": "32",
             "fail": "31"}
 
 
-def _colour(text: str, key: str) -> str:
-    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
-        return text
+def _paint(text: str, key: str) -> str:
     return f"\033[{_COLOURS[key]}m{text}\033[0m"
 
 
-def render(result: CheckResult) -> str:
+def _plain(text: str, key: str) -> str:
+    return text
+
+
+def render(result: CheckResult, colour: bool = False) -> str:
+    """`colour`: the caller knows where the text goes and whether it may carry ANSI codes."""
+    paint = _paint if colour else _plain
     lines = [_header(result)]
     lines += [f"note: {note}" for note in result.notes]
     lines += [f"disabled: {rule_id}: {reason}"
@@ -29,10 +33,10 @@ def render(result: CheckResult) -> str:
         lines.append("")
         lines.append(group)
         for finding in items:
-            lines += _finding(finding)
+            lines += _finding(finding, paint)
     if result.impact is not None:
         lines += ["", *_impact(result)]
-    lines += ["", _verdict(result)]
+    lines += ["", verdict_line(result, colour)]
     return "\n".join(lines) + "\n"
 
 
@@ -50,10 +54,10 @@ def _group_key(finding: Finding) -> tuple[str, tuple[object, ...]]:
     return (_group(finding), finding.sort_key())
 
 
-def _finding(finding: Finding) -> list[str]:
+def _finding(finding: Finding, paint: Callable[[str, str], str]) -> list[str]:
     label = "waived" if finding.waived else finding.severity
     where = f"{finding.file}:{finding.line}:{finding.column}"
-    head = f"  {_colour(f'{label:<7}', label)} {finding.rule:<12} {where}  {finding.message}"
+    head = f"  {paint(f'{label:<7}', label)} {finding.rule:<12} {where}  {finding.message}"
     out = [head]
     indent = " " * 10
     if finding.waived:
@@ -69,7 +73,8 @@ def _finding(finding: Finding) -> list[str]:
 def _header(result: CheckResult) -> str:
     base = result.base.label if result.base else "none"
     scope = "every entity" if result.scope == "all" else "the changed entities and what reads them"
-    return (f"charter check: {result.head.label} against {base}; {len(result.rules)} rules "
+    rules = plural(len(result.rules), "rule")
+    return (f"charter check: {result.head.label} against {base}; {rules} "
             f"from the {result.policies_from} revision; {scope} ({result.entities_evaluated})")
 
 
@@ -91,9 +96,10 @@ def _impact(result: CheckResult) -> list[str]:
     return lines
 
 
-def _verdict(result: CheckResult) -> str:
+def verdict_line(result: CheckResult, colour: bool = False) -> str:
+    """`PASS: 0 blocking, 1 warning, 0 info, 0 waived`."""
     counts = result.counts
-    parts = [f"{counts.blocking} blocking", f"{counts.warnings} warnings",
+    parts = [f"{counts.blocking} blocking", plural(counts.warnings, "warning"),
              f"{counts.info} info", f"{counts.waived} waived"]
     word = "PASS" if result.verdict == "pass" else "FAIL"
-    return f"{_colour(word, result.verdict)}: {', '.join(parts)}"
+    return f"{(_paint if colour else _plain)(word, result.verdict)}: {', '.join(parts)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from charter.findings import Finding
 from charter.result import CheckResult
+from charter.wording import plural
 
 MAX_PER_TYPE = 10
 _TYPES = ("error", "warning", "notice")
@@ -78,7 +79,7 @@ def render(result: CheckResult) -> str:
     shown, hidden = select(result.findings)
     counts = result.counts
     lines = [f"::group::Charter: {result.verdict}, {counts.blocking} blocking, "
-             f"{counts.warnings} warnings, {counts.info} info, {counts.waived} waived"]
+             f"{plural(counts.warnings, 'warning')}, {counts.info} info, {counts.waived} waived"]
     lines += [annotate(f) for f in shown]
     if hidden:
         kinds = {t: sum(annotation_type(f) == t for f in hidden) for t in _TYPES}
