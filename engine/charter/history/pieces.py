@@ -69,9 +69,10 @@ class PieceParser:
         found = cut(text)
         if found is None or not found.pieces:
             raise Unsegmentable
-        frame = self._known(found.frame)
+        compact = found.compacted()
+        frame = self._known(compact.frame)
         if frame is _MISSING:
-            frame = self._frame(found)
+            frame = self._frame(compact)
         inventory = dict(frame)
         for key in found.keys:
             inventory[key] = {}

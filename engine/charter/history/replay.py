@@ -98,7 +98,12 @@ class Replay:
     served: set[str] = field(default_factory=set)
 
 
-def replay(root: Path, head: str) -> Replay:
+def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
+    """The timeline of `head`'s first-parent history.
+
+    `judge_all` evaluates the whole scope of each commit, not only the entities its events
+    are about: the same timeline, slower (the tests compare the two).
+    """
     out = Replay()
     boundary = git.shallow_boundary(root)
     parser = PieceParser()
@@ -144,7 +149,7 @@ def replay(root: Path, head: str) -> Replay:
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by)
+                          added_by, judge_all)
             _record_state(out, info, live.of(inventory), ever_live)
             out.served |= live.served(inventory)
     return out
@@ -229,7 +234,8 @@ def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
 def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
-                  validator: IncrementalValidator, added_by: dict[str, str]) -> None:
+                  validator: IncrementalValidator, added_by: dict[str, str],
+                  judge_all: bool = False) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -241,7 +247,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         drafts.append(_policy_draft(*policy_change))
     if not drafts:
         return
-    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by)
+    wanted = None if judge_all else {draft.entity for draft in drafts}
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -268,8 +275,8 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
     old_data, new_data = changed("datasets")
     change = diff_inventories({"models": old_models, "datasets": old_data},
                               {"models": new_models, "datasets": new_data}, initial=initial)
-    others = sorted(k for k in set(base) | set(head)
-                    if k not in ENTITY_SECTIONS and base.get(k) is not head.get(k))
+    others = sorted(k for k in set(base) | set(head) if k not in ENTITY_SECTIONS and (
+        k not in base or k not in head or (base[k] is not head[k] and base[k] != head[k])))
     return replace(change, unattributed=(*change.unattributed, *others))
 
 
@@ -279,13 +286,22 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
-              validator: IncrementalValidator, added_by: Mapping[str, str]
-              ) -> tuple[dict[str, _Verdict], str | None]:
-    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
+              validator: IncrementalValidator, added_by: Mapping[str, str],
+              wanted: set[str] | None = None) -> tuple[dict[str, _Verdict], str | None]:
+    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
+
+    With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
+    they are evaluated (an entity's verdict does not depend on which others are judged with
+    it) and "*" is left out; the whole scope is still validated.
+    """
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
     found = affected_entities(head, change)
     scope = set(entity_index(head)) if found is None else found
+    judged = scope
+    if wanted is not None and wanted <= {entity_id for _, entity_id in scope} and not (
+            wanted & {waiver.id for waiver in rules.waivers}):
+        judged = {key for key in scope if key[1] in wanted}
     try:
         problems = validator.problems(head, change, scope)
     except Exception:  # a record too malformed for the integrity checks is not valid either
@@ -296,7 +312,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     today = dt.date.fromisoformat(info.date[:10])
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
-        evaluation = evaluate_policies(subject, rules, today, scope, None,
+        evaluation = evaluate_policies(subject, rules, today, judged, None,
                                        base if base is not None else head, added_by)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
@@ -305,10 +321,11 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     for finding in evaluation.findings:
         if finding.blocking:
             blocking.setdefault(finding.entity, []).append(f"{finding.rule}: {finding.message}")
-    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in scope}
+    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in judged}
     verdicts.update({k: ("fail", tuple(v)) for k, v in blocking.items()})
-    overall = [m for v in blocking.values() for m in v]
-    verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
+    if judged is scope:
+        overall = [m for v in blocking.values() for m in v]
+        verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
     return verdicts, rules.digest
 
 

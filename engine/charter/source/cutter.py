@@ -62,6 +62,11 @@ class Cut:
     frame: str  # the text with every piece's lines left blank
     pieces: tuple[Piece, ...]
     keys: dict[str, int]  # each cut key -> the 0-based line it is written on
+    compact: str = ""  # the frame without those blank lines: it stays the same while
+    compact_keys: dict[str, int] | None = None  # only pieces change (the history's frame)
+
+    def compacted(self) -> Cut:
+        return Cut(self.compact, self.pieces, self.compact_keys or {})
 
 
 @cache
@@ -147,7 +152,14 @@ def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent
     names = [(p.path[-1], p.name) for p in pieces]
     if len(set(names)) != len(names):
         return None  # a duplicate entry: the whole-file parse says where
-    return Cut(_blanked(text, blanks), tuple(pieces), found)
+    removed, compact_keys = 0, {}
+    for (key, line), (start, end) in zip(found.items(), blanks, strict=True):
+        compact_keys[key] = line - removed
+        removed += text.count("\n", start, end)
+    compact = "".join(text[a:b] for a, b in zip((0, *(e for _, e in blanks)),
+                                                (*(s for s, _ in blanks), len(text)),
+                                                strict=True))
+    return Cut(_blanked(text, blanks), tuple(pieces), found, compact, compact_keys)
 
 
 def _child_indent(text: str, parent: int) -> int | None:
