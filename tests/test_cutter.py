@@ -260,6 +260,41 @@ def test_pieces_equal_the_whole_file_parse_edit_after_edit(history: list[str]) -
             assert got == expected, text
 
 
+@st.composite
+def edits(draw: st.DrawFn) -> list[str]:
+    """A text, then edits of it one after another: what consecutive commits look like."""
+    texts = [draw(inventories())]
+    for _ in range(draw(st.integers(1, 5))):
+        lines = texts[-1].splitlines(keepends=True) or ["\n"]
+        at = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(("replace", "insert", "delete", "copy", "mutate")))
+        if kind == "replace":
+            lines[at] = lines[at].replace(draw(st.sampled_from(("x", "1", ": ", "a"))),
+                                          draw(st.sampled_from(("y", "2", ":  ", "b c"))), 1)
+        elif kind == "insert":
+            lines.insert(at, draw(st.sampled_from(("  z: 1\n", "    w: 2\n", "# c\n", "\n",
+                                                   "  models:\n", "z: 1\n", "      v: 3\n"))))
+        elif kind == "delete":
+            del lines[at:at + draw(st.integers(1, 3))]
+        elif kind == "copy":
+            lines[at:at] = lines[draw(st.integers(0, len(lines) - 1)):][:3]
+        texts.append(mutate(draw, "".join(lines)) if kind == "mutate" else "".join(lines))
+    return texts
+
+
+@PROFILE
+@given(edits())
+def test_pieces_equal_the_whole_file_parse_over_small_edits(history: list[str]) -> None:
+    parser = PieceParser()
+    for text in history:
+        got = outcome(lambda t=text: parser.parse(t.encode()))  # type: ignore[misc]
+        expected = expected_outcome(text)
+        if expected == ("error", "not a mapping"):
+            assert got[0] == "error"
+        else:
+            assert got == expected, text
+
+
 HOSTILE = [
     "charter: 1\nbase: &b {x: 1}\nmodels:\n  a: *b\n",
     "charter: 1\nmodels: {a: {title: x}}\n",

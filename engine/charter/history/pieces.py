@@ -25,6 +25,7 @@ from charter.source.cutter import (
     cut,
     cut_block,
     parse_piece,
+    recut,
 )
 from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
@@ -39,6 +40,7 @@ class PieceParser:
         # piece or frame text -> its value; the previous inventory's, then this one's
         self._previous: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
+        self._last: tuple[str, Cut] | None = None  # the last text cut, and its cut
         self.full_parses = 0
         self.pieces_parsed = 0
 
@@ -66,18 +68,22 @@ class PieceParser:
         if len(data) > MAX_FILE_BYTES:
             raise Unsegmentable
         text = data.decode("utf-8-sig")
-        found = cut(text)
-        if found is None or not found.pieces:
-            raise Unsegmentable
-        compact = found.compacted()
-        frame = self._known(compact.frame)
+        last, self._last = self._last, None
+        found = recut(*last, text) if last is not None else None
+        if found is None:
+            whole = cut(text)
+            if whole is None or not whole.pieces:
+                raise Unsegmentable
+            found = whole.compacted()
+        frame = self._known(found.frame)
         if frame is _MISSING:
-            frame = self._frame(compact)
+            frame = self._frame(found)
         inventory = dict(frame)
         for key in found.keys:
             inventory[key] = {}
         for piece in found.pieces:
             inventory[piece.path[0]][piece.name] = self._entry(piece)
+        self._last = (text, found)
         return inventory
 
     def _known(self, text: str) -> Any:

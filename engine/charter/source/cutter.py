@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -55,6 +55,11 @@ class Piece:
     line: int  # 0-based line of the entry's key in the text that was cut
     indent: int  # the column of the entry's key
     text: str
+    offset: int = 0  # where the text starts in the text that was cut
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,10 @@ class Cut:
     keys: dict[str, int]  # each cut key -> the 0-based line it is written on
     compact: str = ""  # the frame without those blank lines: it stays the same while
     compact_keys: dict[str, int] | None = None  # only pieces change (the history's frame)
+    nodes: int = 0  # node_bound of the text
 
     def compacted(self) -> Cut:
-        return Cut(self.compact, self.pieces, self.compact_keys or {})
+        return Cut(self.compact, self.pieces, self.compact_keys or {}, nodes=self.nodes)
 
 
 @cache
@@ -113,7 +119,8 @@ def cut(text: str) -> Cut | None:
     """The entries of the top-level `models:` and `datasets:` mappings, or None (refused)."""
     if refuses(text):
         return None
-    return cut_block(text, (), (), -1, SECTIONS)
+    found = cut_block(text, (), (), -1, SECTIONS)
+    return found if found is None else replace(found, nodes=node_bound(text))
 
 
 def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent: int,
@@ -144,7 +151,7 @@ def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent
         line = found[key] + 1 + text.count("\n", match.end(), entries[0][0])
         for start, stop, name, indent in entries:
             pieces.append(Piece((*path, key), (*indents, level), name, line, indent,
-                                text[start:stop]))
+                                text[start:stop], start))
             line += text.count("\n", start, stop)
         blanks.append((entries[0][0], entries[-1][1]))
     if not pieces:
@@ -160,6 +167,72 @@ def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent
                                                 (*(s for s, _ in blanks), len(text)),
                                                 strict=True))
     return Cut(_blanked(text, blanks), tuple(pieces), found, compact, compact_keys)
+
+
+def recut(before: str, found: Cut, text: str) -> Cut | None:
+    """The compacted cut of `text`, an edit of `before` whose compacted cut is `found`, when
+    the edit stays inside the entries of one section (the frame is the same); None: cut
+    `text` afresh.
+
+    The pieces that both texts start and end with are kept (their text is compared, not
+    read again); the changed run, from the last kept piece before it (whose key line did not
+    change), is cut again as entries of that section.
+    """
+    pieces = found.pieces
+    count = len(pieces)
+    if not count or not text.endswith(before[pieces[-1].end:]):
+        return None  # the frame after the last piece changed
+    delta = len(text) - len(before)
+    first = 0
+    while first < count and _gap_kept(before, text, pieces, first, 0) and text.startswith(
+            pieces[first].text, pieces[first].offset):
+        first += 1
+    if first == count:
+        return found if delta == 0 else None
+    last = count
+    while last > first and _gap_kept(before, text, pieces, last, delta) and text.startswith(
+            pieces[last - 1].text, pieces[last - 1].offset + delta):
+        last -= 1
+    if first == 0 or not _gap_kept(before, text, pieces, last, delta):
+        return None
+    low = pieces[first - 1]  # the run starts on this piece's key line, which did not change
+    for k in range(first, last):
+        if pieces[k].path != low.path or pieces[k - 1].end != pieces[k].offset:
+            return None  # a frame line lies in the run: cut afresh
+    old_end = pieces[last - 1].end if last > first else low.end
+    if last < count and pieces[last].offset == old_end and pieces[last].path != low.path:
+        return None
+    end = old_end + delta
+    if end < low.offset:
+        return None
+    run = text[low.offset:end]
+    old = before[low.offset:old_end]
+    if any(mark in run for mark in _UNSAFE_HINTS) and _UNSAFE.search(run) is not None:
+        return None
+    nodes = found.nodes - node_bound(old) + node_bound(run)
+    if nodes > MAX_NODES or len(text) * 4 > MAX_FILE_BYTES:
+        return None
+    entries = _entries(text, low.offset, end, low.indents[-1])
+    if not entries or entries[0][0] != low.offset or entries[0][3] != low.indent:
+        return None
+    fresh = [Piece(low.path, low.indents, name, 0, indent, text[a:b], a)
+             for a, b, name, indent in entries]
+    kept = [*pieces[:first - 1], *fresh,
+            *(Piece(p.path, p.indents, p.name, p.line, p.indent, p.text, p.offset + delta)
+              for p in pieces[last:])]
+    names = [(p.path, p.name) for p in kept]
+    if len(set(names)) != len(names):
+        return None
+    return Cut(found.frame, tuple(kept), found.keys, nodes=nodes)
+
+
+def _gap_kept(before: str, text: str, pieces: tuple[Piece, ...], k: int, delta: int) -> bool:
+    """The frame text just before piece k (after the previous one) is the same in both."""
+    gap_start = pieces[k - 1].end if k > 0 else 0
+    gap_end = pieces[k].offset if k < len(pieces) else len(before)
+    if gap_end == gap_start:
+        return True
+    return text.startswith(before[gap_start:gap_end], gap_start + delta)
 
 
 def _child_indent(text: str, parent: int) -> int | None:
