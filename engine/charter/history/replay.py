@@ -17,13 +17,14 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.history.events import Draft, drafts_for
-from charter.history.pieces import PieceParser
+from charter.history.merged import MergedInventory
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
 from charter.history.validity import IncrementalValidator
 from charter.inventory.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
 from charter.inventory.entities import entity_index, models, versions_of
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
+from charter.source.layout import ENTITY_FOLDERS
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
@@ -106,14 +107,15 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
     """
     out = Replay()
     boundary = git.shallow_boundary(root)
-    parser = PieceParser()
+    state = MergedInventory()
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
-    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]))
+    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
+                                                     POLICY_DIR]))
     with git.BlobReader(root) as reader:
         reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
         policies = _Policies(root)
@@ -121,12 +123,12 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
         for commit in commits:
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
-            policies_changed = False
+            policies_changed = inventory_changed = False
             for file in _governed(commit):
                 data = reader.read_next() if file.blob else None
-                if file.path == INVENTORY_FILE:
-                    inventory = None if file.blob is None else (
-                        _read_inventory(parser, data, info, out) or base)
+                if MergedInventory.follows(file.path):
+                    state.apply(file.path, file.blob, data)
+                    inventory_changed = True
                     continue
                 policies_changed = True
                 if file.blob is None:
@@ -136,6 +138,8 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
                     policies.contents[file.blob] = data or b""
                     if file.mode == git.SYMLINK_MODE:
                         policies.links.add(file.blob)
+            if inventory_changed:
+                inventory = _read_inventory(state, info, out, base)
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:
@@ -171,21 +175,18 @@ class _CommitInfo:
 
 
 def _governed(commit: git.LogCommit) -> list[git.FileChange]:
-    return [f for f in commit.changes if f.path == INVENTORY_FILE or is_policy_file(f.path)]
+    return [f for f in commit.changes if MergedInventory.follows(f.path)
+            or is_policy_file(f.path)]
 
 
-def _read_inventory(parser: PieceParser, data: bytes | None, info: _CommitInfo,
-                    out: Replay) -> Mapping[str, Any] | None:
-    if data is None:
-        out.unreadable.append(UnreadableCommit(info.sha, info.date,
-                                               "models.yaml is missing from the clone"))
-        return None
-    try:
-        return parser.parse(data)
-    except CharterError as exc:
-        out.unreadable.append(UnreadableCommit(info.sha, info.date,
-                                               f"models.yaml does not parse: {exc.render()}"))
-        return None
+def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
+                    base: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The inventory after the commit; the one before it when it cannot be read."""
+    inventory, problem = state.current()
+    if problem is not None:
+        out.unreadable.append(UnreadableCommit(info.sha, info.date, problem))
+        return base
+    return inventory
 
 
 class _LiveVersions:
