@@ -46,11 +46,11 @@ class PieceParser:
 
     def parse(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`; CharterError when it does not parse."""
-        self._previous, self._current = {**self._previous, **self._current}, {}
+        self._current = {}
         try:
             inventory = self._assembled(data)
         except (Unsegmentable, UnicodeDecodeError):
-            inventory = self._full_parse(data)
+            return self._full_parse(data)  # the pieces of the last inventory cut are kept
         self._previous = self._current
         return inventory
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -38,9 +38,7 @@ _UNSAFE = re.compile(
     r"|^ *\t"  # a tab in indentation
     r"|\r(?!\n)|[\x85\u2028\u2029\ufeff]",  # line breaks other than \n and \r\n; a BOM
     re.MULTILINE)
-_UNSAFE_HINTS = ("&", "*", "!", "<<", "---", "...", "%", "\t", "\r", "\x85", "\u2028",
-                 "\u2029", "\ufeff")
-_TOP_CONTENT = re.compile(r"^[^ \n\r#]", re.MULTILINE)
+_RARE = re.compile(r"[&*!%\t\r\x85\u2028\u2029\ufeff]")  # what _UNSAFE may start with
 _PLAIN_KEY = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*?"
 _KEY = re.compile(rf"(\"[^\"\\\n]*\"|'[^'\n]*'|{_PLAIN_KEY})[ ]*:(?:[ \t]|\r?$)", re.MULTILINE)
 
@@ -69,47 +67,85 @@ class Cut:
     keys: dict[str, int]  # each cut key -> the 0-based line it is written on
     compact: str = ""  # the frame without those blank lines: it stays the same while
     compact_keys: dict[str, int] | None = None  # only pieces change (the history's frame)
-    nodes: int = 0  # node_bound of the text
 
     def compacted(self) -> Cut:
-        return Cut(self.compact, self.pieces, self.compact_keys or {}, nodes=self.nodes)
+        return Cut(self.compact, self.pieces, self.compact_keys or {})
 
 
 @cache
-def _key_line(keys: tuple[str, ...], indent: int) -> re.Pattern[str]:
+def _key_line(keys: tuple[str, ...], indent: int) -> _Lines:
     names = "|".join(re.escape(k) for k in keys)
-    return re.compile(rf"^ {{{indent}}}({names}):[ \t]*(?:#[^\n]*)?\r?\n", re.MULTILINE)
+    return _Lines(rf" {{{indent}}}({names}):[ \t]*(?:#[^\n]*)?\r?\n")
 
 
 @cache
-def _at_most(indent: int) -> re.Pattern[str]:
+def _at_most(indent: int) -> _Lines:
     """A line of content (not blank, not a comment) written at `indent` or less."""
-    return re.compile(rf"^ {{0,{indent}}}[^ \n\r#]", re.MULTILINE)
+    return _Lines(rf" {{0,{indent}}}[^ \n\r#]")
 
 
 @cache
-def _exactly(indent: int) -> re.Pattern[str]:
-    return re.compile(rf"^ {{{indent}}}[^ \n\r#]", re.MULTILINE)
+def _exactly(indent: int) -> _Lines:
+    return _Lines(rf" {{{indent}}}[^ \n\r#]")
 
 
-_FIRST_CONTENT = re.compile(r"^( *)[^ \n\r#]", re.MULTILINE)
+class _Lines:
+    """Lines that start with a pattern; searched from newline to newline (the regular
+    expression engine finds a newline much faster than it tries `^` at every position)."""
+
+    def __init__(self, body: str) -> None:
+        self._first = re.compile(body)
+        self._next = re.compile(f"\n(?={body})")  # consumes no line: the next may match
+
+    def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        """The first match; `start` is the start of a line."""
+        end = len(text) if end is None else end
+        if start == 0:
+            found = self._first.match(text, 0, end)
+            if found is not None:
+                return found
+        found = self._next.search(text, max(start - 1, 0), end)
+        return None if found is None else self._first.match(text, found.start() + 1, end)
+
+    def finditer(self, text: str, start: int = 0, end: int | None = None
+                 ) -> Iterator[re.Match[str]]:
+        end = len(text) if end is None else end
+        if start == 0:
+            found = self._first.match(text, 0, end)
+            if found is not None:
+                yield found
+        for found in self._next.finditer(text, max(start - 1, 0), end):
+            match = self._first.match(text, found.start() + 1, end)
+            if match is not None:
+                yield match
+
+
+_FIRST_CONTENT = _Lines(r"( *)[^ \n\r#]")
 
 
 def refuses(text: str) -> bool:
     """True when the text holds something the cutter cannot vouch for."""
     if len(text) * 4 > MAX_FILE_BYTES and len(text.encode()) > MAX_FILE_BYTES:
         return True  # the whole-file parse reports the limit
-    if node_bound(text) > MAX_NODES:
+    if len(text) >= MAX_NODES and node_bound(text) > MAX_NODES:
         return True  # only the whole-file parse counts nodes across pieces
-    # A plain substring test first: the regular expression is slower on large files.
-    return any(mark in text for mark in _UNSAFE_HINTS) and _UNSAFE.search(text) is not None
+    return unsafe(text)
+
+
+def unsafe(text: str) -> bool:
+    if "<<" in text or "\n---" in text or "\n..." in text or text.startswith(
+            ("---", "...", "%")):
+        return True
+    # A scan for the characters first: the full expression is slower on large files.
+    return _RARE.search(text) is not None and _UNSAFE.search(text) is not None
 
 
 def node_bound(text: str) -> int:
     """At least as many nodes as the parser counts in `text` (which has no aliases).
 
     Every node is a key or a value: a key needs a `:`, `?` or flow indicator, a value one of
-    those or a `-`, and each of them introduces at most two nodes.
+    those or a `-`, and each of them introduces at most two nodes. (Nor can there be more
+    nodes than characters: only texts that long need counting.)
     """
     indicators = sum(text.count(c) for c in ":?,[{")
     return 2 * indicators + text.count("-") + 1
@@ -119,8 +155,7 @@ def cut(text: str) -> Cut | None:
     """The entries of the top-level `models:` and `datasets:` mappings, or None (refused)."""
     if refuses(text):
         return None
-    found = cut_block(text, (), (), -1, SECTIONS)
-    return found if found is None else replace(found, nodes=node_bound(text))
+    return cut_block(text, (), (), -1, SECTIONS)
 
 
 def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent: int,
@@ -206,12 +241,8 @@ def recut(before: str, found: Cut, text: str) -> Cut | None:
     if end < low.offset:
         return None
     run = text[low.offset:end]
-    old = before[low.offset:old_end]
-    if any(mark in run for mark in _UNSAFE_HINTS) and _UNSAFE.search(run) is not None:
-        return None
-    nodes = found.nodes - node_bound(old) + node_bound(run)
-    if nodes > MAX_NODES or len(text) * 4 > MAX_FILE_BYTES:
-        return None
+    if unsafe(run) or len(text) >= MAX_NODES or len(text) * 4 > MAX_FILE_BYTES:
+        return None  # a long text is cut afresh, which counts its nodes
     entries = _entries(text, low.offset, end, low.indents[-1])
     if not entries or entries[0][0] != low.offset or entries[0][3] != low.indent:
         return None
@@ -223,7 +254,7 @@ def recut(before: str, found: Cut, text: str) -> Cut | None:
     names = [(p.path, p.name) for p in kept]
     if len(set(names)) != len(names):
         return None
-    return Cut(found.frame, tuple(kept), found.keys, nodes=nodes)
+    return Cut(found.frame, tuple(kept), found.keys)
 
 
 def _gap_kept(before: str, text: str, pieces: tuple[Piece, ...], k: int, delta: int) -> bool:
