@@ -91,3 +91,14 @@ def test_unusual_files_fall_back_to_the_whole_file(text: bytes) -> None:
 def test_a_file_that_is_not_a_mapping_is_an_error() -> None:
     with pytest.raises(CharterError, match="must be a mapping"):
         PieceParser().parse(b"- just\n- a list\n")
+
+
+def test_an_edit_to_one_version_parses_that_version_and_its_models_own_fields_only() -> None:
+    text = source()
+    parser = PieceParser()
+    parser.parse(text)
+    before = parser.pieces_parsed
+    edited = text.replace(b"stage: production", b"stage: retired", 1)
+    assert parser.parse(edited) == whole(edited)
+    assert parser.pieces_parsed - before == 2  # the version, and the model's own fields
+    assert parser.full_parses == 0

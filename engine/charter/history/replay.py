@@ -17,13 +17,14 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.history.events import Draft, drafts_for
-from charter.history.pieces import PieceParser
+from charter.history.merged import MergedInventory
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
 from charter.history.validity import IncrementalValidator
 from charter.inventory.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
 from charter.inventory.entities import entity_index, models, versions_of
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
+from charter.source.layout import ENTITY_FOLDERS
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
@@ -98,17 +99,23 @@ class Replay:
     served: set[str] = field(default_factory=set)
 
 
-def replay(root: Path, head: str) -> Replay:
+def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
+    """The timeline of `head`'s first-parent history.
+
+    `judge_all` evaluates the whole scope of each commit, not only the entities its events
+    are about: the same timeline, slower (the tests compare the two).
+    """
     out = Replay()
     boundary = git.shallow_boundary(root)
-    parser = PieceParser()
+    state = MergedInventory()
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
-    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, POLICY_DIR]))
+    commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
+                                                     POLICY_DIR]))
     with git.BlobReader(root) as reader:
         reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
         policies = _Policies(root)
@@ -116,12 +123,12 @@ def replay(root: Path, head: str) -> Replay:
         for commit in commits:
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
-            policies_changed = False
+            policies_changed = inventory_changed = False
             for file in _governed(commit):
                 data = reader.read_next() if file.blob else None
-                if file.path == INVENTORY_FILE:
-                    inventory = None if file.blob is None else (
-                        _read_inventory(parser, data, info, out) or base)
+                if MergedInventory.follows(file.path):
+                    state.apply(file.path, file.blob, data)
+                    inventory_changed = True
                     continue
                 policies_changed = True
                 if file.blob is None:
@@ -131,6 +138,8 @@ def replay(root: Path, head: str) -> Replay:
                     policies.contents[file.blob] = data or b""
                     if file.mode == git.SYMLINK_MODE:
                         policies.links.add(file.blob)
+            if inventory_changed:
+                inventory = _read_inventory(state, info, out, base)
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:
@@ -144,7 +153,7 @@ def replay(root: Path, head: str) -> Replay:
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by)
+                          added_by, judge_all)
             _record_state(out, info, live.of(inventory), ever_live)
             out.served |= live.served(inventory)
     return out
@@ -166,21 +175,18 @@ class _CommitInfo:
 
 
 def _governed(commit: git.LogCommit) -> list[git.FileChange]:
-    return [f for f in commit.changes if f.path == INVENTORY_FILE or is_policy_file(f.path)]
+    return [f for f in commit.changes if MergedInventory.follows(f.path)
+            or is_policy_file(f.path)]
 
 
-def _read_inventory(parser: PieceParser, data: bytes | None, info: _CommitInfo,
-                    out: Replay) -> Mapping[str, Any] | None:
-    if data is None:
-        out.unreadable.append(UnreadableCommit(info.sha, info.date,
-                                               "models.yaml is missing from the clone"))
-        return None
-    try:
-        return parser.parse(data)
-    except CharterError as exc:
-        out.unreadable.append(UnreadableCommit(info.sha, info.date,
-                                               f"models.yaml does not parse: {exc.render()}"))
-        return None
+def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
+                    base: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The inventory after the commit; the one before it when it cannot be read."""
+    inventory, problem = state.current()
+    if problem is not None:
+        out.unreadable.append(UnreadableCommit(info.sha, info.date, problem))
+        return base
+    return inventory
 
 
 class _LiveVersions:
@@ -229,7 +235,8 @@ def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
 def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
-                  validator: IncrementalValidator, added_by: dict[str, str]) -> None:
+                  validator: IncrementalValidator, added_by: dict[str, str],
+                  judge_all: bool = False) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -241,7 +248,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         drafts.append(_policy_draft(*policy_change))
     if not drafts:
         return
-    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by)
+    wanted = None if judge_all else {draft.entity for draft in drafts}
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -268,8 +276,8 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
     old_data, new_data = changed("datasets")
     change = diff_inventories({"models": old_models, "datasets": old_data},
                               {"models": new_models, "datasets": new_data}, initial=initial)
-    others = sorted(k for k in set(base) | set(head)
-                    if k not in ENTITY_SECTIONS and base.get(k) is not head.get(k))
+    others = sorted(k for k in set(base) | set(head) if k not in ENTITY_SECTIONS and (
+        k not in base or k not in head or (base[k] is not head[k] and base[k] != head[k])))
     return replace(change, unattributed=(*change.unattributed, *others))
 
 
@@ -279,13 +287,22 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
-              validator: IncrementalValidator, added_by: Mapping[str, str]
-              ) -> tuple[dict[str, _Verdict], str | None]:
-    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit."""
+              validator: IncrementalValidator, added_by: Mapping[str, str],
+              wanted: set[str] | None = None) -> tuple[dict[str, _Verdict], str | None]:
+    """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
+
+    With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
+    they are evaluated (an entity's verdict does not depend on which others are judged with
+    it) and "*" is left out; the whole scope is still validated.
+    """
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
     found = affected_entities(head, change)
     scope = set(entity_index(head)) if found is None else found
+    judged = scope
+    if wanted is not None and wanted <= {entity_id for _, entity_id in scope} and not (
+            wanted & {waiver.id for waiver in rules.waivers}):
+        judged = {key for key in scope if key[1] in wanted}
     try:
         problems = validator.problems(head, change, scope)
     except Exception:  # a record too malformed for the integrity checks is not valid either
@@ -296,7 +313,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     today = dt.date.fromisoformat(info.date[:10])
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
-        evaluation = evaluate_policies(subject, rules, today, scope, None,
+        evaluation = evaluate_policies(subject, rules, today, judged, None,
                                        base if base is not None else head, added_by)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
@@ -305,10 +322,11 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     for finding in evaluation.findings:
         if finding.blocking:
             blocking.setdefault(finding.entity, []).append(f"{finding.rule}: {finding.message}")
-    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in scope}
+    verdicts: dict[str, _Verdict] = {key[1]: ("pass", ()) for key in judged}
     verdicts.update({k: ("fail", tuple(v)) for k, v in blocking.items()})
-    overall = [m for v in blocking.values() for m in v]
-    verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
+    if judged is scope:
+        overall = [m for v in blocking.values() for m in v]
+        verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
     return verdicts, rules.digest
 
 

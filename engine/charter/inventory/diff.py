@@ -162,6 +162,8 @@ def models_naming(inventory: Mapping[str, Any], dataset_ids: Iterable[str]) -> l
 
 def _models_naming(head: Mapping[str, Any], changed_models: set[str],
                    changed_datasets: set[str]) -> list[str] | None:
+    if not changed_datasets:  # no dataset changed: no other model reads a change
+        return sorted(changed_models)
     naming = models_naming(head, changed_datasets)
     return None if naming is None else sorted(changed_models | set(naming))
 

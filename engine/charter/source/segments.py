@@ -1,31 +1,26 @@
 """Parse models.yaml one entity at a time, so a pull request pays for what it changed.
 
-The inventory is split, by indentation alone, into a header (format version, settings,
-teams) and one text segment per model and per dataset. Each segment is parsed on its own the
-first time it is needed; a segment whose text is unchanged since a parse that was cached is
-never parsed again, and positions (for findings) are computed only for segments a finding
-points into. Files that use anchors, aliases, tags, merge keys or flow style for the
-sections are parsed whole, the ordinary way, so the result never differs.
+The inventory is cut (by `charter.source.cutter`, which the history uses too) into a frame
+(format version, settings, teams, every line kept) and one text segment per model and per
+dataset. Each segment is parsed on its own the first time it is needed; a segment whose text
+is unchanged since a parse that was cached is never parsed again, and positions (for
+findings) are computed only for segments a finding points into. Files the cutter refuses are
+parsed whole, the ordinary way, so the result never differs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.errors import CharterError, Problem
+from charter.source.cutter import SECTIONS, Cut, Piece, Unsegmentable, check_frame, cut, parse_piece
 from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 
-SECTIONS = ("models", "datasets")
-_TOP_LINE = re.compile(r"^[^\s#][^\n]*", re.MULTILINE)
-_SECTION_LINE = re.compile(r"^(models|datasets):[ \t]*(#.*)?$")
-_ENTITY_LINE = re.compile(r"^  (?![ #])(\"[^\"\n]*\"|'[^'\n]*'|[^\s:#][^:\n]*?):(?:[ \t\r]|$)")
-# Constructs whose meaning can cross segment borders: the whole file is parsed instead.
-_UNSAFE = re.compile(r"(^|[\s\[{,])[&*!][^\s,\]}]|<<\s*:|^---|^\.\.\.|^\t", re.MULTILINE)
+__all__ = ["SECTIONS", "LazySection", "Segment", "SegmentedText", "Unsegmentable",
+           "encode_known", "load_segmented", "parse_unknown", "split"]
 
 
 @dataclass
@@ -35,6 +30,7 @@ class Segment:
     start: int  # 0-based line where the entity's key is written
     text: str
     digest: str
+    piece: Piece
     _data: Any = None
     _parsed: bool = False
     _marks: dict[KeyPath, Mark] | None = None
@@ -55,19 +51,7 @@ class Segment:
         return self._marks
 
     def _parse(self, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
-        try:
-            document = load_yaml_text(self.text, file)
-        except CharterError:
-            raise Unsegmentable from None  # the whole-file parse gives the true error
-        if not isinstance(document.data, dict) or list(document.data) != [self.name]:
-            raise Unsegmentable  # the key did not read as the segmenter read it
-        marks = {(self.section, *path): Mark(mark.line + self.start, mark.column)
-                 for path, mark in document.source.marks.items()}
-        return document.data[self.name], marks
-
-
-class Unsegmentable(Exception):
-    """The file must be parsed whole (the segmenter's reading cannot be trusted)."""
+        return parse_piece(self.piece, file)
 
 
 @dataclass
@@ -76,71 +60,21 @@ class SegmentedText:
     header_text: str
     segments: dict[tuple[str, str], Segment]
     known: Mapping[str, str] = field(default_factory=dict)  # digest -> cached JSON data
+    cut: Cut | None = None
 
     def digests(self) -> dict[tuple[str, str], str]:
         return {key: segment.digest for key, segment in self.segments.items()}
 
 
-def _unsafe(text: str) -> bool:
-    # A plain substring test first: the regular expression is slow on large files.
-    if not any(mark in text for mark in ("&", "*", "!", "<<", "---", "...", "\t")):
-        return False
-    return _UNSAFE.search(text) is not None
-
-
 def split(text: str, file: str) -> SegmentedText | None:
     """Segments of a block-style inventory, or None when it must be parsed whole."""
-    if _unsafe(text):
+    found = cut(text)
+    if found is None:
         return None
-    lines = text.splitlines(keepends=True)
-    header = list(lines)
-    segments: dict[tuple[str, str], Segment] = {}
-    starts: list[tuple[str, str, int]] = []
-    top = [(text.count("\n", 0, m.start()), m.group(0)) for m in _TOP_LINE.finditer(text)]
-    for i, (first, line) in enumerate(top):
-        section = _SECTION_LINE.match(line.rstrip("\r"))
-        if not section:
-            continue
-        last = top[i + 1][0] if i + 1 < len(top) else len(lines)
-        for number in range(first + 1, last):
-            line_text = lines[number]
-            if line_text.startswith("  ") and line_text[2:3] not in (" ", "#"):
-                entity = _ENTITY_LINE.match(line_text)
-                if entity:
-                    starts.append((section.group(1), _unquote(entity.group(1).strip()),
-                                   number))
-    bounds = _bounds(lines, starts)
-    for (section_name, name, start), end in zip(starts, bounds, strict=True):
-        body = "".join(lines[start:end])
-        key = (section_name, name)
-        if key in segments:
-            first = segments[key].start + 1
-            raise CharterError([Problem(f"duplicate key {name!r} (first defined on line "
-                                        f"{first})", file, start + 1, 3,
-                                        f"$.{section_name}.{name}")])
-        segments[key] = Segment(section_name, name, start, body,
-                                hashlib.sha1(body.encode()).hexdigest())
-        for i in range(start, end):
-            header[i] = "\n"
-    return SegmentedText(file, "".join(header), segments)
-
-
-def _bounds(lines: list[str], starts: list[tuple[str, str, int]]) -> list[int]:
-    """Where each entity ends: at the next entity, or where its section ends."""
-    ends = []
-    for i, (_, _, start) in enumerate(starts):
-        limit = starts[i + 1][2] if i + 1 < len(starts) else len(lines)
-        end = start + 1
-        while end < limit and (lines[end][:1] in (" ", "\n", "\r", "#") or lines[end] == ""):
-            end += 1
-        ends.append(end)
-    return ends
-
-
-def _unquote(key: str) -> str:
-    if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
-        return key[1:-1]
-    return key
+    segments = {(p.path[0], p.name): Segment(p.path[0], p.name, p.line, p.text,
+                                             hashlib.sha1(p.text.encode()).hexdigest(), p)
+                for p in found.pieces}
+    return SegmentedText(file, found.frame, segments, cut=found)
 
 
 class LazySection(Mapping[str, Any]):
@@ -203,20 +137,19 @@ def load_segmented(text: str, file: str, known: Mapping[str, str]) -> tuple[
         dict[str, Any], SourceMap, SegmentedText] | None:
     """The inventory with lazily parsed sections, or None when it must be parsed whole."""
     segmented = split(text, file)
-    if segmented is None:
+    if segmented is None or segmented.cut is None:
         return None
     segmented.known = known
     header = load_yaml_text(segmented.header_text, file)
     data = header.data
-    if data is None:
-        data = {}
+    try:
+        check_frame(data, header.source.marks, segmented.cut)
+    except Unsegmentable:
+        return None
     if not isinstance(data, dict):
         return None
-    for section in SECTIONS:
-        if section in data and data[section] is not None:
-            return None  # entries the segmenter did not see: parse the file whole
-        if section in data or any(s == section for s, _ in segmented.segments):
-            data[section] = LazySection(segmented, section)
+    for section in segmented.cut.keys:
+        data[section] = LazySection(segmented, section)
     return data, SegmentedSourceMap(segmented, header.source), segmented
 
 

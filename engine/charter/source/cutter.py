@@ -1,0 +1,357 @@
+"""Cut a block-style inventory into pieces that parse on their own, and check each cut.
+
+The text is cut along its indentation: the mappings under the top-level `models:` and
+`datasets:` keys into one piece per entry (a model or a dataset), and, one level down, the
+mapping under an entry's `versions:` key into one piece per version. What is left, the
+*frame*, keeps every line (a piece's lines become blank), so its positions are the file's.
+
+A cut is trusted only when the parser confirms it: the frame must hold each cut key, at the
+line the cutter read it on, with no value of its own; and each piece, parsed under the same
+chain of keys it sits under in the file (so depth limits count as in the file), must be
+exactly one entry whose key is the one the cutter read, where the cutter read it. Whatever
+the cutter cannot vouch for (anchors and aliases, tags, directives, document markers, tabs in
+indentation, unusual line breaks, a byte-order mark inside the text, duplicate entries, files
+whose nodes could exceed the parser's limit) is refused: the caller parses the file whole.
+Refusing is always allowed; a cut that parses differently from the whole file never is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from charter.errors import CharterError
+from charter.source.yamlsource import MAX_FILE_BYTES, MAX_NODES, KeyPath, Mark, load_yaml_text
+
+SECTIONS = ("models", "datasets")
+VERSIONS = "versions"
+
+# Constructs whose meaning can cross a cut, or that the cutter does not read: refused.
+_UNSAFE = re.compile(
+    r"(?:^|[\s\[{,:])[&*!]"  # an anchor, an alias or a tag
+    r"|<<"  # a merge key
+    r"|^(?:---|\.\.\.|%)"  # document markers and directives
+    r"|^ *\t"  # a tab in indentation
+    r"|\r(?!\n)|[\x85\u2028\u2029\ufeff]",  # line breaks other than \n and \r\n; a BOM
+    re.MULTILINE)
+_RARE = re.compile(r"[&*!%\t\r\x85\u2028\u2029\ufeff]")  # what _UNSAFE may start with
+_PLAIN_KEY = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*?"
+_KEY = re.compile(rf"(\"[^\"\\\n]*\"|'[^'\n]*'|{_PLAIN_KEY})[ ]*:(?:[ \t]|\r?$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One entry of a cut mapping: its key (as the cutter read it) and its lines."""
+
+    path: tuple[str, ...]  # the keys of the mapping it is an entry of, from the top
+    indents: tuple[int, ...]  # the column of each of those keys
+    name: str
+    line: int  # 0-based line of the entry's key in the text that was cut
+    indent: int  # the column of the entry's key
+    text: str
+    offset: int = 0  # where the text starts in the text that was cut
+
+    @property
+    def end(self) -> int:
+        return self.offset + len(self.text)
+
+
+@dataclass(frozen=True)
+class Cut:
+    frame: str  # the text with every piece's lines left blank
+    pieces: tuple[Piece, ...]
+    keys: dict[str, int]  # each cut key -> the 0-based line it is written on
+    compact: str = ""  # the frame without those blank lines: it stays the same while
+    compact_keys: dict[str, int] | None = None  # only pieces change (the history's frame)
+
+    def compacted(self) -> Cut:
+        return Cut(self.compact, self.pieces, self.compact_keys or {})
+
+
+@cache
+def _key_line(keys: tuple[str, ...], indent: int) -> _Lines:
+    names = "|".join(re.escape(k) for k in keys)
+    return _Lines(rf" {{{indent}}}({names}):[ \t]*(?:#[^\n]*)?\r?\n")
+
+
+@cache
+def _at_most(indent: int) -> _Lines:
+    """A line of content (not blank, not a comment) written at `indent` or less."""
+    return _Lines(rf" {{0,{indent}}}[^ \n\r#]")
+
+
+@cache
+def _exactly(indent: int) -> _Lines:
+    return _Lines(rf" {{{indent}}}[^ \n\r#]")
+
+
+class _Lines:
+    """Lines that start with a pattern; searched from newline to newline (the regular
+    expression engine finds a newline much faster than it tries `^` at every position)."""
+
+    def __init__(self, body: str) -> None:
+        self._first = re.compile(body)
+        self._next = re.compile(f"\n(?={body})")  # consumes no line: the next may match
+
+    def search(self, text: str, start: int = 0, end: int | None = None) -> re.Match[str] | None:
+        """The first match; `start` is the start of a line."""
+        end = len(text) if end is None else end
+        if start == 0:
+            found = self._first.match(text, 0, end)
+            if found is not None:
+                return found
+        found = self._next.search(text, max(start - 1, 0), end)
+        return None if found is None else self._first.match(text, found.start() + 1, end)
+
+    def finditer(self, text: str, start: int = 0, end: int | None = None
+                 ) -> Iterator[re.Match[str]]:
+        end = len(text) if end is None else end
+        if start == 0:
+            found = self._first.match(text, 0, end)
+            if found is not None:
+                yield found
+        for found in self._next.finditer(text, max(start - 1, 0), end):
+            match = self._first.match(text, found.start() + 1, end)
+            if match is not None:
+                yield match
+
+
+_FIRST_CONTENT = _Lines(r"( *)[^ \n\r#]")
+
+
+def refuses(text: str) -> bool:
+    """True when the text holds something the cutter cannot vouch for."""
+    if len(text) * 4 > MAX_FILE_BYTES and len(text.encode()) > MAX_FILE_BYTES:
+        return True  # the whole-file parse reports the limit
+    if len(text) >= MAX_NODES and node_bound(text) > MAX_NODES:
+        return True  # only the whole-file parse counts nodes across pieces
+    return unsafe(text)
+
+
+def unsafe(text: str) -> bool:
+    if "<<" in text or "\n---" in text or "\n..." in text or text.startswith(
+            ("---", "...", "%")):
+        return True
+    # A scan for the characters first: the full expression is slower on large files.
+    return _RARE.search(text) is not None and _UNSAFE.search(text) is not None
+
+
+def node_bound(text: str) -> int:
+    """At least as many nodes as the parser counts in `text` (which has no aliases).
+
+    Every node is a key or a value: a key needs a `:`, `?` or flow indicator, a value one of
+    those or a `-`, and each of them introduces at most two nodes. (Nor can there be more
+    nodes than characters: only texts that long need counting.)
+    """
+    indicators = sum(text.count(c) for c in ":?,[{")
+    return 2 * indicators + text.count("-") + 1
+
+
+def cut(text: str) -> Cut | None:
+    """The entries of the top-level `models:` and `datasets:` mappings, or None (refused)."""
+    if refuses(text):
+        return None
+    return cut_block(text, (), (), -1, SECTIONS)
+
+
+def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent: int,
+              keys: tuple[str, ...]) -> Cut | None:
+    """Cut the mappings under `keys` written one level below `parent`'s column in `text`.
+
+    `text` is the whole file (parent -1), or one piece whose own key is at column `parent`
+    and whose lines are the mapping `path` leads to. None: a mapping is not plain block style.
+    """
+    level = parent + 1 if parent < 0 else _child_indent(text, parent)
+    if level is None:
+        return Cut(text, (), {})
+    pieces: list[Piece] = []
+    found: dict[str, int] = {}
+    blanks: list[tuple[int, int]] = []
+    for match in _key_line(keys, level).finditer(text):
+        key = match.group(1)
+        end_match = _at_most(level).search(text, match.end())
+        end = end_match.start() if end_match else len(text)
+        entries = _entries(text, match.end(), end, level)
+        if entries is None:
+            return None
+        if not entries:
+            continue
+        if key in found:
+            return None
+        found[key] = text.count("\n", 0, match.start())
+        line = found[key] + 1 + text.count("\n", match.end(), entries[0][0])
+        for start, stop, name, indent in entries:
+            pieces.append(Piece((*path, key), (*indents, level), name, line, indent,
+                                text[start:stop], start))
+            line += text.count("\n", start, stop)
+        blanks.append((entries[0][0], entries[-1][1]))
+    if not pieces:
+        return Cut(text, (), {})
+    names = [(p.path[-1], p.name) for p in pieces]
+    if len(set(names)) != len(names):
+        return None  # a duplicate entry: the whole-file parse says where
+    removed, compact_keys = 0, {}
+    for (key, line), (start, end) in zip(found.items(), blanks, strict=True):
+        compact_keys[key] = line - removed
+        removed += text.count("\n", start, end)
+    compact = "".join(text[a:b] for a, b in zip((0, *(e for _, e in blanks)),
+                                                (*(s for s, _ in blanks), len(text)),
+                                                strict=True))
+    return Cut(_blanked(text, blanks), tuple(pieces), found, compact, compact_keys)
+
+
+def recut(before: str, found: Cut, text: str) -> Cut | None:
+    """The compacted cut of `text`, an edit of `before` whose compacted cut is `found`, when
+    the edit stays inside the entries of one section (the frame is the same); None: cut
+    `text` afresh.
+
+    The pieces that both texts start and end with are kept (their text is compared, not
+    read again); the changed run, from the last kept piece before it (whose key line did not
+    change), is cut again as entries of that section.
+    """
+    pieces = found.pieces
+    count = len(pieces)
+    if not count or not text.endswith(before[pieces[-1].end:]):
+        return None  # the frame after the last piece changed
+    delta = len(text) - len(before)
+    first = 0
+    while first < count and _gap_kept(before, text, pieces, first, 0) and text.startswith(
+            pieces[first].text, pieces[first].offset):
+        first += 1
+    if first == count:
+        return found if delta == 0 else None
+    last = count
+    while last > first and _gap_kept(before, text, pieces, last, delta) and text.startswith(
+            pieces[last - 1].text, pieces[last - 1].offset + delta):
+        last -= 1
+    if first == 0 or not _gap_kept(before, text, pieces, last, delta):
+        return None
+    low = pieces[first - 1]  # the run starts on this piece's key line, which did not change
+    for k in range(first, last):
+        if pieces[k].path != low.path or pieces[k - 1].end != pieces[k].offset:
+            return None  # a frame line lies in the run: cut afresh
+    old_end = pieces[last - 1].end if last > first else low.end
+    if last < count and pieces[last].offset == old_end and pieces[last].path != low.path:
+        return None
+    end = old_end + delta
+    if end < low.offset:
+        return None
+    run = text[low.offset:end]
+    if unsafe(run) or len(text) >= MAX_NODES or len(text) * 4 > MAX_FILE_BYTES:
+        return None  # a long text is cut afresh, which counts its nodes
+    entries = _entries(text, low.offset, end, low.indents[-1])
+    if not entries or entries[0][0] != low.offset or entries[0][3] != low.indent:
+        return None
+    fresh = [Piece(low.path, low.indents, name, 0, indent, text[a:b], a)
+             for a, b, name, indent in entries]
+    kept = [*pieces[:first - 1], *fresh,
+            *(Piece(p.path, p.indents, p.name, p.line, p.indent, p.text, p.offset + delta)
+              for p in pieces[last:])]
+    names = [(p.path, p.name) for p in kept]
+    if len(set(names)) != len(names):
+        return None
+    return Cut(found.frame, tuple(kept), found.keys)
+
+
+def _gap_kept(before: str, text: str, pieces: tuple[Piece, ...], k: int, delta: int) -> bool:
+    """The frame text just before piece k (after the previous one) is the same in both."""
+    gap_start = pieces[k - 1].end if k > 0 else 0
+    gap_end = pieces[k].offset if k < len(pieces) else len(before)
+    if gap_end == gap_start:
+        return True
+    return text.startswith(before[gap_start:gap_end], gap_start + delta)
+
+
+def _child_indent(text: str, parent: int) -> int | None:
+    """The column of the first line of content after a piece's key line."""
+    newline = text.find("\n")
+    first = _FIRST_CONTENT.search(text, newline + 1) if newline >= 0 else None
+    if first is None or len(first.group(1)) <= parent:
+        return None
+    return len(first.group(1))
+
+
+def _entries(text: str, start: int, end: int, level: int
+             ) -> list[tuple[int, int, str, int]] | None:
+    """(start, end, key, column) of each entry of the mapping in text[start:end]."""
+    first = _FIRST_CONTENT.search(text, start, end)
+    if first is None:
+        return []
+    indent = len(first.group(1))
+    if indent <= level or _at_most(indent - 1).search(text, start, end):
+        return None  # a line left of the entries: not a plain block mapping
+    starts = [m.start() for m in _exactly(indent).finditer(text, start, end)]
+    out = []
+    for begin, finish in zip(starts, [*starts[1:], end], strict=True):
+        key = _KEY.match(text, begin + indent)
+        if key is None:
+            return None
+        out.append((begin, finish, _unquote(key.group(1).rstrip()), indent))
+    return out
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    parts = []
+    position = 0
+    for start, end in spans:
+        parts += [text[position:start], "\n" * text.count("\n", start, end)]
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def _unquote(key: str) -> str:
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+        return key[1:-1]
+    return key
+
+
+class Unsegmentable(Exception):
+    """The text must be parsed whole (the cutter's reading could not be confirmed)."""
+
+
+def spine(path: tuple[str, ...], indents: tuple[int, ...]) -> str:
+    """The key lines that lead to a piece, so it parses at the depth it has in the file."""
+    return "".join(f"{' ' * indent}{json.dumps(key)}:\n" for key, indent in zip(
+        path, indents, strict=True))
+
+
+def parse_piece(piece: Piece, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
+    """The entry's value and its positions in the file; Unsegmentable when the parser reads
+    the piece differently from the cutter."""
+    lead = len(piece.path)
+    try:
+        document = load_yaml_text(spine(piece.path, piece.indents) + piece.text, file)
+    except CharterError:
+        raise Unsegmentable from None  # the whole-file parse gives the true error
+    value = document.data
+    for key in piece.path:
+        if not isinstance(value, dict) or list(value) != [key]:
+            raise Unsegmentable
+        value = value[key]
+    entry = (*piece.path, piece.name)
+    if not isinstance(value, dict) or list(value) != [piece.name] or document.source.marks.get(
+            entry) != Mark(lead + 1, piece.indent + 1):
+        raise Unsegmentable  # the key did not read as the cutter read it
+    shift = piece.line - lead
+    marks = {path: Mark(mark.line + shift, mark.column)
+             for path, mark in document.source.marks.items() if len(path) > lead}
+    return value[piece.name], marks
+
+
+def check_frame(data: Any, marks: Mapping[KeyPath, Mark], found: Cut,
+                path: tuple[str, ...] = (), offset: int = 0) -> None:
+    """Unsegmentable unless the frame's parse holds each cut key, empty, where it was read.
+
+    `data` is the frame's value at `path` (the piece the frame was cut from, or the file);
+    `marks` count lines from `offset` lines before the frame's first.
+    """
+    for key, line in found.keys.items():
+        column = found.pieces[0].indents[-1] + 1 if found.pieces else 1
+        if not isinstance(data, dict) or key not in data or data[key] is not None or (
+                marks.get((*path, key)) != Mark(offset + line + 1, column)):
+            raise Unsegmentable
