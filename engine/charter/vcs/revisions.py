@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from charter.errors import CharterError
+from charter.source.layout import ENTITY_FOLDERS, ROOT_FILE, classify
 from charter.vcs import git
 
-INVENTORY_FILE = "models.yaml"
+INVENTORY_FILE = ROOT_FILE
 POLICY_DIR = "policies"
+INVENTORY_PATHS = [INVENTORY_FILE, *ENTITY_FOLDERS.values()]
 
 
 def is_policy_file(path: str) -> bool:
@@ -30,6 +32,7 @@ class Revision:
     label: str
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
+    _worktree_links: set[str] | None = None  # entity files that are links, in the work tree
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -42,7 +45,7 @@ class Revision:
             hint = " (the clone may be shallow: fetch with fetch-depth: 0)" if git.is_shallow(
                 root) else ""
             raise CharterError.at(f"git revision {ref!r} does not exist{hint}")
-        entries = git.list_tree(root, commit, [INVENTORY_FILE, POLICY_DIR])
+        entries = git.list_tree(root, commit, [*INVENTORY_PATHS, POLICY_DIR])
         if label is None:
             label = ref if commit.startswith(ref) else f"{ref} ({commit[:10]})"
         revision = cls(root, commit, label, {e.path: e.blob for e in entries})
@@ -58,6 +61,56 @@ class Revision:
         # everything with a policy name, so a directory or a dangling link is refused, not skipped
         return sorted(f"{POLICY_DIR}/{p.name}" for p in folder.iterdir()
                       if is_policy_file(f"{POLICY_DIR}/{p.name}"))
+
+    def entity_paths(self) -> list[str]:
+        """Every file in the entity folders of a split inventory (models/, datasets/),
+        also those the layout refuses, so that the loader can name them."""
+        if self.commit is not None:
+            return sorted(p for p in self._blobs if classify(p) is not None)
+        found: list[str] = []
+        links: list[str] = []
+        for folder in ENTITY_FOLDERS.values():
+            _walk(self.root, folder, found, links)
+        self._worktree_links = set(links)
+        return sorted(found)
+
+    def inventory_changes_since(self, base: Revision) -> set[str] | None:
+        """Inventory paths whose content may differ from `base`'s; None when unknown.
+
+        At a commit the blob ids say it; in the working tree git compares it with the base
+        commit (using its index to skip files whose size and time did not change)."""
+        if base.commit is None or base.root != self.root:
+            return None
+        if self.commit is not None:
+            paths = {p for p in {*self._blobs, *base._blobs} if p == INVENTORY_FILE or classify(p)}
+            return {p for p in paths if self._blobs.get(p) != base._blobs.get(p)
+                    or p in self._links or p in base._links}
+        result = git.run_git(self.root, ["diff", "--name-only", "-z", "--no-renames",
+                                         base.commit, "--", *INVENTORY_PATHS], check=False)
+        if result.returncode != 0:
+            return None
+        changed = {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+        if self._worktree_links is None:
+            self.entity_paths()
+        # a link's target may have changed while the link did not
+        return changed | (self._worktree_links or set())
+
+    def blob_id(self, path: str) -> str | None:
+        """The blob id recorded at the commit for `path`, without following links."""
+        return None if path in self._links else self._blobs.get(path)
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        """The bytes of many files at once (one git process at a commit)."""
+        if self.commit is None or any(p in self._links for p in paths):
+            return {p: data for p in paths if (data := self.read(p)) is not None}
+        out: dict[str, bytes] = {}
+        with git.BlobReader(self.root) as reader:
+            for path in paths:
+                blob = self._blobs.get(path)
+                data = reader.read(blob) if blob else None
+                if data is not None:
+                    out[path] = data
+        return out
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when it does not exist. A file that exists but cannot be
@@ -114,6 +167,23 @@ class Revision:
         data = self.read(path)
         return None if data is None else hashlib.sha1(
             b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _walk(root: Path, folder: str, found: list[str], links: list[str]) -> None:
+    try:
+        children = list(os.scandir(root / folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise CharterError.at(f"cannot list: {exc.strerror}", file=folder) from None
+    for child in children:
+        path = f"{folder}/{child.name}"
+        if child.is_dir(follow_symlinks=False):
+            _walk(root, path, found, links)
+        else:
+            found.append(path)
+            if child.is_symlink():
+                links.append(path)
 
 
 def _inside(root: Path, path: str, target: Path) -> Path:
