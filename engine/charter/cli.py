@@ -285,6 +285,30 @@ def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_siz
     sys.exit(run_report(options))
 
 
+@cli.group()
+def cache() -> None:
+    """Show or empty the local cache of parses and evidence (.charter/cache; its cap is
+    CHARTER_CACHE_MAX_MIB, 256 by default)."""
+
+
+@cache.command("info")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def cache_info(repo: str | None) -> None:
+    """Where the cache is, its entries per kind, its size and its cap."""
+    from charter.commands.cache import run_cache_info
+
+    sys.exit(run_cache_info(_repo_root(repo)))
+
+
+@cache.command("clear")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def cache_clear(repo: str | None) -> None:
+    """Remove every entry of the cache."""
+    from charter.commands.cache import run_cache_clear
+
+    sys.exit(run_cache_clear(_repo_root(repo)))
+
+
 def _run(entry: Callable[..., Any]) -> int:
     try:
         entry(standalone_mode=False)
