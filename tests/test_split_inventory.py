@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from charter.inventory.diff import diff_inventories
 from charter.inventory.snapshot import load_snapshot
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
-from conftest import BASIC_INVENTORY, BASIC_POLICIES, TODAY, GitRepo
+from conftest import BASIC_INVENTORY, BASIC_POLICIES, TODAY, GitRepo, run_charter
 from scenarios import check, split_inventory, write_files
 
 PII_RULE = """\
@@ -225,3 +225,19 @@ def test_a_revision_is_read_from_git_with_its_files(repo: GitRepo) -> None:
         repo.write("models/churn.yaml", "[1]\n")
         repo.commit("broken")
         load_snapshot(Revision.at(repo.root, "main"))
+
+
+def test_init_scaffolds_the_split_layout(repo: GitRepo, tmp_path: Any) -> None:
+    run = repo.charter("init", "--layout", "split")
+    assert run.code == 0, run.err
+    assert (repo.root / "models/credit-risk.yaml").is_file()
+    assert (repo.root / "datasets/loan-holdout.yaml").is_file()
+    repo.commit("governance repository")
+    checked = repo.charter("check", "--all")
+    assert checked.code == 0 and "PASS: 0 blocking, 0 warnings" in checked.out, checked.out
+    single = tmp_path / "single"
+    assert run_charter(tmp_path, "init", str(single)).code == 0
+    split_data = load_snapshot(Revision.worktree(repo.root)).inventory
+    single_data = load_snapshot(Revision.worktree(single)).inventory
+    assert {k: dict(v) if isinstance(v, Mapping) else v for k, v in split_data.items()} == (
+        single_data)

@@ -195,14 +195,17 @@ def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None
 @click.option("--install", "install_spec", metavar="SPEC",
               help="What the workflow installs: a pinned requirement from your package index "
               "or a git URL at a commit (default: charter==<this version>).")
-def init(directory: str, install_spec: str | None) -> None:
+@click.option("--layout", type=click.Choice(["single", "split"]), default="single",
+              show_default=True, help="One models.yaml, or models.yaml as the root with one "
+              "file per model in models/ and per dataset in datasets/.")
+def init(directory: str, install_spec: str | None, layout: str) -> None:
     """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
     from charter.commands.init import run_init
 
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise CharterError.at(f"{target} is not a directory")
-    sys.exit(run_init(target, _date(None), install_spec))
+    sys.exit(run_init(target, _date(None), install_spec, layout))
 
 
 @cli.command()
