@@ -12,7 +12,7 @@ def test_entity_files_are_named_by_their_stem() -> None:
 
 def test_files_that_could_hide_part_of_the_inventory_are_refused() -> None:
     for path in ("models/a.yml", "models/team/a.yaml", "datasets/Upper.yaml", "models/.x.yaml",
-                 "models/a.YAML"):
+                 "models/a.YAML", "models/a\n.yaml"):
         found = classify(path)
         assert found is not None and found.problem, path
 

@@ -149,10 +149,13 @@ def test_a_pull_request_parses_only_the_files_it_changed(repo: GitRepo, tmp_path
     head = load_snapshot(Revision.worktree(repo.root), cache, lazy=True, donor=base)
     change = diff_inventories(base.inventory, head.inventory)
     assert {key for key in change.entities} == {("version", "credit@1.0.0")}
-    assert head.files["models/churn.yaml"] is base.files["models/churn.yaml"]
-    assert head.files["models/credit.yaml"] is not base.files["models/credit.yaml"]
-    parsed = sorted(p for p, f in {**base.files, **head.files}.items() if f._parsed)
-    assert parsed == ["models/credit.yaml"]
+    assert base.files is not None and head.files is not None
+    records = {id(r): r for files in (base.files, head.files) for r in files.records.values()}
+    parsed = sorted((r.revision.commit is None, r.path) for r in records.values() if r._parsed)
+    assert parsed == [(False, "models/credit.yaml"), (True, "models/credit.yaml")]
+    churn = ("models", "churn")
+    assert head.files.record(churn) is base.files.record(churn)  # shared, never read
+    assert head.files.record(churn)._raw is None
 
 
 def test_findings_point_into_the_entity_file(repo: GitRepo) -> None:
@@ -221,6 +224,7 @@ def test_a_revision_is_read_from_git_with_its_files(repo: GitRepo) -> None:
     snapshot = load_snapshot(Revision.at(repo.root, "main"))
     assert sorted(snapshot.inventory["models"]) == ["churn", "credit"]
     assert snapshot.source.file_of(("models", "churn", "versions")) == "models/churn.yaml"
+    assert snapshot.source.file_of(("teams", "model-risk")) == "models.yaml"
     with pytest.raises(CharterError, match="does not hold a mapping"):
         repo.write("models/churn.yaml", "[1]\n")
         repo.commit("broken")

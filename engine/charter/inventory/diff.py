@@ -171,7 +171,7 @@ def models_naming(inventory: Mapping[str, Any], dataset_ids: Iterable[str]) -> l
     if not names:
         return []
     if isinstance(section, MergedSection):
-        section.prefetch(list(section.files))
+        section.prefetch()
     needles = (*names, "\\")
     return [m for m in section if (text := section.text(m)) is None
             or any(name in text for name in needles)]

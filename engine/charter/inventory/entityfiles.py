@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from charter.errors import CharterError, Problem
-from charter.source.layout import ENTITY_FOLDERS, ROOT_FILE, EntityFile, classify
+from charter.source.layout import (
+    ENTITY_FOLDERS,
+    ROOT_FILE,
+    EntityFile,
+    classify,
+    entity_file_path,
+)
 from charter.source.segments import LazySection
 from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 from charter.vcs.cache import Cache
@@ -27,12 +34,12 @@ CACHE_KIND = "entity"
 class RecordFile:
     """One entity file at one revision: its bytes, record and positions, each read once."""
 
-    def __init__(self, revision: Revision, entry: EntityFile, content_id: str | None,
+    def __init__(self, revision: Revision, section: str, name: str, content_id: str | None,
                  cache: Cache) -> None:
         self.revision = revision
-        self.path = entry.path
-        self.section = entry.section
-        self.name = entry.name
+        self.path = entity_file_path(section, name)
+        self.section = section
+        self.name = name
         self._content_id = content_id
         self._cache = cache
         self._raw: bytes | None = None
@@ -89,19 +96,96 @@ class RecordFile:
         self._data, self._source = document.data, document.source
 
 
+Key = tuple[str, str]  # (section, name)
+
+
+class EntityFiles:
+    """The entity files of one revision: their names and content ids, known from git or the
+    disk without reading them; each file's record is read when first asked for. A file the
+    donor (the base) holds with the same content is the donor's object: parsed at most once.
+    """
+
+    def __init__(self, revision: Revision, ids: dict[Key, str | None], cache: Cache,
+                 donor: EntityFiles | None = None) -> None:
+        self.revision = revision
+        self.ids = ids  # None: not known until the file is read
+        self.records: dict[Key, RecordFile] = {}
+        self._cache = cache
+        self._donor = donor
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def names(self, section: str) -> list[str]:
+        return sorted(name for s, name in self.ids if s == section)
+
+    def record(self, key: Key) -> RecordFile:
+        found = self.records.get(key)
+        if found is None:
+            content_id = self.ids[key]
+            donor = self._donor
+            if donor is not None and content_id is not None and donor.ids.get(key) == content_id:
+                found = donor.record(key)
+            else:
+                found = RecordFile(self.revision, *key, content_id, self._cache)
+            self.records[key] = found
+        return found
+
+    def content_id(self, key: Key) -> str:
+        content_id = self.ids[key]
+        return content_id if content_id is not None else self.record(key).content_id
+
+
+def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | None
+                      ) -> EntityFiles:
+    """The entity files of `revision`; a path the layout refuses is an error (fail closed).
+
+    A working tree checked against a base commit starts from the base's files and looks only
+    at the paths git reports as changed, so a pull request's cost does not grow with the
+    inventory."""
+    changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
+    if donor is not None and changed is not None:
+        ids = dict(donor.ids)
+        entries = []
+        for path in changed:
+            entry = classify(path)
+            if entry is not None:
+                ids.pop((entry.section, entry.name), None)
+                if os.path.lexists(revision.root / path):
+                    entries.append(entry)
+        _refuse([e for e in entries if e.problem])
+        ids.update({(e.section, e.name): None for e in entries})
+        return EntityFiles(revision, ids, cache, donor)
+    entries = [e for e in map(classify, revision.entity_paths()) if e is not None]
+    _refuse([e for e in entries if e.problem])
+    ids = {(e.section, e.name): None if revision.is_link(e.path) else revision.blob_id(e.path)
+           for e in entries}
+    return EntityFiles(revision, ids, cache, donor)
+
+
+def _refuse(refused: list[EntityFile]) -> None:
+    if refused:
+        raise CharterError([Problem(f"not part of the inventory: {e.problem}", e.path)
+                            for e in sorted(refused, key=lambda e: e.path)],
+                           summary="files in models/ or datasets/ that Charter would not "
+                           "read: rename or move them")
+
+
 class MergedSection(Mapping[str, Any]):
     """A section (models or datasets): the records written inline in the root, then one per
     file, each parsed when first read."""
 
-    def __init__(self, inline: Mapping[str, Any], files: Mapping[str, RecordFile]) -> None:
+    def __init__(self, inline: Mapping[str, Any], section: str, files: EntityFiles) -> None:
         self.inline = inline
+        self.section = section
         self.files = files
-        self._names = [*inline, *files]
+        self._own = files.names(section)
+        self._file_names = set(self._own)
+        self._names = [*inline, *self._own]
 
     def __getitem__(self, name: str) -> Any:
-        record = self.files.get(name)
-        if record is not None:
-            return record.data()
+        if name in self._file_names:
+            return self.files.record((self.section, name)).data()
         return self.inline[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -111,7 +195,7 @@ class MergedSection(Mapping[str, Any]):
         return len(self._names)
 
     def __contains__(self, name: object) -> bool:
-        return name in self.files or name in self.inline
+        return name in self._file_names or name in self.inline
 
     def digests(self) -> dict[str, str | None]:
         """name -> a hash of the text that defines it (None: not known without parsing).
@@ -120,25 +204,22 @@ class MergedSection(Mapping[str, Any]):
         out: dict[str, str | None] = dict.fromkeys(self.inline)
         if isinstance(self.inline, LazySection):
             out.update({n: f"segment:{d}" for n, d in self.inline.lazy_digests.items()})
-        out.update({n: f"file:{f.content_id}" for n, f in self.files.items()})
+        out.update({n: "file:" + self.files.content_id((self.section, n)) for n in self._own})
         return out
 
     def text(self, name: str) -> str | None:
         """The text that defines `name`, None when it is not at hand (parsed whole)."""
-        record = self.files.get(name)
-        if record is not None:
-            return record.text()
+        if name in self._file_names:
+            return self.files.record((self.section, name)).text()
         return self.inline.text(name) if isinstance(self.inline, LazySection) else None
 
-    def prefetch(self, names: list[str]) -> None:
-        """Read the bytes of many files at once (one git process at a commit)."""
-        wanted = [self.files[n] for n in names if n in self.files and self.files[n]._raw is None]
-        if not wanted:
-            return
-        found = wanted[0].revision.read_many([f.path for f in wanted])
+    def prefetch(self) -> None:
+        """Read the bytes of every file at once (one git process at a commit)."""
+        wanted = [self.files.record((self.section, n)) for n in self._own]
+        wanted = [r for r in wanted if r._raw is None and r.revision is self.files.revision]
+        found = self.files.revision.read_many([r.path for r in wanted])
         for record in wanted:
-            if record.path in found and record.revision is wanted[0].revision:
-                record._raw = found[record.path]
+            record._raw = found.get(record.path)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MergedSection):
@@ -153,14 +234,16 @@ class MergedSection(Mapping[str, Any]):
 class SplitSourceMap(SourceMap):
     """Positions in the root, and in each entity file for the keys of its record."""
 
-    def __init__(self, root: SourceMap, files: Mapping[tuple[str, str], RecordFile]) -> None:
+    def __init__(self, root: SourceMap, files: EntityFiles) -> None:
         super().__init__(root.file, root.marks)
         object.__setattr__(self, "_root", root)
         object.__setattr__(self, "_files", files)
 
     def _record(self, path: KeyPath) -> RecordFile | None:
-        files: Mapping[tuple[str, str], RecordFile] = object.__getattribute__(self, "_files")
-        return files.get((str(path[0]), str(path[1]))) if len(path) >= 2 else None
+        files: EntityFiles = object.__getattribute__(self, "_files")
+        if len(path) < 2 or (key := (str(path[0]), str(path[1]))) not in files.ids:
+            return None
+        return files.record(key)
 
     def locate(self, path: KeyPath) -> Mark:
         record = self._record(path)
@@ -174,41 +257,13 @@ class SplitSourceMap(SourceMap):
         return record.path if record is not None else self.file
 
 
-def entity_files(revision: Revision) -> list[EntityFile]:
-    """The entity files of `revision`; a path the layout refuses is an error (fail closed)."""
-    found = [f for f in (classify(p) for p in revision.entity_paths()) if f is not None]
-    refused = [Problem(f"not part of the inventory: {f.problem}", f.path, 0, 0)
-               for f in found if f.problem]
-    if refused:
-        raise CharterError(refused, summary="files in models/ or datasets/ that Charter "
-                           "would not read: rename or move them")
-    return found
-
-
-def record_files(revision: Revision, found: list[EntityFile], cache: Cache,
-                 donor: Mapping[str, RecordFile] | None,
-                 changed: set[str] | None) -> dict[str, RecordFile]:
-    """path -> file; one the donor (the base) holds with the same content is its object."""
-    out = {}
-    for entry in found:
-        shared = donor.get(entry.path) if donor is not None else None
-        blob = revision.blob_id(entry.path)
-        if shared is not None and (shared.content_id == blob if revision.commit is not None
-                                   else changed is not None and entry.path not in changed):
-            out[entry.path] = shared
-        else:
-            out[entry.path] = RecordFile(revision, entry, blob, cache)
-    return out
-
-
-def merge_sections(data: dict[str, Any], files: Mapping[str, RecordFile],
+def merge_sections(data: dict[str, Any], files: EntityFiles,
                    root_source: SourceMap) -> tuple[dict[str, Any], SplitSourceMap]:
     """The root's data with every section holding its files' records too."""
-    by_key = {(f.section, f.name): f for f in files.values()}
     merged = dict(data)
     problems: list[Problem] = []
     for section in ENTITY_FOLDERS:
-        own = {name: f for (s, name), f in sorted(by_key.items()) if s == section}
+        own = files.names(section)
         if not own:
             continue
         inline = data.get(section)
@@ -223,16 +278,16 @@ def merge_sections(data: dict[str, Any], files: Mapping[str, RecordFile],
         for name in sorted(set(own) & set(inline)):
             mark = root_source.locate((section, name))
             problems.append(Problem(
-                f"{section[:-1]} `{name}` is defined twice: here and in {own[name].path}",
-                root_source.file, mark.line, mark.column, f"$.{section}.{name}",
-                "keep one of them: the file, or the entry in models.yaml"))
-        merged[section] = MergedSection(inline, own)
+                f"{section[:-1]} `{name}` is defined twice: here and in "
+                f"{entity_file_path(section, name)}", root_source.file, mark.line, mark.column,
+                f"$.{section}.{name}", "keep one of them: the file, or the entry in models.yaml"))
+        merged[section] = MergedSection(inline, section, files)
     if problems:
         raise CharterError(problems)
-    return merged, SplitSourceMap(root_source, by_key)
+    return merged, SplitSourceMap(root_source, files)
 
 
-def parse_all(files: Mapping[str, RecordFile]) -> None:
+def parse_all(files: EntityFiles) -> None:
     """Parse every file now, so that the first error is reported before anything is judged."""
-    for record in files.values():
-        record.data()
+    for key in sorted(files.ids):
+        files.record(key).data()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from charter.errors import CharterError, Problem
@@ -16,14 +16,14 @@ from charter.inventory.entities import (
     teams,
 )
 from charter.inventory.entityfiles import (
+    EntityFiles,
     MergedSection,
-    RecordFile,
-    entity_files,
+    load_entity_files,
     merge_sections,
     parse_all,
-    record_files,
 )
 from charter.inventory.integrity import check_integrity
+from charter.source.layout import entity_file_path
 from charter.source.schema import validate
 from charter.source.segments import (
     LazySection,
@@ -46,7 +46,7 @@ class Snapshot:
     source: SourceMap
     present: bool  # False when the revision has no models.yaml
     segmented: SegmentedText | None = None  # set when models and datasets load lazily
-    files: Mapping[str, RecordFile] = field(default_factory=dict)  # path -> entity file
+    files: EntityFiles | None = None  # the files of a split inventory
 
 
 def load_snapshot(revision: Revision, cache: Cache | None = None, lazy: bool = False,
@@ -58,22 +58,21 @@ def load_snapshot(revision: Revision, cache: Cache | None = None, lazy: bool = F
     base) are not parsed at all: a pull request pays for what it changed.
     """
     cache = cache if cache is not None else Cache(None)
-    found = entity_files(revision)
+    files = load_entity_files(revision, cache, donor.files if donor else None)
     raw = revision.read(INVENTORY_FILE)
     if raw is None:
-        if found:
-            raise CharterError.at(f"{found[0].path} is part of a split inventory, whose root "
+        if files:
+            first = entity_file_path(*min(files.ids))
+            raise CharterError.at(f"{first} is part of a split inventory, whose root "
                                   f"{INVENTORY_FILE} is missing (it holds `charter: 1`)",
-                                  file=found[0].path)
+                                  file=first)
         return Snapshot(revision, {}, SourceMap(INVENTORY_FILE, {}), False)
     root = _load_lazy(revision, raw, cache) if lazy else None
     if root is None:
         document = load_yaml_text(raw, INVENTORY_FILE)
         root = _snapshot(revision, document.data, document.source, None)
-    if not found:
+    if not files:
         return root
-    changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
-    files = record_files(revision, found, cache, donor.files if donor else None, changed)
     data, source = merge_sections(dict(root.inventory), files, root.source)
     if not lazy:
         parse_all(files)
@@ -152,8 +151,7 @@ def validation_problems(snapshot: Snapshot,
     """Schema and integrity problems: of every entity, or only of those in `scope`."""
     if not snapshot.present:
         return []
-    top = {key: (dict.fromkeys(value) if isinstance(value, LazySection | MergedSection)
-                 else value) for key, value in snapshot.inventory.items()}
+    top = {key: _names_only(value) for key, value in snapshot.inventory.items()}
     problems = validate(top, snapshot.source, "models", shallow=True)
     if problems:
         return problems  # the top level is wrong: entity-level errors would only add noise
@@ -175,6 +173,14 @@ def validation_problems(snapshot: Snapshot,
     if problems:
         return problems
     return check_integrity(snapshot.inventory, snapshot.source, entities)
+
+
+def _names_only(value: Any) -> Any:
+    """A lazily loaded section as its names (the names of entity files were checked by the
+    layout already, as the file was listed)."""
+    if isinstance(value, MergedSection):
+        value = value.inline
+    return dict.fromkeys(value) if isinstance(value, LazySection) else value
 
 
 def _names(section: Any) -> list[Any]:
@@ -201,4 +207,4 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
         if problem not in seen:
             seen.add(problem)
             out.append(problem)
-    return sorted(out, key=lambda p: (p.line, p.column))
+    return sorted(out, key=lambda p: (p.file != INVENTORY_FILE, p.file, p.line, p.column))

@@ -21,6 +21,7 @@ ROOT_FILE = "models.yaml"
 ENTITY_FOLDERS = {"models": "models", "datasets": "datasets"}  # section -> folder
 ENTITY_SUFFIX = ".yaml"
 YAML_SUFFIXES = (".yaml", ".yml")  # any case: a file that reads as YAML may be meant as a record
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # the schema's pattern for model and dataset names
 
 
@@ -47,8 +48,13 @@ def classify(path: str) -> EntityFile | None:
     refuse it (fail closed) instead of ignoring part of the inventory. Other files (artifacts,
     data) are not inventory.
     """
+    folder, slash, rest = path.partition("/")
+    if not slash or folder not in _SECTION_OF or not rest.lower().endswith(YAML_SUFFIXES):
+        return None
+    if "/" not in rest and rest.endswith(ENTITY_SUFFIX) and _NAME.fullmatch(stem := rest[:-5]):
+        return EntityFile(path, _SECTION_OF[folder], stem)  # the common case, checked fast
     pure = PurePosixPath(path)
-    if len(pure.parts) < 2 or pure.suffix.lower() not in YAML_SUFFIXES:
+    if pure.suffix.lower() not in YAML_SUFFIXES:
         return None
     section = next((s for s, folder in ENTITY_FOLDERS.items() if pure.parts[0] == folder), None)
     if section is None:
@@ -61,7 +67,7 @@ def classify(path: str) -> EntityFile | None:
         return EntityFile(path, section, name,
                           f"inventory files end in {ENTITY_SUFFIX}: rename it to "
                           f"{pure.parts[0]}/{pure.stem}{ENTITY_SUFFIX}")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         return EntityFile(path, section, name,
                           f"`{name}` is not a valid {section[:-1]} name (lower-case letters, "
                           "digits, '.', '_' and '-', starting with a letter or digit)")

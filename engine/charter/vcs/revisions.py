@@ -9,16 +9,19 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from charter.errors import CharterError
-from charter.source.layout import ENTITY_FOLDERS, ROOT_FILE, classify
+from charter.source.layout import ENTITY_FOLDERS, ROOT_FILE, YAML_SUFFIXES
 from charter.vcs import git
 
 INVENTORY_FILE = ROOT_FILE
 POLICY_DIR = "policies"
 INVENTORY_PATHS = [INVENTORY_FILE, *ENTITY_FOLDERS.values()]
+_ENTITY_PREFIXES = tuple(f"{folder}/" for folder in ENTITY_FOLDERS.values())
 
 
 def is_policy_file(path: str) -> bool:
     """Top-level YAML files of policies/; subfolders (policy tests) are not rules."""
+    if not path.startswith(f"{POLICY_DIR}/"):
+        return False  # most paths of a large inventory: decided without building a path
     pure = PurePosixPath(path)
     return pure.parent == PurePosixPath(POLICY_DIR) and pure.suffix in (".yaml", ".yml")
 
@@ -32,7 +35,6 @@ class Revision:
     label: str
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
-    _worktree_links: set[str] | None = None  # entity files that are links, in the work tree
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -45,11 +47,10 @@ class Revision:
             hint = " (the clone may be shallow: fetch with fetch-depth: 0)" if git.is_shallow(
                 root) else ""
             raise CharterError.at(f"git revision {ref!r} does not exist{hint}")
-        entries = git.list_tree(root, commit, [*INVENTORY_PATHS, POLICY_DIR])
         if label is None:
             label = ref if commit.startswith(ref) else f"{ref} ({commit[:10]})"
-        revision = cls(root, commit, label, {e.path: e.blob for e in entries})
-        revision._links = {e.path: e.blob for e in entries if e.is_symlink}
+        revision = cls(root, commit, label)
+        revision._blobs, revision._links = _list_blobs(root, commit)
         return revision
 
     def policy_files(self) -> list[str]:
@@ -63,37 +64,37 @@ class Revision:
                       if is_policy_file(f"{POLICY_DIR}/{p.name}"))
 
     def entity_paths(self) -> list[str]:
-        """Every file in the entity folders of a split inventory (models/, datasets/),
+        """Every YAML file in the entity folders of a split inventory (models/, datasets/),
         also those the layout refuses, so that the loader can name them."""
         if self.commit is not None:
-            return sorted(p for p in self._blobs if classify(p) is not None)
+            return sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
         found: list[str] = []
-        links: list[str] = []
         for folder in ENTITY_FOLDERS.values():
-            _walk(self.root, folder, found, links)
-        self._worktree_links = set(links)
+            _walk(self.root, folder, found)
         return sorted(found)
 
-    def inventory_changes_since(self, base: Revision) -> set[str] | None:
-        """Inventory paths whose content may differ from `base`'s; None when unknown.
+    def is_link(self, path: str) -> bool:
+        """A symbolic link at the commit: what it holds can change while it does not."""
+        return path in self._links
 
-        At a commit the blob ids say it; in the working tree git compares it with the base
-        commit (using its index to skip files whose size and time did not change)."""
-        if base.commit is None or base.root != self.root:
+    def inventory_changes_since(self, base: Revision) -> set[str] | None:
+        """Inventory paths whose content may differ from `base`'s (added, removed or edited);
+        None when that cannot be known without reading everything.
+
+        Only a working tree against a commit is answered, by git: its index tells which files
+        kept their size and time, untracked files are listed, and files git was told not to
+        look at (assume-unchanged, skip-worktree) count as changed."""
+        if base.commit is None or self.commit is not None or base.root != self.root:
             return None
-        if self.commit is not None:
-            paths = {p for p in {*self._blobs, *base._blobs} if p == INVENTORY_FILE or classify(p)}
-            return {p for p in paths if self._blobs.get(p) != base._blobs.get(p)
-                    or p in self._links or p in base._links}
-        result = git.run_git(self.root, ["diff", "--name-only", "-z", "--no-renames",
-                                         base.commit, "--", *INVENTORY_PATHS], check=False)
-        if result.returncode != 0:
+        changed = _git_paths(self.root, ["diff", "--name-only", "-z", "--no-renames",
+                                         base.commit, "--", *INVENTORY_PATHS])
+        untracked = _git_paths(self.root, ["ls-files", "--others", "-z", "--",
+                                           *INVENTORY_PATHS])
+        flagged = _git_paths(self.root, ["ls-files", "-v", "-z", "--", *INVENTORY_PATHS])
+        if changed is None or untracked is None or flagged is None:
             return None
-        changed = {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
-        if self._worktree_links is None:
-            self.entity_paths()
-        # a link's target may have changed while the link did not
-        return changed | (self._worktree_links or set())
+        hidden = {p[2:] for p in flagged if p[:1].islower() or p[:1] == "S"}
+        return changed | untracked | hidden | {p for p in base._links}
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
@@ -169,7 +170,32 @@ class Revision:
             b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _walk(root: Path, folder: str, found: list[str], links: list[str]) -> None:
+def _list_blobs(root: Path, commit: str) -> tuple[dict[str, str], dict[str, str]]:
+    """path -> blob id of the inventory's and the policies' files at `commit`, and the
+    symbolic links among them. Parsed by hand: a split inventory lists many files."""
+    result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                                *INVENTORY_PATHS, POLICY_DIR])
+    blobs: dict[str, str] = {}
+    links: dict[str, str] = {}
+    for item in result.stdout.split(b"\0"):
+        meta, _, raw_path = item.partition(b"\t")
+        if meta[7:11] != b"blob":  # "<mode> blob <id>": trees and submodules are not files
+            continue
+        path, blob = raw_path.decode(errors="surrogateescape"), meta[12:].decode()
+        blobs[path] = blob
+        if meta[:6] == git.SYMLINK_MODE.encode():
+            links[path] = blob
+    return blobs, links
+
+
+def _git_paths(root: Path, args: list[str]) -> set[str] | None:
+    result = git.run_git(root, args, check=False)
+    if result.returncode != 0:
+        return None
+    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+
+
+def _walk(root: Path, folder: str, found: list[str]) -> None:
     try:
         children = list(os.scandir(root / folder))
     except (FileNotFoundError, NotADirectoryError):
@@ -179,11 +205,9 @@ def _walk(root: Path, folder: str, found: list[str], links: list[str]) -> None:
     for child in children:
         path = f"{folder}/{child.name}"
         if child.is_dir(follow_symlinks=False):
-            _walk(root, path, found, links)
-        else:
+            _walk(root, path, found)
+        elif child.name.lower().endswith(YAML_SUFFIXES):
             found.append(path)
-            if child.is_symlink():
-                links.append(path)
 
 
 def _inside(root: Path, path: str, target: Path) -> Path:
