@@ -89,7 +89,9 @@ def _digests(section: Any) -> dict[str, str | None] | None:
         return section.digests()
     if isinstance(section, LazySection):
         return {name: f"segment:{digest}" for name, digest in section.lazy_digests.items()}
-    return {} if section is None else None  # parsed whole: compare the records
+    if section is None or (isinstance(section, Mapping) and not section):
+        return {}
+    return None  # parsed whole: compare the records
 
 
 def _changed_names(old: Any, new: Any) -> list[str] | None:
@@ -98,6 +100,12 @@ def _changed_names(old: Any, new: Any) -> list[str] | None:
 
     A record that moved between models.yaml and its own file has a new text: it is compared,
     and counts as changed only if the record differs."""
+    if isinstance(old, MergedSection) and isinstance(new, MergedSection):
+        keys = new.files.changed_since(old.files)
+        inline = _changed_names(old.inline, new.inline)
+        if keys is not None and inline is not None:  # git said which files changed
+            names = {name for section, name in keys if section == new.section}
+            return sorted(names | set(inline))
     before, after = _digests(old), _digests(new)
     if before is None or after is None:
         return None

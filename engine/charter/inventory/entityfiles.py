@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -29,6 +30,9 @@ from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
 
 CACHE_KIND = "entity"
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
+# The common shape of an entity file's path, as classify() accepts it without a problem.
+_PLAIN = re.compile(r"(models|datasets)/([a-z0-9][a-z0-9._-]*)\.yaml")
 
 
 class RecordFile:
@@ -112,12 +116,22 @@ class EntityFiles:
         self.records: dict[Key, RecordFile] = {}
         self._cache = cache
         self._donor = donor
+        self._names: dict[str, list[str]] = {}
+        self.changed: set[Key] | None = None  # when built from the donor: keys that differ
+
+    def changed_since(self, other: EntityFiles) -> set[Key] | None:
+        """Keys whose file differs from `other`'s (added, removed, edited or not known),
+        when this revision's files were listed as changes to `other`'s; None otherwise."""
+        return self.changed if other is self._donor else None
 
     def __bool__(self) -> bool:
         return bool(self.ids)
 
     def names(self, section: str) -> list[str]:
-        return sorted(name for s, name in self.ids if s == section)
+        found = self._names.get(section)
+        if found is None:
+            found = self._names[section] = sorted(n for s, n in self.ids if s == section)
+        return found
 
     def record(self, key: Key) -> RecordFile:
         found = self.records.get(key)
@@ -155,11 +169,22 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
                     entries.append(entry)
         _refuse([e for e in entries if e.problem])
         ids.update({(e.section, e.name): None for e in entries})
-        return EntityFiles(revision, ids, cache, donor)
-    entries = [e for e in map(classify, revision.entity_paths()) if e is not None]
-    _refuse([e for e in entries if e.problem])
-    ids = {(e.section, e.name): None if revision.is_link(e.path) else revision.blob_id(e.path)
-           for e in entries}
+        files = EntityFiles(revision, ids, cache, donor)
+        files.changed = {(e.section, e.name) for e in map(classify, changed) if e is not None}
+        return files
+    plain, odd = revision.entity_files()
+    ids: dict[Key, str | None] = {(section, name): blob for section, names in plain.items()
+                                  for name, blob in names.items()}
+    for path in odd:
+        match = _PLAIN.fullmatch(path)
+        if match is not None and not revision.is_link(path):
+            ids[(_SECTION_OF[match.group(1)], match.group(2))] = revision.blob_id(path)
+    entries = [e for e in map(classify, odd) if e is not None and e.problem]
+    _refuse(entries)
+    for path in odd:  # links, and files read from the disk: known by reading them
+        entry = classify(path)
+        if entry is not None and (entry.section, entry.name) not in ids:
+            ids[(entry.section, entry.name)] = None
     return EntityFiles(revision, ids, cache, donor)
 
 
@@ -204,7 +229,8 @@ class MergedSection(Mapping[str, Any]):
         out: dict[str, str | None] = dict.fromkeys(self.inline)
         if isinstance(self.inline, LazySection):
             out.update({n: f"segment:{d}" for n, d in self.inline.lazy_digests.items()})
-        out.update({n: "file:" + self.files.content_id((self.section, n)) for n in self._own})
+        section, files = self.section, self.files
+        out.update({n: files.content_id((section, n)) for n in self._own})  # git's blob ids
         return out
 
     def text(self, name: str) -> str | None:

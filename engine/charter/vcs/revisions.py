@@ -5,17 +5,23 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from charter.errors import CharterError
-from charter.source.layout import ENTITY_FOLDERS, ROOT_FILE, YAML_SUFFIXES
+from charter.source.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, ROOT_FILE, YAML_SUFFIXES
 from charter.vcs import git
 
 INVENTORY_FILE = ROOT_FILE
 POLICY_DIR = "policies"
 INVENTORY_PATHS = [INVENTORY_FILE, *ENTITY_FOLDERS.values()]
 _ENTITY_PREFIXES = tuple(f"{folder}/" for folder in ENTITY_FOLDERS.values())
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
+_UNSEEN = re.compile(rb"(?:\A|(?<=\0))[a-zS?] ([^\0]*)")
+# One entry of `git ls-tree -z` for a regular file whose path the layout accepts as is.
+_PLAIN_ENTRY = re.compile(rb"(?:\A|(?<=\0))100(?:644|755) blob ([0-9a-f]+)\t(models|datasets)/"
+                          rb"([a-z0-9][a-z0-9._-]*)\.yaml\0")
 
 
 def is_policy_file(path: str) -> bool:
@@ -35,6 +41,9 @@ class Revision:
     label: str
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
+    # regular, well-named entity files at the commit: section -> name -> blob (the rest of
+    # the entity folders, if anything, is in _blobs)
+    _entities: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -50,7 +59,11 @@ class Revision:
         if label is None:
             label = ref if commit.startswith(ref) else f"{ref} ({commit[:10]})"
         revision = cls(root, commit, label)
-        revision._blobs, revision._links = _list_blobs(root, commit)
+        revision._blobs, revision._links = _list_blobs(root, commit, [INVENTORY_FILE,
+                                                                       POLICY_DIR])
+        revision._entities, odd = _list_entities(root, commit)
+        revision._blobs.update(odd[0])
+        revision._links.update(odd[1])
         return revision
 
     def policy_files(self) -> list[str]:
@@ -63,15 +76,19 @@ class Revision:
         return sorted(f"{POLICY_DIR}/{p.name}" for p in folder.iterdir()
                       if is_policy_file(f"{POLICY_DIR}/{p.name}"))
 
-    def entity_paths(self) -> list[str]:
-        """Every YAML file in the entity folders of a split inventory (models/, datasets/),
-        also those the layout refuses, so that the loader can name them."""
+    def entity_files(self) -> tuple[dict[str, dict[str, str | None]], list[str]]:
+        """The files of the entity folders of a split inventory (models/, datasets/):
+        section -> name -> blob id (None: known only by reading it) of the well-named
+        regular files, and the paths of every other YAML file there, so that the loader can
+        name what is wrong with them."""
         if self.commit is not None:
-            return sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
+            plain: dict[str, dict[str, str | None]] = {
+                section: dict(names) for section, names in self._entities.items()}
+            return plain, sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
         found: list[str] = []
         for folder in ENTITY_FOLDERS.values():
             _walk(self.root, folder, found)
-        return sorted(found)
+        return {}, sorted(found)
 
     def is_link(self, path: str) -> bool:
         """A symbolic link at the commit: what it holds can change while it does not."""
@@ -88,17 +105,26 @@ class Revision:
             return None
         changed = _git_paths(self.root, ["diff", "--name-only", "-z", "--no-renames",
                                          base.commit, "--", *INVENTORY_PATHS])
-        untracked = _git_paths(self.root, ["ls-files", "--others", "-z", "--",
-                                           *INVENTORY_PATHS])
-        flagged = _git_paths(self.root, ["ls-files", "-v", "-z", "--", *INVENTORY_PATHS])
-        if changed is None or untracked is None or flagged is None:
+        # tagged "? " untracked, "S " skip-worktree, lower case assume-unchanged
+        listed = git.run_git(self.root, ["ls-files", "-v", "--cached", "--others", "-z", "--",
+                                         *INVENTORY_PATHS], check=False)
+        if changed is None or listed.returncode != 0:
             return None
-        hidden = {p[2:] for p in flagged if p[:1].islower() or p[:1] == "S"}
-        return changed | untracked | hidden | {p for p in base._links}
+        unseen = {p.decode(errors="surrogateescape") for p in _UNSEEN.findall(listed.stdout)}
+        return changed | unseen | set(base._links)
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
-        return None if path in self._links else self._blobs.get(path)
+        return None if path in self._links else self._blob(path)
+
+    def _blob(self, path: str) -> str | None:
+        found = self._blobs.get(path)
+        if found is None and self._entities:
+            folder, _, rest = path.partition("/")
+            names = self._entities.get(_SECTION_OF.get(folder, ""))
+            if names is not None and rest.endswith(ENTITY_SUFFIX):
+                found = names.get(rest[:-len(ENTITY_SUFFIX)])
+        return found
 
     def read_many(self, paths: list[str]) -> dict[str, bytes]:
         """The bytes of many files at once (one git process at a commit)."""
@@ -107,7 +133,7 @@ class Revision:
         out: dict[str, bytes] = {}
         with git.BlobReader(self.root) as reader:
             for path in paths:
-                blob = self._blobs.get(path)
+                blob = self._blob(path)
                 data = reader.read(blob) if blob else None
                 if data is not None:
                     out[path] = data
@@ -140,7 +166,7 @@ class Revision:
     def _resolve_blob(self, path: str) -> str | None:
         """The blob holding the file at `path`, following symbolic links inside the tree."""
         assert self.commit is not None
-        blob = self._blobs.get(path)
+        blob = self._blob(path)
         if blob is None:
             return None
         where, seen = path, {path}
@@ -170,14 +196,35 @@ class Revision:
             b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def _list_blobs(root: Path, commit: str) -> tuple[dict[str, str], dict[str, str]]:
-    """path -> blob id of the inventory's and the policies' files at `commit`, and the
-    symbolic links among them. Parsed by hand: a split inventory lists many files."""
+def _list_blobs(root: Path, commit: str, paths: list[str]
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """path -> blob id of the files under `paths` at `commit`, and the symbolic links among
+    them."""
+    result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
+    return _blob_entries(result.stdout.split(b"\0"))
+
+
+def _list_entities(root: Path, commit: str) -> tuple[dict[str, dict[str, str]],
+                                                     tuple[dict[str, str], dict[str, str]]]:
+    """The entity folders at `commit`: section -> name -> blob of the well-named regular
+    files, read by one scan of git's listing (a split inventory holds many), and the other
+    entries as _list_blobs gives them."""
     result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                                *INVENTORY_PATHS, POLICY_DIR])
+                                *ENTITY_FOLDERS.values()])
+    plain: dict[str, dict[str, str]] = {section: {} for section in ENTITY_FOLDERS}
+    for blob, folder, name in _PLAIN_ENTRY.findall(result.stdout):
+        plain[_SECTION_OF[folder.decode()]][name.decode()] = blob.decode()
+    items = [i for i in result.stdout.split(b"\0") if i]
+    if len(items) == sum(map(len, plain.values())):
+        return plain, ({}, {})
+    odd = [i for i in items if not _PLAIN_ENTRY.fullmatch(i + b"\0")]
+    return plain, _blob_entries(odd)
+
+
+def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     blobs: dict[str, str] = {}
     links: dict[str, str] = {}
-    for item in result.stdout.split(b"\0"):
+    for item in items:
         meta, _, raw_path = item.partition(b"\t")
         if meta[7:11] != b"blob":  # "<mode> blob <id>": trees and submodules are not files
             continue
