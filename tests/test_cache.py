@@ -94,7 +94,8 @@ def test_cache_info_and_clear(governed: GitRepo, monkeypatch: pytest.MonkeyPatch
     assert f"location: {governed.root / '.charter/cache'}" in info.out
     assert "cap: 256.0 MiB" in info.out and "segment" in info.out
     cleared = governed.charter("cache", "clear")
-    assert cleared.code == 0 and cleared.out.startswith("removed 3 entries")  # two parses of credit, one of loans
+    # two parses of credit (base and head), one of loans
+    assert cleared.code == 0 and cleared.out.startswith("removed 3 entries")
     assert "entries: 0" in governed.charter("cache", "info").out
     capped = governed.charter("cache", "info", env={"CHARTER_CACHE_MAX_MIB": "1"})
     assert "cap: 1.0 MiB (CHARTER_CACHE_MAX_MIB)" in capped.out

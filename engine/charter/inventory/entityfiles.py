@@ -159,17 +159,17 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
     inventory."""
     changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
     if donor is not None and changed is not None:
-        ids = dict(donor.ids)
+        known = dict(donor.ids)
         entries = []
         for path in changed:
             entry = classify(path)
             if entry is not None:
-                ids.pop((entry.section, entry.name), None)
+                known.pop((entry.section, entry.name), None)
                 if os.path.lexists(revision.root / path):
                     entries.append(entry)
         _refuse([e for e in entries if e.problem])
-        ids.update({(e.section, e.name): None for e in entries})
-        files = EntityFiles(revision, ids, cache, donor)
+        known.update({(e.section, e.name): None for e in entries})
+        files = EntityFiles(revision, known, cache, donor)
         files.changed = {(e.section, e.name) for e in map(classify, changed) if e is not None}
         return files
     plain, odd = revision.entity_files()

@@ -11,6 +11,7 @@ request must not be able to plant "parsed" content.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import json
@@ -210,15 +211,11 @@ def repo_folder(root: Path) -> Path | None:
 
 
 def _write_ledger(ledger: Path, total: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         ledger.parent.mkdir(parents=True, exist_ok=True)
         ledger.write_text(str(max(total, 0)))
-    except OSError:
-        pass
 
 
 def _remove_if_empty(directory: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         directory.rmdir()
-    except OSError:
-        pass
