@@ -110,3 +110,12 @@ def test_a_tracked_cache_folder_is_neither_used_nor_cleared(governed: GitRepo) -
     assert "cache: off: .charter is tracked by git" in info.out
     assert "nothing removed" in governed.charter("cache", "clear").out
     assert (governed.root / ".charter/cache/segment/ab/planted.json").exists()
+
+
+def test_a_parse_removed_from_the_cache_while_in_use_is_parsed_again(tmp_path: Path) -> None:
+    (tmp_path / "models.yaml").write_text(inventory(3))
+    load_snapshot(Revision.worktree(tmp_path), Cache(tmp_path / "cache"), lazy=True)
+    snapshot = load_snapshot(Revision.worktree(tmp_path), Cache(tmp_path / "cache"), lazy=True)
+    Cache(tmp_path / "cache").clear()  # another run cleared it, or evicted these entries
+    assert snapshot.inventory["models"]["model-1"]["purpose"] == "Purpose 1"
+    assert snapshot.inventory["models"].get("credit")["title"] == "Credit default"

@@ -27,6 +27,7 @@ from charter.source.layout import entity_file_path
 from charter.source.schema import validate
 from charter.source.segments import (
     LazySection,
+    Segment,
     SegmentedText,
     Unsegmentable,
     load_segmented,
@@ -96,23 +97,32 @@ class _CachedParses(Mapping[str, str]):
         self._cache = cache
         self._found: dict[str, str] = {}
         self.missing: set[str] = set()
+        self.segments: list[Segment] = []
 
     def __contains__(self, digest: object) -> bool:
         if not isinstance(digest, str) or digest in self.missing:
             return False
         if digest in self._found:
             return True
-        text = self._cache.get_text(SEGMENT_KIND, digest)
-        if text is None:
+        if not self._cache.has(SEGMENT_KIND, digest):  # read only when the parse is needed
             self.missing.add(digest)
             return False
-        self._found[digest] = text
+        self._found[digest] = ""
         return True
 
     def __getitem__(self, digest: str) -> str:
-        if digest in self:
-            return self._found[digest]
-        raise KeyError(digest)
+        if digest not in self:
+            raise KeyError(digest)
+        text = self._found[digest] or self._cache.get_text(SEGMENT_KIND, digest)
+        if text is None:  # evicted since it was seen: parse the segment again (a KeyError
+            text = self._parse(digest)  # here would read as "no such entity")
+        self._found[digest] = text
+        return text
+
+    def _parse(self, digest: str) -> str:
+        segment = next(s for s in self.segments if s.digest == digest)
+        data = load_yaml_text(segment.text, INVENTORY_FILE).data[segment.name]
+        return json.dumps(data, separators=(",", ":"))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._found)
@@ -134,6 +144,7 @@ def _load_lazy(revision: Revision, raw: bytes, cache: Cache) -> Snapshot | None:
         if loaded is None:
             return None
         data, source, segmented = loaded
+        known.segments = list(segmented.segments.values())
         parse_unknown(segmented)
     except (Unsegmentable, CharterError):
         return None  # parse the file whole: it gives the authoritative result or error

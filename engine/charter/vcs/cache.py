@@ -119,6 +119,19 @@ class Cache:
         self._memory[(kind, key)] = text
         return text
 
+    def has(self, kind: str, key: str) -> bool:
+        """Whether the entry exists; asking counts as a use (it is touched)."""
+        if (kind, key) in self._memory:
+            return True
+        path = self._path(kind, key)
+        if path is None:
+            return False
+        try:
+            os.utime(path)
+        except OSError:
+            return False
+        return True
+
     def put(self, kind: str, key: str, value: Any) -> None:
         self.put_text(kind, key, json.dumps(value, separators=(",", ":")))
 
