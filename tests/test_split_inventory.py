@@ -245,3 +245,11 @@ def test_init_scaffolds_the_split_layout(repo: GitRepo, tmp_path: Any) -> None:
     single_data = load_snapshot(Revision.worktree(single)).inventory
     assert {k: dict(v) if isinstance(v, Mapping) else v for k, v in split_data.items()} == (
         single_data)
+
+
+def test_a_reports_inputs_are_every_file_of_the_inventory(repo: GitRepo) -> None:
+    governed_split(repo, base_data())
+    revision = Revision.at(repo.root, "HEAD")
+    assert revision.inventory_files() == ["models.yaml", "datasets/events.yaml",
+                                          "datasets/loans.yaml", "models/churn.yaml",
+                                          "models/credit.yaml"]

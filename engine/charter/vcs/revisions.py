@@ -10,7 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from charter.errors import CharterError
-from charter.source.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, ROOT_FILE, YAML_SUFFIXES
+from charter.source.layout import (
+    ENTITY_FOLDERS,
+    ENTITY_SUFFIX,
+    ROOT_FILE,
+    YAML_SUFFIXES,
+    entity_file_path,
+)
 from charter.vcs import git
 
 INVENTORY_FILE = ROOT_FILE
@@ -89,6 +95,14 @@ class Revision:
         for folder in ENTITY_FOLDERS.values():
             _walk(self.root, folder, found)
         return {}, sorted(found)
+
+    def inventory_files(self) -> list[str]:
+        """models.yaml and the YAML files of the entity folders: what the inventory is read
+        from, e.g. for a report's list of input hashes."""
+        plain, odd = self.entity_files()
+        paths = [entity_file_path(section, name) for section, names in plain.items()
+                 for name in names]
+        return [INVENTORY_FILE, *sorted(paths + odd)]
 
     def is_link(self, path: str) -> bool:
         """A symbolic link at the commit: what it holds can change while it does not."""
