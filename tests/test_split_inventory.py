@@ -97,7 +97,13 @@ def edit_teams(data: dict[str, Any]) -> None:
     data["teams"]["risk-analytics"]["members"].append("vera")  # validates her own team's work
 
 
+def move_and_edit(data: dict[str, Any]) -> None:
+    """With churn written inline in the base: move it into its file, and edit credit."""
+    edit_model(data)
+
+
 EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "move a model from models.yaml into its file": move_and_edit,
     "edit a model file": edit_model, "add a model file": add_model,
     "remove a model file": remove_model, "edit a dataset that versions name": edit_dataset,
     "edit the root's teams": edit_teams,
@@ -114,7 +120,7 @@ def test_the_scoped_check_of_a_split_inventory_finds_what_a_full_check_of_one_fi
         repo.git("config", "user.email", "t@example.com")
         repo.git("config", "user.name", "T")
     data = base_data()
-    governed_split(split, data)
+    governed_split(split, data, inline=("churn",) if edit.startswith("move") else ())
     single.write("models.yaml", as_text(data))
     single.write("policies/rules.yaml", BASIC_POLICIES + PII_RULE)
     single.commit("inventory")
