@@ -240,12 +240,17 @@ class MergedSection(Mapping[str, Any]):
         return self.inline.text(name) if isinstance(self.inline, LazySection) else None
 
     def prefetch(self) -> None:
-        """Read the bytes of every file at once (one git process at a commit)."""
-        wanted = [self.files.record((self.section, n)) for n in self._own]
-        wanted = [r for r in wanted if r._raw is None and r.revision is self.files.revision]
-        found = self.files.revision.read_many([r.path for r in wanted])
-        for record in wanted:
-            record._raw = found.get(record.path)
+        """Read the bytes of every file at once (one git process per revision read from: a
+        file unchanged since the base is read from the base)."""
+        by_revision: dict[int, list[RecordFile]] = {}
+        for name in self._own:
+            record = self.files.record((self.section, name))
+            if record._raw is None:
+                by_revision.setdefault(id(record.revision), []).append(record)
+        for records in by_revision.values():
+            found = records[0].revision.read_many([r.path for r in records])
+            for record in records:
+                record._raw = found.get(record.path)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MergedSection):
