@@ -89,10 +89,11 @@ class Cache:
         folder = repo_folder(root)
         return cls(folder if cap > 0 else None, cap)
 
-    def _path(self, kind: str, key: str) -> Path | None:
+    def _path(self, kind: str, key: str) -> str | None:
         if self.folder is None:
             return None
-        return self.folder / kind / key[:2] / f"{key}-{engine_fingerprint()}.json"
+        # plain strings: a pull request asks about thousands of entries
+        return f"{self.folder}/{kind}/{key[:2]}/{key}-{engine_fingerprint()}.json"
 
     def get(self, kind: str, key: str) -> Any:
         text = self.get_text(kind, key)
@@ -112,7 +113,8 @@ class Cache:
         if path is None:
             return None
         try:
-            text = path.read_text()
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
             os.utime(path)  # least recently used goes first: a read counts as a use
         except (OSError, UnicodeDecodeError):
             return None
@@ -142,9 +144,10 @@ class Cache:
         if path is None:
             return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
-                                             suffix=".tmp") as handle:
+            folder = os.path.dirname(path)
+            os.makedirs(folder, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=folder, delete=False,
+                                             suffix=".tmp", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(handle.name, path)
         except OSError:
