@@ -259,3 +259,14 @@ def test_a_reports_inputs_are_every_file_of_the_inventory(repo: GitRepo) -> None
     assert revision.inventory_files() == ["models.yaml", "datasets/events.yaml",
                                           "datasets/loans.yaml", "models/churn.yaml",
                                           "models/credit.yaml"]
+
+
+def test_files_git_was_told_not_to_look_at_are_still_read(repo: GitRepo) -> None:
+    data = base_data()
+    governed_split(repo, data)
+    repo.git("update-index", "--assume-unchanged", "models/credit.yaml")
+    edit_model(data)
+    write_files(repo, split_inventory(as_text(data)))
+    assert repo.git("diff", "--name-only", "main") == ""  # git itself no longer sees it
+    assert ("PERF-001", "credit@1.0.0") in {(rule, entity) for rule, entity, *_ in
+                                            findings(repo)}
