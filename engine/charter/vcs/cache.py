@@ -83,11 +83,10 @@ class Cache:
         if not enabled:
             return cls(None)
         cap = max_bytes_from_env()
+        if cap == 0:
+            return cls(None, cap)
         override = os.environ.get("CHARTER_CACHE_DIR")
-        if override:
-            return cls(Path(override), cap)
-        folder = repo_folder(root)
-        return cls(folder if cap > 0 else None, cap)
+        return cls(Path(override) if override else repo_folder(root), cap)
 
     def _path(self, kind: str, key: str) -> str | None:
         if self.folder is None:
