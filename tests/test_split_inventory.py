@@ -270,3 +270,14 @@ def test_files_git_was_told_not_to_look_at_are_still_read(repo: GitRepo) -> None
     assert repo.git("diff", "--name-only", "main") == ""  # git itself no longer sees it
     assert ("PERF-001", "credit@1.0.0") in {(rule, entity) for rule, entity, *_ in
                                             findings(repo)}
+
+
+def test_odd_paths_in_git_are_listed_apart(repo: GitRepo) -> None:
+    governed_split(repo, base_data())
+    (repo.root / "models/notes").mkdir()
+    (repo.root / "models/notes/x\t100644 blob ab.yaml").write_text("title: x\n")
+    repo.commit("a file whose name looks like a listing")
+    with pytest.raises(CharterError) as raised:
+        load_snapshot(Revision.at(repo.root, "HEAD"))
+    assert "models/notes/x\t100644 blob ab.yaml: not part of the inventory" in (
+        raised.value.render())

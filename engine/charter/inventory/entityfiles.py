@@ -103,20 +103,27 @@ class RecordFile:
 Key = tuple[str, str]  # (section, name)
 
 
+Ids = dict[str, dict[str, "str | None"]]  # section -> name -> content id
+
+
 class EntityFiles:
     """The entity files of one revision: their names and content ids, known from git or the
     disk without reading them; each file's record is read when first asked for. A file the
     donor (the base) holds with the same content is the donor's object: parsed at most once.
+
+    Kept as plain dictionaries of strings per section: a split inventory lists tens of
+    thousands of files, and a pull request must not pay for building an object per file.
     """
 
-    def __init__(self, revision: Revision, ids: dict[Key, str | None], cache: Cache,
-                 donor: EntityFiles | None = None) -> None:
+    def __init__(self, revision: Revision, ids: Ids, cache: Cache,
+                 donor: EntityFiles | None = None,
+                 names: dict[str, list[str]] | None = None) -> None:
         self.revision = revision
-        self.ids = ids  # None: not known until the file is read
+        self.ids = {section: ids.get(section, {}) for section in ENTITY_FOLDERS}  # None: read
         self.records: dict[Key, RecordFile] = {}
         self._cache = cache
         self._donor = donor
-        self._names: dict[str, list[str]] = {}
+        self._names: dict[str, list[str]] = names or {}  # section -> sorted names
         self.changed: set[Key] | None = None  # when built from the donor: keys that differ
 
     def changed_since(self, other: EntityFiles) -> set[Key] | None:
@@ -125,28 +132,39 @@ class EntityFiles:
         return self.changed if other is self._donor else None
 
     def __bool__(self) -> bool:
-        return bool(self.ids)
+        return any(self.ids.values())
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        names = self.ids.get(key[0])
+        return names is not None and key[1] in names
+
+    def all_keys(self) -> list[Key]:
+        return [(section, name) for section in ENTITY_FOLDERS for name in self.names(section)]
 
     def names(self, section: str) -> list[str]:
         found = self._names.get(section)
         if found is None:
-            found = self._names[section] = sorted(n for s, n in self.ids if s == section)
+            found = self._names[section] = sorted(self.ids[section])
         return found
 
     def record(self, key: Key) -> RecordFile:
         found = self.records.get(key)
         if found is None:
-            content_id = self.ids[key]
+            section, name = key
+            content_id = self.ids[section][name]
             donor = self._donor
-            if donor is not None and content_id is not None and donor.ids.get(key) == content_id:
+            if (donor is not None and content_id is not None
+                    and donor.ids[section].get(name) == content_id):
                 found = donor.record(key)
             else:
-                found = RecordFile(self.revision, *key, content_id, self._cache)
+                found = RecordFile(self.revision, section, name, content_id, self._cache)
             self.records[key] = found
         return found
 
     def content_id(self, key: Key) -> str:
-        content_id = self.ids[key]
+        content_id = self.ids[key[0]][key[1]]
         return content_id if content_id is not None else self.record(key).content_id
 
 
@@ -159,33 +177,38 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
     inventory."""
     changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
     if donor is not None and changed is not None:
-        known = dict(donor.ids)
+        known = {section: dict(names) for section, names in donor.ids.items()}
         entries = []
         for path in changed:
             entry = classify(path)
             if entry is not None:
-                known.pop((entry.section, entry.name), None)
+                known[entry.section].pop(entry.name, None)
                 if os.path.lexists(revision.root / path):
                     entries.append(entry)
         _refuse([e for e in entries if e.problem])
-        known.update({(e.section, e.name): None for e in entries})
-        files = EntityFiles(revision, known, cache, donor)
-        files.changed = {(e.section, e.name) for e in map(classify, changed) if e is not None}
+        for entry in entries:
+            known[entry.section][entry.name] = None
+        keys = {(e.section, e.name) for e in map(classify, changed) if e is not None}
+        same = all(n in known[s] and n in donor.ids[s] for s, n in keys)  # edits only
+        names = {s: donor.names(s) for s in ENTITY_FOLDERS} if same else None
+        files = EntityFiles(revision, known, cache, donor, names)
+        files.changed = keys
         return files
     plain, odd = revision.entity_files()
-    ids: dict[Key, str | None] = {(section, name): blob for section, names in plain.items()
-                                  for name, blob in names.items()}
+    ids: Ids = {section: dict(plain.get(section, {})) for section in ENTITY_FOLDERS}
     for path in odd:
         match = _PLAIN.fullmatch(path)
         if match is not None and not revision.is_link(path):
-            ids[(_SECTION_OF[match.group(1)], match.group(2))] = revision.blob_id(path)
+            ids[_SECTION_OF[match.group(1)]][match.group(2)] = revision.blob_id(path)
     entries = [e for e in map(classify, odd) if e is not None and e.problem]
     _refuse(entries)
     for path in odd:  # links, and files read from the disk: known by reading them
         entry = classify(path)
-        if entry is not None and (entry.section, entry.name) not in ids:
-            ids[(entry.section, entry.name)] = None
-    return EntityFiles(revision, ids, cache, donor)
+        if entry is not None and entry.name not in ids[entry.section]:
+            ids[entry.section][entry.name] = None
+    # sorting names git listed in nearly that order is quick
+    names = None if odd else {section: sorted(found) for section, found in ids.items()}
+    return EntityFiles(revision, ids, cache, donor, names)
 
 
 def _refuse(refused: list[EntityFile]) -> None:
@@ -205,11 +228,13 @@ class MergedSection(Mapping[str, Any]):
         self.section = section
         self.files = files
         self._own = files.names(section)
-        self._file_names = set(self._own)
         self._names = [*inline, *self._own]
 
+    def _in_file(self, name: object) -> bool:
+        return (self.section, name) in self.files
+
     def __getitem__(self, name: str) -> Any:
-        if name in self._file_names:
+        if self._in_file(name):
             return self.files.record((self.section, name)).data()
         return self.inline[name]
 
@@ -220,7 +245,7 @@ class MergedSection(Mapping[str, Any]):
         return len(self._names)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._file_names or name in self.inline
+        return self._in_file(name) or name in self.inline
 
     def digests(self) -> dict[str, str | None]:
         """name -> a hash of the text that defines it (None: not known without parsing).
@@ -235,7 +260,7 @@ class MergedSection(Mapping[str, Any]):
 
     def text(self, name: str) -> str | None:
         """The text that defines `name`, None when it is not at hand (parsed whole)."""
-        if name in self._file_names:
+        if self._in_file(name):
             return self.files.record((self.section, name)).text()
         return self.inline.text(name) if isinstance(self.inline, LazySection) else None
 
@@ -272,7 +297,7 @@ class SplitSourceMap(SourceMap):
 
     def _record(self, path: KeyPath) -> RecordFile | None:
         files: EntityFiles = object.__getattribute__(self, "_files")
-        if len(path) < 2 or (key := (str(path[0]), str(path[1]))) not in files.ids:
+        if len(path) < 2 or (key := (str(path[0]), str(path[1]))) not in files:
             return None
         return files.record(key)
 
@@ -306,7 +331,7 @@ def merge_sections(data: dict[str, Any], files: EntityFiles,
                                     "files", root_source.file, mark.line, mark.column,
                                     f"$.{section}"))
             continue
-        for name in sorted(set(own) & set(inline)):
+        for name in sorted(n for n in inline if (section, n) in files):
             mark = root_source.locate((section, name))
             problems.append(Problem(
                 f"{section[:-1]} `{name}` is defined twice: here and in "
@@ -320,5 +345,5 @@ def merge_sections(data: dict[str, Any], files: EntityFiles,
 
 def parse_all(files: EntityFiles) -> None:
     """Parse every file now, so that the first error is reported before anything is judged."""
-    for key in sorted(files.ids):
+    for key in files.all_keys():
         files.record(key).data()

@@ -63,7 +63,7 @@ def load_snapshot(revision: Revision, cache: Cache | None = None, lazy: bool = F
     raw = revision.read(INVENTORY_FILE)
     if raw is None:
         if files:
-            first = entity_file_path(*min(files.ids))
+            first = entity_file_path(*files.all_keys()[0])
             raise CharterError.at(f"{first} is part of a split inventory, whose root "
                                   f"{INVENTORY_FILE} is missing (it holds `charter: 1`)",
                                   file=first)

@@ -24,10 +24,10 @@ POLICY_DIR = "policies"
 INVENTORY_PATHS = [INVENTORY_FILE, *ENTITY_FOLDERS.values()]
 _ENTITY_PREFIXES = tuple(f"{folder}/" for folder in ENTITY_FOLDERS.values())
 _SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
-_UNSEEN = re.compile(rb"(?:\A|(?<=\0))[a-zS?] ([^\0]*)")
+_CACHED = ord("H")  # the tag of `git ls-files -v` for a tracked file git looks at
 # One entry of `git ls-tree -z` for a regular file whose path the layout accepts as is.
-_PLAIN_ENTRY = re.compile(rb"(?:\A|(?<=\0))100(?:644|755) blob ([0-9a-f]+)\t(models|datasets)/"
-                          rb"([a-z0-9][a-z0-9._-]*)\.yaml\0")
+_PLAIN_ENTRY = re.compile(r"100(?:644|755) blob ([0-9a-f]+)\t(models|datasets)/"
+                          r"([a-z0-9][a-z0-9._-]*)\.yaml\0")
 
 
 def is_policy_file(path: str) -> bool:
@@ -124,7 +124,8 @@ class Revision:
                                          *INVENTORY_PATHS], check=False)
         if changed is None or listed.returncode != 0:
             return None
-        unseen = {p.decode(errors="surrogateescape") for p in _UNSEEN.findall(listed.stdout)}
+        unseen = {p[2:].decode(errors="surrogateescape") for p in listed.stdout.split(b"\0")
+                  if p and p[0] != _CACHED}
         return changed | unseen | set(base._links)
 
     def blob_id(self, path: str) -> str | None:
@@ -225,13 +226,26 @@ def _list_entities(root: Path, commit: str) -> tuple[dict[str, dict[str, str]],
     entries as _list_blobs gives them."""
     result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
                                 *ENTITY_FOLDERS.values()])
-    plain: dict[str, dict[str, str]] = {section: {} for section in ENTITY_FOLDERS}
-    for blob, folder, name in _PLAIN_ENTRY.findall(result.stdout):
-        plain[_SECTION_OF[folder.decode()]][name.decode()] = blob.decode()
-    items = [i for i in result.stdout.split(b"\0") if i]
-    if len(items) == sum(map(len, plain.values())):
+    out = result.stdout
+    listing = out.decode(errors="surrogateescape")  # once: names need no decoding each
+    found = _PLAIN_ENTRY.findall(listing)
+    # The matches cover the whole listing only if every entry is plain (each match is one
+    # whole entry then): "100644 blob " + blob + "\t" + folder + "/" + name + ".yaml\0".
+    covered = sum(len(blob) + len(folder) + len(name) for blob, folder, name in found)
+    if covered + 20 * len(found) == len(listing):
+        plain: dict[str, dict[str, str]] = {section: {} for section in ENTITY_FOLDERS}
+        for blob, folder, name in found:
+            plain[_SECTION_OF[folder]][name] = blob
         return plain, ({}, {})
-    odd = [i for i in items if not _PLAIN_ENTRY.fullmatch(i + b"\0")]
+    plain = {section: {} for section in ENTITY_FOLDERS}
+    odd: list[bytes] = []
+    for item in out.split(b"\0"):
+        entry = _PLAIN_ENTRY.fullmatch(item.decode(errors="surrogateescape") + "\0")
+        if entry is not None:
+            blob, folder, name = entry.groups()
+            plain[_SECTION_OF[folder]][name] = blob
+        elif item:
+            odd.append(item)
     return plain, _blob_entries(odd)
 
 
