@@ -153,9 +153,8 @@ def _file_authors(root: Path, commit: str | None, file: str,
     """As version_authors, for versions kept in a model's own file."""
     from charter.vcs import git
 
-    if commit is None:  # a file git does not track yet has no author but whoever commits it
-        tracked = git.run_git(root, ["ls-files", "--", file], check=False).stdout.strip()
-        known = bool(tracked) and git.resolve_commit(root, "HEAD") is not None
+    if commit is None:  # a file no commit holds yet has no author but whoever commits it
+        known = git.run_git(root, ["cat-file", "-e", f"HEAD:{file}"], check=False).returncode == 0
     else:
         known = True
     blamed = git.blame_lines(root, commit, file, list(lines.values())) if known else {}
