@@ -1,10 +1,18 @@
 """Gate benchmark: full `charter validate` and `charter check` on a one-version pull request.
 
 Prints, for generated inventories, the wall time of each command (run as a user runs it, in a
-child process) next to the floor measured in the same run: parsing models.yaml with libyaml
-alone, which any tool that reads the whole file pays. A pull-request check parses only the
+child process) next to the floor measured in the same run: parsing the inventory with libyaml
+alone, which any tool that reads the whole of it pays. A pull-request check parses only the
 entities the change touched (the base's parse is cached by content), so it should stay well
-under both. Usage: python bench/gate.py [--versions 1000,10000] [--rules 50]
+under both.
+
+  python bench/gate.py [--versions 1000,10000] [--rules 50] [--layout single|split]
+  python bench/gate.py --split-pr [--versions 1000,100000]   PR check touching one model file
+      of a split inventory, warm: the time at each size, and the largest over the smallest
+  python bench/gate.py --split-all [--versions 100000]       `check --all`, split inventory,
+      evidence none, next to the parse floor of every file
+  python bench/gate.py --cache-edits 100 [--versions 10000]  the cache folder's size after
+      that many one-version edits of models.yaml, each loaded as a pull request would
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import change_one_version, make_repo
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
+CHECK = ["check", "--today", "2026-11-27", "--evidence", "none"]
 
 
 def timed(args: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float:
@@ -38,9 +47,15 @@ def timed(args: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float
     return elapsed
 
 
-def parse_floor(path: Path) -> float:
+def inventory_paths(root: Path) -> list[Path]:
+    return [root / "models.yaml", *sorted((root / "models").glob("*.yaml")),
+            *sorted((root / "datasets").glob("*.yaml"))]
+
+
+def parse_floor(root: Path) -> float:
     start = time.perf_counter()
-    yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
+    for path in inventory_paths(root):
+        yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
     return time.perf_counter() - start
 
 
@@ -48,30 +63,126 @@ def best_of(runs: int, measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(runs))
 
 
-def measure(versions: int, rules: int, runs: int) -> None:
+def measure(versions: int, rules: int, runs: int, layout: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        root = make_repo(Path(folder) / "repo", versions, rules)
-        floor = best_of(runs, lambda: parse_floor(root / "models.yaml"))
+        root = make_repo(Path(folder) / "repo", versions, rules, layout)
+        floor = best_of(runs, lambda: parse_floor(root))
         validate = best_of(runs, lambda: timed(["validate"], root))
         change_one_version(root)
-        check = ["check", "--today", "2026-11-27", "--evidence", "none"]
-        cold = timed([*check, "--no-cache"], root)
-        timed(check, root)  # the base's parse is now cached, as on a CI runner with a cache
-        warm = best_of(runs, lambda: timed(check, root))
+        cold = timed([*CHECK, "--no-cache"], root)
+        timed(CHECK, root)  # the base's parse is now cached, as on a CI runner with a cache
+        warm = best_of(runs, lambda: timed(CHECK, root))
         print(f"{versions:>9} {rules:>5} {floor:>10.2f}s {validate:>8.2f}s {cold:>11.2f}s "
               f"{warm:>11.2f}s {warm / validate:>9.2f}x {warm / floor:>8.2f}x")
 
 
+# The gate alone, in a process that has imported Charter already: its CPU time (with git's).
+GATE_CPU = """
+import datetime as dt, os, time
+from pathlib import Path
+from charter.gate.judge import gate
+from charter.gate.request import CheckOptions
+options = CheckOptions(root=Path.cwd(), today=dt.date(2026, 11, 27), evidence="none")
+def cpu():
+    times = os.times()
+    return time.process_time() + times.children_user + times.children_system
+start = cpu()
+gate(options)
+print(cpu() - start)
+"""
+
+
+def gate_cpu(root: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(ENGINE)}
+    result = subprocess.run([sys.executable, "-c", GATE_CPU], cwd=root, env=env,
+                            capture_output=True, text=True, check=True)
+    return float(result.stdout.split()[-1])
+
+
+def warm_pr_check(versions: int, rules: int, runs: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        root = make_repo(Path(folder) / "repo", versions, rules, "split")
+        changed = change_one_version(root, model=versions // 10)
+        timed(CHECK, root)  # fills the cache, as an earlier run on the CI runner would have
+        warm = best_of(runs, lambda: timed(CHECK, root))
+        cpu = best_of(runs, lambda: gate_cpu(root))
+        print(f"{versions:>9} {rules:>5} {changed:>24} {warm:>10.3f}s {cpu:>10.3f}s")
+        return warm, cpu
+
+
+def split_pr(sizes: list[int], rules: int, runs: int) -> None:
+    print(f"{'versions':>9} {'rules':>5} {'changed file':>24} {'warm check':>11} "
+          f"{'gate CPU':>11}")
+    times = [warm_pr_check(v, rules, runs) for v in sizes]
+    (small, small_cpu), (large, large_cpu) = times[0], times[-1]
+    print(f"ratio {sizes[-1]:,} / {sizes[0]:,} versions: {large / small:.2f}x wall, "
+          f"{large_cpu / small_cpu:.2f}x gate CPU (target <= 1.2x); largest: {large:.3f}s "
+          "(target <= 0.5s)")
+
+
+def split_all(sizes: list[int], rules: int) -> None:
+    print(f"{'versions':>9} {'rules':>5} {'parse floor':>11} {'--all, no cache':>16} "
+          f"{'--all, warm':>12} {'/floor':>7}")
+    for versions in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            root = make_repo(Path(folder) / "repo", versions, rules, "split")
+            floor = parse_floor(root)
+            cold = timed([*CHECK, "--all", "--no-cache"], root)
+            timed([*CHECK, "--all"], root)
+            warm = timed([*CHECK, "--all"], root)
+            print(f"{versions:>9} {rules:>5} {floor:>10.2f}s {cold:>15.2f}s {warm:>11.2f}s "
+                  f"{cold / floor:>6.1f}x")
+
+
+def cache_edits(versions: int, edits: int) -> None:
+    sys.path.insert(0, str(ENGINE))
+    from charter.inventory.snapshot import load_snapshot
+    from charter.vcs.cache import Cache
+    from charter.vcs.revisions import Revision
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = make_repo(Path(folder) / "repo", versions, 1)
+        cache_dir = Path(folder) / "cache"
+        start = time.perf_counter()
+        for edit in range(edits + 1):
+            if edit:
+                change_one_version(root, model=edit % (versions // 5))
+                text = (root / "models.yaml").read_text()
+                (root / "models.yaml").write_text(text.replace(
+                    "roc_auc: 0.9999}", f"roc_auc: 0.{edit:04d}}}", 1))
+            cache = Cache(cache_dir)  # a new run: nothing remembered but the folder
+            load_snapshot(Revision.worktree(root), cache, lazy=True)
+            cache.flush()
+        elapsed = time.perf_counter() - start
+        size = sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
+        inventory = (root / "models.yaml").stat().st_size
+        print(f"{versions:,} versions ({inventory / 2**20:.1f} MiB models.yaml), {edits} edits "
+              f"loaded in {elapsed:.1f}s: cache folder {size / 2**20:.1f} MiB "
+              f"(target <= 64 MiB; {size / inventory:.2f}x the file)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--versions", default="1000,10000")
+    parser.add_argument("--versions")
     parser.add_argument("--rules", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--layout", choices=["single", "split"], default="single")
+    parser.add_argument("--split-pr", action="store_true")
+    parser.add_argument("--split-all", action="store_true")
+    parser.add_argument("--cache-edits", type=int)
     args = parser.parse_args()
-    print(f"{'versions':>9} {'rules':>5} {'parse floor':>11} {'validate':>9} "
-          f"{'check (cold)':>12} {'check (warm)':>12} {'/validate':>10} {'/floor':>9}")
-    for versions in [int(v) for v in args.versions.split(",")]:
-        measure(versions, args.rules, args.runs)
+    if args.split_pr:
+        split_pr([int(v) for v in (args.versions or "1000,100000").split(",")], args.rules,
+                 args.runs)
+    elif args.split_all:
+        split_all([int(v) for v in (args.versions or "100000").split(",")], args.rules)
+    elif args.cache_edits:
+        cache_edits(int(args.versions or 10000), args.cache_edits)
+    else:
+        print(f"{'versions':>9} {'rules':>5} {'parse floor':>11} {'validate':>9} "
+              f"{'check (cold)':>12} {'check (warm)':>12} {'/validate':>10} {'/floor':>9}")
+        for versions in [int(v) for v in (args.versions or "1000,10000").split(",")]:
+            measure(versions, args.rules, args.runs, args.layout)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import random
 import subprocess
 from pathlib import Path
@@ -9,26 +10,29 @@ from pathlib import Path
 STAGES = ["retired", "retired", "production", "staging", "development"]
 
 
-def inventory_text(versions: int, per_model: int = 5, seed: int = 7) -> str:
-    """models.yaml with `versions` model versions (per_model each) and a dataset per model."""
+def inventory_blocks(versions: int, per_model: int = 5, seed: int = 7
+                     ) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """The root's lines, and (section, name, lines) of each dataset and model as written
+    under its section in models.yaml (the key line first)."""
     rng = random.Random(seed)
     models = versions // per_model
-    out = ["charter: 1", "teams:", "  ds: {members: [dana, ravi]}",
-           "  mr: {members: [vera], validates: true}", "datasets:"]
+    root = ["charter: 1", "teams:", "  ds: {members: [dana, ravi]}",
+            "  mr: {members: [vera], validates: true}"]
+    blocks: list[tuple[str, str, list[str]]] = []
     for m in range(models):
-        out += [f"  data-{m}:", "    owner: ds", "    contains_pii: false", "    versions:",
-                f'      "v1": {{path: data/{m}.csv, sha256: "{rng.getrandbits(256):064x}",'
-                f" rows: {rng.randint(1000, 9000)}}}"]
-    out.append("models:")
+        blocks.append(("datasets", f"data-{m}", [
+            f"  data-{m}:", "    owner: ds", "    contains_pii: false", "    versions:",
+            f'      "v1": {{path: data/{m}.csv, sha256: "{rng.getrandbits(256):064x}",'
+            f" rows: {rng.randint(1000, 9000)}}}"]))
     for m in range(models):
         tier = rng.choice(["high", "medium", "low"])
-        out += [f"  model-{m}:", f"    title: Model {m}", "    owner: ds",
-                f"    risk_tier: {tier}", "    task: classification",
-                f"    purpose: Purpose of model {m}", "    business_kpi: A KPI",
-                "    intended_use: Decision support", "    limitations: Known limits",
-                "    users: [team]", "    restrictions: [none]", "    inputs: [x]",
-                "    outputs: [score]", "    review_every_days: 365",
-                "    last_review: 2026-06-01", "    versions:"]
+        out = [f"  model-{m}:", f"    title: Model {m}", "    owner: ds",
+               f"    risk_tier: {tier}", "    task: classification",
+               f"    purpose: Purpose of model {m}", "    business_kpi: A KPI",
+               "    intended_use: Decision support", "    limitations: Known limits",
+               "    users: [team]", "    restrictions: [none]", "    inputs: [x]",
+               "    outputs: [score]", "    review_every_days: 365",
+               "    last_review: 2026-06-01", "    versions:"]
         for v in range(per_model):
             stage = STAGES[v]
             out += [f'      "1.{v}.0":', f"        stage: {stage}",
@@ -51,7 +55,29 @@ def inventory_text(versions: int, per_model: int = 5, seed: int = 7) -> str:
                            f"current: data-{m}@v1}}")
             if stage == "retired":
                 out.append("        retired: {date: 2026-01-01, reason: superseded}")
+        blocks.append(("models", f"model-{m}", out))
+    return root, blocks
+
+
+def inventory_text(versions: int, per_model: int = 5, seed: int = 7) -> str:
+    """models.yaml with `versions` model versions (per_model each) and a dataset per model."""
+    root, blocks = inventory_blocks(versions, per_model, seed)
+    out = list(root)
+    for section in ("datasets", "models"):
+        out.append(f"{section}:")
+        out += [line for s, _, lines in blocks if s == section for line in lines]
     return "\n".join(out) + "\n"
+
+
+def inventory_files(versions: int, layout: str = "single") -> dict[str, str]:
+    """path -> text of the inventory: one models.yaml, or a root and one file per record."""
+    if layout == "single":
+        return {"models.yaml": inventory_text(versions)}
+    root, blocks = inventory_blocks(versions)
+    files = {"models.yaml": "\n".join(root) + "\n"}
+    for section, name, lines in blocks:
+        files[f"{section}/{name}.yaml"] = "\n".join(line[4:] for line in lines[1:]) + "\n"
+    return files
 
 
 def rules_text(count: int) -> str:
@@ -80,12 +106,15 @@ def rules_text(count: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def make_repo(root: Path, versions: int, rules: int) -> Path:
+def make_repo(root: Path, versions: int, rules: int, layout: str = "single") -> Path:
     """A git repository on `main` holding the generated inventory and rules."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "policies").mkdir(exist_ok=True)
-    (root / "models.yaml").write_text(inventory_text(versions))
+    for path, text in inventory_files(versions, layout).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
     (root / "policies" / "bench.yaml").write_text(rules_text(rules))
+    (root / ".gitignore").write_text(".charter/\n")
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
                  ["-c", "user.name=Bench", "-c", "user.email=bench@example.com", "commit",
                   "-q", "-m", "generated inventory"]):
@@ -93,12 +122,32 @@ def make_repo(root: Path, versions: int, rules: int) -> Path:
     return root
 
 
-def change_one_version(root: Path) -> None:
-    """The pull request: one development version gets a better claimed metric."""
-    path = root / "models.yaml"
+def change_one_version(root: Path, model: int = 0) -> str:
+    """The pull request: one development version gets a better claimed metric. Returns the
+    file it edits (models.yaml, or the model's own file in a split inventory)."""
+    own = root / "models" / f"model-{model}.yaml"
+    path = own if own.is_file() else root / "models.yaml"
     text = path.read_text()
-    anchor = '      "1.4.0":\n        stage: development'
-    index = text.index(anchor)
+    anchor = '"1.4.0":\n' + ("    stage: development" if own.is_file() else
+                             "        stage: development")
+    index = text.index(anchor, text.index(f"model-{model}:") if path.name == "models.yaml"
+                       else 0)
     start = text.index("roc_auc: ", index)
     end = text.index("}", start)
     path.write_text(text[:start] + "roc_auc: 0.9999" + text[end:])
+    return str(path.relative_to(root))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Write a generated governance repository.")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--versions", type=int, default=1000)
+    parser.add_argument("--rules", type=int, default=50)
+    parser.add_argument("--layout", choices=["single", "split"], default="single")
+    args = parser.parse_args()
+    make_repo(args.folder, args.versions, args.rules, args.layout)
+    print(f"{args.folder}: {args.versions} versions, {args.rules} rules, {args.layout} layout")
+
+
+if __name__ == "__main__":
+    main()

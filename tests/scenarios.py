@@ -88,3 +88,30 @@ def finding(rule: str = "PERF-001", severity: str = "error", entity: str = "cred
     values.update(fields)
     return Finding(rule=rule, severity=severity, entity=entity, message=message, line=line,
                    **values)
+
+
+def split_inventory(text: str, models: list[str] | None = None,
+                    datasets: list[str] | None = None) -> dict[str, str]:
+    """A single-file inventory written as a split one: path -> text.
+
+    The named models and datasets (all when None) move to their own files; the rest stay in
+    models.yaml."""
+    import yaml
+
+    data = yaml.safe_load(text)
+    files: dict[str, str] = {}
+    for section, names in (("models", models), ("datasets", datasets)):
+        inline = data.get(section) or {}
+        for name in list(inline if names is None else names):
+            files[f"{section}/{name}.yaml"] = yaml.safe_dump(inline.pop(name), sort_keys=False)
+        if not inline:
+            data.pop(section, None)
+    files["models.yaml"] = yaml.safe_dump(data, sort_keys=False)
+    return files
+
+
+def write_files(repo: GitRepo, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        target = repo.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)

@@ -370,14 +370,17 @@ def docs(output: str | None, check_only: bool, ref: str | None, repo: str | None
 @click.option("--action", metavar="OWNER/REPO@REF",
               help="The Charter GitHub Action the workflow uses, pinned to a tag or a full "
               "commit SHA (default: this version's release tag).")
-def init(directory: str, action: str | None) -> None:
+@click.option("--layout", type=click.Choice(["single", "split"]), default="single",
+              show_default=True, help="One models.yaml, or models.yaml as the root with one "
+              "file per model in models/ and per dataset in datasets/.")
+def init(directory: str, action: str | None, layout: str) -> None:
     """Scaffold a governance repository: models.yaml, policies with tests, a workflow."""
     from charter.commands.init import run_init
 
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise CharterError.at(f"{target} is not a directory")
-    sys.exit(run_init(target, _today(None), action))
+    sys.exit(run_init(target, _today(None), action, layout))
 
 
 @cli.command()
@@ -467,6 +470,30 @@ def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_siz
         workers=workers, force=force,
     )
     sys.exit(run_report(options))
+
+
+@cli.group()
+def cache() -> None:
+    """Show or empty the local cache of parses and evidence (.charter/cache; its cap is
+    CHARTER_CACHE_MAX_MIB, 256 by default)."""
+
+
+@cache.command("info")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def cache_info(repo: str | None) -> None:
+    """Where the cache is, its entries per kind, its size and its cap."""
+    from charter.commands.cache import run_cache_info
+
+    sys.exit(run_cache_info(_repo_root(repo)))
+
+
+@cache.command("clear")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def cache_clear(repo: str | None) -> None:
+    """Remove every entry of the cache."""
+    from charter.commands.cache import run_cache_clear
+
+    sys.exit(run_cache_clear(_repo_root(repo)))
 
 
 PROG_NAME = "charter"

@@ -57,8 +57,13 @@ def scaffold(today: dt.date, action: str | None = None) -> dict[str, str]:
     return out
 
 
-def run_init(directory: Path, today: dt.date, action: str | None = None) -> int:
+def run_init(directory: Path, today: dt.date, action: str | None = None,
+             layout: str = "single") -> int:
     files = scaffold(today, action)
+    if layout == "split":
+        from charter.commands.init_layout import split_layout
+
+        files = split_layout(files)
     existing = sorted(p for p in files if (directory / p).exists())
     if existing:
         raise CharterError.at(f"{directory} already has {', '.join(existing)}; charter init "

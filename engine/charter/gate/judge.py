@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
@@ -26,7 +27,7 @@ from charter.policy.loader import PolicySet
 from charter.regions import with_line_ends
 from charter.result import CheckResult, Impact, RevisionInfo
 from charter.vcs.cache import Cache
-from charter.vcs.revisions import POLICY_DIR, Revision
+from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision
 
 
 def gate(options: CheckOptions) -> CheckResult:
@@ -135,9 +136,36 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
             wanted.append(entity_id)
     if not wanted:
         return {}
-    lines = {v: subject.source.locate(("models", *_version_path(v))).line for v in wanted
-             if find_entity(subject.head, "version", v) is not None}
-    return version_authors(options.root, head_rev.commit, lines)
+    by_file: dict[str, dict[str, int]] = {}
+    for version in wanted:
+        if find_entity(subject.head, "version", version) is not None:
+            path = ("models", *_version_path(version))
+            by_file.setdefault(subject.source.file_of(path), {})[version] = (
+                subject.source.locate(path).line)
+    found: dict[str, str] = {}
+    for file, lines in sorted(by_file.items()):
+        found.update(version_authors(options.root, head_rev.commit, lines) if file == (
+            INVENTORY_FILE) else _file_authors(options.root, head_rev.commit, file, lines))
+    return found
+
+
+def _file_authors(root: Path, commit: str | None, file: str,
+                  lines: Mapping[str, int]) -> dict[str, str]:
+    """As version_authors, for versions kept in a model's own file."""
+    from charter.vcs import git
+
+    if commit is None:  # a file no commit holds yet has no author but whoever commits it
+        known = git.run_git(root, ["cat-file", "-e", f"HEAD:{file}"], check=False).returncode == 0
+    else:
+        known = True
+    blamed = git.blame_lines(root, commit, file, list(lines.values())) if known else {}
+    identity = git.author_identity(root) if commit is None else None
+    found = {}
+    for version, line in lines.items():
+        author = blamed.get(line) or identity
+        if author:
+            found[version] = author
+    return found
 
 
 def _version_path(version_id: str) -> tuple[str, str, str]:

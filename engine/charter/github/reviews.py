@@ -201,12 +201,14 @@ def unbacked_reasons(login: str, pr: PullRequest, validating: set[str], today: d
 
 def _finding(entity_id: str, model: str, path: Sequence[str | int], by: str, pr: PullRequest,
              reasons: list[str], source: SourceMap) -> Finding:
-    mark = source.locate((*path, "validation", "by"))
+    where = (*path, "validation", "by")
+    mark = source.locate(where)
     return Finding(
         rule=RULE_ID, severity="error", entity=entity_id, entity_kind="version",
         message=f"{entity_id}: validation.by {by} is not backed by the pull request's "
                 f"reviews: {'; '.join(reasons)}",
-        file=source.file, line=mark.line, column=mark.column, title=RULE_TITLE, model=model,
+        file=source.file_of(where), line=mark.line, column=mark.column, title=RULE_TITLE,
+        model=model,
         field="validation.by",
         requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, from a "
                     "validating team, independent of the pull request's and the version's "

@@ -1,7 +1,7 @@
 """The inventory at successive commits: models.yaml, merged with the files of a split layout.
 
 A split inventory keeps `models/<model>.yaml` and `datasets/<dataset>.yaml` beside the root
-`models.yaml` (see `charter.source.layout`). The history follows every one of these files:
+`models.yaml` (see `charter.layout`). The history follows every one of these files:
 each commit applies the files it added, changed or removed, and the inventory at the commit
 is the root with each file's record in its section. A record's file is parsed once per
 content (its blob id) and comes back as the same object while the file is unchanged, so a
@@ -15,7 +15,7 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.history.pieces import PieceParser
-from charter.source.layout import ROOT_FILE, classify
+from charter.layout import ROOT_FILE, classify
 from charter.source.yamlsource import load_yaml_text
 
 

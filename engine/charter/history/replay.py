@@ -22,9 +22,9 @@ from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommi
 from charter.history.validity import IncrementalValidator
 from charter.inventory.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
 from charter.inventory.entities import entity_index, models, versions_of
+from charter.layout import ENTITY_FOLDERS
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
-from charter.source.layout import ENTITY_FOLDERS
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file

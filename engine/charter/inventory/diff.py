@@ -14,6 +14,7 @@ from charter.inventory.entities import (
     models,
     split_ref,
 )
+from charter.inventory.entityfiles import MergedSection
 from charter.source.segments import LazySection
 
 EntityKey = tuple[str, str]
@@ -82,14 +83,34 @@ def diff_paths(old: Any, new: Any, prefix: str = "") -> Iterator[str]:
         yield prefix.rstrip(".")
 
 
+def _digests(section: Any) -> dict[str, str | None] | None:
+    """name -> a hash of the text that defines it (None: unknown); None: not a mapping."""
+    if isinstance(section, MergedSection):
+        return section.digests()
+    if isinstance(section, LazySection):
+        return {name: f"segment:{digest}" for name, digest in section.lazy_digests.items()}
+    if section is None or (isinstance(section, Mapping) and not section):
+        return {}
+    return None  # parsed whole: compare the records
+
+
 def _changed_names(old: Any, new: Any) -> list[str] | None:
-    """Names whose text differs, when both sides were loaded lazily; None: compare all."""
-    if isinstance(old, LazySection) and isinstance(new, LazySection):
-        before, after = old.lazy_digests, new.lazy_digests
-        return sorted(n for n in set(before) | set(after) if before.get(n) != after.get(n))
-    if old is None and isinstance(new, LazySection):
-        return list(new)
-    return None
+    """Names whose records may differ: their text differs, or is not known (parsed whole),
+    or they are on one side only; None: compare everything.
+
+    A record that moved between models.yaml and its own file has a new text: it is compared,
+    and counts as changed only if the record differs."""
+    if isinstance(old, MergedSection) and isinstance(new, MergedSection):
+        keys = new.files.changed_since(old.files)
+        inline = _changed_names(old.inline, new.inline)
+        if keys is not None and inline is not None:  # git said which files changed
+            names = {name for section, name in keys if section == new.section}
+            return sorted(names | set(inline))
+    before, after = _digests(old), _digests(new)
+    if before is None or after is None:
+        return None
+    return sorted(n for n in {*before, *after}
+                  if before.get(n) is None or before.get(n) != after.get(n))
 
 
 def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initial: bool = False,
@@ -152,12 +173,16 @@ def models_naming(inventory: Mapping[str, Any], dataset_ids: Iterable[str]) -> l
     search cannot see: a model whose text holds a backslash is always included.
     """
     section = models(inventory)
-    if not isinstance(section, LazySection):
+    if not isinstance(section, LazySection | MergedSection):
         return None
     names = {n.split("@", 1)[0] for n in dataset_ids}
     if not names:
         return []
-    return [m for m in section if any(name in section.text(m) for name in (*names, "\\"))]
+    if isinstance(section, MergedSection):
+        section.prefetch()
+    needles = (*names, "\\")
+    return [m for m in section if (text := section.text(m)) is None
+            or any(name in text for name in needles)]
 
 
 def _models_naming(head: Mapping[str, Any], changed_models: set[str],

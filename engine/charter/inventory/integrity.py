@@ -54,7 +54,8 @@ class _Context:
     def report(self, path: KeyPath, message: str, hint: str = "") -> None:
         mark = self.source.locate(path)
         self.problems.append(
-            Problem(message, self.source.file, mark.line, mark.column, format_path(path), hint)
+            Problem(message, self.source.file_of(path), mark.line, mark.column,
+                    format_path(path), hint)
         )
 
     def check_teams(self) -> None:
@@ -167,8 +168,8 @@ def _cycle_problem(cycle: list[str], inventory: Mapping[str, Any],
     name, _, version = first.partition("@")
     path = ("datasets", name, "versions", version, "derived_from")
     mark = source.locate(path)
-    return Problem(f"derived_from forms a cycle: {loop}", source.file, mark.line, mark.column,
-                   format_path(path))
+    return Problem(f"derived_from forms a cycle: {loop}", source.file_of(path), mark.line,
+                   mark.column, format_path(path))
 
 
 def _cycles(inventory: Mapping[str, Any], source: SourceMap) -> list[Problem]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,13 +15,21 @@ from charter.inventory.entities import (
     iter_entities,
     teams,
 )
+from charter.inventory.entityfiles import (
+    EntityFiles,
+    MergedSection,
+    load_entity_files,
+    merge_sections,
+    parse_all,
+)
 from charter.inventory.integrity import check_integrity
+from charter.layout import entity_file_path
 from charter.source.schema import validate
 from charter.source.segments import (
     LazySection,
+    Segment,
     SegmentedText,
     Unsegmentable,
-    encode_known,
     load_segmented,
     parse_unknown,
 )
@@ -28,7 +37,7 @@ from charter.source.yamlsource import MAX_FILE_BYTES, SourceMap, load_yaml_text
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import INVENTORY_FILE, Revision
 
-_ENTITY_SCHEMA = {"model": "model", "dataset": "dataset_version", "version": "version"}
+SEGMENT_KIND = "segment"
 
 
 @dataclass(frozen=True)
@@ -38,25 +47,37 @@ class Snapshot:
     source: SourceMap
     present: bool  # False when the revision has no models.yaml
     segmented: SegmentedText | None = None  # set when models and datasets load lazily
+    files: EntityFiles | None = None  # the files of a split inventory
 
 
 def load_snapshot(revision: Revision, cache: Cache | None = None, lazy: bool = False,
                   donor: Snapshot | None = None) -> Snapshot:
-    """The inventory at `revision`.
+    """The inventory at `revision`: models.yaml, and the files of a split inventory.
 
     With `lazy`, models and datasets are parsed one entity at a time when first read, and
-    entities whose text is unchanged since a cached parse (of this content, or of `donor`,
-    usually the base) are not parsed at all: a pull request pays for what it changed.
+    entities whose text is unchanged since a cached parse (or a parse of `donor`, usually the
+    base) are not parsed at all: a pull request pays for what it changed.
     """
+    cache = cache if cache is not None else Cache(None)
+    files = load_entity_files(revision, cache, donor.files if donor else None)
     raw = revision.read(INVENTORY_FILE)
     if raw is None:
+        if files:
+            first = entity_file_path(*files.all_keys()[0])
+            raise CharterError.at(f"{first} is part of a split inventory, whose root "
+                                  f"{INVENTORY_FILE} is missing (it holds `charter: 1`)",
+                                  file=first)
         return Snapshot(revision, {}, SourceMap(INVENTORY_FILE, {}), False)
-    if lazy:
-        found = _load_lazy(revision, raw, cache, donor)
-        if found is not None:
-            return found
-    document = load_yaml_text(raw, INVENTORY_FILE)
-    return _snapshot(revision, document.data, document.source, None)
+    root = _load_lazy(revision, raw, cache) if lazy else None
+    if root is None:
+        document = load_yaml_text(raw, INVENTORY_FILE)
+        root = _snapshot(revision, document.data, document.source, None)
+    if not files:
+        return root
+    data, source = merge_sections(dict(root.inventory), files, root.source)
+    if not lazy:
+        parse_all(files)
+    return Snapshot(revision, data, source, True, root.segmented, files)
 
 
 def _snapshot(revision: Revision, data: Any, source: SourceMap,
@@ -69,29 +90,70 @@ def _snapshot(revision: Revision, data: Any, source: SourceMap,
     return Snapshot(revision, data, source, True, segmented)
 
 
-def _load_lazy(revision: Revision, raw: bytes, cache: Cache | None,
-               donor: Snapshot | None) -> Snapshot | None:
+class _CachedParses(Mapping[str, str]):
+    """digest -> JSON text of a segment's parse, looked up in the cache when first asked."""
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self._found: dict[str, str] = {}
+        self.missing: set[str] = set()
+        self.segments: list[Segment] = []
+
+    def __contains__(self, digest: object) -> bool:
+        if not isinstance(digest, str) or digest in self.missing:
+            return False
+        if digest in self._found:
+            return True
+        if not self._cache.has(SEGMENT_KIND, digest):  # read only when the parse is needed
+            self.missing.add(digest)
+            return False
+        self._found[digest] = ""
+        return True
+
+    def __getitem__(self, digest: str) -> str:
+        if digest not in self:
+            raise KeyError(digest)
+        text = self._found[digest] or self._cache.get_text(SEGMENT_KIND, digest)
+        if text is None:  # evicted since it was seen: parse the segment again (a KeyError
+            text = self._parse(digest)  # here would read as "no such entity")
+        self._found[digest] = text
+        return text
+
+    def _parse(self, digest: str) -> str:
+        segment = next(s for s in self.segments if s.digest == digest)
+        data = load_yaml_text(segment.text, INVENTORY_FILE).data[segment.name]
+        return json.dumps(data, separators=(",", ":"))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+
+def _load_lazy(revision: Revision, raw: bytes, cache: Cache) -> Snapshot | None:
     if len(raw) > MAX_FILE_BYTES:
         return None  # the whole-file loader reports the limit
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    key = revision.content_id(INVENTORY_FILE)
-    cached = cache.get("segments", key) if cache and key else None
-    known: dict[str, str] = dict(cached) if isinstance(cached, dict) else {}
-    if donor is not None and donor.segmented is not None:
-        known = {**encode_known(donor.segmented), **known}
+    known = _CachedParses(cache)
     try:
         loaded = load_segmented(text, INVENTORY_FILE, known)
         if loaded is None:
             return None
         data, source, segmented = loaded
-        fresh = parse_unknown(segmented)
+        known.segments = list(segmented.segments.values())
+        parse_unknown(segmented)
     except (Unsegmentable, CharterError):
         return None  # parse the file whole: it gives the authoritative result or error
-    if cache and key and (fresh or cached is None):
-        cache.put("segments", key, encode_known(segmented))
+    for segment in segmented.segments.values():  # each parse stored once, by its text's hash
+        if segment.digest in known.missing:
+            value = segment.data(INVENTORY_FILE, known)
+            cache.put_text(SEGMENT_KIND, segment.digest,
+                           json.dumps(value, separators=(",", ":")))
+            known.missing.discard(segment.digest)
     return _snapshot(revision, data, source, segmented)
 
 
@@ -100,8 +162,7 @@ def validation_problems(snapshot: Snapshot,
     """Schema and integrity problems: of every entity, or only of those in `scope`."""
     if not snapshot.present:
         return []
-    top = {key: ({name: None for name in value} if isinstance(value, LazySection) else value)
-           for key, value in snapshot.inventory.items()}
+    top = {key: _names_only(value) for key, value in snapshot.inventory.items()}
     problems = validate(top, snapshot.source, "models", shallow=True)
     if problems:
         return problems  # the top level is wrong: entity-level errors would only add noise
@@ -123,6 +184,14 @@ def validation_problems(snapshot: Snapshot,
     if problems:
         return problems
     return check_integrity(snapshot.inventory, snapshot.source, entities)
+
+
+def _names_only(value: Any) -> Any:
+    """A lazily loaded section as its names (the names of entity files were checked by the
+    layout already, as the file was listed)."""
+    if isinstance(value, MergedSection):
+        value = value.inline
+    return dict.fromkeys(value) if isinstance(value, LazySection) else value
 
 
 def _names(section: Any) -> list[Any]:
@@ -149,4 +218,4 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
         if problem not in seen:
             seen.add(problem)
             out.append(problem)
-    return sorted(out, key=lambda p: (p.line, p.column))
+    return sorted(out, key=lambda p: (p.file != INVENTORY_FILE, p.file, p.line, p.column))

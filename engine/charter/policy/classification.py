@@ -242,7 +242,7 @@ def _finding(entity_id: str, kind: str, path: KeyPath, found: list[Lowering],
     mark = source.locate(path)
     return Finding(rule=LOWERING_RULE_ID, severity=severity, entity=subject,
                    entity_kind="model" if kind == "model" else "dataset", message=message,
-                   file=source.file, line=mark.line, column=mark.column, title=title,
+                   file=source.file_of(path), line=mark.line, column=mark.column, title=title,
                    model=entity_id if kind == "model" else None, field=found[0].field,
                    remediation=remediation)
 

@@ -193,12 +193,13 @@ def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Ou
         message = fill(rule.message, values, context)
     else:
         message = f"{entity.id}: {rule.title.rstrip('.')}: {found}"
-    mark = source.locate(_location(entity, outcome))
+    where = _location(entity, outcome)
+    mark = source.locate(where)
     model = entity.id if entity.kind == "model" else (
         entity.parent if entity.kind == "version" else None)
     return Finding(
         rule=rule.id, severity=rule.severity, entity=entity.id, entity_kind=entity.kind,
-        message=message, file=source.file, line=mark.line, column=mark.column,
+        message=message, file=source.file_of(where), line=mark.line, column=mark.column,
         title=rule.title, model=model, field=outcome.field, requirement=outcome.requirement,
         found=found, remediation=rule.remediation, references=rule.references,
     )

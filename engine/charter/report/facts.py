@@ -88,7 +88,7 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
 
 def _input_hashes(revision: Revision) -> tuple[tuple[str, str], ...]:
     hashes = []
-    for path in [INVENTORY_FILE, *revision.policy_files()]:
+    for path in [*revision.inventory_files(), *revision.policy_files()]:
         data = revision.read(path)
         if data is not None:
             hashes.append((path, hashlib.sha256(data).hexdigest()))

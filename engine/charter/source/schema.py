@@ -152,7 +152,8 @@ def _deepest(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
 
 def _problem(source: SourceMap, path: KeyPath, message: str, hint: str = "") -> Problem:
     mark = source.locate(path)
-    return Problem(message, source.file, mark.line, mark.column, format_path(path), hint)
+    return Problem(message, source.file_of(path), mark.line, mark.column, format_path(path),
+                   hint)
 
 
 

@@ -79,6 +79,11 @@ class SourceMap:
                 return mark
         return Mark(1, 1)
 
+    def file_of(self, path: KeyPath) -> str:
+        """The file `path` was written in (a split inventory has several)."""
+        del path
+        return self.file
+
 
 @dataclass(frozen=True)
 class Document:

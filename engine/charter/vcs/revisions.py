@@ -5,18 +5,35 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from charter.errors import CharterError
+from charter.layout import (
+    ENTITY_FOLDERS,
+    ENTITY_SUFFIX,
+    ROOT_FILE,
+    YAML_SUFFIXES,
+    entity_file_path,
+)
 from charter.vcs import git
 
-INVENTORY_FILE = "models.yaml"
+INVENTORY_FILE = ROOT_FILE
 POLICY_DIR = "policies"
+INVENTORY_PATHS = [INVENTORY_FILE, *ENTITY_FOLDERS.values()]
+_ENTITY_PREFIXES = tuple(f"{folder}/" for folder in ENTITY_FOLDERS.values())
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
+_CACHED = ord("H")  # the tag of `git ls-files -v` for a tracked file git looks at
+# One entry of `git ls-tree -z` for a regular file whose path the layout accepts as is.
+_PLAIN_ENTRY = re.compile(r"100(?:644|755) blob ([0-9a-f]+)\t(models|datasets)/"
+                          r"([a-z0-9][a-z0-9._-]*)\.yaml\0")
 
 
 def is_policy_file(path: str) -> bool:
     """Top-level YAML files of policies/; subfolders (policy tests) are not rules."""
+    if not path.startswith(f"{POLICY_DIR}/"):
+        return False  # most paths of a large inventory: decided without building a path
     pure = PurePosixPath(path)
     return pure.parent == PurePosixPath(POLICY_DIR) and pure.suffix in (".yaml", ".yml")
 
@@ -30,6 +47,9 @@ class Revision:
     label: str
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
+    # regular, well-named entity files at the commit: section -> name -> blob (the rest of
+    # the entity folders, if anything, is in _blobs)
+    _entities: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -42,11 +62,14 @@ class Revision:
             hint = " (the clone may be shallow: fetch with fetch-depth: 0)" if git.is_shallow(
                 root) else ""
             raise CharterError.at(f"git revision {ref!r} does not exist{hint}")
-        entries = git.list_tree(root, commit, [INVENTORY_FILE, POLICY_DIR])
         if label is None:
             label = ref if commit.startswith(ref) else f"{ref} ({commit[:10]})"
-        revision = cls(root, commit, label, {e.path: e.blob for e in entries})
-        revision._links = {e.path: e.blob for e in entries if e.is_symlink}
+        revision = cls(root, commit, label)
+        revision._blobs, revision._links = _list_blobs(root, commit, [INVENTORY_FILE,
+                                                                       POLICY_DIR])
+        revision._entities, odd = _list_entities(root, commit)
+        revision._blobs.update(odd[0])
+        revision._links.update(odd[1])
         return revision
 
     def policy_files(self) -> list[str]:
@@ -58,6 +81,78 @@ class Revision:
         # everything with a policy name, so a directory or a dangling link is refused, not skipped
         return sorted(f"{POLICY_DIR}/{p.name}" for p in folder.iterdir()
                       if is_policy_file(f"{POLICY_DIR}/{p.name}"))
+
+    def entity_files(self) -> tuple[dict[str, dict[str, str | None]], list[str]]:
+        """The files of the entity folders of a split inventory (models/, datasets/):
+        section -> name -> blob id (None: known only by reading it) of the well-named
+        regular files, and the paths of every other YAML file there, so that the loader can
+        name what is wrong with them."""
+        if self.commit is not None:
+            plain: dict[str, dict[str, str | None]] = {
+                section: dict(names) for section, names in self._entities.items()}
+            return plain, sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
+        found: list[str] = []
+        for folder in ENTITY_FOLDERS.values():
+            _walk(self.root, folder, found)
+        return {}, sorted(found)
+
+    def inventory_files(self) -> list[str]:
+        """models.yaml and the YAML files of the entity folders: what the inventory is read
+        from, e.g. for a report's list of input hashes."""
+        plain, odd = self.entity_files()
+        paths = [entity_file_path(section, name) for section, names in plain.items()
+                 for name in names]
+        return [INVENTORY_FILE, *sorted(paths + odd)]
+
+    def is_link(self, path: str) -> bool:
+        """A symbolic link at the commit: what it holds can change while it does not."""
+        return path in self._links
+
+    def inventory_changes_since(self, base: Revision) -> set[str] | None:
+        """Inventory paths whose content may differ from `base`'s (added, removed or edited);
+        None when that cannot be known without reading everything.
+
+        Only a working tree against a commit is answered, by git: its index tells which files
+        kept their size and time, untracked files are listed, and files git was told not to
+        look at (assume-unchanged, skip-worktree) count as changed."""
+        if base.commit is None or self.commit is not None or base.root != self.root:
+            return None
+        changed = _git_paths(self.root, ["diff", "--name-only", "-z", "--no-renames",
+                                         base.commit, "--", *INVENTORY_PATHS])
+        # tagged "? " untracked, "S " skip-worktree, lower case assume-unchanged
+        listed = git.run_git(self.root, ["ls-files", "-v", "--cached", "--others", "-z", "--",
+                                         *INVENTORY_PATHS], check=False)
+        if changed is None or listed.returncode != 0:
+            return None
+        unseen = {p[2:].decode(errors="surrogateescape") for p in listed.stdout.split(b"\0")
+                  if p and p[0] != _CACHED}
+        return changed | unseen | set(base._links)
+
+    def blob_id(self, path: str) -> str | None:
+        """The blob id recorded at the commit for `path`, without following links."""
+        return None if path in self._links else self._blob(path)
+
+    def _blob(self, path: str) -> str | None:
+        found = self._blobs.get(path)
+        if found is None and self._entities:
+            folder, _, rest = path.partition("/")
+            names = self._entities.get(_SECTION_OF.get(folder, ""))
+            if names is not None and rest.endswith(ENTITY_SUFFIX):
+                found = names.get(rest[:-len(ENTITY_SUFFIX)])
+        return found
+
+    def read_many(self, paths: list[str]) -> dict[str, bytes]:
+        """The bytes of many files at once (one git process at a commit)."""
+        if self.commit is None or any(p in self._links for p in paths):
+            return {p: data for p in paths if (data := self.read(p)) is not None}
+        out: dict[str, bytes] = {}
+        with git.BlobReader(self.root) as reader:
+            for path in paths:
+                blob = self._blob(path)
+                data = reader.read(blob) if blob else None
+                if data is not None:
+                    out[path] = data
+        return out
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when it does not exist. A file that exists but cannot be
@@ -86,7 +181,7 @@ class Revision:
     def _resolve_blob(self, path: str) -> str | None:
         """The blob holding the file at `path`, following symbolic links inside the tree."""
         assert self.commit is not None
-        blob = self._blobs.get(path)
+        blob = self._blob(path)
         if blob is None:
             return None
         where, seen = path, {path}
@@ -114,6 +209,80 @@ class Revision:
         data = self.read(path)
         return None if data is None else hashlib.sha1(
             b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _list_blobs(root: Path, commit: str, paths: list[str]
+                ) -> tuple[dict[str, str], dict[str, str]]:
+    """path -> blob id of the files under `paths` at `commit`, and the symbolic links among
+    them."""
+    result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
+    return _blob_entries(result.stdout.split(b"\0"))
+
+
+def _list_entities(root: Path, commit: str) -> tuple[dict[str, dict[str, str]],
+                                                     tuple[dict[str, str], dict[str, str]]]:
+    """The entity folders at `commit`: section -> name -> blob of the well-named regular
+    files, read by one scan of git's listing (a split inventory holds many), and the other
+    entries as _list_blobs gives them."""
+    result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                                *ENTITY_FOLDERS.values()])
+    out = result.stdout
+    listing = out.decode(errors="surrogateescape")  # once: names need no decoding each
+    found = _PLAIN_ENTRY.findall(listing)
+    # The matches cover the whole listing only if every entry is plain (each match is one
+    # whole entry then): "100644 blob " + blob + "\t" + folder + "/" + name + ".yaml\0".
+    covered = sum(len(blob) + len(folder) + len(name) for blob, folder, name in found)
+    if covered + 20 * len(found) == len(listing):
+        plain: dict[str, dict[str, str]] = {section: {} for section in ENTITY_FOLDERS}
+        for blob, folder, name in found:
+            plain[_SECTION_OF[folder]][name] = blob
+        return plain, ({}, {})
+    plain = {section: {} for section in ENTITY_FOLDERS}
+    odd: list[bytes] = []
+    for item in out.split(b"\0"):
+        entry = _PLAIN_ENTRY.fullmatch(item.decode(errors="surrogateescape") + "\0")
+        if entry is not None:
+            blob, folder, name = entry.groups()
+            plain[_SECTION_OF[folder]][name] = blob
+        elif item:
+            odd.append(item)
+    return plain, _blob_entries(odd)
+
+
+def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
+    blobs: dict[str, str] = {}
+    links: dict[str, str] = {}
+    for item in items:
+        meta, _, raw_path = item.partition(b"\t")
+        if meta[7:11] != b"blob":  # "<mode> blob <id>": trees and submodules are not files
+            continue
+        path, blob = raw_path.decode(errors="surrogateescape"), meta[12:].decode()
+        blobs[path] = blob
+        if meta[:6] == git.SYMLINK_MODE.encode():
+            links[path] = blob
+    return blobs, links
+
+
+def _git_paths(root: Path, args: list[str]) -> set[str] | None:
+    result = git.run_git(root, args, check=False)
+    if result.returncode != 0:
+        return None
+    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+
+
+def _walk(root: Path, folder: str, found: list[str]) -> None:
+    try:
+        children = list(os.scandir(root / folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise CharterError.at(f"cannot list: {exc.strerror}", file=folder) from None
+    for child in children:
+        path = f"{folder}/{child.name}"
+        if child.is_dir(follow_symlinks=False):
+            _walk(root, path, found)
+        elif child.name.lower().endswith(YAML_SUFFIXES):
+            found.append(path)
 
 
 def _inside(root: Path, path: str, target: Path) -> Path:

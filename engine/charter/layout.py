@@ -5,8 +5,10 @@ models or datasets still written inline) and adds `models/<model>.yaml` and
 `datasets/<dataset>.yaml`. Each entity file holds one record, exactly the mapping that would sit
 under `models.<model>` (or `datasets.<dataset>`) in the single file; its name is the file's stem,
 so CODEOWNERS can give each file its own owners. The same entity defined twice (inline and in a
-file) is an error, as is a file in those folders that is not a well-named `.yaml` file: an
-inventory file that Charter would skip is a change the gate would not judge.
+file) is an error, as is a YAML file in those folders that is not a well-named `.yaml` file
+directly inside the folder: an inventory file that Charter would skip is a change the gate
+would not judge. Files that are not YAML at all (model artifacts kept in `models/`, data
+in `datasets/`) are not part of the inventory.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import PurePosixPath
 ROOT_FILE = "models.yaml"
 ENTITY_FOLDERS = {"models": "models", "datasets": "datasets"}  # section -> folder
 ENTITY_SUFFIX = ".yaml"
+YAML_SUFFIXES = (".yaml", ".yml")  # any case: a file that reads as YAML may be meant as a record
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # the schema's pattern for model and dataset names
 
 
@@ -39,12 +43,18 @@ def entity_file_path(section: str, name: str) -> str:
 def classify(path: str) -> EntityFile | None:
     """The entity file `path` is, or None when it is not in an entity folder at all.
 
-    Every file directly or indirectly inside `models/` or `datasets/` counts: one with the wrong
-    suffix, a bad name or in a subfolder comes back with a `problem`, so the loader can refuse
-    it (fail closed) instead of ignoring part of the inventory.
+    Every YAML file directly or indirectly inside `models/` or `datasets/` counts: one with the
+    wrong suffix, a bad name or in a subfolder comes back with a `problem`, so the loader can
+    refuse it (fail closed) instead of ignoring part of the inventory. Other files (artifacts,
+    data) are not inventory.
     """
+    folder, slash, rest = path.partition("/")
+    if not slash or folder not in _SECTION_OF or not rest.lower().endswith(YAML_SUFFIXES):
+        return None
+    if "/" not in rest and rest.endswith(ENTITY_SUFFIX) and _NAME.fullmatch(stem := rest[:-5]):
+        return EntityFile(path, _SECTION_OF[folder], stem)  # the common case, checked fast
     pure = PurePosixPath(path)
-    if len(pure.parts) < 2:
+    if pure.suffix.lower() not in YAML_SUFFIXES:
         return None
     section = next((s for s, folder in ENTITY_FOLDERS.items() if pure.parts[0] == folder), None)
     if section is None:
@@ -57,7 +67,7 @@ def classify(path: str) -> EntityFile | None:
         return EntityFile(path, section, name,
                           f"inventory files end in {ENTITY_SUFFIX}: rename it to "
                           f"{pure.parts[0]}/{pure.stem}{ENTITY_SUFFIX}")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         return EntityFile(path, section, name,
                           f"`{name}` is not a valid {section[:-1]} name (lower-case letters, "
                           "digits, '.', '_' and '-', starting with a letter or digit)")

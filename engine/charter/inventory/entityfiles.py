@@ -1,0 +1,349 @@
+"""The files of a split inventory, `models/<model>.yaml` and `datasets/<dataset>.yaml`, merged
+into the root's sections.
+
+Each file is read and parsed when its record is first used, so a pull request that touches one
+file pays for that file: unchanged files are shared with the base (same object, parsed at most
+once) or come from the cache by their content hash. Positions are kept per file, so a finding
+in a record points into the record's own file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from charter.errors import CharterError, Problem
+from charter.layout import (
+    ENTITY_FOLDERS,
+    ROOT_FILE,
+    EntityFile,
+    classify,
+    entity_file_path,
+)
+from charter.source.segments import LazySection
+from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import Revision
+
+CACHE_KIND = "entity"
+_SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
+# The common shape of an entity file's path, as classify() accepts it without a problem.
+_PLAIN = re.compile(r"(models|datasets)/([a-z0-9][a-z0-9._-]*)\.yaml")
+
+
+class RecordFile:
+    """One entity file at one revision: its bytes, record and positions, each read once."""
+
+    def __init__(self, revision: Revision, section: str, name: str, content_id: str | None,
+                 cache: Cache) -> None:
+        self.revision = revision
+        self.path = entity_file_path(section, name)
+        self.section = section
+        self.name = name
+        self._content_id = content_id
+        self._cache = cache
+        self._raw: bytes | None = None
+        self._data: Any = None
+        self._parsed = False
+        self._source: SourceMap | None = None
+
+    @property
+    def content_id(self) -> str:
+        """git's blob id of the file's bytes: equal ids, equal records."""
+        if self._content_id is None:
+            raw = self.raw()
+            self._content_id = hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+        return self._content_id
+
+    def raw(self) -> bytes:
+        if self._raw is None:
+            data = self.revision.read(self.path)
+            if data is None:
+                raise CharterError.at("the file disappeared while it was being read",
+                                      file=self.path)
+            self._raw = data
+        return self._raw
+
+    def text(self) -> str:
+        return self.raw().decode("utf-8-sig", errors="replace")
+
+    def data(self) -> Any:
+        if not self._parsed:
+            cached = self._cache.get_text(CACHE_KIND, self.content_id)
+            if cached is not None:
+                self._data = json.loads(cached)
+            else:
+                self._parse()
+                self._cache.put_text(CACHE_KIND, self.content_id,
+                                     json.dumps(self._data, separators=(",", ":")))
+            self._parsed = True
+        return self._data
+
+    def source(self) -> SourceMap:
+        if self._source is None:
+            self._parse()
+        assert self._source is not None
+        return self._source
+
+    def _parse(self) -> None:
+        document = load_yaml_text(self.raw(), self.path)
+        what = self.section[:-1]
+        if not isinstance(document.data, dict):
+            found = "is empty" if document.data is None else "does not hold a mapping"
+            raise CharterError.at(
+                f"{found}: {self.path} holds the record of {what} `{self.name}` (its fields, "
+                f"as under `{self.section}.{self.name}` in {ROOT_FILE})", file=self.path, line=1)
+        self._data, self._source = document.data, document.source
+
+
+Key = tuple[str, str]  # (section, name)
+
+
+Ids = dict[str, dict[str, "str | None"]]  # section -> name -> content id
+
+
+class EntityFiles:
+    """The entity files of one revision: their names and content ids, known from git or the
+    disk without reading them; each file's record is read when first asked for. A file the
+    donor (the base) holds with the same content is the donor's object: parsed at most once.
+
+    Kept as plain dictionaries of strings per section: a split inventory lists tens of
+    thousands of files, and a pull request must not pay for building an object per file.
+    """
+
+    def __init__(self, revision: Revision, ids: Ids, cache: Cache,
+                 donor: EntityFiles | None = None,
+                 names: dict[str, list[str]] | None = None) -> None:
+        self.revision = revision
+        self.ids = {section: ids.get(section, {}) for section in ENTITY_FOLDERS}  # None: read
+        self.records: dict[Key, RecordFile] = {}
+        self._cache = cache
+        self._donor = donor
+        self._names: dict[str, list[str]] = names or {}  # section -> sorted names
+        self.changed: set[Key] | None = None  # when built from the donor: keys that differ
+
+    def changed_since(self, other: EntityFiles) -> set[Key] | None:
+        """Keys whose file differs from `other`'s (added, removed, edited or not known),
+        when this revision's files were listed as changes to `other`'s; None otherwise."""
+        return self.changed if other is self._donor else None
+
+    def __bool__(self) -> bool:
+        return any(self.ids.values())
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        names = self.ids.get(key[0])
+        return names is not None and key[1] in names
+
+    def all_keys(self) -> list[Key]:
+        return [(section, name) for section in ENTITY_FOLDERS for name in self.names(section)]
+
+    def names(self, section: str) -> list[str]:
+        found = self._names.get(section)
+        if found is None:
+            found = self._names[section] = sorted(self.ids[section])
+        return found
+
+    def record(self, key: Key) -> RecordFile:
+        found = self.records.get(key)
+        if found is None:
+            section, name = key
+            content_id = self.ids[section][name]
+            donor = self._donor
+            if (donor is not None and content_id is not None
+                    and donor.ids[section].get(name) == content_id):
+                found = donor.record(key)
+            else:
+                found = RecordFile(self.revision, section, name, content_id, self._cache)
+            self.records[key] = found
+        return found
+
+    def content_id(self, key: Key) -> str:
+        content_id = self.ids[key[0]][key[1]]
+        return content_id if content_id is not None else self.record(key).content_id
+
+
+def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | None
+                      ) -> EntityFiles:
+    """The entity files of `revision`; a path the layout refuses is an error (fail closed).
+
+    A working tree checked against a base commit starts from the base's files and looks only
+    at the paths git reports as changed, so a pull request's cost does not grow with the
+    inventory."""
+    changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
+    if donor is not None and changed is not None:
+        known = {section: dict(names) for section, names in donor.ids.items()}
+        entries = []
+        for path in changed:
+            entry = classify(path)
+            if entry is not None:
+                known[entry.section].pop(entry.name, None)
+                if os.path.lexists(revision.root / path):
+                    entries.append(entry)
+        _refuse([e for e in entries if e.problem])
+        for entry in entries:
+            known[entry.section][entry.name] = None
+        keys = {(e.section, e.name) for e in map(classify, changed) if e is not None}
+        same = all(n in known[s] and n in donor.ids[s] for s, n in keys)  # edits only
+        names = {s: donor.names(s) for s in ENTITY_FOLDERS} if same else None
+        files = EntityFiles(revision, known, cache, donor, names)
+        files.changed = keys
+        return files
+    plain, odd = revision.entity_files()
+    ids: Ids = {section: dict(plain.get(section, {})) for section in ENTITY_FOLDERS}
+    for path in odd:
+        match = _PLAIN.fullmatch(path)
+        if match is not None and not revision.is_link(path):
+            ids[_SECTION_OF[match.group(1)]][match.group(2)] = revision.blob_id(path)
+    entries = [e for e in map(classify, odd) if e is not None and e.problem]
+    _refuse(entries)
+    for path in odd:  # links, and files read from the disk: known by reading them
+        entry = classify(path)
+        if entry is not None and entry.name not in ids[entry.section]:
+            ids[entry.section][entry.name] = None
+    # sorting names git listed in nearly that order is quick
+    names = None if odd else {section: sorted(found) for section, found in ids.items()}
+    return EntityFiles(revision, ids, cache, donor, names)
+
+
+def _refuse(refused: list[EntityFile]) -> None:
+    if refused:
+        raise CharterError([Problem(f"not part of the inventory: {e.problem}", e.path)
+                            for e in sorted(refused, key=lambda e: e.path)],
+                           summary="files in models/ or datasets/ that Charter would not "
+                           "read: rename or move them")
+
+
+class MergedSection(Mapping[str, Any]):
+    """A section (models or datasets): the records written inline in the root, then one per
+    file, each parsed when first read."""
+
+    def __init__(self, inline: Mapping[str, Any], section: str, files: EntityFiles) -> None:
+        self.inline = inline
+        self.section = section
+        self.files = files
+        self._own = files.names(section)
+        self._names = [*inline, *self._own]
+
+    def _in_file(self, name: object) -> bool:
+        return (self.section, name) in self.files
+
+    def __getitem__(self, name: str) -> Any:
+        if self._in_file(name):
+            return self.files.record((self.section, name)).data()
+        return self.inline[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return self._in_file(name) or name in self.inline
+
+    def digests(self) -> dict[str, str | None]:
+        """name -> a hash of the text that defines it (None: not known without parsing).
+
+        Equal hashes mean equal records; different ones mean only "compare the records"."""
+        out: dict[str, str | None] = dict.fromkeys(self.inline)
+        if isinstance(self.inline, LazySection):
+            out.update({n: f"segment:{d}" for n, d in self.inline.lazy_digests.items()})
+        section, files = self.section, self.files
+        out.update({n: files.content_id((section, n)) for n in self._own})  # git's blob ids
+        return out
+
+    def text(self, name: str) -> str | None:
+        """The text that defines `name`, None when it is not at hand (parsed whole)."""
+        if self._in_file(name):
+            return self.files.record((self.section, name)).text()
+        return self.inline.text(name) if isinstance(self.inline, LazySection) else None
+
+    def prefetch(self) -> None:
+        """Read the bytes of every file at once (one git process per revision read from: a
+        file unchanged since the base is read from the base)."""
+        by_revision: dict[int, list[RecordFile]] = {}
+        for name in self._own:
+            record = self.files.record((self.section, name))
+            if record._raw is None:
+                by_revision.setdefault(id(record.revision), []).append(record)
+        for records in by_revision.values():
+            found = records[0].revision.read_many([r.path for r in records])
+            for record in records:
+                record._raw = found.get(record.path)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MergedSection):
+            mine, theirs = self.digests(), other.digests()
+            if mine == theirs and None not in mine.values():
+                return True
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class SplitSourceMap(SourceMap):
+    """Positions in the root, and in each entity file for the keys of its record."""
+
+    def __init__(self, root: SourceMap, files: EntityFiles) -> None:
+        super().__init__(root.file, root.marks)
+        object.__setattr__(self, "_root", root)
+        object.__setattr__(self, "_files", files)
+
+    def _record(self, path: KeyPath) -> RecordFile | None:
+        files: EntityFiles = object.__getattribute__(self, "_files")
+        if len(path) < 2 or (key := (str(path[0]), str(path[1]))) not in files:
+            return None
+        return files.record(key)
+
+    def locate(self, path: KeyPath) -> Mark:
+        record = self._record(path)
+        if record is not None:
+            return record.source().locate(path[2:])
+        root: SourceMap = object.__getattribute__(self, "_root")
+        return root.locate(path)
+
+    def file_of(self, path: KeyPath) -> str:
+        record = self._record(path)
+        return record.path if record is not None else self.file
+
+
+def merge_sections(data: dict[str, Any], files: EntityFiles,
+                   root_source: SourceMap) -> tuple[dict[str, Any], SplitSourceMap]:
+    """The root's data with every section holding its files' records too."""
+    merged = dict(data)
+    problems: list[Problem] = []
+    for section in ENTITY_FOLDERS:
+        own = files.names(section)
+        if not own:
+            continue
+        inline = data.get(section)
+        if inline is None:
+            inline = {}
+        if not isinstance(inline, Mapping):
+            mark = root_source.locate((section,))
+            problems.append(Problem(f"`{section}` must be a mapping when {section}/ holds "
+                                    "files", root_source.file, mark.line, mark.column,
+                                    f"$.{section}"))
+            continue
+        for name in sorted(n for n in inline if (section, n) in files):
+            mark = root_source.locate((section, name))
+            problems.append(Problem(
+                f"{section[:-1]} `{name}` is defined twice: here and in "
+                f"{entity_file_path(section, name)}", root_source.file, mark.line, mark.column,
+                f"$.{section}.{name}", "keep one of them: the file, or the entry in models.yaml"))
+        merged[section] = MergedSection(inline, section, files)
+    if problems:
+        raise CharterError(problems)
+    return merged, SplitSourceMap(root_source, files)
+
+
+def parse_all(files: EntityFiles) -> None:
+    """Parse every file now, so that the first error is reported before anything is judged."""
+    for key in files.all_keys():
+        files.record(key).data()
