@@ -110,13 +110,13 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         if not rules:
             continue
         context = builder.for_entity(entity, removed)
-        contexts = [context, *builder.variants(entity, context)]
+        scopes = [Scope(c, today) for c in (context, *builder.variants(entity, context))]
         for rule in rules:
-            results.append(_judge(rule, entity, contexts, subject.source, today))
+            results.append(_judge(rule, entity, scopes, subject.source))
     if by_kind["change"] and (subject.change.entities or scope is None):
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
-        results += [_judge(r, entity, [context], subject.source, today)
+        results += [_judge(r, entity, [Scope(context, today)], subject.source)
                     for r in by_kind["change"]]
     approvers = validators(trusted, today)
     results, waiver_findings = _apply_waivers(results, policies.waivers, today,
@@ -152,17 +152,16 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-def _judge(rule: Rule, entity: Entity, contexts: list[dict[str, Any]], source: SourceMap,
-           today: dt.date) -> RuleResult:
-    """The rule's result on the entity: `contexts` holds the entity as the head has it, then
+def _judge(rule: Rule, entity: Entity, scopes: list[Scope], source: SourceMap) -> RuleResult:
+    """The rule's result on the entity: `scopes` holds the entity as the head has it, then
     with risk classifications at the stricter of base and head. The rule applies when its
     selectors hold in any of them, and passes only when it passes in each that it applies to.
     """
     verdict = RuleResult(rule.id, entity.id, entity.kind, "skip")
-    for context in contexts:
-        scope = Scope(context, today)
-        if any(selector is not None and not selector.evaluate(scope).holds
-               for selector in (rule.match, rule.when)):
+    for scope in scopes:
+        if rule.match is not None and not rule.match.evaluate(scope).holds:
+            continue
+        if rule.when is not None and not rule.when.evaluate(scope).holds:
             continue
         outcome = rule.require.evaluate(scope)
         if outcome.holds:
@@ -172,7 +171,7 @@ def _judge(rule: Rule, entity: Entity, contexts: list[dict[str, Any]], source: S
             if rule.on_missing == "pass":
                 verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
             continue
-        finding = _finding(rule, entity, context, outcome, source)
+        finding = _finding(rule, entity, scope.data, outcome, source)
         return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
     return verdict
 

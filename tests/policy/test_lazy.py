@@ -1,0 +1,103 @@
+"""The fast paths of evaluation against their plain twins: compiled field lookups against
+JMESPath's own search, and words written when read against words written at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from charter.policy.conditions import Scope, compile_condition, lookup
+from charter.policy.outcome import Outcome
+
+TODAY = dt.date(2026, 11, 27)
+NAMES = ["stage", "auc", "validation", "by", "date", "metrics", "roc_auc", "items", "base",
+         "evidence", "n"]
+SCALARS = (st.none() | st.booleans() | st.integers(-3, 400) | st.floats(allow_nan=False)
+           | st.sampled_from(["production", "staging", "2026-06-01", "2025-13-01", "vera",
+                              "soon", "", "1.2.0", "abc123"]))
+DATA = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.sampled_from(NAMES), inner, max_size=4), max_leaves=12)
+MAPPINGS = st.dictionaries(st.sampled_from(NAMES), DATA, max_size=6)
+DOTTED = st.lists(st.sampled_from(NAMES), min_size=1, max_size=4).map(".".join)
+EXPRESSIONS = DOTTED | st.sampled_from([
+    "items[0]", "items[*].by", "length(items)", "validation.by || base.validation.by",
+    "contains(items, 'vera')", "stage == 'production'", "metrics.*", "max(items)",
+    "\"stage\"", "base.\"n\"", "items[?by == 'vera'] | length(@)", "n > `3`", "keys(@)",
+])
+
+
+def _jmespath(expression: str, data: Any) -> Any:
+    try:
+        return jmespath.search(expression, data)
+    except jmespath.exceptions.JMESPathError:
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(expression=EXPRESSIONS, data=MAPPINGS)
+def test_compiled_lookup_finds_what_jmespath_finds(expression: str, data: dict[str, Any]
+                                                   ) -> None:
+    assert lookup(expression, data) == _jmespath(expression, data)
+
+
+LEAVES = st.one_of(
+    st.builds(lambda f, v: {"field": f, "exists": v}, DOTTED, st.booleans()),
+    st.builds(lambda f, v: {"field": f, "equals": v}, DOTTED, SCALARS),
+    st.builds(lambda f, v: {"field": f, "in": v}, DOTTED, st.lists(SCALARS, max_size=3)),
+    st.builds(lambda f, op, v: {"field": f, op: v}, DOTTED,
+              st.sampled_from(["gt", "gte", "lt", "lte"]),
+              st.integers(0, 10) | st.sampled_from(["2026-01-01", "m"]) | st.builds(
+                  lambda g: {"field": g}, DOTTED)),
+    st.builds(lambda f: {"field": f, "matches": "[a-z]+"}, DOTTED),
+    st.builds(lambda f, n: {"field": f, "max_age_days": n}, DOTTED, st.integers(0, 500)),
+    st.builds(lambda f, n: {"field": f, "count": {"gte": n}}, DOTTED, st.integers(0, 3)),
+    st.builds(lambda f: {"changed": f}, DOTTED),
+    st.builds(lambda f: {"transition": {"field": f, "allowed": {"new": ["staging"],
+                                                                "staging": ["production"]}}},
+              DOTTED),
+)
+CONDITIONS = st.recursive(LEAVES, lambda inner: st.one_of(
+    st.builds(lambda items: {"all": items}, st.lists(inner, min_size=1, max_size=3)),
+    st.builds(lambda items: {"any": items}, st.lists(inner, min_size=1, max_size=3)),
+    st.builds(lambda item: {"not": item}, inner),
+), max_leaves=5)
+
+
+def _words(outcome: Outcome) -> tuple[str, str]:
+    return outcome.requirement, outcome.found
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=CONDITIONS, first=MAPPINGS, second=MAPPINGS)
+def test_words_written_when_read_are_the_words_written_at_once(
+        raw: dict[str, Any], first: dict[str, Any], second: dict[str, Any]) -> None:
+    condition = compile_condition(raw)
+    eager = _words(condition.evaluate(Scope(first, TODAY)))
+    late = condition.evaluate(Scope(first, TODAY))
+    condition.evaluate(Scope(second, TODAY))  # other evaluations in between change nothing
+    assert _words(late) == eager
+    assert late == condition.evaluate(Scope(first, TODAY))
+
+
+class Unprintable:
+    """A value whose text cannot be written: evaluating must not try unless it is shown."""
+
+    def __str__(self) -> str:
+        raise AssertionError("formatted although no one reads it")
+
+    __repr__ = __str__
+
+
+def test_a_passing_condition_writes_no_words() -> None:
+    data = {"owner": Unprintable(), "stage": "production"}
+    for raw in ({"field": "owner", "exists": True},
+                {"all": [{"field": "owner", "exists": True},
+                         {"field": "stage", "equals": "production"}]},
+                {"not": {"field": "owner", "exists": False}},
+                {"any": [{"field": "owner", "equals": 1}, {"field": "owner", "exists": True}]}):
+        assert compile_condition(raw).evaluate(Scope(data, TODAY)).holds
