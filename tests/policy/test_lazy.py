@@ -4,6 +4,7 @@ JMESPath's own search, and words written when read against words written at once
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from typing import Any
 
 import jmespath
@@ -11,8 +12,14 @@ import jmespath.exceptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from charter.inventory.diff import diff_inventories
 from charter.policy.conditions import Scope, compile_condition, lookup
+from charter.policy.evaluate import Subject, evaluate_policies
+from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome
+from charter.policy.rules import compile_rule
+from charter.source.yamlsource import load_yaml_text
+from conftest import REPO_ROOT
 
 TODAY = dt.date(2026, 11, 27)
 NAMES = ["stage", "auc", "validation", "by", "date", "metrics", "roc_auc", "items", "base",
@@ -101,3 +108,56 @@ def test_a_passing_condition_writes_no_words() -> None:
                 {"not": {"field": "owner", "exists": False}},
                 {"any": [{"field": "owner", "equals": 1}, {"field": "owner", "exists": True}]}):
         assert compile_condition(raw).evaluate(Scope(data, TODAY)).holds
+
+
+def _generated() -> tuple[Any, Any]:
+    spec = importlib.util.spec_from_file_location("generate", REPO_ROOT / "bench" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    return generate.inventory_text(60), generate.rules_text(21)
+
+
+def test_selectors_shared_by_rules_judge_as_each_rule_alone() -> None:
+    """Rules that select alike share one evaluation of the selector per entity: every rule's
+    results and findings must be what that rule finds when it is the only one."""
+    inventory, rules_yaml = _generated()
+    base = load_yaml_text(inventory, "models.yaml").data
+    edited = inventory.replace("risk_tier: high", "risk_tier: low", 2).replace(
+        "stage: development", "stage: production", 3)
+    head = load_yaml_text(edited, "models.yaml")
+    raw_rules = load_yaml_text(rules_yaml + EXTRA_RULES, "policies/p.yaml").data["rules"]
+    rules = {rule_id: compile_rule(rule_id, raw, "local", "policies/p.yaml", 1)
+             for rule_id, raw in raw_rules.items()}
+    subject = Subject(head.data, head.source, base, diff_inventories(base, head.data))
+    together = evaluate_policies(subject, PolicySet(rules), TODAY)
+    assert {r.status for r in together.results} >= {"pass", "fail", "skip"}
+    for rule_id, rule in rules.items():
+        alone = evaluate_policies(subject, PolicySet({rule_id: rule}), TODAY)
+        assert alone.results == tuple(r for r in together.results if r.rule == rule_id)
+        assert [f for f in alone.findings if f.rule == rule_id] == [
+            f for f in together.findings if f.rule == rule_id]
+
+
+EXTRA_RULES = """\
+  SHARED-1:
+    title: Changed stages move forward
+    severity: error
+    applies_to: version
+    match: {stage: [staging, production]}
+    when: {changed: stage}
+    require: {field: validation.outcome, equals: approved}
+  SHARED-2:
+    title: High-risk production versions are monitored
+    severity: warning
+    applies_to: version
+    match: {all: [{field: stage, equals: production}, {field: model.risk_tier, in: [high]}]}
+    when: {changed: stage}
+    require: {field: monitoring.current, exists: true}
+  SHARED-3:
+    title: Not retired versions name their algorithm
+    severity: info
+    applies_to: version
+    match: {not: {field: stage, equals: retired}}
+    require: {field: algorithm, matches: "[A-Z].*"}
+"""

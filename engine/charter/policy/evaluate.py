@@ -14,7 +14,16 @@ from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
-from charter.policy.conditions import Scope
+from charter.policy.conditions import (
+    All,
+    AnyOf,
+    Changed,
+    Condition,
+    FieldTest,
+    Not,
+    Scope,
+    Transition,
+)
 from charter.policy.context import ContextBuilder
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
@@ -105,18 +114,20 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
+    selectors = _Selectors(policies.rules.values())
     for entity, removed in entities:
         rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
         if not rules:
             continue
         context = builder.for_entity(entity, removed)
-        scopes = [Scope(c, today) for c in (context, *builder.variants(entity, context))]
+        scopes = [selectors.scope(c, today)
+                  for c in (context, *builder.variants(entity, context))]
         for rule in rules:
             results.append(_judge(rule, entity, scopes, subject.source))
     if by_kind["change"] and (subject.change.entities or scope is None):
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
-        results += [_judge(r, entity, [Scope(context, today)], subject.source)
+        results += [_judge(r, entity, [selectors.scope(context, today)], subject.source)
                     for r in by_kind["change"]]
     approvers = validators(trusted, today)
     results, waiver_findings = _apply_waivers(results, policies.waivers, today,
@@ -152,17 +163,73 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-def _judge(rule: Rule, entity: Entity, scopes: list[Scope], source: SourceMap) -> RuleResult:
+class _Selectors:
+    """Rules often select alike (`stage: production`): a selector that several rules share
+    is evaluated once per entity. Only plain conditions are shared, compared by their value;
+    any other (a traced one, say) is evaluated for its own rule."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.slots: dict[int, int] = {}
+        by_key: dict[str, int] = {}
+        self.conditions: list[Condition] = []
+        for rule in rules:
+            for condition in (rule.match, rule.when):
+                if condition is None or id(condition) in self.slots:
+                    continue
+                key = _plain_key(condition)
+                slot = by_key.get(key, len(self.conditions)) if key else len(self.conditions)
+                if slot == len(self.conditions):
+                    self.conditions.append(condition)
+                    if key:
+                        by_key[key] = slot
+                self.slots[id(condition)] = slot
+
+    def scope(self, context: Mapping[str, Any], today: dt.date) -> _SharedScope:
+        return _SharedScope(Scope(context, today), self, {})
+
+
+@dataclass(frozen=True)
+class _SharedScope:
+    scope: Scope
+    selectors: _Selectors
+    held: dict[int, bool]
+
+    def holds(self, selector: Condition) -> bool:
+        slot = self.selectors.slots[id(selector)]
+        found = self.held.get(slot)
+        if found is None:
+            found = self.held[slot] = self.selectors.conditions[slot].evaluate(self.scope).holds
+        return found
+
+
+def _plain_key(condition: Condition) -> str | None:
+    """A text equal for equal plain conditions, or None for any other condition."""
+    if type(condition) in (All, AnyOf):
+        keys = [_plain_key(c) for c in condition.items]  # type: ignore[attr-defined]
+        if None in keys:
+            return None
+        return f"{type(condition).__name__}({keys!r})"
+    if type(condition) is Not:
+        inner = _plain_key(condition.item)
+        return None if inner is None else f"Not({inner})"
+    if type(condition) in (FieldTest, Changed, Transition):
+        return repr(condition)
+    return None
+
+
+def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: SourceMap
+           ) -> RuleResult:
     """The rule's result on the entity: `scopes` holds the entity as the head has it, then
     with risk classifications at the stricter of base and head. The rule applies when its
     selectors hold in any of them, and passes only when it passes in each that it applies to.
     """
     verdict = RuleResult(rule.id, entity.id, entity.kind, "skip")
-    for scope in scopes:
-        if rule.match is not None and not rule.match.evaluate(scope).holds:
+    for shared in scopes:
+        if rule.match is not None and not shared.holds(rule.match):
             continue
-        if rule.when is not None and not rule.when.evaluate(scope).holds:
+        if rule.when is not None and not shared.holds(rule.when):
             continue
+        scope = shared.scope
         outcome = rule.require.evaluate(scope)
         if outcome.holds:
             verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
