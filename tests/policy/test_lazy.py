@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charter.inventory.diff import diff_inventories
-from charter.policy.conditions import Scope, compile_condition, lookup
+from charter.policy.conditions import (
+    Scope,
+    compile_condition,
+    linear_regex,
+    lookup,
+    matches_whole,
+)
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome
@@ -50,6 +56,17 @@ def _jmespath(expression: str, data: Any) -> Any:
 def test_compiled_lookup_finds_what_jmespath_finds(expression: str, data: dict[str, Any]
                                                    ) -> None:
     assert lookup(expression, data) == _jmespath(expression, data)
+
+
+PATTERNS = ["[0-9a-f]{64}", ".", "..", r"\w+", "é+", "(?i)É", "", "a|", "^examples/.*\\.skops$",
+            "[^a]*", r"\d{4}-\d{2}-\d{2}", "(?s).*x", "\\p{L}+"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.sampled_from(PATTERNS), text=st.text(max_size=8) | st.sampled_from(
+    ["a" * 64, "é", "ñé", "2026-01-01", "examples/a.skops", "x\ny", "٣٤٥٦-01-01"]))
+def test_a_yes_or_no_match_agrees_with_the_full_match(pattern: str, text: str) -> None:
+    assert matches_whole(pattern, text) == (linear_regex(pattern).fullmatch(text) is not None)
 
 
 LEAVES = st.one_of(

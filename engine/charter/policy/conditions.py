@@ -363,7 +363,7 @@ class FieldTest:
             slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
             return COMPARISONS[self.op][1](*pair, slack), found
         if self.op == "matches":
-            return linear_regex(expected).fullmatch(str(value)) is not None, found
+            return matches_whole(expected, str(value)), found
         if self.op == "max_age_days":
             when = _as_date(value)
             if when is None:
@@ -671,6 +671,12 @@ def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
 _REGEX_OPTIONS = re2.Options()
 _REGEX_OPTIONS.log_errors = False
 _REGEX_OPTIONS.max_mem = 8 << 20  # bounds the compiled automaton of a huge pattern
+
+
+def matches_whole(pattern: str, text: str) -> bool:
+    # RE2 matches UTF-8 bytes; given text, its wrapper also maps every offset back to
+    # characters, which costs three times the match when only a yes or no is wanted.
+    return linear_regex(pattern).fullmatch(text.encode()) is not None
 
 
 @lru_cache(maxsize=1024)

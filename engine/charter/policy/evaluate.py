@@ -223,24 +223,23 @@ def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: Sourc
     with risk classifications at the stricter of base and head. The rule applies when its
     selectors hold in any of them, and passes only when it passes in each that it applies to.
     """
-    verdict = RuleResult(rule.id, entity.id, entity.kind, "skip")
+    status = "skip"
     for shared in scopes:
         if rule.match is not None and not shared.holds(rule.match):
             continue
         if rule.when is not None and not shared.holds(rule.when):
             continue
-        scope = shared.scope
-        outcome = rule.require.evaluate(scope)
+        outcome = rule.require.evaluate(shared.scope)
         if outcome.holds:
-            verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
+            status = "pass"
             continue
         if outcome.state is State.MISSING and rule.on_missing != "fail":
             if rule.on_missing == "pass":
-                verdict = RuleResult(rule.id, entity.id, entity.kind, "pass")
+                status = "pass"
             continue
-        finding = _finding(rule, entity, scope.data, outcome, source)
+        finding = _finding(rule, entity, shared.scope.data, outcome, source)
         return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
-    return verdict
+    return RuleResult(rule.id, entity.id, entity.kind, status)
 
 
 def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Outcome,
