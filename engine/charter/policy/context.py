@@ -45,6 +45,8 @@ class ContextBuilder:
     _head_datasets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _teams: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _model_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _owners: dict[tuple[tuple[str, ...], str], list[str]] = field(default_factory=dict)
+    _champions: dict[str, tuple[str, Any] | None] = field(default_factory=dict)
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -164,10 +166,18 @@ class ContextBuilder:
         validation = record.get("validation")
         date = validation.get("date") if isinstance(validation, Mapping) else None
         day = str(date) if date is not None else self.today.isoformat()
-        owners = facts.owners_on("version", entity.id, day)
         return {"author": facts.author(entity.id),
-                "owners_at_validation": sorted(set().union(*owners.values())),
+                "owners_at_validation": self._owners_on(facts, entity.id, day),
                 "validators_on_base": self._base_validators(day)}
+
+    def _owners_on(self, facts: Independence, version_id: str, day: str) -> list[str]:
+        """Members of the teams owning the version's model on `day` (many versions share
+        the owners and the day: each pair is read once)."""
+        key = (tuple(sorted(facts.owning_teams("version", version_id))), day)
+        if key not in self._owners:
+            owners = facts.owners_on("version", version_id, day)
+            self._owners[key] = sorted(set().union(*owners.values()))
+        return self._owners[key]
 
     def _base_validators(self, day: str) -> list[str] | None:
         """Validators on the base on `day`: a pull request cannot add its own validator."""
@@ -216,7 +226,10 @@ class ContextBuilder:
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:
         if not self.base:
             return None
-        live = production_version(models(self.base).get(model_name) or {})
+        if model_name not in self._champions:
+            self._champions[model_name] = production_version(
+                models(self.base).get(model_name) or {})
+        live = self._champions[model_name]
         if live is None:
             return None
         version, record = live
