@@ -9,11 +9,13 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charter.inventory.diff import diff_inventories
 from charter.policy.conditions import (
+    ConditionError,
     Scope,
     compile_condition,
     linear_regex,
@@ -71,7 +73,8 @@ def test_a_yes_or_no_match_agrees_with_the_full_match(pattern: str, text: str) -
 
 LEAVES = st.one_of(
     st.builds(lambda f, v: {"field": f, "exists": v}, DOTTED, st.booleans()),
-    st.builds(lambda f, v: {"field": f, "equals": v}, DOTTED, SCALARS),
+    st.builds(lambda f, v: {"field": f, "equals": v}, DOTTED, SCALARS.filter(
+        lambda v: v is not None)),
     st.builds(lambda f, v: {"field": f, "in": v}, DOTTED, st.lists(SCALARS, max_size=3)),
     st.builds(lambda f, op, v: {"field": f, op: v}, DOTTED,
               st.sampled_from(["gt", "gte", "lt", "lte"]),
@@ -178,3 +181,8 @@ EXTRA_RULES = """\
     match: {not: {field: stage, equals: retired}}
     require: {field: algorithm, matches: "[A-Z].*"}
 """
+
+
+def test_a_null_expected_value_is_refused_when_the_rule_is_compiled() -> None:
+    with pytest.raises(ConditionError, match="not null; to require that a field is absent"):
+        compile_condition({"field": "stage", "equals": None})

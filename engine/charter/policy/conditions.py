@@ -641,6 +641,9 @@ def _compile_field_test(raw: Mapping[str, Any], keys: set[str], label: str,
 
 
 def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
+    if value is None and op != "exists":  # null would read as "the other field is missing"
+        raise ConditionError(f"{op!r} takes a value, not null; to require that a field is "
+                             "absent, use `exists: false`", path)
     if isinstance(value, Mapping) and op != "count":
         if set(value) != {"field"} or op not in ("equals", "max_age_days", *COMPARISONS):
             raise ConditionError(f"{op!r} takes a value or {{field: EXPRESSION}}", path)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from charter.findings import Finding
 from charter.inventory.diff import Change, EntityKey
@@ -67,8 +67,10 @@ _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators"
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
 
 
-@dataclass(frozen=True)
-class RuleResult:
+class RuleResult(NamedTuple):
+    """One rule on one entity. A tuple, not a frozen dataclass: a full check makes one per
+    rule and entity (600,000 at 10,000 versions), and a tuple is built several times faster."""
+
     rule: str
     entity: str
     kind: str
@@ -340,7 +342,7 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
                           waiver_justification=waiver.justification,
                           waiver_approved_by=waiver.approved_by,
                           waiver_expires=waiver.expires.isoformat())
-        out.append(replace(result, status="waived", finding=finding))
+        out.append(result._replace(status="waived", finding=finding))
     for waiver in valid:
         if waiver.expired(today):
             still = " and no longer waives a failing result" if waiver.id in expired_used else ""
