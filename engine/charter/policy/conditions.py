@@ -13,14 +13,15 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache, partial
 from typing import Any, Protocol
 
 import jmespath
 import jmespath.exceptions
+import jmespath.visitor
 import re2
 
-from charter.policy.outcome import Outcome, State
+from charter.policy.outcome import Outcome, State, Text
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,61 @@ def _short(text: str, limit: int = 60) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+# One interpreter for every search: jmespath's own `search` builds one per call.
+_INTERPRETER = jmespath.visitor.TreeInterpreter(jmespath.Options())
+_GETTERS: dict[str, Callable[[Any], Any]] = {}
+
+
 def lookup(expression: str, data: Mapping[str, Any]) -> Any:
+    getter = _GETTERS.get(expression)
+    if getter is None:
+        getter = _GETTERS[expression] = field_getter(expression)
+    return getter(data)
+
+
+def field_getter(expression: str) -> Callable[[Any], Any]:
+    """The expression compiled once into a function of the data. A plain dotted path
+    (`evaluation.metrics.roc_auc`, most fields) walks the mappings directly, as JMESPath's
+    field and sub-expression nodes do; anything else runs on the shared interpreter."""
+    tree = compile_field(expression).parsed
+    names = _dotted_names(tree)
+    if names is not None:
+        return partial(_walk, names)
+    return partial(_search, tree)
+
+
+def _dotted_names(node: Mapping[str, Any]) -> tuple[str, ...] | None:
+    if node.get("type") == "field":
+        return (node["value"],)
+    if node.get("type") != "subexpression":
+        return None
+    names: tuple[str, ...] = ()
+    for child in node["children"]:
+        part = _dotted_names(child)
+        if part is None:
+            return None
+        names += part
+    return names
+
+
+def _walk(names: tuple[str, ...], data: Any) -> Any:
+    for name in names:
+        try:
+            data = data.get(name)
+        except AttributeError:  # not a mapping: JMESPath's field of it is null
+            return None
+    return data
+
+
+def _search(tree: Any, data: Any) -> Any:
     try:
-        return compile_field(expression).search(data)
+        return _INTERPRETER.visit(tree, data)
     except jmespath.exceptions.JMESPathError:
         return None  # a type error inside a function call: the data is not what was expected
+
+
+def _is(field: str, value: Any) -> Callable[[], str]:
+    return lambda: f"{field} is {show(value)}"
 
 
 def show(value: Any) -> str:
@@ -237,6 +288,10 @@ class FieldTest:
     label: str = ""
 
     def describe(self) -> str:
+        return self._description
+
+    @cached_property
+    def _description(self) -> str:
         if self.label:
             return self.label
         expected = self.expected.describe() if isinstance(self.expected, FieldRef) else show(
@@ -260,15 +315,24 @@ class FieldTest:
         return f"the number of {self.field} is {bounds}"
 
     def fields(self) -> list[str]:
+        return list(self._fields)
+
+    @cached_property
+    def _fields(self) -> tuple[str, ...]:
         refs = [self.expected.field] if isinstance(self.expected, FieldRef) else []
-        return [self.field, *refs]
+        return (self.field, *refs)
+
+    @cached_property
+    def _get(self) -> Callable[[Any], Any]:
+        lookup(self.field, {})  # compiled once, and checked as every lookup is
+        return _GETTERS[self.field]
 
     def evaluate(self, scope: Scope) -> Outcome:
-        value = lookup(self.field, scope.data)
+        value = self._get(scope.data)
         if self.op == "exists":
             present = value is not None
             state = State.PASS if present == bool(self.expected) else State.FAIL
-            found = f"{self.field} is {show(value)}" if present else f"{self.field} is absent"
+            found = _is(self.field, value) if present else f"{self.field} is absent"
             return self._outcome(state, value, found)
         if value is None and self.op == "count":
             value = []  # the count of something absent is zero
@@ -283,8 +347,8 @@ class FieldTest:
         holds, found = self._test(value, expected, scope)
         return self._outcome(State.PASS if holds else State.FAIL, value, found, expected)
 
-    def _test(self, value: Any, expected: Any, scope: Scope) -> tuple[bool, str]:
-        found = f"{self.field} is {show(value)}"
+    def _test(self, value: Any, expected: Any, scope: Scope) -> tuple[bool, Text]:
+        found = _is(self.field, value)
         if self.op == "equals":
             if self.tolerance and _is_number(value) and _is_number(expected):
                 return abs(value - expected) <= self.tolerance, found
@@ -294,37 +358,39 @@ class FieldTest:
         if self.op in COMPARISONS:
             pair = _ordered(value, expected, self.tolerance)
             if pair is None:
-                return False, f"{found}, which cannot be compared with {show(expected)}"
+                return False, lambda: (f"{found()}, which cannot be compared with "
+                                       f"{show(expected)}")
             slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
             return COMPARISONS[self.op][1](*pair, slack), found
         if self.op == "matches":
-            return linear_regex(expected).fullmatch(str(value)) is not None, found
+            return matches_whole(expected, str(value)), found
         if self.op == "max_age_days":
             when = _as_date(value)
             if when is None:
-                return False, f"{found}, which is not a date"
+                return False, lambda: f"{found()}, which is not a date"
             if not _is_number(expected):
                 return False, f"the limit {show(expected)} is not a number of days"
             age = (scope.today - when).days
-            return age <= expected, f"{self.field} is {when.isoformat()} ({age} days old)"
+            return age <= expected, lambda: (f"{self.field} is {when.isoformat()} "
+                                             f"({age} days old)")
         size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
             value, str) else None
         if size is None:
-            return False, f"{found}, which is not a list"
+            return False, lambda: f"{found()}, which is not a list"
         holds = all(
             size == bound if key == "equals" else COMPARISONS[key][1](size, bound, 0.0)
             for key, bound in expected.items()
         )
-        return holds, f"{self.field} has {size} item{'s' if size != 1 else ''}"
+        return holds, lambda: f"{self.field} has {size} item{'s' if size != 1 else ''}"
 
-    def _outcome(self, state: State, value: Any, found: str, expected: Any = None,
+    def _outcome(self, state: State, value: Any, found: Text, expected: Any = None,
                  missing: tuple[str, ...] = ()) -> Outcome:
         shown = expected if expected is not None else (
             None if isinstance(self.expected, FieldRef) else self.expected)
         # When the field cannot be pointed at (a context value, a function), the field it is
         # compared with can: a finding then lands on a line of the entity, not on its key.
-        return Outcome(state, self.describe(), found, self.field, value, shown, missing,
-                       tuple(self.fields()))
+        return Outcome(state, self._description, found, self.field, value, shown, missing,
+                       self._fields)
 
 
 @dataclass(frozen=True)
@@ -348,25 +414,30 @@ class Changed:
         base = scope.data.get("base")
         change = scope.data.get("change") or {}
         if base is None:
-            return Outcome(State.PASS, self.describe(), "the entity is new",
+            return Outcome(State.PASS, self.describe, "the entity is new",
                            located_at=self.names)
         if not self.names:
             status = change.get("status", "unchanged")
             state = State.PASS if status != "unchanged" else State.FAIL
-            return Outcome(state, self.describe(), f"the entity is {status}")
+            return Outcome(state, self.describe, f"the entity is {status}")
         moved = [n for n in self.names if lookup(n, scope.data) != lookup(n, base)]
         if not moved:
-            return Outcome(State.FAIL, self.describe(), "none of them changed",
+            return Outcome(State.FAIL, self.describe, "none of them changed",
                            located_at=self.names)
         leaves = [leaf for n in moved for leaf in _changed_leaves(
             n, lookup(n, base), lookup(n, scope.data))]
-        details = "; ".join(f"{path} changed from {show(old)} to {show(new)}"
-                            for path, old, new in leaves[:5])
-        if len(leaves) > 5:
-            details += f"; and {len(leaves) - 5} more"
         first = leaves[0]
-        return Outcome(State.PASS, self.describe(), details, field=first[0], value=first[2],
+        return Outcome(State.PASS, self.describe, partial(_changes, leaves),
+                       field=first[0], value=first[2],
                        expected=first[1], located_at=tuple(p for p, _, _ in leaves))
+
+
+def _changes(leaves: list[tuple[str, Any, Any]]) -> str:
+    details = "; ".join(f"{path} changed from {show(old)} to {show(new)}"
+                        for path, old, new in leaves[:5])
+    if len(leaves) > 5:
+        details += f"; and {len(leaves) - 5} more"
+    return details
 
 
 def _changed_leaves(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
@@ -399,15 +470,16 @@ class Transition:
         new = lookup(self.field, scope.data)
         old = "new" if base is None else lookup(self.field, base)
         if new is None:
-            return Outcome(State.MISSING, self.describe(), f"{self.field} is missing",
+            return Outcome(State.MISSING, self.describe, f"{self.field} is missing",
                            field=self.field, missing=(self.field,), located_at=(self.field,))
-        found = f"{self.field} moved from {old} to {new}"
+        found = partial("{} moved from {} to {}".format, self.field, old, new)
         if old == new:
-            return Outcome(State.PASS, self.describe(), f"{self.field} is unchanged ({new})",
-                           field=self.field, value=new, located_at=(self.field,))
+            unchanged = partial("{} is unchanged ({})".format, self.field, new)
+            return Outcome(State.PASS, self.describe, unchanged, field=self.field, value=new,
+                           located_at=(self.field,))
         allowed = self.allowed.get(str(old), ())
         state = State.PASS if new in allowed else State.FAIL
-        return Outcome(state, self.describe(), found, self.field, new,
+        return Outcome(state, self.describe, found, self.field, new,
                        list(allowed), located_at=(self.field,))
 
 
@@ -432,7 +504,8 @@ class All:
             if last.state is State.MISSING and missing is None:
                 missing = last
         assert last is not None
-        return missing or Outcome(State.PASS, self.describe(), last.found, last.field,
+        passed = last
+        return missing or Outcome(State.PASS, self.describe, lambda: passed.found, last.field,
                                   last.value, last.expected, located_at=last.located_at)
 
 
@@ -456,9 +529,12 @@ class AnyOf:
             outcomes.append(outcome)
         missing = [o for o in outcomes if o.state is State.MISSING]
         first = missing[0] if missing else outcomes[0]
-        found = "; ".join(o.found for o in outcomes)
+
+        def found() -> str:
+            return "; ".join(o.found for o in outcomes)
+
         state = State.MISSING if missing else State.FAIL
-        return Outcome(state, self.describe(), found, first.field, first.value, first.expected,
+        return Outcome(state, self.describe, found, first.field, first.value, first.expected,
                        tuple(m for o in missing for m in o.missing), first.located_at)
 
 
@@ -478,7 +554,7 @@ class Not:
         if inner.state is State.MISSING:
             return inner
         state = State.FAIL if inner.holds else State.PASS
-        return Outcome(state, self.describe(), inner.found, inner.field, inner.value,
+        return Outcome(state, self.describe, lambda: inner.found, inner.field, inner.value,
                        inner.expected, located_at=inner.located_at)
 
 
@@ -565,6 +641,9 @@ def _compile_field_test(raw: Mapping[str, Any], keys: set[str], label: str,
 
 
 def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
+    if value is None and op != "exists":  # null would read as "the other field is missing"
+        raise ConditionError(f"{op!r} takes a value, not null; to require that a field is "
+                             "absent, use `exists: false`", path)
     if isinstance(value, Mapping) and op != "count":
         if set(value) != {"field"} or op not in ("equals", "max_age_days", *COMPARISONS):
             raise ConditionError(f"{op!r} takes a value or {{field: EXPRESSION}}", path)
@@ -595,6 +674,12 @@ def _compile_expected(op: str, value: Any, path: tuple[str | int, ...]) -> Any:
 _REGEX_OPTIONS = re2.Options()
 _REGEX_OPTIONS.log_errors = False
 _REGEX_OPTIONS.max_mem = 8 << 20  # bounds the compiled automaton of a huge pattern
+
+
+def matches_whole(pattern: str, text: str) -> bool:
+    # RE2 matches UTF-8 bytes; given text, its wrapper also maps every offset back to
+    # characters, which costs three times the match when only a yes or no is wanted.
+    return linear_regex(pattern).fullmatch(text.encode()) is not None
 
 
 @lru_cache(maxsize=1024)

@@ -41,6 +41,12 @@ class ContextBuilder:
     _read_names: set[str] = field(default_factory=set)
     _base_validators_on: dict[str, list[str]] = field(default_factory=dict)
     independence: Independence | None = None
+    # Shared by the contexts of many entities (nothing changes a context once built).
+    _head_datasets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    _teams: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    _model_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _owners: dict[tuple[tuple[str, ...], str], list[str]] = field(default_factory=dict)
+    _champions: dict[str, tuple[str, Any] | None] = field(default_factory=dict)
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -132,10 +138,26 @@ class ContextBuilder:
         return self._validators
 
     def _team(self, name: Any) -> dict[str, Any] | None:
-        team = teams(self.head).get(name) if isinstance(name, str) else None
-        if not isinstance(team, Mapping):
+        if not isinstance(name, str):
             return None
-        return {"id": name, **team, "members": current_members(team, self.today)}
+        if name not in self._teams:
+            team = teams(self.head).get(name)
+            self._teams[name] = {"id": name, **team, "members": current_members(
+                team, self.today)} if isinstance(team, Mapping) else None
+        return self._teams[name]
+
+    def _head_dataset(self, ref: str) -> dict[str, Any] | None:
+        if ref not in self._head_datasets:
+            self._head_datasets[ref] = dataset_record(self.head, ref)
+        return self._head_datasets[ref]
+
+    def _model_view(self, name: str) -> dict[str, Any]:
+        if name not in self._model_views:
+            model = models(self.head).get(name) or (
+                models(self.base).get(name) if self.base else None) or {}
+            self._model_views[name] = {**model, "id": name,
+                                       "owner_team": self._team(model.get("owner"))}
+        return self._model_views[name]
 
     def _independence(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
         """`author`, and `owners_at_validation`: the owning team on the validation date."""
@@ -144,10 +166,18 @@ class ContextBuilder:
         validation = record.get("validation")
         date = validation.get("date") if isinstance(validation, Mapping) else None
         day = str(date) if date is not None else self.today.isoformat()
-        owners = facts.owners_on("version", entity.id, day)
         return {"author": facts.author(entity.id),
-                "owners_at_validation": sorted(set().union(*owners.values())),
+                "owners_at_validation": self._owners_on(facts, entity.id, day),
                 "validators_on_base": self._base_validators(day)}
+
+    def _owners_on(self, facts: Independence, version_id: str, day: str) -> list[str]:
+        """Members of the teams owning the version's model on `day` (many versions share
+        the owners and the day: each pair is read once)."""
+        key = (tuple(sorted(facts.owning_teams("version", version_id))), day)
+        if key not in self._owners:
+            owners = facts.owners_on("version", version_id, day)
+            self._owners[key] = sorted(set().union(*owners.values()))
+        return self._owners[key]
 
     def _base_validators(self, day: str) -> list[str] | None:
         """Validators on the base on `day`: a pull request cannot add its own validator."""
@@ -168,9 +198,7 @@ class ContextBuilder:
 
     def _version(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         name, version = split_ref(entity.id)
-        model = models(self.head).get(name) or (
-            models(self.base).get(name) if self.base else None) or {}
-        training = [dataset_record(self.head, r) for r in record.get("training_data") or []
+        training = [self._head_dataset(r) for r in record.get("training_data") or []
                     if isinstance(r, str)]
         evaluation = record.get("evaluation") or {}
         eval_ref = evaluation.get("dataset") if isinstance(evaluation, Mapping) else None
@@ -178,11 +206,11 @@ class ContextBuilder:
             **record,
             "model_id": name,
             "version": version,
-            "model": {**model, "id": name, "owner_team": self._team(model.get("owner"))},
+            "model": self._model_view(name),
             "champion": self._champion(name, entity.id),
             "evidence": self.evidence.get(entity.id),
             "training_datasets": [t for t in training if t is not None],
-            "evaluation_dataset": dataset_record(self.head, eval_ref) if isinstance(
+            "evaluation_dataset": self._head_dataset(eval_ref) if isinstance(
                 eval_ref, str) else None,
             **self._independence(entity, record),
             "monitoring_datasets": self._monitoring_datasets(record),
@@ -192,13 +220,16 @@ class ContextBuilder:
         """`reference` and `current` of `monitoring`, resolved to dataset records (or null)."""
         monitoring = record.get("monitoring")
         refs = monitoring if isinstance(monitoring, Mapping) else {}
-        return {role: dataset_record(self.head, refs[role]) if isinstance(
+        return {role: self._head_dataset(refs[role]) if isinstance(
             refs.get(role), str) else None for role in ("reference", "current")}
 
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:
         if not self.base:
             return None
-        live = production_version(models(self.base).get(model_name) or {})
+        if model_name not in self._champions:
+            self._champions[model_name] = production_version(
+                models(self.base).get(model_name) or {})
+        live = self._champions[model_name]
         if live is None:
             return None
         version, record = live

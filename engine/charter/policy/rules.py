@@ -6,6 +6,7 @@ import datetime as dt
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from charter.policy.conditions import Condition, ConditionError, compile_condition
@@ -36,7 +37,7 @@ class Rule:
     line: int = 0
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def sees_removed(self) -> bool:
         """Only rules that select on `change` are shown entities the change removed."""
         selectors = [c for c in (self.match, self.when) if c is not None]

@@ -1,25 +1,52 @@
-"""JSON Schema validation that answers both where (file:line:col) and what, with suggestions."""
+"""JSON Schema validation that answers both where (file:line:col) and what, with suggestions.
+
+Every document is first checked by a validator compiled to Python code (fastjsonschema), which
+only says yes or no; a document it refuses is validated again by jsonschema, whose errors carry
+the paths and alternatives the messages need. jsonschema is imported only then: importing it
+imports every optional format library installed (some build grammars at import time), so a
+valid inventory is validated without it. Formats are checked by Charter's own functions, the
+same in both validators.
+"""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.validators
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+import fastjsonschema
 
 from charter.errors import Problem
 from charter.source.yamlsource import KeyPath, SourceMap, format_path
 from charter.suggest import did_you_mean
 
+if TYPE_CHECKING:
+    import jsonschema
+
 SCHEMA_NAMES = ("models", "policies", "policy-tests")
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def is_date(text: str) -> bool:
+    """RFC 3339 full-date: YYYY-MM-DD, and a day that exists."""
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The formats the schemas use, each with the checker Charter chose (a test keeps this in step
+# with engine/charter/schemas); other strings are not checked for any format.
+FORMATS: dict[str, Callable[[str], bool]] = {"date": is_date}
 
 
 @cache
@@ -50,36 +77,63 @@ def _ecma_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any
-             ) -> Iterator[jsonschema.ValidationError]:
-    if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_Validator = jsonschema.validators.extend(Draft202012Validator, {"pattern": _pattern})
-
-
-@cache
-def _validator(
-    name: str, definition: str | None = None, shallow: bool = False
-) -> Any:
+def _target(name: str, definition: str | None, shallow: bool) -> dict[str, Any]:
+    """The schema a validation checks: a whole file, one definition, or the top level alone."""
     schema = load_schema(name)
-    resource: Resource[Any] = Resource.from_contents(schema)
-    registry: Registry[Any] = Registry().with_resource(schema["$id"], resource)
     if definition is not None:
-        target: dict[str, Any] = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
-    elif shallow:
+        return {"$id": schema["$id"], "$defs": schema["$defs"],
+                "$ref": f"#/$defs/{definition}"}
+    if shallow:
         # The top level alone: entity maps are checked entry by entry, so that a pull request
         # pays only for the entities it touches.
         target = copy.deepcopy(schema)
         for prop in target["properties"].values():
             if prop.get("additionalProperties", False) not in (False, True):
                 prop["additionalProperties"] = True
-    else:
-        target = schema
-    return _Validator(
-        target, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+        return target
+    return schema
+
+
+@cache
+def _fast_validator(name: str, definition: str | None, shallow: bool
+                    ) -> Callable[[Any], Any]:
+    validator: Callable[[Any], Any] = fastjsonschema.compile(
+        _target(name, definition, shallow), formats=FORMATS, use_default=False)
+    return validator
+
+
+def _accepts(name: str, definition: str | None, shallow: bool, data: Any) -> bool:
+    try:
+        _fast_validator(name, definition, shallow)(data)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
+@cache
+def _detailed_validator(name: str, definition: str | None, shallow: bool) -> Any:
+    import jsonschema
+    import jsonschema.validators
+    from referencing import Registry, Resource
+
+    def pattern(validator: Any, pattern: str, instance: Any, schema: Any
+                ) -> Iterator[jsonschema.ValidationError]:
+        if validator.is_type(instance, "string") and not _ecma_pattern(pattern).search(
+                instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+    schema = load_schema(name)
+    resource: Resource[Any] = Resource.from_contents(schema)
+    registry: Registry[Any] = Registry().with_resource(schema["$id"], resource)
+    target = _target(name, None, shallow) if definition is None else {
+        "$ref": f"{schema['$id']}#/$defs/{definition}"}
+    checker = jsonschema.FormatChecker(formats=())
+    for format_name, test in FORMATS.items():
+        checker.checks(format_name)(lambda value, test=test: not isinstance(value, str) or test(
+            value))
+    extended = jsonschema.validators.extend(jsonschema.Draft202012Validator,
+                                            {"pattern": pattern})
+    return extended(target, registry=registry, format_checker=checker)
 
 
 def validate(
@@ -89,8 +143,13 @@ def validate(
     definition: str | None = None,
     prefix: KeyPath = (),
     shallow: bool = False,
+    fast: bool = True,
 ) -> list[Problem]:
-    validator = _validator(schema, definition, shallow)
+    """Schema problems of `data`; `fast=False` skips the compiled validator (its plain twin,
+    for differential tests)."""
+    if fast and _accepts(schema, definition, shallow, data):
+        return []
+    validator = _detailed_validator(schema, definition, shallow)
     problems: list[Problem] = []
     for error in validator.iter_errors(data):
         problems.extend(_describe(error, source, prefix))

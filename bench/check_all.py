@@ -1,0 +1,106 @@
+"""`charter check --all` against a baseline measured in the same run, on the same inventory.
+
+The baseline is the engine as it was before evaluation and validation were made fast (commit
+55e2f24 unless --baseline names another), checked out into a temporary git worktree and run
+with its own PYTHONPATH. Both run as a user runs them (a child process, no cache, evidence
+none, 50 rules) and must report exactly the same findings (rule, entity, message, file:line).
+Both run with jsonschema's optional format libraries hidden, as in an environment without
+them: the baseline would otherwise pay for importing them, which is not what is measured here.
+
+Prints CPU time (user + system of the child, the best of --runs) and wall time, and the ratio.
+Usage: python bench/check_all.py [--versions 10000] [--rules 50] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import make_repo
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "55e2f24"
+HIDDEN = ("fqdn", "idna", "isoduration", "jsonpointer", "rfc3339_validator",
+          "rfc3986_validator", "rfc3987", "rfc3987_syntax", "uri_template", "webcolors")
+# Run the CLI with the optional format libraries unimportable (jsonschema skips those).
+LAUNCH = ("import runpy, sys\n"
+          f"for name in {HIDDEN!r}:\n"
+          "    sys.modules[name] = None\n"
+          "sys.argv = ['charter', *sys.argv[1:]]\n"
+          "runpy.run_module('charter', run_name='__main__', alter_sys=True)\n")
+CHECK = ["check", "--all", "--today", "2026-11-27", "--evidence", "none", "--no-cache",
+         "--format", "json"]
+
+
+def run(engine: Path, repo: Path) -> tuple[float, float, list[tuple[Any, ...]]]:
+    """CPU seconds, wall seconds, and the findings of one `charter check --all`."""
+    env = {**os.environ, "PYTHONPATH": str(engine)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", LAUNCH, *CHECK], cwd=repo, env=env,
+                            capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"{engine}: exit {result.returncode}\n{result.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    findings = sorted((f["rule"], f["entity"], f["message"], f["file"], f["line"],
+                       f.get("column"), f["severity"])
+                      for f in json.loads(result.stdout)["findings"])
+    return cpu, wall, findings
+
+
+def measure(versions: int, rules: int, runs: int, baseline: Path) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        repo = make_repo(Path(folder) / "repo", versions, rules)
+        best: dict[str, tuple[float, float]] = {}
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for _ in range(runs):  # interleaved, so that load on the machine falls on both
+            for name, engine in (("baseline", baseline), ("current", ROOT / "engine")):
+                cpu, wall, findings = run(engine, repo)
+                previous = best.get(name, (float("inf"), float("inf")))
+                best[name] = (min(cpu, previous[0]), min(wall, previous[1]))
+                found[name] = findings
+        same = found["baseline"] == found["current"]
+        (base_cpu, base_wall), (cur_cpu, cur_wall) = best["baseline"], best["current"]
+        print(f"{versions:>9} {rules:>5} {len(found['current']):>9} {base_cpu:>10.2f}s "
+              f"{cur_cpu:>10.2f}s {cur_cpu / base_cpu:>7.2f}x {base_wall:>10.2f}s "
+              f"{cur_wall:>10.2f}s {cur_wall / base_wall:>7.2f}x  {'yes' if same else 'NO'}")
+        if not same:
+            only = sorted(set(found["baseline"]) ^ set(found["current"]))[:5]
+            raise SystemExit(f"findings differ from the baseline's, e.g. {only}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--versions", default="10000", help="comma-separated sizes")
+    parser.add_argument("--rules", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", default=BASELINE, help="commit to compare with")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        checkout = Path(folder) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach",
+                        str(checkout), args.baseline], check=True)
+        try:
+            print(f"{'versions':>9} {'rules':>5} {'findings':>9} {'base cpu':>11} "
+                  f"{'cpu':>11} {'ratio':>8} {'base wall':>11} {'wall':>11} {'ratio':>8}"
+                  "  same findings")
+            for versions in [int(v) for v in args.versions.split(",")]:
+                measure(versions, args.rules, args.runs, checkout / "engine")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
+                            str(checkout)], check=True)
+
+
+if __name__ == "__main__":
+    main()
