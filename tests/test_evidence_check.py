@@ -218,7 +218,7 @@ def test_evidence_is_cached_by_content(demo: Demo, tmp_path: Path) -> None:
     assert "0 steps computed" in second.err
     assert json.loads(first.out) == json.loads(second.out)
     # The second run really reads the cache: a planted value comes back.
-    for entry in (tmp_path / "cache" / "evaluation").glob("*.json"):  # own and champion's
+    for entry in (tmp_path / "cache" / "evaluation").rglob("*.json"):  # own and champion's
         planted = json.loads(entry.read_text())
         planted["metrics"]["roc_auc"] = 0.123
         entry.write_text(json.dumps(planted))

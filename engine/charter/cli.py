@@ -134,6 +134,14 @@ class CharterGroup(click.Group):
     command_class = ConfiguredCommand
 
 
+class CommandGroup(CharterGroup):
+    """A group of subcommands (`charter cache info`) that takes the common options too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params += _common_options()
+
+
 def _apply_config(ctx: click.Context) -> None:
     from charter.config import load_config
 
@@ -472,7 +480,7 @@ def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_siz
     sys.exit(run_report(options))
 
 
-@cli.group()
+@cli.group(cls=CommandGroup)
 def cache() -> None:
     """Show or empty the local cache of parses and evidence (.charter/cache; its cap is
     CHARTER_CACHE_MAX_MIB, 256 by default)."""
