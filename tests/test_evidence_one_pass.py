@@ -155,3 +155,22 @@ def test_one_pass_evidence_equals_the_plain_multi_pass_evidence(counting: Demo) 
     plain = compute_evidence(counting.root, head, None, base, use_cache=False, one_pass=False)
     assert one == plain
     assert one["scorer@1.1.0"]["champion"]["metrics"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_metrics_from_counts_equal_scikit_learn(seed: int) -> None:
+    from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+
+    from charter.evidence.measure import Predictions
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    truth = (rng.random(n) < rng.random()).astype(int)
+    predicted = (rng.random(n) < rng.random()).astype(int) if seed else np.zeros(n, int)
+    measured = compute_metrics(Predictions("classification", truth, predicted, None),
+                               ["accuracy", "precision", "recall", "f1"])
+    expected = {"accuracy": accuracy_score(truth, predicted),
+                "precision": precision_score(truth, predicted, zero_division=0),
+                "recall": recall_score(truth, predicted, zero_division=0),
+                "f1": f1_score(truth, predicted, zero_division=0)}
+    assert measured == {k: round(float(v), 6) for k, v in expected.items()}

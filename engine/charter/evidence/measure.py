@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from charter.evidence.problems import InputError
@@ -50,6 +50,7 @@ class Predictions:
     # column per class in `classes`.
     classes: tuple[Any, ...] = ()
     proba: np.ndarray | None = None
+    counts: tuple[int, int, int, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def multiclass(self) -> bool:
@@ -269,12 +270,40 @@ def _rmse(p: Predictions) -> float:
     return math.sqrt(float(mean_squared_error(p.truth, p.predicted)))
 
 
+def _counted(name: str) -> Callable[[Predictions], float]:
+    """A label metric of 0/1 labels from the confusion counts, with scikit-learn's formulas
+    (zero_division=0): one pass over the rows instead of one validation and pass per metric."""
+    def compute(p: Predictions) -> float:
+        tp, fp, fn, tn = _confusion(p)
+        if name == "accuracy":
+            return (tp + tn) / (tp + fp + fn + tn)
+        if name == "precision":
+            return tp / (tp + fp) if tp + fp else 0.0
+        if name == "recall":
+            return tp / (tp + fn) if tp + fn else 0.0
+        denominator = 1.0 * (tp + fn) + (tp + fp)
+        return 2.0 * tp / denominator if denominator else 0.0
+
+    return compute
+
+
+def _confusion(p: Predictions) -> tuple[int, int, int, int]:
+    import numpy as np
+
+    if p.counts is None:
+        codes = 2 * np.asarray(p.truth, dtype=np.int64) + np.asarray(p.predicted, dtype=np.int64)
+        tn, fp, fn, tp = (int(c) for c in np.bincount(codes, minlength=4)[:4])
+        object.__setattr__(p, "counts", (tp, fp, fn, tn))
+    assert p.counts is not None
+    return p.counts
+
+
 _CLASSIFICATION: Mapping[str, Callable[[Predictions], float | None]] = {
     "roc_auc": _roc_auc,
-    "accuracy": _sk("accuracy_score"),
-    "precision": _sk("precision_score", zero_division=0),
-    "recall": _sk("recall_score", zero_division=0),
-    "f1": _sk("f1_score", zero_division=0),
+    "accuracy": _counted("accuracy"),
+    "precision": _counted("precision"),
+    "recall": _counted("recall"),
+    "f1": _counted("f1"),
     "log_loss": _log_loss,
     "brier": _sk("brier_score_loss", use_score=True),
 }
