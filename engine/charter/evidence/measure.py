@@ -146,7 +146,7 @@ def _labels(estimator: Any, proba: np.ndarray | None, classes: list[Any],
     if not one_pass or proba is None or not classes or not argmax_predicts(estimator):
         return np.asarray(_call(estimator.predict, inputs, frame, features))
     top = np.argmax(proba, axis=1)
-    labels = np.asarray(estimator.classes_)[top]
+    labels: np.ndarray = np.asarray(estimator.classes_)[top]
     highest = proba[np.arange(len(proba)), top]
     ties = np.flatnonzero((proba == highest[:, None]).sum(axis=1) > 1)
     if len(ties):
