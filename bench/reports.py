@@ -8,6 +8,11 @@ nothing to render), and a run after `--changed` models were edited, against a ba
 measured in the same run: a few dossiers rendered one after another in one process. The
 speed-up that parallel rendering can reach is bounded by the cores free at the time, so the
 bench also measures that: plain CPU work in one process per core against one process.
+
+First, the cost of one dossier against a trivial one-page WeasyPrint document (a heading and
+a paragraph) rendered in the same process: CPU seconds, each dossier rendered once with the
+chart cache emptied, the trivial page the best of 5. Add `--example DIR` to measure the
+dossiers of another repository as well (e.g. the repository's own example, with evidence).
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ import random
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from charter.report.build import build_reports
 from charter.report.dossier import dossier_job
-from charter.report.facts import gather_facts
+from charter.report.facts import ReportFacts, gather_facts
 from charter.report.pdf import render_pdf
+
+TRIVIAL_PAGE = "<html><body><h1>Title</h1><p>One paragraph of text.</p></body></html>"
 
 POLICIES = """\
 charter: 1
@@ -122,12 +130,56 @@ def timed_build(root: Path, out: Path) -> tuple[float, int]:
     return time.perf_counter() - start, sum(w.rendered for w in written)
 
 
+def cpu_seconds(function: Callable[[], object]) -> float:
+    start = time.process_time()
+    function()
+    return time.process_time() - start
+
+
+def trivial_page() -> float:
+    import weasyprint
+
+    render = weasyprint.HTML(string=TRIVIAL_PAGE).write_pdf
+    render()  # imports and font set-up, not measured
+    return min(cpu_seconds(render) for _ in range(5))
+
+
+def dossier_ratios(facts: ReportFacts, names: list[str], label: str) -> None:
+    """Each dossier's CPU time over the trivial page's, both measured now."""
+    try:
+        from charter.report.charts import _drawn
+
+        clear: Callable[[], None] = _drawn.cache_clear
+    except ImportError:  # a tree without the chart cache
+        def clear() -> None:
+            return None
+
+    jobs = [dossier_job(facts, name) for name in names]
+    render_pdf(jobs[0])  # imports and font set-up, not measured
+    trivial = trivial_page()
+    ratios = []
+    for job in jobs:
+        clear()
+        seconds = cpu_seconds(lambda job=job: render_pdf(job))
+        ratios.append(seconds / trivial)
+        print(f"  {job.filename:<40} {seconds:6.3f} s CPU = {seconds / trivial:5.1f}x the "
+              "trivial page")
+    print(f"{label}: trivial one-page WeasyPrint document {trivial:.3f} s CPU; dossiers "
+          f"{min(ratios):.1f}x to {max(ratios):.1f}x (mean {sum(ratios) / len(ratios):.1f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=200)
     parser.add_argument("--changed", type=int, default=10)
     parser.add_argument("--baseline", type=int, default=4, help="dossiers rendered serially")
+    parser.add_argument("--example", metavar="DIR", help="also measure this repository's "
+                        "dossiers, with evidence")
     args = parser.parse_args()
+    if args.example:
+        example = gather_facts(Path(args.example), evidence=True)
+        dossier_ratios(example, sorted(example.inventory["models"]), f"dossiers of "
+                       f"{args.example}")
     with tempfile.TemporaryDirectory() as folder:
         root, out = Path(folder) / "repo", Path(folder) / "reports"
         root.mkdir()
@@ -139,6 +191,7 @@ def main() -> None:
 
         facts = gather_facts(root, evidence=False)
         sample = sorted(facts.inventory["models"])[: args.baseline]
+        dossier_ratios(facts, sample, f"{len(sample)} generated dossiers")
         render_pdf(dossier_job(facts, sample[0]))  # imports and font set-up, not measured
         start = time.perf_counter()
         for name in sample:

@@ -38,8 +38,8 @@ def version_ids(inventory: Mapping[str, Any]) -> list[str]:
 def compute_evidence(root: Path, inventory: Mapping[str, Any],
                      version_ids: list[str] | None = None,
                      base_inventory: Mapping[str, Any] | None = None,
-                     use_cache: bool = True, commit: str | None = None
-                     ) -> dict[str, dict[str, Any]]:
+                     use_cache: bool = True, commit: str | None = None,
+                     one_pass: bool = True) -> dict[str, dict[str, Any]]:
     """Evidence per version id (every version when `version_ids` is None).
 
     Files are read from the work tree at `root`, or from git `commit` when given (the
@@ -50,13 +50,14 @@ def compute_evidence(root: Path, inventory: Mapping[str, Any],
     return run_evidence(root, inventory, version_ids, base_inventory,
                         trust=base_inventory if base_inventory is not None else inventory,
                         use_cache=use_cache, head_commit=commit,
-                        base_commit=commit).evidence
+                        base_commit=commit, one_pass=one_pass).evidence
 
 
 def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None,
                  base_inventory: Mapping[str, Any] | None, trust: Mapping[str, Any] | None,
                  use_cache: bool = True, head_commit: str | None = None,
-                 base_commit: str | None = None, trust_pickles: bool = True) -> EvidenceRun:
+                 base_commit: str | None = None, trust_pickles: bool = True,
+                 one_pass: bool = True) -> EvidenceRun:
     settings = EvidenceSettings.of(trust, pickles=trust_pickles)
     cache = Cache.for_repo(root, use_cache)
     wanted = version_ids(inventory) if ids is None else list(ids)
@@ -64,6 +65,6 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
     with FileStore(root, head_commit, schemes, cache) as files, \
             FileStore(root, base_commit, schemes, cache) as base_files:
         engine = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
-                                cache)
+                                cache, one_pass=one_pass)
         out = {vid: engine.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
     return EvidenceRun(out, engine.computed, engine.reused, engine.shared)

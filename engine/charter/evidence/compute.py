@@ -4,22 +4,28 @@ fairness, drift.
 `EvidenceEngine.version(id)` returns the evidence dict rules see as `evidence.*`. Inputs are
 read from the head revision; the champion's artifact from the base revision. Each costly step
 is cached under `.charter/cache/` by the content hashes of its inputs and the engine version.
+
+Within a run, each artifact is loaded once, each data file parsed once, and each (artifact,
+data) pair predicted once: a champion that is the version itself, or that was measured on the
+same data earlier in the run, reuses that evaluation.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter import __version__
-from charter.evidence.artifacts import artifact_format
+from charter.evidence.artifacts import LoadedModel, artifact_format, load_artifact
 from charter.evidence.champion import cannot_compare, compare_with_champion
 from charter.evidence.environment import compare_environment
-from charter.evidence.evaluation import EvaluationSpec, evaluate, failure
+from charter.evidence.evaluation import EvaluationSpec, FrameReader, evaluate, failure
 from charter.evidence.facts import read_facts
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
@@ -39,6 +45,13 @@ from charter.inventory.entities import (
 from charter.source.yamlsource import KeyPath
 from charter.vcs.cache import Cache
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Held for reuse within a run: enough for a version and its champion, bounded in memory.
+KEPT_MODELS = 4
+KEPT_FRAMES = 2
+
 
 @dataclass
 class EvidenceEngine:
@@ -53,6 +66,13 @@ class EvidenceEngine:
     reused: int = 0  # steps read from the cache that an earlier run wrote
     shared: int = 0  # steps computed earlier in this run for another version
     fresh: set[str] = field(default_factory=set)  # keys computed in this run
+    # False: the plain twin (every step computed on its own, predict() asked separately),
+    # which the tests compare with.
+    one_pass: bool = True
+    _results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _models: OrderedDict[tuple[str, str], LoadedModel | InputError] = field(
+        default_factory=OrderedDict)
+    _frames: OrderedDict[tuple[str, str], pd.DataFrame] = field(default_factory=OrderedDict)
 
     def version(self, version_id: str) -> dict[str, Any]:
         entity = find_entity(self.head, "version", version_id)
@@ -62,8 +82,24 @@ class EvidenceEngine:
 
     def cached(self, kind: str, inputs: Mapping[str, Any],
                compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        key = hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()
-                             ).hexdigest()
+        found = self.known(kind, inputs)
+        if found is not None:
+            return found
+        value = compute()
+        self.computed += 1
+        key = _key(inputs)
+        self.fresh.add(key)
+        self.cache.put(kind, key, value)
+        if self.one_pass:
+            self._results[(kind, key)] = copy.deepcopy(value)
+        return value
+
+    def known(self, kind: str, inputs: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A step's result computed earlier in this run or in the cache; None if neither."""
+        key = _key(inputs)
+        if (kind, key) in self._results:
+            self.shared += 1
+            return copy.deepcopy(self._results[(kind, key)])
         found = self.cache.get(kind, key)
         if isinstance(found, dict):
             if key in self.fresh:
@@ -71,11 +107,53 @@ class EvidenceEngine:
             else:
                 self.reused += 1
             return found
-        value = compute()
-        self.computed += 1
-        self.fresh.add(key)
-        self.cache.put(kind, key, value)
-        return value
+        return None
+
+    def load_model(self, fetched: Fetched, fmt: str) -> LoadedModel:
+        """The model `fetched` holds, loaded once per run; raises InputError."""
+        settings = self.settings
+        if not self.one_pass:
+            return load_artifact(fetched, fmt, self.root, settings.trusted_types,
+                                 settings.trusted_pickles)
+        key = (fetched.sha256, fmt)
+        if key not in self._models:
+            try:
+                self._models[key] = load_artifact(fetched, fmt, self.root,
+                                                  settings.trusted_types,
+                                                  settings.trusted_pickles)
+            except InputError as exc:
+                self._models[key] = exc
+            _bound(self._models, KEPT_MODELS)
+        self._models.move_to_end(key)
+        found = self._models[key]
+        if isinstance(found, InputError):
+            raise found
+        return found
+
+    def read_data(self, fetched: Fetched, fmt: str, columns: Mapping[str, str]
+                  ) -> pd.DataFrame:
+        """The `columns` of a data file, parsed once per run for the columns asked first."""
+        if not self.one_pass:
+            return read_frame(fetched, fmt, columns)
+        key = (fetched.sha256, fmt)
+        wanted = list(dict.fromkeys(columns))
+        held = self._frames.get(key)
+        if held is not None and set(wanted) <= set(held.columns):
+            self._frames.move_to_end(key)
+            return held[wanted]
+        frame = read_frame(fetched, fmt, columns)
+        self._frames[key] = frame
+        _bound(self._frames, KEPT_FRAMES)
+        return frame
+
+
+def _key(inputs: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _bound(held: OrderedDict[Any, Any], size: int) -> None:
+    while len(held) > size:
+        held.popitem(last=False)
 
 
 def running_sklearn() -> str:
@@ -215,7 +293,7 @@ class _VersionEvidence:
                   "pickle_trusted": fetched.sha256 in settings.trusted_pickles,
                   "sklearn": running_sklearn()}
         found = engine.cached("artifact", inputs, lambda: read_facts(
-            fetched, fmt, engine.root, settings.trusted_types, settings.trusted_pickles))
+            fetched, fmt, engine.load_model))
         error = found.get("error")
         if error:
             self.problem("artifact", InputError(error["code"], error["message"]),
@@ -272,9 +350,18 @@ class _VersionEvidence:
         engine = self.engine
         settings = engine.settings
         trusted_pickle = spec.artifact.sha256 in settings.trusted_pickles
-        inputs = spec.cache_inputs(settings.trusted_types, trusted_pickle, running_sklearn())
-        return engine.cached("evaluation", inputs, lambda: evaluate(
-            spec, engine.root, settings.trusted_types, settings.trusted_pickles))
+
+        def inputs_of(wanted: EvaluationSpec) -> dict[str, Any]:
+            return wanted.cache_inputs(settings.trusted_types, trusted_pickle, running_sklearn())
+
+        if not spec.importance and engine.one_pass:
+            # The same evaluation with importance (the version's own, when the champion is
+            # the version itself) holds the same metrics.
+            found = engine.known("evaluation", inputs_of(spec.with_importance()))
+            if found is not None:
+                return found
+        return engine.cached("evaluation", inputs_of(spec), lambda: evaluate(
+            spec, engine.load_model, engine.read_data, engine.one_pass))
 
     def _evaluate(self, artifact: Fetched) -> dict[str, Any] | None:
         record = self.record.get("artifact") or {}
@@ -443,7 +530,8 @@ class _VersionEvidence:
         inputs = {"reference": reference.sha256, "current": current.sha256,
                   "features": list(features), "threshold": threshold, "formats": formats}
         result = self.engine.cached("drift", inputs, lambda: _drift(
-            reference, current, formats, [str(f) for f in features], threshold))
+            reference, current, formats, [str(f) for f in features], threshold,
+            self.engine.read_data))
         if result.get("error"):
             error = result["error"]
             self.problem("monitoring", InputError(error["code"], error["message"]),
@@ -459,7 +547,7 @@ class _Unusable(Exception):
 
 
 def _drift(reference: Fetched, current: Fetched, formats: list[str], features: list[str],
-           threshold: float) -> dict[str, Any]:
+           threshold: float, read: FrameReader) -> dict[str, Any]:
     from charter.evidence.drift import drift_report
 
     columns = {name: "feature" for name in features}
@@ -467,7 +555,7 @@ def _drift(reference: Fetched, current: Fetched, formats: list[str], features: l
     for key, fetched, fmt in (("reference", reference, formats[0]),
                               ("current", current, formats[1])):
         try:
-            frames.append(read_frame(fetched, fmt, columns))
+            frames.append(read(fetched, fmt, columns))
         except InputError as exc:
             return failure("monitoring", exc, ("monitoring", key))
     try:

@@ -7,18 +7,24 @@ A problem with the inputs is part of the result (`error`), never an exception.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from charter.evidence.artifacts import LoadedModel, load_artifact
+from charter.evidence.artifacts import LoadedModel
 from charter.evidence.fairness import fairness_table
 from charter.evidence.files import Fetched
 from charter.evidence.frames import read_frame
 from charter.evidence.importance import permutation_top
 from charter.evidence.measure import compute_metrics, measurable, predict, task_of
 from charter.evidence.problems import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# How an evaluation gets its model and its data: the engine shares them within a run.
+ModelLoader = Callable[[Fetched, str], LoadedModel]
+FrameReader = Callable[[Fetched, str, Mapping[str, str]], "pd.DataFrame"]
 
 
 @dataclass(frozen=True)
@@ -44,17 +50,20 @@ class EvaluationSpec:
                       sklearn=sklearn_version)
         return inputs
 
+    def with_importance(self) -> EvaluationSpec:
+        return replace(self, importance=True)
+
 
 def failure(area: str, error: InputError, key: Sequence[str | int]) -> dict[str, Any]:
     return {"error": {"area": area, "code": error.code, "message": error.message,
                       "key": list(key)}}
 
 
-def evaluate(spec: EvaluationSpec, root: Path, trusted_types: Sequence[str],
-             trusted_pickles: Sequence[str]) -> dict[str, Any]:
+def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_frame,
+             one_pass: bool = True) -> dict[str, Any]:
+    """`one_pass` False: the plain twin that asks predict() and predict_proba() both."""
     try:
-        loaded = load_artifact(spec.artifact, spec.artifact_format, root, trusted_types,
-                               trusted_pickles)
+        loaded = load(spec.artifact, spec.artifact_format)
     except InputError as exc:
         return failure("artifact", exc, ("artifact", "path"))
     features = spec.features or _model_features(loaded)
@@ -62,7 +71,7 @@ def evaluate(spec: EvaluationSpec, root: Path, trusted_types: Sequence[str],
         return failure("evaluation", InputError("no-features", "declare the model's input "
                        "columns in `features` (the model does not record them)"), ())
     try:
-        return _measure(spec, loaded, features)
+        return _measure(spec, loaded, features, read, one_pass)
     except InputError as exc:
         if not exc.message.startswith(spec.data.name):
             exc = InputError(exc.code, f"{spec.data.name}: {exc.message}")
@@ -82,15 +91,15 @@ def _key_for(exc: InputError, spec: EvaluationSpec) -> tuple[str, ...]:
     return ("evaluation", "dataset")
 
 
-def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
-             ) -> dict[str, Any]:
+def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
+             read: FrameReader, one_pass: bool) -> dict[str, Any]:
     columns = {name: "feature" for name in features}
     columns.update({name: "sensitive" for name in spec.sensitive_features})
     columns[spec.target] = "target"
-    frame = read_frame(spec.data, spec.data_format, columns)
+    frame = read(spec.data, spec.data_format, columns)
     task = task_of(loaded.estimator, spec.task)
     predictions = predict(loaded.estimator, frame, features, spec.target, task, spec.threshold,
-                          spec.positive_label)
+                          spec.positive_label, one_pass)
     result: dict[str, Any] = {
         "task": task,
         "rows": len(frame),

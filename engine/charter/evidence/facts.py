@@ -8,12 +8,11 @@ the estimator is its final step: the preprocessing steps are not what `algorithm
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from charter.evidence.artifacts import LoadedModel, load_artifact
-from charter.evidence.evaluation import failure
+from charter.evidence.artifacts import LoadedModel
+from charter.evidence.evaluation import ModelLoader, failure
 from charter.evidence.files import Fetched
 from charter.evidence.problems import InputError
 
@@ -21,11 +20,10 @@ MAX_DEPTH = 4  # nested parameter values deeper than this are shown by their typ
 MAX_ITEMS = 100
 
 
-def read_facts(fetched: Fetched, fmt: str, root: Path, trusted_types: Collection[str],
-               trusted_pickles: Collection[str]) -> dict[str, Any]:
+def read_facts(fetched: Fetched, fmt: str, load: ModelLoader) -> dict[str, Any]:
     """The facts of the artifact, or an `error` (the artifact cannot be loaded or read)."""
     try:
-        loaded = load_artifact(fetched, fmt, root, trusted_types, trusted_pickles)
+        loaded = load(fetched, fmt)
         return {**artifact_facts(loaded, fetched.name), "error": None}
     except InputError as exc:
         return failure("artifact", exc, ("artifact", "path"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from charter.evidence.problems import InputError
@@ -21,6 +21,22 @@ ALIASES = {"auc": "roc_auc", "brier_score": "brier", "brier_score_loss": "brier"
            "mean_absolute_error": "mae", "root_mean_squared_error": "rmse"}
 # Metrics on the target's own scale are compared with a relative tolerance.
 SCALED_METRICS = ("mae", "rmse")
+# scikit-learn classifiers whose predict() is the class of highest predict_proba (their
+# probabilities are a monotone map of the scores predict() compares): their labels come from
+# the one predict_proba call. Rows where the highest probability is tied, which rounding can
+# produce at the decision boundary, still ask predict(). Any other classifier (SVC with
+# Platt scaling, for one) is asked both.
+ARGMAX_CLASSIFIERS = frozenset({
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.ensemble._gb.GradientBoostingClassifier",
+    "sklearn.ensemble._hist_gradient_boosting.gradient_boosting."
+    "HistGradientBoostingClassifier",
+    "sklearn.ensemble._forest.RandomForestClassifier",
+    "sklearn.ensemble._forest.ExtraTreesClassifier",
+    "sklearn.tree._classes.DecisionTreeClassifier",
+    "sklearn.tree._classes.ExtraTreeClassifier",
+    "sklearn.naive_bayes.GaussianNB",
+})
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,7 @@ class Predictions:
     # column per class in `classes`.
     classes: tuple[Any, ...] = ()
     proba: np.ndarray | None = None
+    counts: tuple[int, int, int, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def multiclass(self) -> bool:
@@ -52,7 +69,9 @@ def task_of(estimator: Any, declared: str | None) -> str:
 
 
 def predict(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target: str,
-            task: str, threshold: float | None = None, positive: Any = None) -> Predictions:
+            task: str, threshold: float | None = None, positive: Any = None,
+            one_pass: bool = True) -> Predictions:
+    """`one_pass` False: labels always from predict(), the plain twin tests compare with."""
     import numpy as np
 
     inputs = frame[list(features)]
@@ -75,30 +94,64 @@ def predict(estimator: Any, frame: pd.DataFrame, features: Sequence[str], target
                          f"{', '.join(unknown[:5])} that are not among the model's classes "
                          f"({', '.join(str(c) for c in classes)})")
     if len(classes) > 2:
-        return _multiclass(estimator, inputs, frame, features, truth, classes)
+        return _multiclass(estimator, inputs, frame, features, truth, classes, one_pass)
     score = None
+    proba = None
     if hasattr(estimator, "predict_proba") and len(classes) == 2:
-        proba = _call(estimator.predict_proba, inputs, frame, features)
-        score = np.asarray(proba)[:, classes.index(positive)].astype(float)
+        proba = np.asarray(_call(estimator.predict_proba, inputs, frame, features))
+        score = proba[:, classes.index(positive)].astype(float)
     if threshold is not None and score is not None:
         labels = (score >= threshold).astype(int)
     else:
-        raw = _call(estimator.predict, inputs, frame, features)
+        raw = _labels(estimator, proba, classes, inputs, frame, features, one_pass)
         labels = _is(np.asarray(raw), positive)
     truth_labels = _is(truth.to_numpy(), positive)
     return Predictions(task, truth_labels, labels, score, positive)
 
 
 def _multiclass(estimator: Any, inputs: pd.DataFrame, frame: pd.DataFrame,
-                features: Sequence[str], truth: pd.Series, classes: list[Any]) -> Predictions:
+                features: Sequence[str], truth: pd.Series, classes: list[Any],
+                one_pass: bool) -> Predictions:
     import numpy as np
 
     by_name = {str(c): c for c in classes}
     labels = np.asarray([by_name[str(v)] for v in truth.to_numpy()])
-    predicted = np.asarray(_call(estimator.predict, inputs, frame, features))
     proba = (np.asarray(_call(estimator.predict_proba, inputs, frame, features), dtype=float)
              if hasattr(estimator, "predict_proba") else None)
+    predicted = np.asarray(_labels(estimator, proba, classes, inputs, frame, features,
+                                   one_pass))
     return Predictions("classification", labels, predicted, None, None, tuple(classes), proba)
+
+
+def argmax_predicts(estimator: Any) -> bool:
+    """Whether predict() of `estimator` (a Pipeline: its final step) is argmax predict_proba."""
+    from charter.evidence.facts import final_estimator
+
+    final, _ = final_estimator(estimator)
+    kind = type(final)
+    # A subclass of a listed classifier keeps the argmax only if it changes neither method.
+    for base in kind.__mro__:
+        if f"{base.__module__}.{base.__qualname__}" in ARGMAX_CLASSIFIERS:
+            return all(getattr(kind, m) is getattr(base, m) for m in ("predict",
+                                                                       "predict_proba"))
+    return False
+
+
+def _labels(estimator: Any, proba: np.ndarray | None, classes: list[Any],
+            inputs: pd.DataFrame, frame: pd.DataFrame, features: Sequence[str],
+            one_pass: bool) -> np.ndarray:
+    """The labels predict() gives, taken from `proba` where that is the same thing."""
+    import numpy as np
+
+    if not one_pass or proba is None or not classes or not argmax_predicts(estimator):
+        return np.asarray(_call(estimator.predict, inputs, frame, features))
+    top = np.argmax(proba, axis=1)
+    labels: np.ndarray = np.asarray(estimator.classes_)[top]
+    highest = proba[np.arange(len(proba)), top]
+    ties = np.flatnonzero((proba == highest[:, None]).sum(axis=1) > 1)
+    if len(ties):
+        labels[ties] = np.asarray(_call(estimator.predict, inputs.iloc[ties], frame, features))
+    return labels
 
 
 def _positive_class(classes: list[Any], declared: Any, target: str) -> Any:
@@ -217,12 +270,40 @@ def _rmse(p: Predictions) -> float:
     return math.sqrt(float(mean_squared_error(p.truth, p.predicted)))
 
 
+def _counted(name: str) -> Callable[[Predictions], float]:
+    """A label metric of 0/1 labels from the confusion counts, with scikit-learn's formulas
+    (zero_division=0): one pass over the rows instead of one validation and pass per metric."""
+    def compute(p: Predictions) -> float:
+        tp, fp, fn, tn = _confusion(p)
+        if name == "accuracy":
+            return (tp + tn) / (tp + fp + fn + tn)
+        if name == "precision":
+            return tp / (tp + fp) if tp + fp else 0.0
+        if name == "recall":
+            return tp / (tp + fn) if tp + fn else 0.0
+        denominator = 1.0 * (tp + fn) + (tp + fp)
+        return 2.0 * tp / denominator if denominator else 0.0
+
+    return compute
+
+
+def _confusion(p: Predictions) -> tuple[int, int, int, int]:
+    import numpy as np
+
+    if p.counts is None:
+        codes = 2 * np.asarray(p.truth, dtype=np.int64) + np.asarray(p.predicted, dtype=np.int64)
+        tn, fp, fn, tp = (int(c) for c in np.bincount(codes, minlength=4)[:4])
+        object.__setattr__(p, "counts", (tp, fp, fn, tn))
+    assert p.counts is not None
+    return p.counts
+
+
 _CLASSIFICATION: Mapping[str, Callable[[Predictions], float | None]] = {
     "roc_auc": _roc_auc,
-    "accuracy": _sk("accuracy_score"),
-    "precision": _sk("precision_score", zero_division=0),
-    "recall": _sk("recall_score", zero_division=0),
-    "f1": _sk("f1_score", zero_division=0),
+    "accuracy": _counted("accuracy"),
+    "precision": _counted("precision"),
+    "recall": _counted("recall"),
+    "f1": _counted("f1"),
     "log_loss": _log_loss,
     "brier": _sk("brier_score_loss", use_score=True),
 }

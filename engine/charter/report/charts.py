@@ -7,7 +7,9 @@ A chart is described by a plain spec (JSON-able, so it can be hashed and sent to
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +36,16 @@ _STYLE: dict[str, Any] = {
 
 
 def chart_svg(spec: Mapping[str, Any]) -> bytes:
+    """The chart once per figure: a spec drawn before in this process is not drawn again."""
+    return _drawn(json.dumps(spec, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(spec_json: str) -> bytes:
+    return _draw(json.loads(spec_json))
+
+
+def _draw(spec: Mapping[str, Any]) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -71,7 +72,9 @@ def template_digest() -> str:
     return _TEMPLATE_DIGEST[0]
 
 
+@functools.cache
 def template_environment() -> Any:
+    """One environment per process: templates compile once, not once per document."""
     import jinja2
 
     env = jinja2.Environment(
