@@ -14,7 +14,7 @@ import json
 import sys
 import warnings
 import zipfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,3 +177,7 @@ def _sklearn_version_in(schema: dict[str, Any]) -> str | None:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else "no detail"
+
+
+# How an evaluation gets its model: the engine loads each artifact once within a run.
+ModelLoader = Callable[[Fetched, str], LoadedModel]

@@ -25,12 +25,12 @@ from charter import __version__
 from charter.evidence.artifacts import LoadedModel, artifact_format, load_artifact
 from charter.evidence.champion import cannot_compare, compare_with_champion
 from charter.evidence.environment import compare_environment
-from charter.evidence.evaluation import EvaluationSpec, FrameReader, evaluate, failure
+from charter.evidence.evaluation import EvaluationSpec, FrameReader, evaluate
 from charter.evidence.facts import read_facts
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.measure import SCALED_METRICS, canonical_metric, measurable
-from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError
+from charter.evidence.problems import UNREACHABLE, EvidenceProblem, InputError, failure
 from charter.evidence.record import record_mismatches
 from charter.evidence.settings import EvidenceSettings
 from charter.inventory.entities import (

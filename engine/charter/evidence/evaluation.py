@@ -11,19 +11,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from charter.evidence.artifacts import LoadedModel
+from charter.evidence.artifacts import LoadedModel, ModelLoader
 from charter.evidence.fairness import fairness_table
 from charter.evidence.files import Fetched
 from charter.evidence.frames import read_frame
 from charter.evidence.importance import permutation_top
 from charter.evidence.measure import compute_metrics, measurable, predict, task_of
-from charter.evidence.problems import InputError
+from charter.evidence.problems import InputError, failure
 
 if TYPE_CHECKING:
     import pandas as pd
 
-# How an evaluation gets its model and its data: the engine shares them within a run.
-ModelLoader = Callable[[Fetched, str], LoadedModel]
+# How an evaluation gets its data: the engine shares it within a run (ModelLoader: its model).
 FrameReader = Callable[[Fetched, str, Mapping[str, str]], "pd.DataFrame"]
 
 
@@ -52,11 +51,6 @@ class EvaluationSpec:
 
     def with_importance(self) -> EvaluationSpec:
         return replace(self, importance=True)
-
-
-def failure(area: str, error: InputError, key: Sequence[str | int]) -> dict[str, Any]:
-    return {"error": {"area": area, "code": error.code, "message": error.message,
-                      "key": list(key)}}
 
 
 def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_frame,

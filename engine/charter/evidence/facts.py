@@ -11,10 +11,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from charter.evidence.artifacts import LoadedModel
-from charter.evidence.evaluation import ModelLoader, failure
+from charter.evidence.artifacts import LoadedModel, ModelLoader
 from charter.evidence.files import Fetched
-from charter.evidence.problems import InputError
+from charter.evidence.problems import InputError, failure
 
 MAX_DEPTH = 4  # nested parameter values deeper than this are shown by their type
 MAX_ITEMS = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,3 +50,9 @@ class EvidenceProblem:
 
 def dotted(path: KeyPath) -> str:
     return ".".join(str(p) for p in path)
+
+
+def failure(area: str, error: InputError, key: Sequence[str | int]) -> dict[str, Any]:
+    """A step's result when its input cannot be used: what, why, and the key to fix."""
+    return {"error": {"area": area, "code": error.code, "message": error.message,
+                      "key": list(key)}}
