@@ -12,16 +12,11 @@ import textwrap
 
 from charter.history.replay import replay
 from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
+from test_history import VERSION_110 as HISTORY_VERSION_110
 
 ROOT = BASIC_INVENTORY.split("models:\n")[0]
 CREDIT = textwrap.dedent(BASIC_INVENTORY.split("  credit:\n")[1])
-VERSION_110 = """\
-  "1.1.0":
-    stage: {stage}
-    algorithm: GradientBoostingClassifier
-    training_data: [loans@2024-06]
-    evaluation: {{dataset: loans@2024-06, target: defaulted, metrics: {{roc_auc: {auc}}}}}
-"""
+VERSION_110 = textwrap.indent(textwrap.dedent(HISTORY_VERSION_110), "  ")  # in its own file
 
 
 def split_repo(repo: GitRepo) -> GitRepo:

@@ -12,7 +12,7 @@ errors, ...) falls back to parsing the whole file, which also yields the exact e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter.errors import CharterError
@@ -105,9 +105,13 @@ class PieceParser:
         return document.data  # type: ignore[no-any-return]
 
     def _entry(self, piece: Piece) -> Any:
+        return self._remembered(piece, self._cut_entry)
+
+    def _remembered(self, piece: Piece, parse: Callable[[Piece], Any]) -> Any:
+        """The value of a piece whose text an earlier commit held, else `parse` of it."""
         value = self._known(piece.text)
         if value is _MISSING:
-            value = self._cut_entry(piece)
+            value = parse(piece)
             self._current[piece.text] = value
         return value
 
@@ -127,11 +131,7 @@ class PieceParser:
         return record
 
     def _version(self, piece: Piece) -> Any:
-        value = self._known(piece.text)
-        if value is _MISSING:
-            value = self._parsed(piece)
-            self._current[piece.text] = value
-        return value
+        return self._remembered(piece, self._parsed)
 
     def _parsed(self, piece: Piece) -> Any:
         self.pieces_parsed += 1
