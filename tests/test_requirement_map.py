@@ -69,7 +69,7 @@ def test_statuses_come_from_the_rules_that_cite_each_requirement() -> None:
                RuleResult("MON-1", "m@2", "version", "pass"),
                RuleResult("SW-1", "m@1", "version", "waived"),
                RuleResult("DOC-9", "m@1", "version", "skip")]
-    found = requirement_map(policies(), results, section_ids={"evidence", "monitoring"})
+    found = requirement_map(policies(), results, section_ids=("evidence", "monitoring"))
     outcomes = row(found["sr"], "Outcomes analysis")
     assert (outcomes["status"], outcomes["why"]) == ("partly", "1 of 2 judgements passed")
     assert outcomes["rules"] == ["OUT-1 passed 1", "OUT-2 failed 1"]

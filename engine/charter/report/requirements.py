@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -110,20 +110,24 @@ def annex_points(reference: str) -> set[str]:
 
 
 @functools.cache
-def dossier_section_ids() -> frozenset[str]:
-    """Section ids the dossier's templates write: a link to any other would be broken."""
-    found: set[str] = set()
+def dossier_section_ids() -> tuple[str, ...]:
+    """Section ids the dossier's templates write, in their order: a link to any other would
+    be broken."""
+    found: list[str] = []
     for name in TEMPLATES:
         item = resources.files("charter.templates").joinpath(name)
         if item.is_file():
-            found.update(_ID.findall(item.read_text(encoding="utf-8")))
-    return frozenset(found)
+            found += [i for i in _ID.findall(item.read_text(encoding="utf-8"))
+                      if i not in found]
+    return tuple(found)
 
 
 def requirement_map(policies: PolicySet, results: Sequence[RuleResult],
-                    section_ids: Iterable[str] | None = None) -> dict[str, Any]:
-    """The appendix's two tables and the notes on which packs are in force."""
-    ids = frozenset(dossier_section_ids() if section_ids is None else section_ids)
+                    section_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """The appendix's two tables and the notes on which packs are in force. `section_ids`:
+    the dossier's sections in reading order (by default, those its templates write)."""
+    ids = {s: i for i, s in enumerate(
+        dossier_section_ids() if section_ids is None else section_ids)}
     citing_sr: dict[str, list[str]] = {}
     citing_annex: dict[str, list[str]] = {}
     for rule_id, rule in sorted(policies.rules.items()):
@@ -152,8 +156,8 @@ def _annex_order() -> list[str]:
 
 
 def _row(title: str, where: str, candidates: Sequence[str], rules: list[str],
-         by_rule: Mapping[str, list[RuleResult]], ids: frozenset[str]) -> dict[str, Any]:
-    sections = [s for s in candidates if s in ids]
+         by_rule: Mapping[str, list[RuleResult]], ids: Mapping[str, int]) -> dict[str, Any]:
+    sections = sorted((s for s in candidates if s in ids), key=ids.__getitem__)
     judged = [r for rule in rules for r in by_rule.get(rule, [])]
     status, why = _status(rules, judged)
     return {"title": title, "where": where, "sections": sections, "status": status,
@@ -168,11 +172,12 @@ def _status(rules: list[str], judged: list[RuleResult]) -> tuple[str, str]:
     if not judged:
         return "not evidenced", "the rules that cite it do not apply to this model"
     passed = sum(r.status == "pass" for r in judged)
+    total = f"{len(judged)} judgement{'s' if len(judged) != 1 else ''}"
     if passed == len(judged):
-        return "met", f"{passed} of {len(judged)} judgements passed"
+        return "met", f"{passed} of {total} passed"
     if passed == 0:
-        return "not met", f"none of {len(judged)} judgements passed"
-    return "partly", f"{passed} of {len(judged)} judgements passed"
+        return "not met", f"none of {total} passed"
+    return "partly", f"{passed} of {total} passed"
 
 
 def _outcome(rule: str, judged: list[RuleResult]) -> str:
