@@ -138,3 +138,11 @@ def test_a_claim_backed_by_a_review_says_so(promoted: GitRepo, tmp_path: Path) -
         "reviews": [{"user": {"login": "vera"}, "state": "APPROVED", "commit_id": head}]}))
     flat = squash(report(promoted, "--reviews", str(reviews)))
     assert squash("vera approved on 2026-11-18 backed by the pull request's reviews") in flat
+
+
+def test_without_any_commit_the_report_says_where_its_date_comes_from(repo: GitRepo) -> None:
+    repo.write("models.yaml", BASIC_INVENTORY)
+    text = squash(report(repo))
+    assert squash("describes uncommitted changes and is not reproducible") in text
+    assert squash("dated by the evaluation date (given with --today, else the clock's): "
+                  "there is no commit to date it by") in text

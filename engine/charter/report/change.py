@@ -14,7 +14,6 @@ from charter.report.change_origin import (
     change_commits,
     head_state,
     pull_request,
-    uncommitted_paths,
 )
 from charter.report.change_values import (
     approval_rows,
@@ -29,6 +28,7 @@ from charter.report.metrics import direction, judgement
 from charter.report.pdf import RenderJob
 from charter.result import CheckResult
 
+MAX_FILES = 20
 SECTIONS = [("verdict", "1. Verdict"), ("origin", "2. Author, commits and approvals"),
             ("changes", "3. What changed"), ("champion", "4. Against the champion"),
             ("traffic", "5. Traffic"), ("findings", "6. Findings"),
@@ -60,8 +60,8 @@ def change_facts(result: CheckResult, root: Path, reviews_checked: bool = False,
         "authors": sorted({c.author for c in commits}),
         "pull_request": vars(pull) if pull else None,
         "uncommitted": state.uncommitted,
-        "uncommitted_files": uncommitted_paths(root, result.reports)[:20]
-        if state.uncommitted and state.sha else [],
+        "uncommitted_files": list(state.changed_files[:MAX_FILES]),
+        "more_files": max(len(state.changed_files) - MAX_FILES, 0),
         "dated_by": state.dated_by, "sha": state.sha,
     }
     return ChangeFacts(state, origin, field_rows(result.change, base, head),

@@ -27,6 +27,7 @@ class HeadState:
     sha: str | None  # the commit the head is, or sits on (None: no commit at all)
     uncommitted: bool  # the working tree differs from `sha`
     dated_by: str  # where the date comes from, in words
+    changed_files: tuple[str, ...] = ()  # the files that differ from `sha`
 
 
 def head_state(root: Path, head_commit: str | None, today: dt.date,
@@ -37,15 +38,16 @@ def head_state(root: Path, head_commit: str | None, today: dt.date,
         return HeadState(head_commit, commit_date(root, head_commit), head_commit, False,
                          "the commit date of the head")
     sha = git.resolve_commit(root, "HEAD")
-    dirty = uncommitted_paths(root, outputs)
     if sha is None:
         return HeadState("working tree (no commit yet)", dt.datetime.combine(
-            today, dt.time(), dt.UTC), None, True, "the evaluation date: the repository has "
-            "no commit to date it by")
+            today, dt.time(), dt.UTC), None, True, "the evaluation date (given with --today, "
+            "else the clock's): there is no commit to date it by")
+    dirty = uncommitted_paths(root, outputs)
     if not dirty:
         return HeadState(sha, commit_date(root, sha), sha, False, "the commit date of HEAD")
     return HeadState(f"uncommitted changes on {sha}", commit_date(root, sha), sha, True,
-                     "the commit date of HEAD, which the uncommitted changes sit on")
+                     "the commit date of HEAD, which the uncommitted changes sit on",
+                     tuple(dirty))
 
 
 def commit_date(root: Path, commit: str) -> dt.datetime:
