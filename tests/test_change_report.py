@@ -128,6 +128,8 @@ def test_approvals_champion_delta_and_traffic(promoted: GitRepo) -> None:
     assert squash("roc_auc higher is better 0.81 0.84 +0.03 better") in flat
     assert squash("log_loss lower is better 0.45 0.4 −0.05 better") in flat
     assert squash("scoring-api 100% 150% above 100%") in flat
+    assert squash("the shares open on 2026-11-27 add up to more than all the traffic of "
+                  "scoring-api") in flat
 
 
 def test_a_claim_backed_by_a_review_says_so(promoted: GitRepo, tmp_path: Path) -> None:

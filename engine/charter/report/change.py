@@ -20,6 +20,7 @@ from charter.report.change_values import (
     champion_rows,
     field_rows,
     load_sides,
+    signed,
     traffic_rows,
 )
 from charter.report.common import cover, finding_row
@@ -139,7 +140,7 @@ def _evidence_deltas(evidence: Mapping[str, Any]) -> list[dict[str, Any]]:
                 against, int | float) else None
             metrics.append({"name": name, "claimed": diff.get("claimed"), "measured": measured,
                             "diff": diff.get("diff"), "ok": diff.get("ok"),
-                            "champion": against, "delta": delta,
+                            "champion": against, "delta": delta, "delta_text": signed(delta),
                             "direction": direction(name), "verdict": judgement(name, delta)})
         rows.append({"id": version_id, "metrics": metrics,
                      "champion": (champion or {}).get("id"),
