@@ -148,3 +148,10 @@ def test_without_any_commit_the_report_says_where_its_date_comes_from(repo: GitR
     assert squash("describes uncommitted changes and is not reproducible") in text
     assert squash("dated by the evaluation date (given with --today, else the clock's): "
                   "there is no commit to date it by") in text
+
+
+def test_an_empty_base_lists_the_new_entities_not_every_field(governed: GitRepo) -> None:
+    flat = squash(report(governed, "--base", "none"))
+    assert squash("version credit@1.0.0 added") in flat
+    assert squash("fields, all new") in flat
+    assert squash("deployments[0].traffic") not in flat

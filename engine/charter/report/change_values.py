@@ -23,6 +23,7 @@ from charter.vcs.revisions import Revision
 ABSENT = object()
 ABSENT_TEXT = "(absent)"
 LONG_TEXT = 60
+MAX_FIELDS = 60
 _HASH = re.compile(r"[0-9a-f]{40,}")
 REVIEWS_RULE = "CHARTER-R001"
 
@@ -125,12 +126,20 @@ def show(value: Any) -> str:
 
 def field_rows(change: Change, base: Mapping[str, Any], head: Mapping[str, Any]
                ) -> list[dict[str, Any]]:
+    """Each changed entity's fields before and after. When the base has no inventory, every
+    field of every entity is new: the entities are listed, not their fields."""
     rows = []
     for key, entity_change in sorted(change.entities.items()):
         fields = [{"path": path or "(the record)", "before": show(a), "after": show(b)}
                   for path, a, b in value_changes(own_fields(base, key), own_fields(head, key))]
+        note = ""
+        if change.initial:
+            fields, note = [], f"{len(fields)} fields, all new"
+        elif len(fields) > MAX_FIELDS:
+            note = f"and {len(fields) - MAX_FIELDS} more fields"
+            fields = fields[:MAX_FIELDS]
         rows.append({"kind": key[0], "id": key[1], "status": entity_change.status,
-                     "fields": fields})
+                     "fields": fields, "note": note})
     return rows
 
 
