@@ -155,3 +155,13 @@ def test_an_empty_base_lists_the_new_entities_not_every_field(governed: GitRepo)
     assert squash("version credit@1.0.0 added") in flat
     assert squash("fields, all new") in flat
     assert squash("deployments[0].traffic") not in flat
+
+
+def test_a_claim_no_review_backs_says_why(promoted: GitRepo, tmp_path: Path) -> None:
+    head = promoted.git("rev-parse", "HEAD")
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(json.dumps({
+        "pull_request": {"user": {"login": "ravi"}, "head": {"sha": head}}, "reviews": []}))
+    flat = squash(report(promoted, "--reviews", str(reviews)))
+    assert squash("not backed by the pull request's reviews:") in flat
+    assert squash("vera has not approved this pull request") in flat
