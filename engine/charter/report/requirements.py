@@ -69,7 +69,9 @@ _SECTION = re.compile(r"§\s*([IVX]+)\b")
 _ANNEX = re.compile(r"Annex IV(?: point)?\s*\(?([1-9])\)?(?:\(([a-h])\))?")
 _INDEPENDENCE = re.compile(r"independence|independent(ly| of| validation| review)|"
                            r"effective challenge")
-_ID = re.compile(r'\bid="([A-Za-z][\w-]*)"')
+# Only headings: a link shows its target's text, which for a wrapping element would be the
+# whole section.
+_ID = re.compile(r'<h[1-4]\b[^>]*\bid="([A-Za-z][\w-]*)"')
 
 
 def sr_elements(reference: str) -> set[str]:
@@ -111,8 +113,8 @@ def annex_points(reference: str) -> set[str]:
 
 @functools.cache
 def dossier_section_ids() -> tuple[str, ...]:
-    """Section ids the dossier's templates write, in their order: a link to any other would
-    be broken."""
+    """Ids of the headings the dossier's templates write, in their order: a link to any
+    other would be broken."""
     found: list[str] = []
     for name in TEMPLATES:
         item = resources.files("charter.templates").joinpath(name)
