@@ -165,3 +165,12 @@ def test_a_claim_no_review_backs_says_why(promoted: GitRepo, tmp_path: Path) -> 
     flat = squash(report(promoted, "--reviews", str(reviews)))
     assert squash("not backed by the pull request's reviews:") in flat
     assert squash("vera has not approved this pull request") in flat
+
+
+def test_the_report_of_a_clean_tree_is_reproducible(promoted: GitRepo) -> None:
+    for folder in ("one", "two"):
+        run = promoted.charter("check", "--today", TODAY, "--evidence", "none", "--reports",
+                               folder)
+        assert run.code in (0, 1), run.err
+    one, two = (promoted.root / f / "change-report.pdf" for f in ("one", "two"))
+    assert one.read_bytes() == two.read_bytes()

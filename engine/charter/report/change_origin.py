@@ -14,6 +14,7 @@ from typing import Any
 from charter.vcs import git
 
 CACHE_FOLDER = ".charter/cache"
+MANIFEST = "manifest.json"  # what build_reports writes beside the reports
 MAX_COMMITS = 20
 _PR_PATTERNS = (re.compile(r"^Merge pull request #(\d+)\b"), re.compile(r"\(#(\d+)\)\s*$"))
 
@@ -57,13 +58,23 @@ def commit_date(root: Path, commit: str) -> dt.datetime:
 
 def uncommitted_paths(root: Path, outputs: Iterable[str] = ()) -> list[str]:
     """Files of the working tree that differ from HEAD (untracked ones too, ignored ones
-    not), leaving out the cache and the files this run writes."""
+    not), leaving out the cache, the files this run writes and earlier report folders."""
     excluded = [CACHE_FOLDER, *(p for p in (_inside(root, o) for o in outputs) if p)]
     specs = [f":(exclude,literal){p}" for p in excluded]
-    result = git.run_git(root, ["status", "--porcelain", "-z", "--untracked-files=all",
+    result = git.run_git(root, ["status", "--porcelain", "-z", "--untracked-files=normal",
                                 "--", ".", *specs])
     entries = [e.decode(errors="replace") for e in result.stdout.split(b"\0") if e]
-    return [e[3:] for e in entries if len(e) > 3]
+    return [e[3:] for e in entries if len(e) > 3 and not (
+        e.startswith("?? ") and e.endswith("/") and _report_folder(root / e[3:]))]
+
+
+def _report_folder(folder: Path) -> bool:
+    """An untracked folder of reports Charter wrote: build output, not an input."""
+    try:
+        data = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "charter_manifest" in data
 
 
 def _inside(root: Path, path: str) -> str | None:
