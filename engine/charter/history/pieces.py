@@ -31,6 +31,7 @@ from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
 
 _MISSING = object()
+_Where = tuple[tuple[int, ...], str]  # the columns of the keys above a piece, and its text
 
 
 class PieceParser:
@@ -41,6 +42,10 @@ class PieceParser:
         self._previous: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
         self._last: tuple[str, Cut] | None = None  # the last text cut, and its cut
+        # per model or dataset: its own fields' (compacted) text and each version's text,
+        # under the keys and columns they were cut under -> their values; kept while the
+        # entry exists, so an entry edited again much later parses only what changed
+        self._entries: dict[tuple[str, ...], dict[_Where, Any]] = {}
         self.full_parses = 0
         self.pieces_parsed = 0
 
@@ -121,11 +126,25 @@ class PieceParser:
         found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
         if found is None or not found.pieces:
             return self._parsed(piece)
-        frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, found.frame)
-        value, marks = parse_piece(frame, INVENTORY_FILE)
-        check_frame(value, marks, found, path)
-        self.pieces_parsed += 1
-        versions = {version.name: self._version(version) for version in found.pieces}
+        known = self._entries.get(path, {})
+        kept: dict[_Where, Any] = {}
+        compact = found.compacted()
+        where = (indents, compact.frame)
+        value = known.get(where, _MISSING)
+        if value is _MISSING:
+            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, compact.frame)
+            value, marks = parse_piece(frame, INVENTORY_FILE)
+            check_frame(value, marks, compact, path)
+            self.pieces_parsed += 1
+        kept[where] = value
+        versions = {}
+        for version in found.pieces:
+            where = (version.indents, version.text)
+            entry = known.get(where, _MISSING)
+            if entry is _MISSING:
+                entry = self._version(version)
+            versions[version.name] = kept[where] = entry
+        self._entries[path] = kept
         record = dict(value)
         record[VERSIONS] = versions
         return record
