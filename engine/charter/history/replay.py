@@ -112,6 +112,7 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
+    last_served: frozenset[str] | None = None
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
@@ -148,14 +149,17 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
                     "shallow clone (fetch with fetch-depth: 0): its state is the starting point"))
                 out.notes.append(f"shallow clone: history starts at {commit.sha[:10]} "
                                  f"({info.date[:10]})")
-                _record_state(out, info, live.of(inventory), ever_live)
+                _record_state(out, info, live.update(inventory)[0], ever_live)
                 continue
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
                           added_by, judge_all)
-            _record_state(out, info, live.of(inventory), ever_live)
-            out.served |= live.served(inventory)
+            production, served = live.update(inventory)
+            _record_state(out, info, production, ever_live)
+            if served is not last_served:
+                out.served |= served
+                last_served = served
     return out
 
 
@@ -190,27 +194,34 @@ def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
 
 
 class _LiveVersions:
-    """The versions in production, per parsed model object (shared while unchanged)."""
+    """The versions in production, and those ever deployed, of successive inventories.
+
+    Each model's share is kept with its parsed object (shared while unchanged), and the
+    union is made again only when a model object changed, came or went.
+    """
 
     def __init__(self) -> None:
-        self._models: dict[int, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        self._names: tuple[str, ...] = ()
+        self._values: tuple[Any, ...] = ()
+        self._union = (frozenset[str](), frozenset[str]())
 
-    def of(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
-        return self._collect(inventory, 1)
-
-    def served(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
-        """Versions whose records list at least one deployment."""
-        return self._collect(inventory, 2)
-
-    def _collect(self, inventory: Mapping[str, Any] | None, which: int) -> frozenset[str]:
-        out: set[str] = set()
-        for name, model in models(inventory or {}).items():
-            known = self._models.get(id(model))
-            if known is None or known[0] is not model:
-                known = (model, *_live_and_served(name, model))
-                self._models[id(model)] = known
-            out |= known[which]
-        return frozenset(out)
+    def update(self, inventory: Mapping[str, Any] | None
+               ) -> tuple[frozenset[str], frozenset[str]]:
+        """(versions in production, versions whose records list a deployment)."""
+        current = models(inventory or {})
+        names, values = tuple(current), tuple(current.values())
+        if names == self._names and values == self._values:
+            return self._union  # equal records (most are the very same objects)
+        known = self._models
+        self._models = {name: known[name] if name in known and known[name][0] is model
+                        else (model, *_live_and_served(name, model))
+                        for name, model in current.items()}
+        self._names, self._values = names, values
+        live = frozenset[str]().union(*(k[1] for k in self._models.values()))
+        served = frozenset[str]().union(*(k[2] for k in self._models.values()))
+        self._union = (live, served)
+        return self._union
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -227,6 +238,8 @@ def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[s
 
 def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
                   ever_live: set[str]) -> None:
+    if out.states and out.states[-1].production is live:
+        return  # unchanged: the same set as the last commit's (see _LiveVersions)
     ever_live |= live
     if not out.states or out.states[-1].production != live:
         out.states.append(CommitState(info.sha, info.date, live))
