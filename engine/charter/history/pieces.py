@@ -55,11 +55,12 @@ class PieceParser:
         try:
             inventory = self._assembled(data)
         except (Unsegmentable, UnicodeDecodeError):
-            return self._full_parse(data)  # the pieces of the last inventory cut are kept
+            return self.parse_whole(data)  # the pieces of the last inventory cut are kept
         self._previous = self._current
         return inventory
 
-    def _full_parse(self, data: bytes) -> Mapping[str, Any]:
+    def parse_whole(self, data: bytes) -> Mapping[str, Any]:
+        """The inventory in `data`, parsed as one file."""
         self.full_parses += 1
         parsed = load_yaml_text(data, INVENTORY_FILE).data
         if parsed is None:

@@ -99,15 +99,18 @@ class Replay:
     served: set[str] = field(default_factory=set)
 
 
-def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
+def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False) -> Replay:
     """The timeline of `head`'s first-parent history.
 
     `judge_all` evaluates the whole scope of each commit, not only the entities its events
-    are about: the same timeline, slower (the tests compare the two).
+    are about: the same timeline, slower (the tests compare the two). `plain` is the plain
+    full computation the shortcuts are tested against: every commit's files parsed whole,
+    its scope validated and judged afresh, nothing remembered from the commit before.
     """
     out = Replay()
     boundary = git.shallow_boundary(root)
-    state = MergedInventory()
+    judge_all = judge_all or plain
+    state = MergedInventory(whole=plain)
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
@@ -122,6 +125,8 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
         policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
         for commit in commits:
+            if plain:
+                validator, live = IncrementalValidator(_EMPTY_SOURCE), _LiveVersions()
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
             policies_changed = inventory_changed = False
