@@ -201,32 +201,41 @@ def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
 class _LiveVersions:
     """The versions in production, and those ever deployed, of successive inventories.
 
-    Each model's share is kept with its parsed object (shared while unchanged), and the
-    union is made again only when a model object changed, came or went.
+    Each model's share is kept with its parsed object (shared while unchanged); the union
+    is updated with the shares of the models whose objects changed, came or went.
     """
 
     def __init__(self) -> None:
         self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
-        self._names: tuple[str, ...] = ()
-        self._values: tuple[Any, ...] = ()
+        # how many models give each id (two can, in an inventory that is not valid:
+        # model "a" version "b@c" and model "a@b" version "c")
+        self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self._union = (frozenset[str](), frozenset[str]())
 
     def update(self, inventory: Mapping[str, Any] | None
                ) -> tuple[frozenset[str], frozenset[str]]:
         """(versions in production, versions whose records list a deployment)."""
         current = models(inventory or {})
-        names, values = tuple(current), tuple(current.values())
-        if names == self._names and values == self._values:
-            return self._union  # equal records (most are the very same objects)
         known = self._models
-        self._models = {name: known[name] if name in known and known[name][0] is model
-                        else (model, *_live_and_served(name, model))
-                        for name, model in current.items()}
-        self._names, self._values = names, values
-        live = frozenset[str]().union(*(k[1] for k in self._models.values()))
-        served = frozenset[str]().union(*(k[2] for k in self._models.values()))
-        self._union = (live, served)
+        changed = [n for n, model in current.items() if n not in known or known[n][0] is not model]
+        gone = [n for n in known if n not in current]
+        if not changed and not gone:
+            return self._union
+        for name in [*changed, *gone]:
+            if name in known:
+                self._count(known.pop(name), -1)
+        for name in changed:
+            known[name] = (current[name], *_live_and_served(name, current[name]))
+            self._count(known[name], 1)
+        self._union = (frozenset(self._counts[0]), frozenset(self._counts[1]))
         return self._union
+
+    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int) -> None:
+        for ids, counts in zip(share[1:], self._counts, strict=True):
+            for version in ids:
+                counts[version] = counts.get(version, 0) + step
+                if not counts[version]:
+                    del counts[version]
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
