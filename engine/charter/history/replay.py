@@ -221,13 +221,17 @@ class _LiveVersions:
         gone = [n for n in known if n not in current]
         if not changed and not gone:
             return self._union
+        before = [dict(counts) for counts in self._counts]
         for name in [*changed, *gone]:
             if name in known:
                 self._count(known.pop(name), -1)
         for name in changed:
             known[name] = (current[name], *_live_and_served(name, current[name]))
             self._count(known[name], 1)
-        self._union = (frozenset(self._counts[0]), frozenset(self._counts[1]))
+        # the same set object while its members stay: the callers compare by identity first
+        self._union = tuple(  # type: ignore[assignment]
+            union if counts.keys() == old.keys() else frozenset(counts)
+            for union, counts, old in zip(self._union, self._counts, before, strict=True))
         return self._union
 
     def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int) -> None:
