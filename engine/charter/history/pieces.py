@@ -87,8 +87,15 @@ class PieceParser:
         inventory = dict(frame)
         for key in found.keys:
             inventory[key] = {}
-        for piece in found.pieces:
-            inventory[piece.path[0]][piece.name] = self._entry(piece)
+        current, previous = self._current, self._previous
+        for piece in found.pieces:  # _remembered(piece, self._cut_entry), inlined: the hot loop
+            value = current.get(piece.text, _MISSING)
+            if value is _MISSING:
+                value = previous.get(piece.text, _MISSING)
+                if value is _MISSING:
+                    value = self._cut_entry(piece)
+                current[piece.text] = value
+            inventory[piece.path[0]][piece.name] = value
         self._last = (text, found)
         return inventory
 
@@ -109,9 +116,6 @@ class PieceParser:
         self.pieces_parsed += 1
         self._current[found.frame] = document.data
         return document.data  # type: ignore[no-any-return]
-
-    def _entry(self, piece: Piece) -> Any:
-        return self._remembered(piece, self._cut_entry)
 
     def _remembered(self, piece: Piece, parse: Callable[[Piece], Any]) -> Any:
         """The value of a piece whose text an earlier commit held, else `parse` of it."""

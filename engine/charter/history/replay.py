@@ -1,9 +1,10 @@
 """Replay the history of models.yaml and policies/ on a branch, commit by commit.
 
 One `git log` lists the commits and the blobs they changed; one `git cat-file --batch` reads
-those blobs. Each commit is compared with the one before it on the branch (its first parent,
-as the gate compared the pull request with its base) and judged under the rules in force
-when it landed: the policies of its first parent, or its own when the parent had none.
+those blobs, a thread ahead of the replay. Each commit is compared with the one before it on
+the branch (its first parent, as the gate compared the pull request with its base) and judged
+under the rules in force when it landed: the policies of its first parent, or its own when
+the parent had none.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
+from charter.vcs.stream import BlobStream
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
 
 _PR_PATTERNS = (
@@ -120,8 +122,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False) 
     validator = IncrementalValidator(_EMPTY_SOURCE)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
-    with git.BlobReader(root) as reader:
-        reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
+    with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
         policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
         for commit in commits:
