@@ -28,8 +28,8 @@ from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
-from charter.vcs.stream import BlobStream
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
+from charter.vcs.stream import BlobStream
 
 _PR_PATTERNS = (
     re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commits
