@@ -222,25 +222,28 @@ class _LiveVersions:
         gone = [n for n in known if n not in current]
         if not changed and not gone:
             return self._union
-        before = [dict(counts) for counts in self._counts]
+        moved = [False, False]  # whether an id came or went, per set
         for name in [*changed, *gone]:
             if name in known:
-                self._count(known.pop(name), -1)
+                self._count(known.pop(name), -1, moved)
         for name in changed:
             known[name] = (current[name], *_live_and_served(name, current[name]))
-            self._count(known[name], 1)
+            self._count(known[name], 1, moved)
         # the same set object while its members stay: the callers compare by identity first
-        self._union = tuple(  # type: ignore[assignment]
-            union if counts.keys() == old.keys() else frozenset(counts)
-            for union, counts, old in zip(self._union, self._counts, before, strict=True))
+        live, served = (frozenset(counts) if came_or_went else union for union, counts, came_or_went
+                        in zip(self._union, self._counts, moved, strict=True))
+        self._union = (live, served)
         return self._union
 
-    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int) -> None:
-        for ids, counts in zip(share[1:], self._counts, strict=True):
+    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int,
+               moved: list[bool]) -> None:
+        for which, (ids, counts) in enumerate(zip(share[1:], self._counts, strict=True)):
             for version in ids:
-                counts[version] = counts.get(version, 0) + step
-                if not counts[version]:
+                count = counts[version] = counts.get(version, 0) + step
+                if count == 0:
                     del counts[version]
+                if count == (1 if step > 0 else 0):
+                    moved[which] = True
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
