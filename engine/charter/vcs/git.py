@@ -19,10 +19,24 @@ class GitError(CharterError):
     pass
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
+def start_git(root: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """A git process left running, so that the caller can work (or run another) meanwhile;
+    read it with communicate()."""
+    try:
+        return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=_env())
+    except FileNotFoundError:
+        raise GitError.at("git is not installed or not on PATH") from None
+
+
 def run_git(
     root: Path, args: Sequence[str], check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env = _env()
     try:
         result = subprocess.run(["git", *args], cwd=root, capture_output=True, env=env)
     except FileNotFoundError:

@@ -15,6 +15,7 @@ from charter.layout import (
     ENTITY_SUFFIX,
     ROOT_FILE,
     YAML_SUFFIXES,
+    classify,
     entity_file_path,
 )
 from charter.vcs import git
@@ -48,8 +49,10 @@ class Revision:
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
     # regular, well-named entity files at the commit: section -> name -> blob (the rest of
-    # the entity folders, if anything, is in _blobs)
-    _entities: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the entity folders, if anything, is in _blobs); None until they are listed: a pull
+    # request asks about a few files of a folder that may hold tens of thousands
+    _entities: dict[str, dict[str, str]] | None = field(default_factory=dict)
+    _looked_up: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -67,10 +70,47 @@ class Revision:
         revision = cls(root, commit, label)
         revision._blobs, revision._links = _list_blobs(root, commit, [INVENTORY_FILE,
                                                                        POLICY_DIR])
-        revision._entities, odd = _list_entities(root, commit)
-        revision._blobs.update(odd[0])
-        revision._links.update(odd[1])
+        revision._entities = None
         return revision
+
+    def _listed_entities(self) -> dict[str, dict[str, str]]:
+        """The entity folders at the commit, listed on first use."""
+        if self._entities is None:
+            assert self.commit is not None
+            self._entities, odd = _list_entities(self.root, self.commit)
+            self._blobs.update(odd[0])
+            self._links.update(odd[1])
+        return self._entities
+
+    def entity_entry(self, section: str, name: str) -> tuple[bool, str | None]:
+        """Whether `name` has a file in `section` at the commit, and its blob when it is a
+        regular file (None: a link, known by reading it). A plain file, or none, is looked up
+        alone: a pull request asks about a few files of folders that may hold many."""
+        path = entity_file_path(section, name)
+        if self._entities is None:
+            found = self._lookup(path)
+            if found is None:
+                return False, None
+            if found[0] in _PLAIN_MODES:
+                return True, found[1]
+        plain = self._listed_entities().get(section, {}).get(name)
+        if plain is not None:
+            return True, plain
+        return path in self._blobs, None
+
+    def _lookup(self, path: str) -> tuple[str, str] | None:
+        assert self.commit is not None
+        if path not in self._looked_up:
+            self._looked_up[path] = _tree_entry(self.root, self.commit, path)
+        return self._looked_up[path]
+
+    def has_entity_folder(self, section: str) -> bool:
+        """Whether the section's folder holds anything at the commit (a cheap answer; the
+        folder may still hold no entity file)."""
+        if self._entities is not None:
+            return bool(self._entities.get(section)) or any(
+                p.startswith(f"{ENTITY_FOLDERS[section]}/") for p in self._blobs)
+        return self._lookup(ENTITY_FOLDERS[section]) is not None
 
     def policy_files(self) -> list[str]:
         if self.commit is not None:
@@ -89,7 +129,7 @@ class Revision:
         name what is wrong with them."""
         if self.commit is not None:
             plain: dict[str, dict[str, str | None]] = {
-                section: dict(names) for section, names in self._entities.items()}
+                section: dict(names) for section, names in self._listed_entities().items()}
             return plain, sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
         found: list[str] = []
         for folder in ENTITY_FOLDERS.values():
@@ -106,6 +146,8 @@ class Revision:
 
     def is_link(self, path: str) -> bool:
         """A symbolic link at the commit: what it holds can change while it does not."""
+        if self._entities is None and path.startswith(_ENTITY_PREFIXES):
+            self._listed_entities()
         return path in self._links
 
     def inventory_changes_since(self, base: Revision) -> set[str] | None:
@@ -114,19 +156,20 @@ class Revision:
 
         Only a working tree against a commit is answered, by git: its index tells which files
         kept their size and time, untracked files are listed, and files git was told not to
-        look at (assume-unchanged, skip-worktree) count as changed."""
+        look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
+        they lead to can change while they do not). Both questions run at once: each has git
+        look at every file of the tree, the one cost that grows with the inventory."""
         if base.commit is None or self.commit is not None or base.root != self.root:
             return None
-        changed = _git_paths(self.root, ["diff", "--name-only", "-z", "--no-renames",
+        diff = git.start_git(self.root, ["diff", "--name-only", "-z", "--no-renames",
                                          base.commit, "--", *INVENTORY_PATHS])
-        # tagged "? " untracked, "S " skip-worktree, lower case assume-unchanged
-        listed = git.run_git(self.root, ["ls-files", "-v", "--cached", "--others", "-z", "--",
-                                         *INVENTORY_PATHS], check=False)
-        if changed is None or listed.returncode != 0:
+        listed = git.run_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached", "--others",
+                                         "--", *INVENTORY_PATHS], check=False)
+        out, _ = diff.communicate()
+        if diff.returncode != 0 or listed.returncode != 0:
             return None
-        unseen = {p[2:].decode(errors="surrogateescape") for p in listed.stdout.split(b"\0")
-                  if p and p[0] != _CACHED}
-        return changed | unseen | set(base._links)
+        changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
+        return changed | _unusual_entries(listed.stdout) | set(base._links)
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
@@ -134,11 +177,22 @@ class Revision:
 
     def _blob(self, path: str) -> str | None:
         found = self._blobs.get(path)
-        if found is None and self._entities:
-            folder, _, rest = path.partition("/")
-            names = self._entities.get(_SECTION_OF.get(folder, ""))
-            if names is not None and rest.endswith(ENTITY_SUFFIX):
-                found = names.get(rest[:-len(ENTITY_SUFFIX)])
+        if found is not None or not path.startswith(_ENTITY_PREFIXES):
+            return found
+        if self._entities is None:
+            entry = classify(path)
+            if entry is not None and entry.problem is None and entry.path == path:
+                looked = self._lookup(path)
+                if looked is None or looked[0] in _PLAIN_MODES:
+                    return None if looked is None else looked[1]
+            self._listed_entities()  # a link or an odd path: what git lists decides
+            found = self._blobs.get(path)
+            if found is not None:
+                return found
+        folder, _, rest = path.partition("/")
+        names = (self._entities or {}).get(_SECTION_OF.get(folder, ""))
+        if names is not None and rest.endswith(ENTITY_SUFFIX):
+            found = names.get(rest[:-len(ENTITY_SUFFIX)])
         return found
 
     def read_many(self, paths: list[str]) -> dict[str, bytes]:
@@ -219,6 +273,20 @@ def _list_blobs(root: Path, commit: str, paths: list[str]
     return _blob_entries(result.stdout.split(b"\0"))
 
 
+_PLAIN_MODES = ("100644", "100755")
+
+
+def _tree_entry(root: Path, commit: str, path: str) -> tuple[str, str] | None:
+    """(mode, object id) of the entry at exactly `path` at `commit`, or None."""
+    result = git.run_git(root, ["ls-tree", "-z", "--full-tree", commit, "--", path])
+    for item in result.stdout.split(b"\0"):
+        meta, _, found = item.partition(b"\t")
+        if found.decode(errors="surrogateescape") == path:
+            mode, _, blob = meta.decode().split(" ")
+            return mode, blob
+    return None
+
+
 def _list_entities(root: Path, commit: str) -> tuple[dict[str, dict[str, str]],
                                                      tuple[dict[str, str], dict[str, str]]]:
     """The entity folders at `commit`: section -> name -> blob of the well-named regular
@@ -263,11 +331,22 @@ def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     return blobs, links
 
 
-def _git_paths(root: Path, args: list[str]) -> set[str] | None:
-    result = git.run_git(root, args, check=False)
-    if result.returncode != 0:
-        return None
-    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+_USUAL = (b"H 100644 ", b"H 100755 ")  # `ls-files -v -s`: a tracked regular file git looks at
+
+
+def _unusual_entries(listing: bytes) -> set[str]:
+    """Paths of `git ls-files -z -v -s --others` that are not tracked regular files git looks
+    at: untracked ("? "), skipped ("S ", lower case) or symbolic links."""
+    entries = listing.count(b"\0")
+    usual = sum(listing.startswith(tag) + listing.count(b"\0" + tag) for tag in _USUAL)
+    if usual == entries:  # the common case, decided without a Python step per file
+        return set()
+    found = set()
+    for item in listing.split(b"\0"):
+        if item and not item.startswith(_USUAL):
+            path = item.partition(b"\t")[2] if item[:2] != b"? " else item[2:]
+            found.add(path.decode(errors="surrogateescape"))
+    return found
 
 
 def _walk(root: Path, folder: str, found: list[str]) -> None:
