@@ -117,7 +117,6 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
              policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
     """Git authors of the versions whose independence is judged and whose records name no
     author: validated ones, and those a waiver may cover. Read only when there are some."""
-    from charter.history.authors import version_authors
     from charter.inventory.independence import record_author
 
     targets = [w.target for w in policies.waivers]
@@ -136,17 +135,48 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
             wanted.append(entity_id)
     if not wanted:
         return {}
-    by_file: dict[str, dict[str, int]] = {}
+    by_file: dict[str, list[str]] = {}
     for version in wanted:
         if find_entity(subject.head, "version", version) is not None:
             path = ("models", *_version_path(version))
-            by_file.setdefault(subject.source.file_of(path), {})[version] = (
-                subject.source.locate(path).line)
+            by_file.setdefault(subject.source.file_of(path), []).append(version)
     found: dict[str, str] = {}
-    for file, lines in sorted(by_file.items()):
-        found.update(version_authors(options.root, head_rev.commit, lines) if file == (
-            INVENTORY_FILE) else _file_authors(options.root, head_rev.commit, file, lines))
+    inline = by_file.pop(INVENTORY_FILE, None)
+    if inline:
+        from charter.history.authors import version_authors
+
+        found.update(version_authors(options.root, head_rev.commit, _lines(subject, inline)))
+    # a few files (a pull request's) are blamed; many (--all) are answered by one git log
+    whole = _whole_file_authors(options.root, head_rev.commit, list(by_file)) if len(
+        by_file) > _BLAME_AT_MOST else {}
+    for file, versions in sorted(by_file.items()):
+        author = whole.get(file)
+        if author is not None:  # one commit wrote every line of the file
+            found.update(dict.fromkeys(versions, author))
+        else:
+            found.update(_file_authors(options.root, head_rev.commit, file,
+                                       _lines(subject, versions)))
     return found
+
+
+_BLAME_AT_MOST = 20
+
+
+def _lines(subject: Subject, versions: list[str]) -> dict[str, int]:
+    return {v: subject.source.locate(("models", *_version_path(v))).line for v in versions}
+
+
+def _whole_file_authors(root: Path, commit: str | None, files: list[str]) -> dict[str, str]:
+    """The author of each file that one commit wrote whole and nothing changed since: what
+    `git blame` says of each of its lines, from one `git log` for every file."""
+    from charter.vcs import git
+
+    if not files or git.resolve_commit(root, "HEAD") is None:
+        return {}
+    folders = sorted({f.split("/")[0] for f in files})
+    edited = git.changed_paths(root, "HEAD", None, folders) if commit is None else set()
+    written = git.sole_authors(root, commit or "HEAD", folders)
+    return {f: written[f] for f in files if f in written and f not in edited}
 
 
 def _file_authors(root: Path, commit: str | None, file: str,

@@ -51,6 +51,7 @@ class RecordFile:
         self._data: Any = None
         self._parsed = False
         self._source: SourceMap | None = None
+        self._marks: list[list[Any]] | None = None  # the positions as cached, not yet built
 
     @property
     def content_id(self) -> str:
@@ -72,19 +73,33 @@ class RecordFile:
     def text(self) -> str:
         return self.raw().decode("utf-8-sig", errors="replace")
 
+    def unread(self) -> bool:
+        """Neither read nor parsed, nor parsed in the cache: its bytes are still needed."""
+        return (self._raw is None and not self._parsed and self._content_id is not None
+                and self.revision.commit is not None
+                and not self._cache.has(CACHE_KIND, self._content_id))
+
     def data(self) -> Any:
+        """The record: parsed once, with its positions, and both kept in the cache."""
         if not self._parsed:
             cached = self._cache.get_text(CACHE_KIND, self.content_id)
             if cached is not None:
-                self._data = json.loads(cached)
+                self._data, self._marks = json.loads(cached)
             else:
                 self._parse()
+                assert self._source is not None
+                marks = [[*path, mark.line, mark.column]
+                         for path, mark in self._source.marks.items()]
                 self._cache.put_text(CACHE_KIND, self.content_id,
-                                     json.dumps(self._data, separators=(",", ":")))
+                                     json.dumps([self._data, marks], separators=(",", ":")))
             self._parsed = True
         return self._data
 
     def source(self) -> SourceMap:
+        if self._source is None and self._marks is not None:
+            self._source = SourceMap(self.path, {tuple(entry[:-2]): Mark(entry[-2], entry[-1])
+                                                 for entry in self._marks})
+            self._marks = None
         if self._source is None:
             self._parse()
         assert self._source is not None
@@ -345,8 +360,22 @@ class MergedSection(Mapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         if self._in_file(name):
-            return self.files.record((self.section, name)).data()
+            record = self.files.record((self.section, name))
+            if "_names" in self.__dict__ and record.unread():  # gone through in order
+                self._read_ahead(name)
+            return record.data()
         return self.inline[name]
+
+    _AHEAD = 256
+
+    def _read_ahead(self, name: str) -> None:
+        """Read the files of the next names too, all at once: whoever goes through every
+        record of a commit would otherwise wait on git once per file."""
+        if "_index" not in self.__dict__:
+            self.__dict__["_index"] = {n: i for i, n in enumerate(self._own)}
+        start = self.__dict__["_index"].get(name)
+        if start is not None:
+            self._read(self._own[start:start + self._AHEAD])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
@@ -380,8 +409,11 @@ class MergedSection(Mapping[str, Any]):
     def prefetch(self) -> None:
         """Read the bytes of every file at once (one git process per revision read from: a
         file unchanged since the base is read from the base)."""
+        self._read(self._own)
+
+    def _read(self, names: list[str]) -> None:
         by_revision: dict[int, list[RecordFile]] = {}
-        for name in self._own:
+        for name in names:
             record = self.files.record((self.section, name))
             if record._raw is None:
                 by_revision.setdefault(id(record.revision), []).append(record)

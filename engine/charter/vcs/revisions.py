@@ -6,6 +6,8 @@ import hashlib
 import os
 import posixpath
 import re
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -52,7 +54,11 @@ class Revision:
     # the entity folders, if anything, is in _blobs); None until they are listed: a pull
     # request asks about a few files of a folder that may hold tens of thousands
     _entities: dict[str, dict[str, str]] | None = field(default_factory=dict)
-    _looked_up: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    _looked_up: dict[str, tuple[str, str] | None] = field(default_factory=dict, compare=False)
+    _reader: tuple[int, git.BlobReader] | None = field(default=None, repr=False,
+                                                       compare=False)
+    _reading: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                     compare=False)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -199,14 +205,28 @@ class Revision:
         """The bytes of many files at once (one git process at a commit)."""
         if self.commit is None or any(p in self._links for p in paths):
             return {p: data for p in paths if (data := self.read(p)) is not None}
-        out: dict[str, bytes] = {}
-        with git.BlobReader(self.root) as reader:
-            for path in paths:
-                blob = self._blob(path)
-                data = reader.read(blob) if blob else None
-                if data is not None:
-                    out[path] = data
-        return out
+        blobs = {p: b for p in paths if (b := self._blob(p)) is not None}
+        with self._reading:
+            reader = self._blob_reader()
+            reader.prefetch(list(blobs.values()))  # asked all at once: one round trip
+            found = {path: reader.read_next() for path in blobs}
+        return {path: data for path, data in found.items() if data is not None}
+
+    def _blob_reader(self) -> git.BlobReader:
+        if self._reader is None or self._reader[0] != os.getpid():
+            reader = git.BlobReader(self.root)
+            weakref.finalize(self, reader.close)
+            self._reader = (os.getpid(), reader)
+        return self._reader[1]
+
+    def _read_blob(self, blob: str) -> bytes:
+        """A blob's bytes, through one `git cat-file --batch` per revision and process (a
+        process forked from this one opens its own: the pipes are not its to share)."""
+        with self._reading:
+            data = self._blob_reader().read(blob)
+        if data is None:
+            raise git.GitError.at(f"git object {blob} is missing from the repository")
+        return data
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when it does not exist. A file that exists but cannot be
@@ -214,7 +234,7 @@ class Revision:
         skipping it would judge a change by fewer rules than its authors wrote."""
         if self.commit is not None:
             blob = self._resolve_blob(path)
-            return None if blob is None else git.read_blob(self.root, blob)
+            return None if blob is None else self._read_blob(blob)
         link = self.root / path
         if not os.path.lexists(link):
             return None
@@ -240,7 +260,7 @@ class Revision:
             return None
         where, seen = path, {path}
         while where in self._links:
-            link_target = git.read_blob(self.root, self._links[where]).decode(
+            link_target = self._read_blob(self._links[where]).decode(
                 errors="surrogateescape")
             where = _follow(path, where, link_target)
             if where in seen:
