@@ -41,6 +41,13 @@ def gate(options: CheckOptions) -> CheckResult:
 def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: Revision,
                     notes: list[str]) -> CheckResult:
     """The gate on two revisions already resolved (None: an empty base)."""
+    if base_rev is not None:  # git looks at the working tree while the rules are read
+        head_rev.start_inventory_scan(base_rev)
+    in_force: tuple[PolicySet, PolicySet | None, PolicySet | None, bool] | CharterError
+    try:
+        in_force = policies_in_force(base_rev, head_rev, options.policies_from, notes)
+    except CharterError as error:
+        in_force = error  # told after a missing models.yaml, as it always was
     cache = Cache.for_repo(options.root, options.use_cache)
     base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
     head = load_snapshot(head_rev, cache, lazy=True, donor=base)
@@ -48,8 +55,9 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
         raise CharterError.at("models.yaml not found at the head revision",
                               file=str(options.root / "models.yaml"), hint="" if options.head
                               else "`charter init` scaffolds a governance repository here")
-    policies, current, proposed, changed = policies_in_force(base_rev, head_rev,
-                                                             options.policies_from, notes)
+    if isinstance(in_force, CharterError):
+        raise in_force
+    policies, current, proposed, changed = in_force
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)

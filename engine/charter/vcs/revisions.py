@@ -6,6 +6,7 @@ import hashlib
 import os
 import posixpath
 import re
+import subprocess
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Revision:
                                                        compare=False)
     _reading: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                      compare=False)
+    _scan: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]] | None = field(
+        default=None, repr=False, compare=False)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -156,6 +159,18 @@ class Revision:
             self._listed_entities()
         return path in self._links
 
+    def start_inventory_scan(self, base: Revision) -> None:
+        """Start the git processes `inventory_changes_since(base)` will read, so that they
+        look at the working tree's files while the caller does other work."""
+        if base.commit is None or self.commit is not None or base.root != self.root:
+            return
+        if self._scan is None or self._scan[0] != base.commit:
+            paths = ["--", *INVENTORY_PATHS]
+            self._scan = (base.commit, git.start_git(self.root, [
+                "diff", "--name-only", "-z", "--no-renames", base.commit, *paths]),
+                git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
+                                          "--others", *paths]))
+
     def inventory_changes_since(self, base: Revision) -> set[str] | None:
         """Inventory paths whose content may differ from `base`'s (added, removed or edited);
         None when that cannot be known without reading everything.
@@ -163,19 +178,20 @@ class Revision:
         Only a working tree against a commit is answered, by git: its index tells which files
         kept their size and time, untracked files are listed, and files git was told not to
         look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
-        they lead to can change while they do not). Both questions run at once: each has git
-        look at every file of the tree, the one cost that grows with the inventory."""
-        if base.commit is None or self.commit is not None or base.root != self.root:
+        they lead to can change while they do not). Each of the two git processes looks at
+        every file of the tree, the one cost that grows with the inventory: they run at once,
+        and from `start_inventory_scan` on."""
+        self.start_inventory_scan(base)
+        if self._scan is None:
             return None
-        diff = git.start_git(self.root, ["diff", "--name-only", "-z", "--no-renames",
-                                         base.commit, "--", *INVENTORY_PATHS])
-        listed = git.run_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached", "--others",
-                                         "--", *INVENTORY_PATHS], check=False)
+        _, diff, listing = self._scan
+        self._scan = None
+        listed, _ = listing.communicate()  # the larger output first: neither pipe fills up
         out, _ = diff.communicate()
-        if diff.returncode != 0 or listed.returncode != 0:
+        if diff.returncode != 0 or listing.returncode != 0:
             return None
         changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
-        return changed | _unusual_entries(listed.stdout) | set(base._links)
+        return changed | _unusual_entries(listed) | set(base._links)
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
