@@ -156,7 +156,10 @@ def _judge(root: Path, scope_all: bool, head: str | None = None) -> Found:
 def _write_split(repo: GitRepo, inventory: dict[str, Any]) -> None:
     for folder in ("models", "datasets"):
         shutil.rmtree(repo.root / folder, ignore_errors=True)
-    write_files(repo, split_inventory(yaml.safe_dump(inventory, sort_keys=False)))
+    names = {s: list(v) if isinstance(v := inventory.get(s), dict) else []
+             for s in ("models", "datasets")}  # a section edited into a scalar stays inline
+    write_files(repo, split_inventory(yaml.safe_dump(inventory, sort_keys=False),
+                                      names["models"], names["datasets"]))
 
 
 @PROFILE
