@@ -13,17 +13,23 @@ under both.
       evidence none, next to the parse floor of every file
   python bench/gate.py --cache-edits 100 [--versions 10000]  the cache folder's size after
       that many one-version edits of models.yaml, each loaded as a pull request would
+
+The engine is byte-compiled first, as an installed package is (PYTHONDONTWRITEBYTECODE would
+otherwise have every run compile it again). --keep DIR keeps the generated repositories of
+--split-pr and --split-all there and reuses them (reset to their commit) on the next run.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
+import contextlib
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
@@ -45,6 +51,22 @@ def timed(args: list[str], cwd: Path, expect: tuple[int, ...] = (0, 1)) -> float
         raise SystemExit(f"charter {' '.join(args)} exited {result.returncode}:\n"
                          f"{result.stdout}{result.stderr}")
     return elapsed
+
+
+@contextlib.contextmanager
+def split_repo(versions: int, rules: int, keep: Path | None) -> Iterator[Path]:
+    """A generated split repository: a new one, or the one kept under `keep`, reset."""
+    if keep is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield make_repo(Path(folder) / "repo", versions, rules, "split")
+        return
+    root = keep / f"split-{versions}-{rules}"
+    if (root / ".git").is_dir():
+        for args in (["reset", "-q", "--hard"], ["clean", "-fdq"]):  # the cache is ignored
+            subprocess.run(["git", *args], cwd=root, check=True)
+    else:
+        make_repo(root, versions, rules, "split")
+    yield root
 
 
 def inventory_paths(root: Path) -> list[Path]:
@@ -99,9 +121,9 @@ def gate_cpu(root: Path) -> float:
     return float(result.stdout.split()[-1])
 
 
-def warm_pr_check(versions: int, rules: int, runs: int) -> tuple[float, float]:
-    with tempfile.TemporaryDirectory() as folder:
-        root = make_repo(Path(folder) / "repo", versions, rules, "split")
+def warm_pr_check(versions: int, rules: int, runs: int, keep: Path | None
+                  ) -> tuple[float, float]:
+    with split_repo(versions, rules, keep) as root:
         changed = change_one_version(root, model=versions // 10)
         timed(CHECK, root)  # fills the cache, as an earlier run on the CI runner would have
         warm = best_of(runs, lambda: timed(CHECK, root))
@@ -110,22 +132,21 @@ def warm_pr_check(versions: int, rules: int, runs: int) -> tuple[float, float]:
         return warm, cpu
 
 
-def split_pr(sizes: list[int], rules: int, runs: int) -> None:
+def split_pr(sizes: list[int], rules: int, runs: int, keep: Path | None) -> None:
     print(f"{'versions':>9} {'rules':>5} {'changed file':>24} {'warm check':>11} "
           f"{'gate CPU':>11}")
-    times = [warm_pr_check(v, rules, runs) for v in sizes]
+    times = [warm_pr_check(v, rules, runs, keep) for v in sizes]
     (small, small_cpu), (large, large_cpu) = times[0], times[-1]
     print(f"ratio {sizes[-1]:,} / {sizes[0]:,} versions: {large / small:.2f}x wall, "
           f"{large_cpu / small_cpu:.2f}x gate CPU (target <= 1.2x); largest: {large:.3f}s "
           "(target <= 0.5s)")
 
 
-def split_all(sizes: list[int], rules: int) -> None:
+def split_all(sizes: list[int], rules: int, keep: Path | None) -> None:
     print(f"{'versions':>9} {'rules':>5} {'parse floor':>11} {'--all, no cache':>16} "
           f"{'--all, warm':>12} {'/floor':>7}")
     for versions in sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            root = make_repo(Path(folder) / "repo", versions, rules, "split")
+        with split_repo(versions, rules, keep) as root:
             floor = parse_floor(root)
             cold = timed([*CHECK, "--all", "--no-cache"], root)
             timed([*CHECK, "--all"], root)
@@ -170,12 +191,17 @@ def main() -> None:
     parser.add_argument("--split-pr", action="store_true")
     parser.add_argument("--split-all", action="store_true")
     parser.add_argument("--cache-edits", type=int)
+    parser.add_argument("--keep", type=Path, help="keep generated repositories here")
     args = parser.parse_args()
+    compileall.compile_dir(ENGINE, quiet=1)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     if args.split_pr:
         split_pr([int(v) for v in (args.versions or "1000,100000").split(",")], args.rules,
-                 args.runs)
+                 args.runs, args.keep)
     elif args.split_all:
-        split_all([int(v) for v in (args.versions or "100000").split(",")], args.rules)
+        split_all([int(v) for v in (args.versions or "100000").split(",")], args.rules,
+                  args.keep)
     elif args.cache_edits:
         cache_edits(int(args.versions or 10000), args.cache_edits)
     else:

@@ -41,6 +41,13 @@ def gate(options: CheckOptions) -> CheckResult:
 def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: Revision,
                     notes: list[str]) -> CheckResult:
     """The gate on two revisions already resolved (None: an empty base)."""
+    if base_rev is not None:  # git looks at the working tree while the rules are read
+        head_rev.start_inventory_scan(base_rev)
+    in_force: tuple[PolicySet, PolicySet | None, PolicySet | None, bool] | CharterError
+    try:
+        in_force = policies_in_force(base_rev, head_rev, options.policies_from, notes)
+    except CharterError as error:
+        in_force = error  # told after a missing models.yaml, as it always was
     cache = Cache.for_repo(options.root, options.use_cache)
     base = load_snapshot(base_rev, cache, lazy=True) if base_rev else None
     head = load_snapshot(head_rev, cache, lazy=True, donor=base)
@@ -48,8 +55,9 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
         raise CharterError.at("models.yaml not found at the head revision",
                               file=str(options.root / "models.yaml"), hint="" if options.head
                               else "`charter init` scaffolds a governance repository here")
-    policies, current, proposed, changed = policies_in_force(base_rev, head_rev,
-                                                             options.policies_from, notes)
+    if isinstance(in_force, CharterError):
+        raise in_force
+    policies, current, proposed, changed = in_force
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
@@ -117,7 +125,6 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
              policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
     """Git authors of the versions whose independence is judged and whose records name no
     author: validated ones, and those a waiver may cover. Read only when there are some."""
-    from charter.history.authors import version_authors
     from charter.inventory.independence import record_author
 
     targets = [w.target for w in policies.waivers]
@@ -136,17 +143,48 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
             wanted.append(entity_id)
     if not wanted:
         return {}
-    by_file: dict[str, dict[str, int]] = {}
+    by_file: dict[str, list[str]] = {}
     for version in wanted:
         if find_entity(subject.head, "version", version) is not None:
             path = ("models", *_version_path(version))
-            by_file.setdefault(subject.source.file_of(path), {})[version] = (
-                subject.source.locate(path).line)
+            by_file.setdefault(subject.source.file_of(path), []).append(version)
     found: dict[str, str] = {}
-    for file, lines in sorted(by_file.items()):
-        found.update(version_authors(options.root, head_rev.commit, lines) if file == (
-            INVENTORY_FILE) else _file_authors(options.root, head_rev.commit, file, lines))
+    inline = by_file.pop(INVENTORY_FILE, None)
+    if inline:
+        from charter.history.authors import version_authors
+
+        found.update(version_authors(options.root, head_rev.commit, _lines(subject, inline)))
+    # a few files (a pull request's) are blamed; many (--all) are answered by one git log
+    whole = _whole_file_authors(options.root, head_rev.commit, list(by_file)) if len(
+        by_file) > _BLAME_AT_MOST else {}
+    for file, versions in sorted(by_file.items()):
+        author = whole.get(file)
+        if author is not None:  # one commit wrote every line of the file
+            found.update(dict.fromkeys(versions, author))
+        else:
+            found.update(_file_authors(options.root, head_rev.commit, file,
+                                       _lines(subject, versions)))
     return found
+
+
+_BLAME_AT_MOST = 20
+
+
+def _lines(subject: Subject, versions: list[str]) -> dict[str, int]:
+    return {v: subject.source.locate(("models", *_version_path(v))).line for v in versions}
+
+
+def _whole_file_authors(root: Path, commit: str | None, files: list[str]) -> dict[str, str]:
+    """The author of each file that one commit wrote whole and nothing changed since: what
+    `git blame` says of each of its lines, from one `git log` for every file."""
+    from charter.vcs import git
+
+    if not files or git.resolve_commit(root, "HEAD") is None:
+        return {}
+    folders = sorted({f.split("/")[0] for f in files})
+    edited = git.changed_paths(root, "HEAD", None, folders) if commit is None else set()
+    written = git.sole_authors(root, commit or "HEAD", folders)
+    return {f: written[f] for f in files if f in written and f not in edited}
 
 
 def _file_authors(root: Path, commit: str | None, file: str,

@@ -9,6 +9,7 @@ in a record points into the record's own file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -50,6 +51,7 @@ class RecordFile:
         self._data: Any = None
         self._parsed = False
         self._source: SourceMap | None = None
+        self._marks: list[list[Any]] | None = None  # the positions as cached, not yet built
 
     @property
     def content_id(self) -> str:
@@ -71,19 +73,33 @@ class RecordFile:
     def text(self) -> str:
         return self.raw().decode("utf-8-sig", errors="replace")
 
+    def unread(self) -> bool:
+        """Neither read nor parsed, nor parsed in the cache: its bytes are still needed."""
+        return (self._raw is None and not self._parsed and self._content_id is not None
+                and self.revision.commit is not None
+                and not self._cache.has(CACHE_KIND, self._content_id))
+
     def data(self) -> Any:
+        """The record: parsed once, with its positions, and both kept in the cache."""
         if not self._parsed:
             cached = self._cache.get_text(CACHE_KIND, self.content_id)
             if cached is not None:
-                self._data = json.loads(cached)
+                self._data, self._marks = json.loads(cached)
             else:
                 self._parse()
+                assert self._source is not None
+                marks = [[*path, mark.line, mark.column]
+                         for path, mark in self._source.marks.items()]
                 self._cache.put_text(CACHE_KIND, self.content_id,
-                                     json.dumps(self._data, separators=(",", ":")))
+                                     json.dumps([self._data, marks], separators=(",", ":")))
             self._parsed = True
         return self._data
 
     def source(self) -> SourceMap:
+        if self._source is None and self._marks is not None:
+            self._source = SourceMap(self.path, {tuple(entry[:-2]): Mark(entry[-2], entry[-1])
+                                                 for entry in self._marks})
+            self._marks = None
         if self._source is None:
             self._parse()
         assert self._source is not None
@@ -104,6 +120,96 @@ Key = tuple[str, str]  # (section, name)
 
 
 Ids = dict[str, dict[str, "str | None"]]  # section -> name -> content id
+SectionIds = Mapping[str, "str | None"]  # name -> content id (None: known by reading it)
+
+
+class _CommitSection(Mapping[str, "str | None"]):
+    """The files of one section at a commit: a name is looked up alone (a pull request asks
+    about a few), the folder is listed only when it is gone through."""
+
+    def __init__(self, revision: Revision, section: str, listing: _Listing) -> None:
+        self._revision = revision
+        self._section = section
+        self._listing = listing
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if self._listing.ids is not None:
+            return self._listing.ids[self._section].get(name, default)
+        present, blob = self._revision.entity_entry(self._section, name)
+        return blob if present else default
+
+    def __getitem__(self, name: str) -> str | None:
+        if name not in self:
+            raise KeyError(name)
+        return self.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if self._listing.ids is not None:
+            return name in self._listing.ids[self._section]
+        return self._revision.entity_entry(self._section, name)[0]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._listing.all()[self._section])
+
+    def __len__(self) -> int:
+        return len(self._listing.all()[self._section])
+
+    def __bool__(self) -> bool:
+        if self._listing.ids is not None:
+            return bool(self._listing.ids[self._section])
+        return self._revision.has_entity_folder(self._section)
+
+
+class _Listing:
+    """Every entity file of a revision, listed (and checked) when first needed."""
+
+    def __init__(self, revision: Revision) -> None:
+        self.revision = revision
+        self.ids: Ids | None = None
+
+    def all(self) -> Ids:
+        if self.ids is None:
+            self.ids = _listed_ids(self.revision)
+        return self.ids
+
+
+class _Overlay(Mapping[str, "str | None"]):
+    """A section of the working tree: the base's, but for the paths git says changed."""
+
+    def __init__(self, base: SectionIds, changed: dict[str, str | None], gone: set[str]
+                 ) -> None:
+        self._base = base
+        self._changed = changed
+        self._gone = gone
+
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if name in self._changed:
+            return self._changed[name]
+        if name in self._gone:
+            return default
+        return self._base.get(name, default)
+
+    def __getitem__(self, name: str) -> str | None:
+        if name not in self:
+            raise KeyError(name)
+        return self.get(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        return name in self._changed or (name not in self._gone and name in self._base)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (n for n in self._base if n not in self._gone and n not in self._changed)
+        yield from self._changed
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return bool(self._changed) or bool(self._base)
 
 
 class EntityFiles:
@@ -115,15 +221,17 @@ class EntityFiles:
     thousands of files, and a pull request must not pay for building an object per file.
     """
 
-    def __init__(self, revision: Revision, ids: Ids, cache: Cache,
-                 donor: EntityFiles | None = None,
-                 names: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, revision: Revision, ids: Mapping[str, SectionIds], cache: Cache,
+                 donor: EntityFiles | None = None, names_of: EntityFiles | None = None
+                 ) -> None:
         self.revision = revision
-        self.ids = {section: ids.get(section, {}) for section in ENTITY_FOLDERS}  # None: read
+        self.ids: dict[str, SectionIds] = {  # None: read
+            section: ids.get(section, {}) for section in ENTITY_FOLDERS}
         self.records: dict[Key, RecordFile] = {}
         self._cache = cache
         self._donor = donor
-        self._names: dict[str, list[str]] = names or {}  # section -> sorted names
+        self._names: dict[str, list[str]] = {}  # section -> sorted names
+        self._names_of = names_of  # files with the same names, sorted already or when asked
         self.changed: set[Key] | None = None  # when built from the donor: keys that differ
 
     def changed_since(self, other: EntityFiles) -> set[Key] | None:
@@ -146,7 +254,8 @@ class EntityFiles:
     def names(self, section: str) -> list[str]:
         found = self._names.get(section)
         if found is None:
-            found = self._names[section] = sorted(self.ids[section])
+            found = self._names[section] = (self._names_of.names(section) if self._names_of
+                                            else sorted(self.ids[section]))
         return found
 
     def record(self, key: Key) -> RecordFile:
@@ -173,27 +282,39 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
     """The entity files of `revision`; a path the layout refuses is an error (fail closed).
 
     A working tree checked against a base commit starts from the base's files and looks only
-    at the paths git reports as changed, so a pull request's cost does not grow with the
+    at the paths git reports as changed, and the files of a commit are looked up one by one
+    until something goes through them all: a pull request's cost does not grow with the
     inventory."""
     changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
     if donor is not None and changed is not None:
-        known = {section: dict(names) for section, names in donor.ids.items()}
+        edited: dict[str, dict[str, str | None]] = {section: {} for section in ENTITY_FOLDERS}
+        gone: dict[str, set[str]] = {section: set() for section in ENTITY_FOLDERS}
         entries = []
         for path in changed:
             entry = classify(path)
             if entry is not None:
-                known[entry.section].pop(entry.name, None)
+                gone[entry.section].add(entry.name)
                 if os.path.lexists(revision.root / path):
                     entries.append(entry)
         _refuse([e for e in entries if e.problem])
         for entry in entries:
-            known[entry.section][entry.name] = None
+            gone[entry.section].discard(entry.name)
+            edited[entry.section][entry.name] = None
+        known = {s: _Overlay(donor.ids[s], edited[s], gone[s]) for s in ENTITY_FOLDERS}
         keys = {(e.section, e.name) for e in map(classify, changed) if e is not None}
         same = all(n in known[s] and n in donor.ids[s] for s, n in keys)  # edits only
-        names = {s: donor.names(s) for s in ENTITY_FOLDERS} if same else None
-        files = EntityFiles(revision, known, cache, donor, names)
+        files = EntityFiles(revision, known, cache, donor, donor if same else None)
         files.changed = keys
         return files
+    if revision.commit is not None:
+        listing = _Listing(revision)
+        return EntityFiles(revision, {s: _CommitSection(revision, s, listing)
+                                      for s in ENTITY_FOLDERS}, cache, donor)
+    return EntityFiles(revision, _listed_ids(revision), cache, donor)
+
+
+def _listed_ids(revision: Revision) -> Ids:
+    """Every entity file of the revision, from one listing; refuses odd paths."""
     plain, odd = revision.entity_files()
     ids: Ids = {section: dict(plain.get(section, {})) for section in ENTITY_FOLDERS}
     for path in odd:
@@ -206,9 +327,7 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
         entry = classify(path)
         if entry is not None and entry.name not in ids[entry.section]:
             ids[entry.section][entry.name] = None
-    # sorting names git listed in nearly that order is quick
-    names = None if odd else {section: sorted(found) for section, found in ids.items()}
-    return EntityFiles(revision, ids, cache, donor, names)
+    return ids
 
 
 def _refuse(refused: list[EntityFile]) -> None:
@@ -227,22 +346,45 @@ class MergedSection(Mapping[str, Any]):
         self.inline = inline
         self.section = section
         self.files = files
-        self._own = files.names(section)
-        self._names = [*inline, *self._own]
+
+    @property
+    def _own(self) -> list[str]:
+        return self.files.names(self.section)
+
+    @functools.cached_property
+    def _names(self) -> list[str]:
+        return [*self.inline, *self._own]
 
     def _in_file(self, name: object) -> bool:
         return (self.section, name) in self.files
 
     def __getitem__(self, name: str) -> Any:
         if self._in_file(name):
-            return self.files.record((self.section, name)).data()
+            record = self.files.record((self.section, name))
+            if "_names" in self.__dict__ and record.unread():  # gone through in order
+                self._read_ahead(name)
+            return record.data()
         return self.inline[name]
+
+    _AHEAD = 256
+
+    def _read_ahead(self, name: str) -> None:
+        """Read the files of the next names too, all at once: whoever goes through every
+        record of a commit would otherwise wait on git once per file."""
+        if "_index" not in self.__dict__:
+            self.__dict__["_index"] = {n: i for i, n in enumerate(self._own)}
+        start = self.__dict__["_index"].get(name)
+        if start is not None:
+            self._read(self._own[start:start + self._AHEAD])
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def __bool__(self) -> bool:  # without going through every file
+        return bool(self.inline) or bool(self.files.ids[self.section])
 
     def __contains__(self, name: object) -> bool:
         return self._in_file(name) or name in self.inline
@@ -267,8 +409,11 @@ class MergedSection(Mapping[str, Any]):
     def prefetch(self) -> None:
         """Read the bytes of every file at once (one git process per revision read from: a
         file unchanged since the base is read from the base)."""
+        self._read(self._own)
+
+    def _read(self, names: list[str]) -> None:
         by_revision: dict[int, list[RecordFile]] = {}
-        for name in self._own:
+        for name in names:
             record = self.files.record((self.section, name))
             if record._raw is None:
                 by_revision.setdefault(id(record.revision), []).append(record)
@@ -319,8 +464,7 @@ def merge_sections(data: dict[str, Any], files: EntityFiles,
     merged = dict(data)
     problems: list[Problem] = []
     for section in ENTITY_FOLDERS:
-        own = files.names(section)
-        if not own:
+        if not files.ids[section]:
             continue
         inline = data.get(section)
         if inline is None:

@@ -97,6 +97,11 @@ def _target(name: str, definition: str | None, shallow: bool) -> dict[str, Any]:
 @cache
 def _fast_validator(name: str, definition: str | None, shallow: bool
                     ) -> Callable[[Any], Any]:
+    from charter.schemas import compiled
+
+    kept = compiled.validator(name, definition, shallow, FORMATS)  # generated ahead of time
+    if kept is not None:
+        return kept
     validator: Callable[[Any], Any] = fastjsonschema.compile(
         _target(name, definition, shallow), formats=FORMATS, use_default=False)
     return validator

@@ -218,8 +218,13 @@ class Cache:
 
 def repo_folder(root: Path) -> Path | None:
     """The repository's cache folder, or None when .charter is tracked by git (then a pull
-    request could plant entries) or git cannot say."""
-    tracked = git.run_git(root, ["ls-files", "--", ".charter"], check=False)
+    request could plant entries) or git cannot say. Asked of the checked-out commit's tree,
+    which git reads without the index (large in a split inventory); of the index only when
+    there is no commit yet."""
+    tracked = git.run_git(root, ["ls-tree", "--name-only", "HEAD", "--", ".charter"],
+                          check=False)
+    if tracked.returncode != 0:
+        tracked = git.run_git(root, ["ls-files", "--", ".charter"], check=False)
     if tracked.returncode != 0 or tracked.stdout.strip():
         return None
     return root / CACHE_DIR

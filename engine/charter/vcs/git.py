@@ -19,10 +19,24 @@ class GitError(CharterError):
     pass
 
 
+def _env() -> dict[str, str]:
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
+def start_git(root: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+    """A git process left running, so that the caller can work (or run another) meanwhile;
+    read it with communicate()."""
+    try:
+        return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=_env())
+    except FileNotFoundError:
+        raise GitError.at("git is not installed or not on PATH") from None
+
+
 def run_git(
     root: Path, args: Sequence[str], check: bool = True
 ) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env = _env()
     try:
         result = subprocess.run(["git", *args], cwd=root, capture_output=True, env=env)
     except FileNotFoundError:
@@ -243,6 +257,9 @@ class BlobReader:
     def read(self, blob: str) -> bytes | None:
         stdin = self._process.stdin
         assert stdin is not None
+        if self._writer is not None:  # the answers to a prefetch were all read
+            self._writer.join()
+            self._writer = None
         stdin.write(blob.encode() + b"\n")
         stdin.flush()
         return self.read_next()
@@ -275,9 +292,12 @@ class BlobReader:
         self.close()
 
 
-def changed_paths(root: Path, base: str, head: str | None = None) -> set[str]:
-    """Files that differ between `base` and `head` (the working tree when None)."""
-    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else [])]
+def changed_paths(root: Path, base: str, head: str | None = None,
+                  paths: Sequence[str] = ()) -> set[str]:
+    """Files that differ between `base` and `head` (the working tree when None), under
+    `paths` when given."""
+    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else []),
+            *(["--", *paths] if paths else [])]
     result = run_git(root, args)  # an empty answer on failure would let changed files pass
     return {p.decode() for p in result.stdout.split(b"\0") if p}
 
@@ -292,6 +312,35 @@ def author_identity(root: Path) -> str | None:
 
 
 _UNCOMMITTED = "0" * 40
+
+
+def sole_authors(root: Path, commit: str, folders: Sequence[str]) -> dict[str, str]:
+    """path -> "Name <email>" for each file under `folders` at `commit` that exactly one
+    commit of its history touched, by adding it (not by a rename): the author `git blame`
+    gives every line of it. One `git log` for all the files; merges are compared with each
+    parent, so a file a merge brought or changed has two commits and is left out. Renames
+    are looked for among every file of those commits, as blame would follow them; when git
+    skips that search (too many files), no file is answered."""
+    result = run_git(root, ["log", "-z", "-m", "--full-history", "--full-diff", "-M",
+                            "--name-status", "--format=%x01%an <%ae>", commit, "--",
+                            *folders])
+    if b"rename detection was skipped" in result.stderr:
+        return {}
+    touched: dict[str, int] = {}
+    added: dict[str, str] = {}
+    for block in result.stdout.decode("utf-8", errors="surrogateescape").split("\x01")[1:]:
+        author, _, rest = block.partition("\0")
+        fields = rest.lstrip("\n").split("\0")
+        i = 0
+        while i + 1 < len(fields):
+            status = fields[i].strip()
+            paths = fields[i + 1: i + (3 if status[:1] in "RC" else 2)]
+            i += 1 + len(paths)
+            for path in paths:
+                touched[path] = touched.get(path, 0) + 1
+            if status == "A":
+                added[paths[0]] = author
+    return {path: author for path, author in added.items() if touched[path] == 1}
 
 
 def blame_lines(root: Path, commit: str | None, path: str,

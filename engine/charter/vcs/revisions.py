@@ -6,6 +6,9 @@ import hashlib
 import os
 import posixpath
 import re
+import subprocess
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -15,6 +18,7 @@ from charter.layout import (
     ENTITY_SUFFIX,
     ROOT_FILE,
     YAML_SUFFIXES,
+    classify,
     entity_file_path,
 )
 from charter.vcs import git
@@ -48,8 +52,16 @@ class Revision:
     _blobs: dict[str, str] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # symbolic links at the commit
     # regular, well-named entity files at the commit: section -> name -> blob (the rest of
-    # the entity folders, if anything, is in _blobs)
-    _entities: dict[str, dict[str, str]] = field(default_factory=dict)
+    # the entity folders, if anything, is in _blobs); None until they are listed: a pull
+    # request asks about a few files of a folder that may hold tens of thousands
+    _entities: dict[str, dict[str, str]] | None = field(default_factory=dict)
+    _looked_up: dict[str, tuple[str, str] | None] = field(default_factory=dict, compare=False)
+    _reader: tuple[int, git.BlobReader] | None = field(default=None, repr=False,
+                                                       compare=False)
+    _reading: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                     compare=False)
+    _scan: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]] | None = field(
+        default=None, repr=False, compare=False)
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -67,10 +79,47 @@ class Revision:
         revision = cls(root, commit, label)
         revision._blobs, revision._links = _list_blobs(root, commit, [INVENTORY_FILE,
                                                                        POLICY_DIR])
-        revision._entities, odd = _list_entities(root, commit)
-        revision._blobs.update(odd[0])
-        revision._links.update(odd[1])
+        revision._entities = None
         return revision
+
+    def _listed_entities(self) -> dict[str, dict[str, str]]:
+        """The entity folders at the commit, listed on first use."""
+        if self._entities is None:
+            assert self.commit is not None
+            self._entities, odd = _list_entities(self.root, self.commit)
+            self._blobs.update(odd[0])
+            self._links.update(odd[1])
+        return self._entities
+
+    def entity_entry(self, section: str, name: str) -> tuple[bool, str | None]:
+        """Whether `name` has a file in `section` at the commit, and its blob when it is a
+        regular file (None: a link, known by reading it). A plain file, or none, is looked up
+        alone: a pull request asks about a few files of folders that may hold many."""
+        path = entity_file_path(section, name)
+        if self._entities is None:
+            found = self._lookup(path)
+            if found is None:
+                return False, None
+            if found[0] in _PLAIN_MODES:
+                return True, found[1]
+        plain = self._listed_entities().get(section, {}).get(name)
+        if plain is not None:
+            return True, plain
+        return path in self._blobs, None
+
+    def _lookup(self, path: str) -> tuple[str, str] | None:
+        assert self.commit is not None
+        if path not in self._looked_up:
+            self._looked_up[path] = _tree_entry(self.root, self.commit, path)
+        return self._looked_up[path]
+
+    def has_entity_folder(self, section: str) -> bool:
+        """Whether the section's folder holds anything at the commit (a cheap answer; the
+        folder may still hold no entity file)."""
+        if self._entities is not None:
+            return bool(self._entities.get(section)) or any(
+                p.startswith(f"{ENTITY_FOLDERS[section]}/") for p in self._blobs)
+        return self._lookup(ENTITY_FOLDERS[section]) is not None
 
     def policy_files(self) -> list[str]:
         if self.commit is not None:
@@ -89,7 +138,7 @@ class Revision:
         name what is wrong with them."""
         if self.commit is not None:
             plain: dict[str, dict[str, str | None]] = {
-                section: dict(names) for section, names in self._entities.items()}
+                section: dict(names) for section, names in self._listed_entities().items()}
             return plain, sorted(p for p in self._blobs if p.startswith(_ENTITY_PREFIXES))
         found: list[str] = []
         for folder in ENTITY_FOLDERS.values():
@@ -106,7 +155,21 @@ class Revision:
 
     def is_link(self, path: str) -> bool:
         """A symbolic link at the commit: what it holds can change while it does not."""
+        if self._entities is None and path.startswith(_ENTITY_PREFIXES):
+            self._listed_entities()
         return path in self._links
+
+    def start_inventory_scan(self, base: Revision) -> None:
+        """Start the git processes `inventory_changes_since(base)` will read, so that they
+        look at the working tree's files while the caller does other work."""
+        if base.commit is None or self.commit is not None or base.root != self.root:
+            return
+        if self._scan is None or self._scan[0] != base.commit:
+            paths = ["--", *INVENTORY_PATHS]
+            self._scan = (base.commit, git.start_git(self.root, [
+                "diff", "--name-only", "-z", "--no-renames", base.commit, *paths]),
+                git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
+                                          "--others", *paths]))
 
     def inventory_changes_since(self, base: Revision) -> set[str] | None:
         """Inventory paths whose content may differ from `base`'s (added, removed or edited);
@@ -114,19 +177,21 @@ class Revision:
 
         Only a working tree against a commit is answered, by git: its index tells which files
         kept their size and time, untracked files are listed, and files git was told not to
-        look at (assume-unchanged, skip-worktree) count as changed."""
-        if base.commit is None or self.commit is not None or base.root != self.root:
+        look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
+        they lead to can change while they do not). Each of the two git processes looks at
+        every file of the tree, the one cost that grows with the inventory: they run at once,
+        and from `start_inventory_scan` on."""
+        self.start_inventory_scan(base)
+        if self._scan is None:
             return None
-        changed = _git_paths(self.root, ["diff", "--name-only", "-z", "--no-renames",
-                                         base.commit, "--", *INVENTORY_PATHS])
-        # tagged "? " untracked, "S " skip-worktree, lower case assume-unchanged
-        listed = git.run_git(self.root, ["ls-files", "-v", "--cached", "--others", "-z", "--",
-                                         *INVENTORY_PATHS], check=False)
-        if changed is None or listed.returncode != 0:
+        _, diff, listing = self._scan
+        self._scan = None
+        listed, _ = listing.communicate()  # the larger output first: neither pipe fills up
+        out, _ = diff.communicate()
+        if diff.returncode != 0 or listing.returncode != 0:
             return None
-        unseen = {p[2:].decode(errors="surrogateescape") for p in listed.stdout.split(b"\0")
-                  if p and p[0] != _CACHED}
-        return changed | unseen | set(base._links)
+        changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
+        return changed | _unusual_entries(listed) | set(base._links)
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
@@ -134,25 +199,50 @@ class Revision:
 
     def _blob(self, path: str) -> str | None:
         found = self._blobs.get(path)
-        if found is None and self._entities:
-            folder, _, rest = path.partition("/")
-            names = self._entities.get(_SECTION_OF.get(folder, ""))
-            if names is not None and rest.endswith(ENTITY_SUFFIX):
-                found = names.get(rest[:-len(ENTITY_SUFFIX)])
+        if found is not None or not path.startswith(_ENTITY_PREFIXES):
+            return found
+        if self._entities is None:
+            entry = classify(path)
+            if entry is not None and entry.problem is None and entry.path == path:
+                looked = self._lookup(path)
+                if looked is None or looked[0] in _PLAIN_MODES:
+                    return None if looked is None else looked[1]
+            self._listed_entities()  # a link or an odd path: what git lists decides
+            found = self._blobs.get(path)
+            if found is not None:
+                return found
+        folder, _, rest = path.partition("/")
+        names = (self._entities or {}).get(_SECTION_OF.get(folder, ""))
+        if names is not None and rest.endswith(ENTITY_SUFFIX):
+            found = names.get(rest[:-len(ENTITY_SUFFIX)])
         return found
 
     def read_many(self, paths: list[str]) -> dict[str, bytes]:
         """The bytes of many files at once (one git process at a commit)."""
         if self.commit is None or any(p in self._links for p in paths):
             return {p: data for p in paths if (data := self.read(p)) is not None}
-        out: dict[str, bytes] = {}
-        with git.BlobReader(self.root) as reader:
-            for path in paths:
-                blob = self._blob(path)
-                data = reader.read(blob) if blob else None
-                if data is not None:
-                    out[path] = data
-        return out
+        blobs = {p: b for p in paths if (b := self._blob(p)) is not None}
+        with self._reading:
+            reader = self._blob_reader()
+            reader.prefetch(list(blobs.values()))  # asked all at once: one round trip
+            found = {path: reader.read_next() for path in blobs}
+        return {path: data for path, data in found.items() if data is not None}
+
+    def _blob_reader(self) -> git.BlobReader:
+        if self._reader is None or self._reader[0] != os.getpid():
+            reader = git.BlobReader(self.root)
+            weakref.finalize(self, reader.close)
+            self._reader = (os.getpid(), reader)
+        return self._reader[1]
+
+    def _read_blob(self, blob: str) -> bytes:
+        """A blob's bytes, through one `git cat-file --batch` per revision and process (a
+        process forked from this one opens its own: the pipes are not its to share)."""
+        with self._reading:
+            data = self._blob_reader().read(blob)
+        if data is None:
+            raise git.GitError.at(f"git object {blob} is missing from the repository")
+        return data
 
     def read(self, path: str) -> bytes | None:
         """The file's bytes; None when it does not exist. A file that exists but cannot be
@@ -160,7 +250,7 @@ class Revision:
         skipping it would judge a change by fewer rules than its authors wrote."""
         if self.commit is not None:
             blob = self._resolve_blob(path)
-            return None if blob is None else git.read_blob(self.root, blob)
+            return None if blob is None else self._read_blob(blob)
         link = self.root / path
         if not os.path.lexists(link):
             return None
@@ -186,7 +276,7 @@ class Revision:
             return None
         where, seen = path, {path}
         while where in self._links:
-            link_target = git.read_blob(self.root, self._links[where]).decode(
+            link_target = self._read_blob(self._links[where]).decode(
                 errors="surrogateescape")
             where = _follow(path, where, link_target)
             if where in seen:
@@ -217,6 +307,20 @@ def _list_blobs(root: Path, commit: str, paths: list[str]
     them."""
     result = git.run_git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths])
     return _blob_entries(result.stdout.split(b"\0"))
+
+
+_PLAIN_MODES = ("100644", "100755")
+
+
+def _tree_entry(root: Path, commit: str, path: str) -> tuple[str, str] | None:
+    """(mode, object id) of the entry at exactly `path` at `commit`, or None."""
+    result = git.run_git(root, ["ls-tree", "-z", "--full-tree", commit, "--", path])
+    for item in result.stdout.split(b"\0"):
+        meta, _, found = item.partition(b"\t")
+        if found.decode(errors="surrogateescape") == path:
+            mode, _, blob = meta.decode().split(" ")
+            return mode, blob
+    return None
 
 
 def _list_entities(root: Path, commit: str) -> tuple[dict[str, dict[str, str]],
@@ -263,11 +367,22 @@ def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     return blobs, links
 
 
-def _git_paths(root: Path, args: list[str]) -> set[str] | None:
-    result = git.run_git(root, args, check=False)
-    if result.returncode != 0:
-        return None
-    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+_USUAL = (b"H 100644 ", b"H 100755 ")  # `ls-files -v -s`: a tracked regular file git looks at
+
+
+def _unusual_entries(listing: bytes) -> set[str]:
+    """Paths of `git ls-files -z -v -s --others` that are not tracked regular files git looks
+    at: untracked ("? "), skipped ("S ", lower case) or symbolic links."""
+    entries = listing.count(b"\0")
+    usual = sum(listing.startswith(tag) + listing.count(b"\0" + tag) for tag in _USUAL)
+    if usual == entries:  # the common case, decided without a Python step per file
+        return set()
+    found = set()
+    for item in listing.split(b"\0"):
+        if item and not item.startswith(_USUAL):
+            path = item.partition(b"\t")[2] if item[:2] != b"? " else item[2:]
+            found.add(path.decode(errors="surrogateescape"))
+    return found
 
 
 def _walk(root: Path, folder: str, found: list[str]) -> None:

@@ -1,0 +1,3 @@
+from charter.schemas.compiled import main
+
+main()
