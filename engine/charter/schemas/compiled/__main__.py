@@ -1,3 +1,0 @@
-from charter.schemas.compiled import main
-
-main()
