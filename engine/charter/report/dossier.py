@@ -239,6 +239,7 @@ def _version_view(facts: ReportFacts, model_id: str, model: Mapping[str, Any], v
         view.update(_evidence_view(evidence, key, charts, view["chart_keys"]))
     view["monitored"] = bool(view["monitoring"] or view.get("drift_features"))
     view["summary"] = _summary_lines(view)
+    view["metric_rows"] = _metric_rows(view)
     return view
 
 
@@ -264,34 +265,35 @@ def _limits(facts: ReportFacts, entity: str) -> list[dict[str, Any]]:
 
 
 def _limit_text(limits: list[dict[str, Any]], word: str) -> str:
-    found = [f"{lim['sign']} {lim['bound']:g} required by {lim['rule']} "
-             f"({OUTCOME_OF_STATUS[lim['status']]})" for lim in limits if word in lim["field"]]
+    found = [f"{lim['sign']} {lim['bound']:g} ({lim['rule']}, "
+             f"{OUTCOME_OF_STATUS[lim['status']]})" for lim in limits if word in lim["field"]]
     return "; ".join(found) if found else "no rule in force sets a bound"
+
+
+def _metric_rows(view: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each measured metric against the champion's and against the rules' floor."""
+    champion = dict(view.get("champion") or {})
+    best = dict(champion.get("metrics") or {})
+    is_champion = champion.get("id") in (None, view["id"])
+    return [{"name": m["name"], "measured": format_number(m.get("measured")),
+             "declared": format_number(m.get("claimed")) if m.get("claimed") is not None
+             else "not declared",
+             "champion": "this version is the champion" if is_champion and view["stage"] ==
+             "production" else format_number(best[m["name"]]) if m["name"] in best
+             else "no champion measured",
+             "floor": _limit_text(view["limits"], "metrics." + m["name"])}
+            for m in view.get("measured") or []]
 
 
 def _summary_lines(view: Mapping[str, Any]) -> list[tuple[str, str]]:
     """One line per question an auditor asks first, answered for one version."""
     limits = view["limits"]
     lines = []
-    if view.get("measured"):
-        champion = dict(view.get("champion") or {})
-        best = dict(champion.get("metrics") or {})
-        metrics = []
-        for m in view["measured"]:
-            name = m["name"]
-            text = f"{name} {format_number(m.get('measured'))} measured"
-            text += f" (declared {format_number(m.get('claimed'))})"
-            if name in best:
-                text += (f"; champion {champion.get('id') or 'in production'} "
-                         f"{format_number(best[name])}")
-            text += f"; floor: {_limit_text(limits, 'metrics.' + name)}"
-            metrics.append(text)
-        lines.append(("Metrics", ". ".join(metrics)))
-    elif view["declared"]:
-        lines.append(("Metrics", "declared only (no evidence in this run): " + ", ".join(
-            f"{k} {format_number(x)}" for k, x in sorted(view["declared"].items()))))
-    else:
-        lines.append(("Metrics", "no metric is declared or measured"))
+    if not view.get("measured"):
+        declared = ", ".join(f"{k} {format_number(x)}" for k, x in sorted(
+            view["declared"].items()))
+        lines.append(("Metrics", f"declared only, not measured in this run: {declared}"
+                      if declared else "no metric is declared or measured"))
     lines.append(("Fairness", _fairness_line(view, limits)))
     lines.append(("Drift", _drift_line(view, limits)))
     validation = view["validation"]
@@ -334,10 +336,11 @@ def _drift_line(view: Mapping[str, Any], limits: list[dict[str, Any]]) -> str:
     else:
         parts.append("drift not measured in this run")
     age = status["age_days"]
-    parts.append(f"current data {status['current']} is "
-                 + (f"{age} days old" if age is not None else "of unknown age")
-                 + (f" against a {status['every_days']}-day cadence"
-                    if status["every_days"] else " (no cadence declared)"))
+    if not status["stale"]:
+        parts.append(f"current data {status['current']} is "
+                     + (f"{age} days old" if age is not None else "of unknown age")
+                     + (f" against a {status['every_days']}-day cadence"
+                        if status["every_days"] else " (no cadence declared)"))
     parts += status["flags"]
     return "; ".join(parts)
 

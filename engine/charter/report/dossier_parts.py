@@ -106,7 +106,7 @@ def first_seen(events: Sequence[Mapping[str, Any]] | None, rule: str, entity: st
         if event.get("entity") == entity and any(
                 str(f).startswith(f"{rule}:") for f in event.get("findings") or ()):
             return str(event.get("date") or "")[:10]
-    return "not blocking at any commit in the history (open at this commit)"
+    return "never blocking in the history"
 
 
 def _owner(inventory: Mapping[str, Any], model: Mapping[str, Any], result: RuleResult) -> str:
