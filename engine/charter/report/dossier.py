@@ -162,9 +162,8 @@ def _datasets(facts: ReportFacts, versions: Mapping[str, Any]) -> list[dict[str,
             role = next((r for key, r in ROLES if path[0] == key), "other")
             roles.setdefault(ref, set()).add(f"{role} ({version})")
     feeds = upstream(facts.inventory, roles)
-    for ref, child in feeds.items():
-        if child:
-            roles.setdefault(ref, set()).add(f"source of {child}")
+    for ref, children in feeds.items():
+        roles.setdefault(ref, set()).update(f"source of {c}" for c in children)
     quality = facts.quality.value or {}
     rows = []
     for ref in sorted(roles):

@@ -148,18 +148,22 @@ def _months(days: int | None) -> str:
 
 
 def _sources(inventory: Mapping[str, Any], ref: str) -> set[str]:
-    return {s for s, _ in upstream(inventory, [ref]).items() if s != ref}
+    return {s for s in upstream(inventory, [ref]) if s != ref}
 
 
-def upstream(inventory: Mapping[str, Any], refs: Iterable[str]) -> dict[str, str]:
-    """Every dataset the given ones derive from, transitively: ref -> the dataset it feeds."""
-    found: dict[str, str] = {}
+def upstream(inventory: Mapping[str, Any], refs: Iterable[str]) -> dict[str, set[str]]:
+    """The given datasets and every dataset they derive from, transitively: ref -> the
+    datasets of this lineage it feeds."""
+    found: dict[str, set[str]] = {}
     todo = [(r, "") for r in refs]
     while todo:
         ref, child = todo.pop()
-        if ref in found:
+        seen = ref in found
+        feeds = found.setdefault(ref, set())
+        if child:
+            feeds.add(child)
+        if seen:
             continue
-        found[ref] = child
         record = dataset_record(inventory, ref) or {}
         todo += [(str(p), ref) for p in record.get("derived_from") or []]
     return found
