@@ -272,3 +272,37 @@ def test_the_register_dates_each_finding_from_the_history(governed: GitRepo) -> 
                  "risk-analytics", "SR 11-7 §V",
                  "no due date: no waiver and no periodic review recorded"):
         assert squash(fact) in register, fact
+
+
+def test_quality_counts_missing_values_and_rows_and_its_cache_changes_nothing(
+        repo: GitRepo) -> None:
+    from charter.evidence.quality import dataset_quality
+    from charter.inventory.snapshot import load_snapshot
+    from charter.vcs.revisions import Revision
+
+    repo.write("data/raw.csv", "a,b\n1,\n2,3\n,\n4,5\n")
+    repo.write("data/clean.csv", "a,b\n1,2\n2,3\n")
+    repo.write("models.yaml", """\
+        charter: 1
+        datasets:
+          raw:
+            owner: data-eng
+            contains_pii: true
+            versions:
+              "1": {path: data/raw.csv, rows: 4}
+          clean:
+            owner: data-eng
+            contains_pii: false
+            versions:
+              "1": {path: data/clean.csv, rows: 3, derived_from: [raw@1]}
+        models: {}
+        """)
+    commit = repo.commit("data")
+    inventory = load_snapshot(Revision.at(repo.root, "HEAD")).inventory
+    fresh = dataset_quality(repo.root, inventory, ["raw@1", "clean@1"], commit, use_cache=False)
+    assert fresh["raw@1"]["rows"] == 4 and fresh["raw@1"]["missing"] == {"a": 1, "b": 2}
+    assert fresh["clean@1"]["declared_rows"] == 3 and fresh["clean@1"]["rows"] == 2
+    assert fresh["clean@1"]["sources"] == {"raw@1": 4}
+    first = dataset_quality(repo.root, inventory, ["raw@1", "clean@1"], commit)
+    cached = dataset_quality(repo.root, inventory, ["raw@1", "clean@1"], commit)
+    assert fresh == first == cached

@@ -66,4 +66,4 @@ def _figures(path: Path, fmt: str) -> dict[str, Any]:
     except Exception as exc:  # a file pandas cannot read has no figures, only the reason
         return {"error": f"cannot read: {type(exc).__name__}: {exc}"}
     missing = {str(c): int(n) for c, n in frame.isna().sum().items()}
-    return {"rows": int(len(frame)), "columns": int(frame.shape[1]), "missing": missing}
+    return {"rows": len(frame), "columns": int(frame.shape[1]), "missing": missing}

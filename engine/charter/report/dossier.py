@@ -29,10 +29,9 @@ from charter.report.dossier_parts import (
     ordered_results,
     register,
     rule_partition,
-    upstream,
 )
 from charter.report.drawing import draw_svg, family_of, graph_from_inventory, graph_from_plain
-from charter.report.facts import ReportFacts, plain
+from charter.report.facts import ReportFacts, plain, upstream
 from charter.report.pdf import RenderJob, format_number
 
 SECTIONS = [

@@ -13,6 +13,7 @@ from charter.inventory.membership import team_members
 from charter.policy.evaluate import RuleResult
 from charter.policy.loader import PolicySet
 from charter.report.common import as_date
+from charter.report.facts import upstream
 from charter.wording import plural
 
 NOT_RECORDED = "not recorded in models.yaml"
@@ -149,24 +150,6 @@ def _months(days: int | None) -> str:
 
 def _sources(inventory: Mapping[str, Any], ref: str) -> set[str]:
     return {s for s in upstream(inventory, [ref]) if s != ref}
-
-
-def upstream(inventory: Mapping[str, Any], refs: Iterable[str]) -> dict[str, set[str]]:
-    """The given datasets and every dataset they derive from, transitively: ref -> the
-    datasets of this lineage it feeds."""
-    found: dict[str, set[str]] = {}
-    todo = [(r, "") for r in refs]
-    while todo:
-        ref, child = todo.pop()
-        seen = ref in found
-        feeds = found.setdefault(ref, set())
-        if child:
-            feeds.add(child)
-        if seen:
-            continue
-        record = dataset_record(inventory, ref) or {}
-        todo += [(str(p), ref) for p in record.get("derived_from") or []]
-    return found
 
 
 def independence(inventory: Mapping[str, Any], model: Mapping[str, Any],

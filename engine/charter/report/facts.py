@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from charter import __version__
 from charter.errors import CharterError
 from charter.inventory.diff import Change
+from charter.inventory.entities import dataset_record
 from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.policy.evaluate import RuleResult, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
@@ -134,7 +135,6 @@ def _quality(root: Path, inventory: Mapping[str, Any], models: Sequence[str] | N
     except ImportError:
         return Optional(None, "not measured in this run: the evidence engine is not installed")
     from charter.inventory.entities import dataset_refs
-    from charter.report.dossier_parts import upstream
 
     chosen = inventory.get("models") or {}
     named = [ref for m in (models or list(chosen))
@@ -145,6 +145,24 @@ def _quality(root: Path, inventory: Mapping[str, Any], models: Sequence[str] | N
         return Optional(dataset_quality(root, inventory, refs, commit), "")
     except Exception as exc:  # quality figures are optional; their failure must not lose it
         return Optional(None, f"not measured in this run: {type(exc).__name__}: {exc}")
+
+
+def upstream(inventory: Mapping[str, Any], refs: Iterable[str]) -> dict[str, set[str]]:
+    """The given datasets and every dataset they derive from, transitively: ref -> the
+    datasets of this lineage it feeds."""
+    found: dict[str, set[str]] = {}
+    todo = [(r, "") for r in refs]
+    while todo:
+        ref, child = todo.pop()
+        seen = ref in found
+        feeds = found.setdefault(ref, set())
+        if child:
+            feeds.add(child)
+        if seen:
+            continue
+        record = dataset_record(inventory, ref) or {}
+        todo += [(str(p), ref) for p in record.get("derived_from") or []]
+    return found
 
 
 def _timeline(root: Path, commit: str) -> Optional:
