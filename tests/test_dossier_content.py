@@ -249,9 +249,9 @@ def test_no_cell_is_empty_or_a_bare_dash_and_missing_sections_say_so(reports: Re
         blank = [c for c in parser.cells if c in ("", "-", "—", "–")]
         assert not blank, (model, len(blank))
     churn = squash(reports.now["churn"].text)
-    oversight = churn[churn.index(squash("13. Human oversight")):]
+    oversight = churn[churn.rindex(squash("13. Human oversight")):]
     assert squash("not recorded in models.yaml") in oversight[:400]
-    risk = churn[churn.index(squash("14. Risk management")):]
+    risk = churn[churn.rindex(squash("14. Risk management")):]
     assert squash("not recorded in models.yaml") in risk[:400]
     credit = squash(reports.now["credit-default"].text)
     assert squash("examples/docs/credit-default/human-oversight.md") in credit

@@ -104,7 +104,8 @@ def first_seen(events: Sequence[Mapping[str, Any]] | None, rule: str, entity: st
     if events is None:
         return "history not available in this run"
     for event in events:  # oldest first
-        if event.get("entity") == entity and any(
+        model, version = event.get("model"), event.get("version")
+        if (f"{model}@{version}" if version else model) == entity and any(
                 str(f).startswith(f"{rule}:") for f in event.get("findings") or ()):
             return str(event.get("date") or "")[:10]
     return "never blocking in the history"
