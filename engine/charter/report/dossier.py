@@ -194,9 +194,13 @@ def _quality_view(figures: Mapping[str, Any] | None, note: str) -> dict[str, Any
         checks.append("as declared" if declared == rows else f"declared {declared:,}: MISMATCH")
     else:
         checks.append("no row count declared")
-    for source, count in sorted((figures.get("sources") or {}).items()):
+    sources = dict(figures.get("sources") or {})
+    for source, count in sorted(sources.items()):
         checks.append(f"source {source}: {count:,} rows" if isinstance(count, int)
                       else f"source {source}: rows not known")
+    counts = [c for c in sources.values() if isinstance(c, int)]
+    if isinstance(rows, int) and counts and len(counts) == len(sources) and rows > sum(counts):
+        checks.append(f"MORE ROWS THAN ITS SOURCES ({sum(counts):,})")
     missing = {c: n for c, n in (figures.get("missing") or {}).items() if n}
     cells = [f"{c} {n:,}" + (f" ({n / rows:.1%})" if rows else "")
              for c, n in sorted(missing.items(), key=lambda x: (-x[1], x[0]))]
