@@ -19,19 +19,33 @@ from charter.report.common import (
     stage_of,
     verdict_of_results,
 )
+from charter.report.dossier_parts import (
+    NOT_RECORDED,
+    OUTCOME_OF_STATUS,
+    banner,
+    days_left,
+    independence,
+    monitoring_status,
+    ordered_results,
+    register,
+    rule_partition,
+)
 from charter.report.drawing import draw_svg, family_of, graph_from_inventory, graph_from_plain
-from charter.report.facts import ReportFacts, plain
-from charter.report.pdf import RenderJob
+from charter.report.facts import ReportFacts, plain, upstream
+from charter.report.pdf import RenderJob, format_number
 from charter.report.requirements import requirement_map
 
 SECTIONS = [
-    ("control", "1. Control block"), ("summary", "2. Summary"),
-    ("inventory", "3. Inventory record"), ("use", "4. Intended use and limitations"),
-    ("methodology", "5. Methodology"), ("data", "6. Data and lineage"),
-    ("performance", "7. Performance"), ("fairness", "8. Fairness and explainability"),
-    ("implementation", "9. Implementation"), ("monitoring", "10. Monitoring"),
-    ("lifecycle", "11. Lifecycle history"), ("policy", "12. Policy results"),
-    ("signoff", "13. Sign-off"),
+    ("summary", "1. Model summary"), ("findings", "2. Findings register"),
+    ("control", "3. Control block"), ("inventory", "4. Inventory record"),
+    ("use", "5. Intended use and limitations"), ("methodology", "6. Methodology"),
+    ("data", "7. Data and lineage"), ("evidence", "8. Performance"),
+    ("fairness", "9. Fairness and explainability"), ("implementation", "10. Implementation"),
+    ("monitoring", "11. Monitoring"), ("validation", "12. Validation"),
+    ("oversight", "13. Human oversight"), ("risk-management", "14. Risk management"),
+    ("lifecycle", "15. Lifecycle history"), ("rules", "16. Policy results"),
+    ("approvals", "17. Approvals and sign-off"),
+    ("requirement-map", "Appendix. Requirement map"),
 ]
 ROLES = (("training_data", "training"), ("evaluation", "evaluation"), ("monitoring", "monitoring"))
 
@@ -41,13 +55,14 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     versions = dict(model.get("versions") or {})
     version_ids = [f"{model_id}@{v}" for v in versions]
     datasets = _datasets(facts, versions)
+    direct = [d for d in datasets if not d["upstream_only"]]
     evidence = _evidence(facts, version_ids)
     entities = {("model", model_id), *(("version", v) for v in version_ids),
-                *(("dataset", d["id"]) for d in datasets)}
+                *(("dataset", d["id"]) for d in direct)}
     results = sorted(facts.results_for(entities), key=lambda r: (r.entity, r.rule))
     charts: dict[str, dict[str, Any]] = {}
-    versions_view = [_version_view(facts, model_id, v, r, evidence.get(f"{model_id}@{v}"),
-                                   charts) for v, r in versions.items()]
+    versions_view = [_version_view(facts, model_id, model, v, r, evidence.get(
+        f"{model_id}@{v}"), charts) for v, r in versions.items()]
     _metric_charts(versions_view, charts)
     graph = (graph_from_plain(facts.lineage.value) if facts.lineage.available
              else graph_from_inventory(facts.inventory))
@@ -56,26 +71,42 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     verdict = verdict_of_results(results)
     findings = open_findings(results)
     hashes = _input_hashes(facts, model, versions_view, datasets, evidence, history)
+    review = _review(model, facts.today)
+    flag = banner(results)
+    partition = rule_partition(results, facts.policies.rules)
+    waivers = [{**plain(w), "days_left": days_left(w.expires, facts.today)}
+               for w in facts.policies.waivers
+               if any(w.covers(w.rule, e) for _, e in entities)]
+    rows = [result_row(r, facts.policies) for r in results if r.status != "skip"]
+    events = facts.timeline.value["events"] if facts.timeline.available else None
+    front = cover("Model dossier", str(model.get("title") or model_id), model_id,
+                  [("Model", model_id), ("Versions", list(versions)),
+                   ("Risk tier", model.get("risk_tier") or NOT_RECORDED),
+                   ("Stage", stage_of(model)), ("Owner", model.get("owner") or NOT_RECORDED),
+                   ("Policy set (sha256)", facts.policies.digest)], verdict)
+    front.update(verdict=flag["label"], verdict_class=flag["class"])
     context = {
-        "cover": cover("Model dossier", str(model.get("title") or model_id), model_id,
-                       [("Model", model_id), ("Versions", list(versions)),
-                        ("Risk tier", model.get("risk_tier")), ("Stage", stage_of(model)),
-                        ("Owner", model.get("owner")),
-                        ("Policy set (sha256)", facts.policies.digest)], verdict),
+        "cover": front,
         "toc": [{"id": i, "title": t, "sub": False} for i, t in SECTIONS],
         "model_id": model_id,
         "model": plain(model),
         "owner": _team(facts, model.get("owner")),
         "versions": versions_view,
+        "headline": _headline(versions_view),
         "policy_digest": facts.policies.digest,
         "today": facts.today.isoformat(),
         "input_hashes": hashes,
         "verdict": verdict,
+        "banner": flag,
         "findings": findings,
+        "register": register(results, facts.policies, facts.inventory, model,
+                             review["due"], events),
         "counts": _counts(results),
+        "partition": partition,
         "stage": stage_of(model),
-        "review": _review(model, facts.today),
+        "review": review,
         "datasets": datasets,
+        "quality_note": facts.quality.note,
         "lineage_note": facts.lineage.note,
         "lineage_nodes": len(family.nodes),
         "evidence_note": facts.evidence.note,
@@ -84,16 +115,18 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "history_note": facts.timeline.note,
         "history_unreadable": list(facts.timeline.value["unreadable"])
         if facts.timeline.available else [],
-        "results": [result_row(r, facts.policies) for r in results if r.status != "skip"],
-        "not_applicable": sorted({r.rule for r in results if r.status == "skip"}),
+        "results": ordered_results(rows),
+        "not_applicable": partition["not applicable"],
         "rules_in_force": len(facts.policies.rules),
         "requirement_map": requirement_map(facts.policies, results),
-        "waivers": [plain(w) for w in facts.policies.waivers
-                    if any(w.covers(w.rule, e) for _, e in entities)],
+        "waivers": waivers,
+        "not_recorded": NOT_RECORDED,
     }
     attachments = {
         "findings.json": {**common_attachment(facts), "model": model_id, "verdict": verdict,
-                          "results": context["results"], "findings": findings},
+                          "verdict_label": flag["label"], "rules": partition,
+                          "results": rows, "findings": findings,
+                          "register": context["register"]},
         "evidence.json": {"model": model_id, "available": facts.evidence.available,
                           "note": facts.evidence.note, "evidence": evidence},
         "inventory-record.json": {"model": model_id, "record": plain(model),
@@ -105,6 +138,12 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         commit=facts.commit, committed=facts.committed.isoformat(), page_size=page_size,
         context=context, charts=charts, drawings={"lineage": draw_svg(family).decode()},
         attachments=attachments)
+
+
+def _headline(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The versions the summary speaks of: those in production, else the newest one."""
+    live = [v for v in versions if v["stage"] == "production"]
+    return live or versions[-1:]
 
 
 def _team(facts: ReportFacts, name: Any) -> dict[str, Any]:
@@ -124,6 +163,10 @@ def _datasets(facts: ReportFacts, versions: Mapping[str, Any]) -> list[dict[str,
         for ref, path in dataset_refs(record or {}):
             role = next((r for key, r in ROLES if path[0] == key), "other")
             roles.setdefault(ref, set()).add(f"{role} ({version})")
+    feeds = upstream(facts.inventory, roles)
+    for ref, children in feeds.items():
+        roles.setdefault(ref, set()).update(f"source of {c}" for c in children)
+    quality = facts.quality.value or {}
     rows = []
     for ref in sorted(roles):
         record = dataset_record(facts.inventory, ref) or {"id": ref}
@@ -131,21 +174,52 @@ def _datasets(facts: ReportFacts, versions: Mapping[str, Any]) -> list[dict[str,
             "id": ref, "name": split_ref(ref)[0], "version": split_ref(ref)[1],
             "title": record.get("title"), "owner": record.get("owner"),
             "roles": sorted(roles[ref]), "rows": record.get("rows"),
+            "upstream_only": all(r.startswith("source of") for r in roles[ref]),
             "sha256": record.get("sha256"), "path": record.get("path"),
             "contains_pii": record.get("contains_pii"),
             "pii_columns": list(record.get("pii_columns") or []),
             "derived_from": list(record.get("derived_from") or []),
             "created": plain(record.get("created")),
+            "quality": _quality_view(quality.get(ref), facts.quality.note),
         })
     return rows
 
 
-def _version_view(facts: ReportFacts, model_id: str, version: str, record: Mapping[str, Any],
-                  evidence: Mapping[str, Any] | None, charts: dict[str, Any]
-                  ) -> dict[str, Any]:
+def _quality_view(figures: Mapping[str, Any] | None, note: str) -> dict[str, Any]:
+    """Measured rows against declared and source rows; missing values, worst columns first."""
+    if figures is None:
+        return {"measured": False, "note": note or "not measured"}
+    if figures.get("error"):
+        return {"measured": False, "note": f"not measured: {figures['error']}"}
+    rows, declared = figures.get("rows"), figures.get("declared_rows")
+    checks = [f"{rows:,} rows measured" if isinstance(rows, int) else "rows not measured"]
+    if isinstance(declared, int):
+        checks.append("as declared" if declared == rows else f"declared {declared:,}: MISMATCH")
+    else:
+        checks.append("no row count declared")
+    sources = dict(figures.get("sources") or {})
+    for source, count in sorted(sources.items()):
+        checks.append(f"source {source}: {count:,} rows" if isinstance(count, int)
+                      else f"source {source}: rows not known")
+    counts = [c for c in sources.values() if isinstance(c, int)]
+    if isinstance(rows, int) and counts and len(counts) == len(sources) and rows > sum(counts):
+        checks.append(f"MORE ROWS THAN ITS SOURCES ({sum(counts):,})")
+    missing = {c: n for c, n in (figures.get("missing") or {}).items() if n}
+    cells = [f"{c} {n:,}" + (f" ({n / rows:.1%})" if rows else "")
+             for c, n in sorted(missing.items(), key=lambda x: (-x[1], x[0]))]
+    return {"measured": True, "rows": "; ".join(checks),
+            "missing": ", ".join(cells) if cells else
+            f"none in {figures.get('columns', 0)} columns"}
+
+
+def _version_view(facts: ReportFacts, model_id: str, model: Mapping[str, Any], version: str,
+                  record: Mapping[str, Any], evidence: Mapping[str, Any] | None,
+                  charts: dict[str, Any]) -> dict[str, Any]:
     record = plain(record or {})
     evaluation = record.get("evaluation") or {}
     key = slug(f"{model_id}-{version}")
+    validation = dict(record.get("validation") or {})
+    monitoring = dict(record.get("monitoring") or {})
     view: dict[str, Any] = {
         "version": version, "id": f"{model_id}@{version}", "record": record,
         "stage": record.get("stage"), "evaluation": evaluation,
@@ -153,17 +227,127 @@ def _version_view(facts: ReportFacts, model_id: str, version: str, record: Mappi
         "parameters": dict(record.get("parameters") or {}),
         "requirements": dict(record.get("requirements") or {}),
         "artifact": dict(record.get("artifact") or {}),
-        "validation": dict(record.get("validation") or {}),
+        "validation": validation,
+        "independence": independence(facts.inventory, model, validation.get("by"),
+                                     record.get("author")),
         "approvals": list(record.get("approvals") or []),
         "deployments": list(record.get("deployments") or []),
-        "monitoring": dict(record.get("monitoring") or {}),
+        "monitoring": monitoring,
+        "documentation": dict(record.get("documentation") or {}),
+        "monitoring_status": monitoring_status(facts.inventory, monitoring, facts.today)
+        if monitoring else None,
+        "limits": _limits(facts, f"{model_id}@{version}"),
         "evidence": evidence is not None,
         "chart_keys": {},
     }
     if evidence is not None:
         view.update(_evidence_view(evidence, key, charts, view["chart_keys"]))
     view["monitored"] = bool(view["monitoring"] or view.get("drift_features"))
+    view["summary"] = _summary_lines(view)
+    view["metric_rows"] = _metric_rows(view)
     return view
+
+
+BOUNDS = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
+
+
+def _limits(facts: ReportFacts, entity: str) -> list[dict[str, Any]]:
+    """The numeric bounds the rules that applied to this version set, with their outcome."""
+    out = []
+    for r in facts.results:
+        if r.entity != entity or r.status == "skip":
+            continue
+        rule = facts.policies.rules.get(r.rule)
+        require = (rule.raw.get("require") if rule else None) or {}
+        if not isinstance(require, Mapping) or not isinstance(require.get("field"), str):
+            continue
+        for op, sign in BOUNDS.items():
+            bound = require.get(op)
+            if isinstance(bound, int | float) and not isinstance(bound, bool):
+                out.append({"rule": r.rule, "field": require["field"], "sign": sign,
+                            "bound": bound, "status": r.status})
+    return out
+
+
+def _limit_text(limits: list[dict[str, Any]], word: str) -> str:
+    found = [f"{lim['sign']} {lim['bound']:g} ({lim['rule']}, "
+             f"{OUTCOME_OF_STATUS[lim['status']]})" for lim in limits if word in lim["field"]]
+    return "; ".join(found) if found else "no rule in force sets a bound"
+
+
+def _metric_rows(view: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each measured metric against the champion's and against the rules' floor."""
+    champion = dict(view.get("champion") or {})
+    best = dict(champion.get("metrics") or {})
+    is_champion = champion.get("id") in (None, view["id"])
+    return [{"name": m["name"], "measured": format_number(m.get("measured")),
+             "declared": format_number(m.get("claimed")) if m.get("claimed") is not None
+             else "not declared",
+             "champion": "this version is the champion" if is_champion and view["stage"] ==
+             "production" else format_number(best[m["name"]]) if m["name"] in best
+             else "no champion measured",
+             "floor": _limit_text(view["limits"], "metrics." + m["name"])}
+            for m in view.get("measured") or []]
+
+
+def _summary_lines(view: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One line per question an auditor asks first, answered for one version."""
+    limits = view["limits"]
+    lines = []
+    if not view.get("measured"):
+        declared = ", ".join(f"{k} {format_number(x)}" for k, x in sorted(
+            view["declared"].items()))
+        lines.append(("Metrics", f"declared only, not measured in this run: {declared}"
+                      if declared else "no metric is declared or measured"))
+    lines.append(("Fairness", _fairness_line(view, limits)))
+    lines.append(("Drift", _drift_line(view, limits)))
+    validation = view["validation"]
+    if validation.get("date"):
+        lines.append(("Validation", f"{validation.get('by') or 'validator not recorded'} on "
+                      f"{validation['date']}: {validation.get('outcome') or 'no outcome'}; "
+                      f"{view['independence']}"))
+    elif validation.get("planned"):
+        lines.append(("Validation", f"planned for {validation['planned']}, "
+                      f"{validation.get('outcome') or 'not done'}"))
+    else:
+        lines.append(("Validation", NOT_RECORDED))
+    approvals = [f"{a.get('by')} ({a.get('role') or 'role not recorded'}, "
+                 f"{a.get('date') or 'date not recorded'})" for a in view["approvals"]]
+    lines.append(("Approvals", "; ".join(approvals) or f"none {NOT_RECORDED}"))
+    return lines
+
+
+def _fairness_line(view: Mapping[str, Any], limits: list[dict[str, Any]]) -> str:
+    summary = [s for s in (view.get("fairness") or {}).get("summary", [])
+               if isinstance(s.get("dp_ratio"), int | float)]
+    if not summary:
+        return ("not measured (no evidence in this run)" if not view["evidence"]
+                else "not measured (no sensitive feature declared or measurable)")
+    low = min(summary, key=lambda s: s["dp_ratio"])
+    return (f"lowest demographic parity ratio {format_number(low['dp_ratio'])} "
+            f"({low['feature']}); threshold: {_limit_text(limits, 'demographic_parity_ratio')}")
+
+
+def _drift_line(view: Mapping[str, Any], limits: list[dict[str, Any]]) -> str:
+    status = view.get("monitoring_status")
+    if not status:
+        return "no monitoring declared"
+    parts = []
+    psi = [f for f in view.get("drift_features") or [] if isinstance(f.get("psi"), int | float)]
+    if psi:
+        top = max(psi, key=lambda f: f["psi"])
+        parts.append(f"largest PSI {format_number(top['psi'])} ({top['feature']}); "
+                     f"threshold: {_limit_text(limits, 'psi')}")
+    else:
+        parts.append("drift not measured in this run")
+    age = status["age_days"]
+    if not status["stale"]:
+        parts.append(f"current data {status['current']} is "
+                     + (f"{age} days old" if age is not None else "of unknown age")
+                     + (f" against a {status['every_days']}-day cadence"
+                        if status["every_days"] else " (no cadence declared)"))
+    parts += status["flags"]
+    return "; ".join(parts)
 
 
 def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from typing import Any
 from charter import __version__
 from charter.errors import CharterError
 from charter.inventory.diff import Change
+from charter.inventory.entities import dataset_record
 from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.policy.evaluate import RuleResult, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
@@ -47,6 +48,8 @@ class ReportFacts:
     evidence: Optional = field(default_factory=Optional)
     timeline: Optional = field(default_factory=Optional)
     lineage: Optional = field(default_factory=Optional)
+    quality: Optional = field(default_factory=lambda: Optional(
+        None, "not measured in this run (--no-evidence)"))  # dataset ref -> figures
     engine_version: str = __version__
 
     def results_for(self, entities: set[tuple[str, str]]) -> list[RuleResult]:
@@ -75,6 +78,8 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
     policies = load_policies(revision)
     evidence_part = _evidence(root, inventory, models, revision.commit) if evidence else Optional(
         None, "not computed in this run (--no-evidence)")
+    quality = _quality(root, inventory, models, revision.commit) if evidence else Optional(
+        None, "not measured in this run (--no-evidence)")
     subject = Subject(inventory, snapshot.source, inventory, Change())
     results = evaluate_policies(subject, policies, day, None, evidence_part.value or {},
                                 inventory).results
@@ -83,6 +88,7 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
         today=day, inventory=inventory, policies=policies, results=results,
         input_hashes=_input_hashes(revision), evidence=evidence_part,
         timeline=_timeline(root, revision.commit), lineage=_lineage(inventory),
+        quality=quality,
     )
 
 
@@ -119,6 +125,44 @@ def _evidence(root: Path, inventory: Mapping[str, Any], models: Sequence[str] | 
     except Exception as exc:  # evidence is optional; its failure must not lose the report
         return Optional(None, f"not available in this run: {type(exc).__name__}: {exc}")
     return Optional(dict(found), "")
+
+
+def _quality(root: Path, inventory: Mapping[str, Any], models: Sequence[str] | None,
+             commit: str) -> Optional:
+    """Missing values and row counts of every dataset version, measured with the evidence."""
+    try:
+        from charter.evidence.quality import dataset_quality
+    except ImportError:
+        return Optional(None, "not measured in this run: the evidence engine is not installed")
+    from charter.inventory.entities import dataset_refs
+
+    chosen = inventory.get("models") or {}
+    named = [ref for m in (models or list(chosen))
+             for record in ((chosen.get(m) or {}).get("versions") or {}).values()
+             for ref, _ in dataset_refs(record or {})]
+    refs = list(upstream(inventory, named))
+    try:
+        return Optional(dataset_quality(root, inventory, refs, commit), "")
+    except Exception as exc:  # quality figures are optional; their failure must not lose it
+        return Optional(None, f"not measured in this run: {type(exc).__name__}: {exc}")
+
+
+def upstream(inventory: Mapping[str, Any], refs: Iterable[str]) -> dict[str, set[str]]:
+    """The given datasets and every dataset they derive from, transitively: ref -> the
+    datasets of this lineage it feeds."""
+    found: dict[str, set[str]] = {}
+    todo = [(r, "") for r in refs]
+    while todo:
+        ref, child = todo.pop()
+        seen = ref in found
+        feeds = found.setdefault(ref, set())
+        if child:
+            feeds.add(child)
+        if seen:
+            continue
+        record = dataset_record(inventory, ref) or {}
+        todo += [(str(p), ref) for p in record.get("derived_from") or []]
+    return found
 
 
 def _timeline(root: Path, commit: str) -> Optional:
