@@ -128,7 +128,7 @@ def test_the_dossier_maps_each_requirement_to_the_page_that_answers_it(example: 
     assert run.code == 0, run.err
     path = example.root / "out" / "dossier-credit-default.pdf"
     text = pdf_text(path)
-    appendix = text[text.index("Appendix. Requirement map"):]
+    appendix = text[text.rindex("Appendix. Requirement map"):]  # the contents name it too
     flat = squash(appendix)
     for requirement in ("Evaluation of conceptual soundness", "Ongoing monitoring",
                         "Outcomes analysis", "Independence and effective challenge",
@@ -137,7 +137,7 @@ def test_the_dossier_maps_each_requirement_to_the_page_that_answers_it(example: 
         assert squash(requirement) in flat, requirement
     assert squash("1(e). Hardware it runs on not evidenced in this dossier") in flat
     pages = [page.extract_text() or "" for page in PdfReader(str(path)).pages]
-    first = next(i for i, page in enumerate(pages) if "Appendix. Requirement map" in page)
+    first = [i for i, page in enumerate(pages) if "Appendix. Requirement map" in page][-1]
     targets = [int(n) for n in re.findall(r", page (\d+)", appendix)]
     assert len(targets) >= 6 and all(1 <= n <= first for n in targets)
     numbered = re.findall(r"(\d+\. [A-Z][\w ,-]+?), page (\d+)", appendix)
