@@ -299,14 +299,16 @@ def run(folder: Path, model_path: Path, rows: int) -> None:
     print("\nagainst baselines (best of 3, same data)")
     print(f"  fairness, one feature: ours {ours:.3f} s, fairlearn MetricFrame + metrics "
           f"{theirs:.3f} s: ratio {theirs / ours:.1f}x")
-    from charter.evidence.drift import binned_counts, numeric_bins, psi_from_counts
+    from charter.evidence.drift import numeric_bins, psi_from_counts
+    from charter.evidence.ordered import bin_counts, present_sorted
 
     reference = frame["debt_ratio"].to_numpy(dtype=float)
     current = live["debt_ratio"].to_numpy(dtype=float)
 
     def our_psi() -> float:
-        cuts = numeric_bins(reference)
-        return psi_from_counts(binned_counts(reference, cuts), binned_counts(current, cuts))
+        ref, cur = present_sorted(reference), present_sorted(current)
+        cuts = numeric_bins(ref[0])
+        return psi_from_counts(bin_counts(*ref, cuts), bin_counts(*cur, cuts))
 
     ours = best_of(3, our_psi)
     theirs = best_of(3, lambda: pandas_psi(frame["debt_ratio"], live["debt_ratio"]))

@@ -107,8 +107,9 @@ def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
     }
     binary = task == "classification" and len(getattr(loaded.estimator, "classes_", [])) == 2
     if binary:
+        # The column itself, not a copy as Python objects: its groups are found in place.
         result["fairness"] = {name: fairness_table(predictions.truth, predictions.predicted,
-                                                   frame[name].to_numpy())
+                                                   frame[name])
                               for name in spec.sensitive_features}
     if spec.importance:
         result["importance"] = permutation_top(loaded.estimator, frame, features, spec.target,
