@@ -41,22 +41,18 @@ def bin_counts(ordered: np.ndarray, missing: int, cuts: np.ndarray) -> np.ndarra
 def ks_two_sample(first: np.ndarray, second: np.ndarray) -> tuple[float, float]:
     """scipy.stats.ks_2samp(first, second) (two-sided, method auto) of sorted samples.
 
-    The statistic is the largest gap between the two empirical distribution functions, taken
-    where scipy takes it (at every value of either sample) with scipy's arithmetic."""
-    from scipy.stats import kstwo
+    scipy takes the largest gap between the two empirical distribution functions over every
+    value of either sample; the gap F1 - F2 rises only where F1 steps (at a value of `first`)
+    and falls only where F2 steps, so its largest value is at a value of `first` and its
+    smallest at one of `second` (in floats too: count / n is monotone in the count). Each
+    distinct value once: its count in its own sample is the end of its run of ties."""
+    import numpy as np
+    from scipy.stats import ks_2samp, kstwo
 
     n1, n2 = first.size, second.size
     if max(n1, n2) <= KS_EXACT_LIMIT:
-        from scipy.stats import ks_2samp
-
         test = ks_2samp(first, second)
         return float(test.statistic), float(test.pvalue)
-    import numpy as np
-
-    # The gap F1 - F2 rises only where F1 steps (at a value of `first`) and falls only where
-    # F2 steps, so its largest value is at a value of `first` and its smallest at a value of
-    # `second` (in floats too: c / n is monotone in c). Each distinct value once: its count
-    # in its own sample is the end of its run of ties.
     ends1, ends2 = _run_ends(first), _run_ends(second)
     rises = (ends1 + 1) / n1 - np.searchsorted(second, first[ends1], side="right") / n2
     falls = np.searchsorted(first, second[ends2], side="right") / n1 - (ends2 + 1) / n2
