@@ -283,7 +283,7 @@ def run(folder: Path, model_path: Path, rows: int) -> None:
         timed("metrics (7)", timings, lambda: compute_metrics(predictions,
                                                               measurable("classification")))
         timed("fairness (2 features)", timings, lambda: [fairness_table(
-            predictions.truth, predictions.predicted, frame[s].to_numpy()) for s in SENSITIVE])
+            predictions.truth, predictions.predicted, frame[s]) for s in SENSITIVE])
         live = read_frame(files.fetch("live.parquet"), "parquet", columns)
         report = timed("drift (8 features)", timings,
                        lambda: drift_report(frame, live, FEATURES))
@@ -292,10 +292,10 @@ def run(folder: Path, model_path: Path, rows: int) -> None:
         print(f"  {label:<24} {seconds:8.3f} s")
     print(f"  (drifted: {report['drifted_features']}, share {report['share_drifted']})")
 
-    groups = frame["age_band"].to_numpy()
+    groups = frame["age_band"]
     ours = best_of(3, lambda: fairness_table(predictions.truth, predictions.predicted, groups))
     theirs = best_of(3, lambda: fairlearn_baseline(predictions.truth, predictions.predicted,
-                                                   groups))
+                                                   groups.to_numpy()))
     print("\nagainst baselines (best of 3, same data)")
     print(f"  fairness, one feature: ours {ours:.3f} s, fairlearn MetricFrame + metrics "
           f"{theirs:.3f} s: ratio {theirs / ours:.1f}x")
