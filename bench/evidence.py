@@ -283,7 +283,7 @@ def run(folder: Path, model_path: Path, rows: int) -> None:
         timed("metrics (7)", timings, lambda: compute_metrics(predictions,
                                                               measurable("classification")))
         timed("fairness (2 features)", timings, lambda: [fairness_table(
-            predictions.truth, predictions.predicted, frame[s].to_numpy()) for s in SENSITIVE])
+            predictions.truth, predictions.predicted, frame[s]) for s in SENSITIVE])
         live = read_frame(files.fetch("live.parquet"), "parquet", columns)
         report = timed("drift (8 features)", timings,
                        lambda: drift_report(frame, live, FEATURES))
@@ -292,21 +292,23 @@ def run(folder: Path, model_path: Path, rows: int) -> None:
         print(f"  {label:<24} {seconds:8.3f} s")
     print(f"  (drifted: {report['drifted_features']}, share {report['share_drifted']})")
 
-    groups = frame["age_band"].to_numpy()
+    groups = frame["age_band"]
     ours = best_of(3, lambda: fairness_table(predictions.truth, predictions.predicted, groups))
     theirs = best_of(3, lambda: fairlearn_baseline(predictions.truth, predictions.predicted,
-                                                   groups))
+                                                   groups.to_numpy()))
     print("\nagainst baselines (best of 3, same data)")
     print(f"  fairness, one feature: ours {ours:.3f} s, fairlearn MetricFrame + metrics "
           f"{theirs:.3f} s: ratio {theirs / ours:.1f}x")
-    from charter.evidence.drift import binned_counts, numeric_bins, psi_from_counts
+    from charter.evidence.drift import numeric_bins, psi_from_counts
+    from charter.evidence.ordered import bin_counts, present_sorted
 
     reference = frame["debt_ratio"].to_numpy(dtype=float)
     current = live["debt_ratio"].to_numpy(dtype=float)
 
     def our_psi() -> float:
-        cuts = numeric_bins(reference)
-        return psi_from_counts(binned_counts(reference, cuts), binned_counts(current, cuts))
+        ref, cur = present_sorted(reference), present_sorted(current)
+        cuts = numeric_bins(ref[0])
+        return psi_from_counts(bin_counts(*ref, cuts), bin_counts(*cur, cuts))
 
     ours = best_of(3, our_psi)
     theirs = best_of(3, lambda: pandas_psi(frame["debt_ratio"], live["debt_ratio"]))

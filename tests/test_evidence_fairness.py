@@ -60,3 +60,25 @@ def test_matches_fairlearn_on_random_data() -> None:
         demographic_parity_ratio(truth, predicted, sensitive_features=groups), abs=1e-6)
     assert ours["equalized_odds_difference"] == pytest.approx(
         equalized_odds_difference(truth, predicted, sensitive_features=groups), abs=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["text", "numbers", "floats", "flags", "mixed"])
+def test_a_column_gives_the_groups_its_values_give(kind: str) -> None:
+    """The evaluation passes the column as read (text held by pyarrow): the same table as
+    the column's values as Python objects."""
+    import io
+
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    values = {"text": rng.choice(["b", "a", "é", "Z", "", "10"], n),
+              "numbers": rng.choice(["1", "2", "30"], n), "floats": rng.choice(["0.5", "2"], n),
+              "flags": rng.choice(["True", "False"], n), "mixed": rng.choice(["1", "x"], n)}[kind]
+    cells = np.where(rng.random(n) < 0.05, "", values)
+    text = "g,y\n" + "".join(f"{c},{i % 2}\n" for i, c in enumerate(cells))
+    column = pd.read_csv(io.StringIO(text), low_memory=False)["g"]
+    truth = (rng.random(n) < 0.4).astype(int)
+    predicted = (rng.random(n) < 0.5).astype(int)
+    assert fairness_table(truth, predicted, column) == fairness_table(truth, predicted,
+                                                                      column.to_numpy())

@@ -48,31 +48,16 @@ def numeric_bins(reference: np.ndarray) -> np.ndarray:
     return np.unique(np.quantile(values, np.linspace(0, 1, BINS + 1))[1:-1])
 
 
-def binned_counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    """Counts per bin (len(cuts) + 1 bins), then one bin for missing values."""
-    import numpy as np
-
-    # NaN sorts after every number, so searchsorted puts it in the last bin: take it out.
-    missing = int(np.isnan(values).sum())
-    counts = np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
-    counts[-1] -= missing
-    return np.append(counts, missing)
-
-
 def numeric_drift(reference: np.ndarray, current: np.ndarray) -> dict[str, Any]:
     import numpy as np
-    from scipy.stats import ks_2samp
 
-    reference = np.asarray(reference, dtype=float)
-    current = np.asarray(current, dtype=float)
-    cuts = numeric_bins(reference)
-    psi = psi_from_counts(binned_counts(reference, cuts), binned_counts(current, cuts))
-    ref, cur = reference[~np.isnan(reference)], current[~np.isnan(current)]
-    if ref.size and cur.size:
-        test = ks_2samp(ref, cur)
-        ks, pvalue = float(test.statistic), float(test.pvalue)
-    else:
-        ks, pvalue = None, None
+    from charter.evidence.ordered import bin_counts, ks_two_sample, present_sorted
+
+    ref, ref_missing = present_sorted(np.asarray(reference, dtype=float))
+    cur, cur_missing = present_sorted(np.asarray(current, dtype=float))
+    cuts = numeric_bins(ref)
+    psi = psi_from_counts(bin_counts(ref, ref_missing, cuts), bin_counts(cur, cur_missing, cuts))
+    ks, pvalue = ks_two_sample(ref, cur) if ref.size and cur.size else (None, None)
     return {"kind": "numeric", "psi": _round(psi), "ks": _round(ks),
             "ks_pvalue": _round(pvalue, 10)}
 

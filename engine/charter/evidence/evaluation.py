@@ -55,7 +55,8 @@ class EvaluationSpec:
 
 def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_frame,
              one_pass: bool = True) -> dict[str, Any]:
-    """`one_pass` False: the plain twin that asks predict() and predict_proba() both."""
+    """`one_pass` False: the plain twin that asks predict() and predict_proba() both and
+    scores permutation importance with scikit-learn."""
     try:
         loaded = load(spec.artifact, spec.artifact_format)
     except InputError as exc:
@@ -107,10 +108,12 @@ def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
     }
     binary = task == "classification" and len(getattr(loaded.estimator, "classes_", [])) == 2
     if binary:
+        # The column itself, not a copy as Python objects: its groups are found in place.
         result["fairness"] = {name: fairness_table(predictions.truth, predictions.predicted,
-                                                   frame[name].to_numpy())
+                                                   frame[name])
                               for name in spec.sensitive_features}
     if spec.importance:
         result["importance"] = permutation_top(loaded.estimator, frame, features, spec.target,
-                                               task, predictions.score is not None)
+                                               task, predictions.score is not None,
+                                               plain=not one_pass)
     return result

@@ -241,27 +241,56 @@ def measurable(task: str) -> tuple[str, ...]:
 
 
 def _roc_auc(p: Predictions) -> float | None:
-    from sklearn.metrics import roc_auc_score
+    from charter.evidence.ordered import roc_auc
+
+    if p.score is not None and _probabilities(p.score):
+        return roc_auc(p.truth, p.score)
+    from sklearn.metrics import roc_auc_score  # scikit-learn's checks and errors
 
     if len(set(p.truth.tolist())) < 2:
         return None
     return float(roc_auc_score(p.truth, p.score))
 
 
-def _sk(name: str, use_score: bool = False, **kwargs: Any) -> Callable[[Predictions], float]:
+def _probabilities(score: np.ndarray) -> bool:
+    """Finite scores in [0, 1]: the score metrics compute scikit-learn's figures from them
+    directly; other scores go to scikit-learn, which decides (and raises)."""
+    import numpy as np
+
+    return score.size > 0 and bool(np.all(score >= 0.0) and np.all(score <= 1.0))
+
+
+def _sk(name: str) -> Callable[[Predictions], float]:
     def compute(p: Predictions) -> float:
         import sklearn.metrics as skm
 
-        function = getattr(skm, name)
-        return float(function(p.truth, p.score if use_score else p.predicted, **kwargs))
+        return float(getattr(skm, name)(p.truth, p.predicted))
 
     return compute
 
 
 def _log_loss(p: Predictions) -> float:
-    from sklearn.metrics import log_loss
+    """scikit-learn's log_loss(truth, score, labels=[0, 1]): the probability given to each
+    row's class, clipped to [eps, 1 - eps], averaged as -log."""
+    import numpy as np
 
-    return float(log_loss(p.truth, p.score, labels=[0, 1]))
+    if p.score is None or not _probabilities(p.score):
+        from sklearn.metrics import log_loss
+
+        return float(log_loss(p.truth, p.score, labels=[0, 1]))
+    eps = np.finfo(p.score.dtype).eps
+    chance = np.clip(np.where(p.truth == 1, p.score, 1 - p.score), eps, 1 - eps)
+    return float(-np.mean(np.log(chance)))
+
+
+def _brier(p: Predictions) -> float:
+    import numpy as np
+
+    if p.score is None or not _probabilities(p.score):
+        from sklearn.metrics import brier_score_loss
+
+        return float(brier_score_loss(p.truth, p.score))
+    return float(np.mean((p.truth - p.score) ** 2))
 
 
 def _rmse(p: Predictions) -> float:
@@ -305,7 +334,7 @@ _CLASSIFICATION: Mapping[str, Callable[[Predictions], float | None]] = {
     "recall": _counted("recall"),
     "f1": _counted("f1"),
     "log_loss": _log_loss,
-    "brier": _sk("brier_score_loss", use_score=True),
+    "brier": _brier,
 }
 _REGRESSION: Mapping[str, Callable[[Predictions], float | None]] = {
     "r2": _sk("r2_score"),
