@@ -140,18 +140,28 @@ def _drawn(spec_json: str) -> bytes:
 def _draw(spec: Mapping[str, Any]) -> bytes:
     import matplotlib
 
+    with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
+        figure = chart_figure(spec)
+        out = io.BytesIO()
+        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "Charter"})
+    return out.getvalue()
+
+
+def chart_figure(spec: Mapping[str, Any]) -> Any:
+    """The matplotlib figure of a spec, not yet drawn."""
+    import matplotlib
+
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     _register_fonts()
-
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
         categories = [str(c) for c in spec["categories"]]
         horizontal = bool(spec.get("horizontal"))
         legend = len(spec["series"]) > 1 or bool(spec.get("threshold"))
-        height = spec.get("height") or (max(1.6, 0.28 * len(categories) + 0.9) if horizontal
-                                        else 2.4)
-        height += 0.3 if legend else 0  # the legend sits below the axes, never on the title
+        height = spec.get("height") or (max(1.4, 0.26 * len(categories) + 0.8) if horizontal
+                                        else 2.1)
+        height += 0.25 if legend else 0  # the legend sits below the axes, never on the title
         width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
             categories) * max(len(spec["series"]), 1) ** 0.5))
         figure = Figure(figsize=(width, height), layout="constrained")
@@ -163,9 +173,7 @@ def _draw(spec: Mapping[str, Any]) -> bytes:
             handles, labels = axes.get_legend_handles_labels()
             figure.legend(handles, labels, loc="outside lower center",
                           ncol=min(len(labels), 4))
-        out = io.BytesIO()
-        figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "Charter"})
-    return out.getvalue()
+    return figure
 
 
 def _number(value: Any) -> float:

@@ -107,8 +107,9 @@ def format_number(value: Any, digits: int = 4) -> str:
             return "—"
         if 0 < abs(value) < 10 ** -digits:
             return f"{value:.1e}"
-        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else \
-            f"{value:,.0f}"
+        # Always the same decimals, trailing zeros kept: a column of figures lines up and
+        # reads in one format (0.8500 beside 0.8738, not 0.85).
+        return f"{value:,.{digits}f}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
 
 
