@@ -41,8 +41,8 @@ HIGHER, LOWER = "↑ higher is better", "↓ lower is better"
 # name -> (unit, direction); "{target}" stands for the evaluation target's own unit.
 METRICS: dict[str, tuple[str, str]] = {
     "roc_auc": ("score 0–1", HIGHER), "auc": ("score 0–1", HIGHER),
-    "accuracy": ("share 0–1", HIGHER), "balanced_accuracy": ("share 0–1", HIGHER),
-    "precision": ("share 0–1", HIGHER), "recall": ("share 0–1", HIGHER),
+    "accuracy": ("score 0–1", HIGHER), "balanced_accuracy": ("score 0–1", HIGHER),
+    "precision": ("score 0–1", HIGHER), "recall": ("score 0–1", HIGHER),
     "f1": ("score 0–1", HIGHER), "average_precision": ("score 0–1", HIGHER),
     "gini": ("score 0–1", HIGHER), "ks": ("score 0–1", HIGHER),
     "brier": ("score 0–1", LOWER), "log_loss": ("nats", LOWER),
