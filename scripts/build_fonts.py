@@ -53,13 +53,14 @@ def build(source: Path, name: str, target: str, family: str, style: str) -> None
     subsetter.populate(unicodes=UNICODES)
     subsetter.subset(font)
     full = f"{family} Bold" if style == "Bold" else family
-    postscript = full.replace(" ", "") + ("" if style == "Regular" else "")
+    postscript = full.replace(" ", "")
     for record in font["name"].names:
         text = {1: family, 2: style, 3: f"{full}; subset of {name}", 4: full,
                 6: postscript}.get(record.nameID)
         if text is not None:
             record.string = text
     font["head"].modified = font["head"].created  # no build time in the file
+    font.recalcTimestamp = False
     font.save(OUT / target)
 
 

@@ -153,6 +153,7 @@ def chart_figure(spec: Mapping[str, Any]) -> Any:
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     _register_fonts()
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
@@ -164,8 +165,8 @@ def chart_figure(spec: Mapping[str, Any]) -> Any:
         height += 0.25 if legend else 0  # the legend sits below the axes, never on the title
         width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
             categories) * max(len(spec["series"]), 1) ** 0.5))
-        figure = Figure(figsize=(width, height), layout="constrained")
-        figure.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+        figure = Figure(figsize=(width, height),
+                        layout=ConstrainedLayoutEngine(w_pad=0.04, h_pad=0.04))
         axes = figure.add_subplot()
         _bars(axes, categories, spec["series"], horizontal)
         _decorate(axes, spec, categories, horizontal)

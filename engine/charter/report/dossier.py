@@ -8,6 +8,7 @@ from typing import Any
 
 from charter.inventory.entities import dataset_record, dataset_refs, split_ref
 from charter.inventory.membership import member_labels
+from charter.report.charts import declared_metric_charts
 from charter.report.common import (
     as_date,
     common_attachment,
@@ -19,7 +20,6 @@ from charter.report.common import (
     stage_of,
     verdict_of_results,
 )
-from charter.report.charts import declared_metric_charts
 from charter.report.drawing import draw_svg, family_of, graph_from_inventory, graph_from_plain
 from charter.report.facts import ReportFacts, plain
 from charter.report.pdf import RenderJob
