@@ -59,6 +59,8 @@ def test_labels_are_escaped_in_the_svg() -> None:
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/x.png", "file:///etc/passwd",
                                  f"{ASSET_PREFIX}../../pyproject.toml",
+                                 f"{ASSET_PREFIX}fonts/../../../pyproject.toml",
+                                 f"{ASSET_PREFIX}fonts/LICENSE-DejaVu.txt",
                                  "data:image/svg+xml;base64,PHN2Zy8+"])
 def test_the_fetcher_refuses_everything_but_package_assets(url: str) -> None:
     fetcher = _Fetcher({})
@@ -71,6 +73,8 @@ def test_the_fetcher_serves_the_stylesheet_and_the_document_images() -> None:
     fetcher = _Fetcher({"charter:image/a.svg": b"<svg/>"})
     assert b"@page" in fetcher.fetcher.fetch(f"{ASSET_PREFIX}report.css").read()
     assert fetcher.fetcher.fetch("charter:image/a.svg").read() == b"<svg/>"
+    font = fetcher.fetcher.fetch(f"{ASSET_PREFIX}fonts/CharterSans.ttf").read()
+    assert font.startswith(b"\x00\x01\x00\x00")  # a TrueType font
 
 
 def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
