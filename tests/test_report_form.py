@@ -145,3 +145,10 @@ def test_one_lineage_drawing_per_model_family(reports: Path) -> None:
     families = re.findall(r"2\.\d+ Lineage of models ([a-z-]+)\n", text)
     assert sorted(set(families)) == ["churn", "claims-severity", "credit-default",
                                      "fraud-score", "marketing-propensity"]
+
+
+def test_a_short_document_lists_its_contents_on_the_cover(reports: Path) -> None:
+    for name in ("inventory.pdf", "lineage.pdf"):
+        pages = [page.extract_text() or "" for page in PdfReader(str(reports / name)).pages]
+        assert "Contents" in pages[0], name
+        assert not any("Contents" in page for page in pages[1:]), name
