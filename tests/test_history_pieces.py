@@ -14,6 +14,15 @@ from charter.source.yamlsource import load_yaml_text
 from conftest import BASIC_INVENTORY
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "models.yaml"
+VERSIONS = b"""\
+      "1.1.0": {stage: development, evaluation: {metrics: {roc_auc: 0.9}}}
+  churn:
+    title: Churn
+    owner: risk-analytics
+    risk_tier: low
+    versions:
+      "1.0.0": {stage: development}
+"""
 
 
 def whole(text: bytes) -> Any:
@@ -93,12 +102,27 @@ def test_a_file_that_is_not_a_mapping_is_an_error() -> None:
         PieceParser().parse(b"- just\n- a list\n")
 
 
-def test_an_edit_to_one_version_parses_that_version_and_its_models_own_fields_only() -> None:
+def test_an_edit_to_one_version_parses_that_version_only() -> None:
     text = source()
     parser = PieceParser()
     parser.parse(text)
     before = parser.pieces_parsed
     edited = text.replace(b"stage: production", b"stage: retired", 1)
     assert parser.parse(edited) == whole(edited)
-    assert parser.pieces_parsed - before == 2  # the version, and the model's own fields
+    assert parser.pieces_parsed - before == 1  # the model's own fields are known by their text
+    assert parser.full_parses == 0
+
+
+def test_an_entry_edited_again_later_parses_only_what_changed_since() -> None:
+    """Edits to other models in between do not make the first model's versions forgotten."""
+    text = BASIC_INVENTORY.encode() + VERSIONS
+    parser = PieceParser()
+    parser.parse(text)
+    steps = [text.replace(b"roc_auc: 0.81", b"roc_auc: 0.82"),  # credit@1.1.0
+             text.replace(b"roc_auc: 0.81", b"roc_auc: 0.82").replace(b"Churn", b"Churn risk"),
+             text.replace(b"roc_auc: 0.81", b"roc_auc: 0.83").replace(b"Churn", b"Churn risk")]
+    for edited in steps:
+        before = parser.pieces_parsed
+        assert parser.parse(edited) == whole(edited)
+        assert parser.pieces_parsed - before == 1
     assert parser.full_parses == 0

@@ -20,7 +20,7 @@ REFERENCE_STYLE = {
     "sr-11-7": ("SR 11-7 §",),
     "eu-ai-act-high-risk": ("EU AI Act Art. ", "EU AI Act Annex IV point "),
     "responsible-ai": ("NIST AI RMF 1.0 ", "GDPR Art. ", "Model Cards"),
-    "lifecycle": ("SR 11-7 §", "EU AI Act Art. "),
+    "lifecycle": ("SR 11-7 §", "EU AI Act Art. ", "EU AI Act Annex IV point "),
     "evidence": ("SR 11-7 §", "EU AI Act Art. ", "EU AI Act Annex IV point "),
 }
 

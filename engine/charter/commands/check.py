@@ -38,7 +38,7 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
                      links=actions.links(result.head.commit) if actions else {},
                      seconds=time.perf_counter() - started)
     if reports_dir:
-        result = _change_report(result, options.root, reports_dir, style.verbosity >= 0)
+        result = _change_report(result, options, reports_dir, style.verbosity >= 0)
     if actions is None:
         write_outputs(result, outputs, options.root, style)
         return result.exit_code
@@ -48,12 +48,13 @@ def run_check(options: CheckOptions, outputs: Sequence[OutputSpec] = (),
     return result.exit_code
 
 
-def _change_report(result: CheckResult, root: Path, reports_dir: str, tell: bool
+def _change_report(result: CheckResult, options: CheckOptions, reports_dir: str, tell: bool
                    ) -> CheckResult:
     from charter.report.change import write_change_report
 
     before = set(result.reports)
-    result = write_change_report(result, root, Path(reports_dir))
+    result = write_change_report(result, options.root, Path(reports_dir),
+                                 reviews_checked=options.reviews is not None, env=os.environ)
     for path in result.reports:
         if path not in before and tell:
             sys.stderr.write(f"charter: wrote {path}\n")  # stdout may carry a JSON result

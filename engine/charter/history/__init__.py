@@ -43,7 +43,8 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
         result = replay(root, head)
         result.events = attribute_to_authors(root, result.events)
         records = recorded_service(root, head)
-        cache.put("history", key, {**_encode(result), "records": records})
+        if use_cache:
+            cache.put("history", key, {**_encode(result), "records": records})
     timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),
                         frozenset(result.served), head, ref, notes=tuple(result.notes),
                         records=records)

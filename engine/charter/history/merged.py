@@ -22,8 +22,9 @@ from charter.source.yamlsource import load_yaml_text
 class MergedInventory:
     """The root's parse and the entity files of the current commit."""
 
-    def __init__(self) -> None:
+    def __init__(self, whole: bool = False) -> None:
         self._parser = PieceParser()
+        self._whole = whole  # parse models.yaml whole at each commit (the plain twin)
         self._root: Mapping[str, Any] | None = None
         self._root_error: str | None = None
         self._files: dict[str, str] = {}  # path -> blob
@@ -52,7 +53,8 @@ class MergedInventory:
             self._root_error = f"{ROOT_FILE} is missing from the clone"
             return
         try:
-            self._root = self._parser.parse(data)
+            self._root = (self._parser.parse_whole(data) if self._whole
+                          else self._parser.parse(data))
         except CharterError as exc:
             self._root_error = f"{ROOT_FILE} does not parse: {exc.render()}"
 

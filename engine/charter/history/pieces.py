@@ -31,6 +31,7 @@ from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
 
 _MISSING = object()
+_Where = tuple[tuple[int, ...], str]  # the columns of the keys above a piece, and its text
 
 
 class PieceParser:
@@ -41,6 +42,10 @@ class PieceParser:
         self._previous: dict[str, Any] = {}
         self._current: dict[str, Any] = {}
         self._last: tuple[str, Cut] | None = None  # the last text cut, and its cut
+        # per model or dataset: its own fields' (compacted) text and each version's text,
+        # under the keys and columns they were cut under -> their values; kept while the
+        # entry exists, so an entry edited again much later parses only what changed
+        self._entries: dict[tuple[str, ...], dict[_Where, Any]] = {}
         self.full_parses = 0
         self.pieces_parsed = 0
 
@@ -50,11 +55,12 @@ class PieceParser:
         try:
             inventory = self._assembled(data)
         except (Unsegmentable, UnicodeDecodeError):
-            return self._full_parse(data)  # the pieces of the last inventory cut are kept
+            return self.parse_whole(data)  # the pieces of the last inventory cut are kept
         self._previous = self._current
         return inventory
 
-    def _full_parse(self, data: bytes) -> Mapping[str, Any]:
+    def parse_whole(self, data: bytes) -> Mapping[str, Any]:
+        """The inventory in `data`, parsed as one file."""
         self.full_parses += 1
         parsed = load_yaml_text(data, INVENTORY_FILE).data
         if parsed is None:
@@ -81,8 +87,15 @@ class PieceParser:
         inventory = dict(frame)
         for key in found.keys:
             inventory[key] = {}
-        for piece in found.pieces:
-            inventory[piece.path[0]][piece.name] = self._entry(piece)
+        current, previous = self._current, self._previous
+        for piece in found.pieces:  # _remembered(piece, self._cut_entry), inlined: the hot loop
+            value = current.get(piece.text, _MISSING)
+            if value is _MISSING:
+                value = previous.get(piece.text, _MISSING)
+                if value is _MISSING:
+                    value = self._cut_entry(piece)
+                current[piece.text] = value
+            inventory[piece.path[0]][piece.name] = value
         self._last = (text, found)
         return inventory
 
@@ -104,9 +117,6 @@ class PieceParser:
         self._current[found.frame] = document.data
         return document.data  # type: ignore[no-any-return]
 
-    def _entry(self, piece: Piece) -> Any:
-        return self._remembered(piece, self._cut_entry)
-
     def _remembered(self, piece: Piece, parse: Callable[[Piece], Any]) -> Any:
         """The value of a piece whose text an earlier commit held, else `parse` of it."""
         value = self._known(piece.text)
@@ -121,11 +131,25 @@ class PieceParser:
         found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
         if found is None or not found.pieces:
             return self._parsed(piece)
-        frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, found.frame)
-        value, marks = parse_piece(frame, INVENTORY_FILE)
-        check_frame(value, marks, found, path)
-        self.pieces_parsed += 1
-        versions = {version.name: self._version(version) for version in found.pieces}
+        known = self._entries.get(path, {})
+        kept: dict[_Where, Any] = {}
+        compact = found.compacted()
+        where = (indents, compact.frame)
+        value = known.get(where, _MISSING)
+        if value is _MISSING:
+            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, compact.frame)
+            value, marks = parse_piece(frame, INVENTORY_FILE)
+            check_frame(value, marks, compact, path)
+            self.pieces_parsed += 1
+        kept[where] = value
+        versions = {}
+        for version in found.pieces:
+            where = (version.indents, version.text)
+            entry = known.get(where, _MISSING)
+            if entry is _MISSING:
+                entry = self._version(version)
+            versions[version.name] = kept[where] = entry
+        self._entries[path] = kept
         record = dict(value)
         record[VERSIONS] = versions
         return record

@@ -1,9 +1,10 @@
 """Replay the history of models.yaml and policies/ on a branch, commit by commit.
 
 One `git log` lists the commits and the blobs they changed; one `git cat-file --batch` reads
-those blobs. Each commit is compared with the one before it on the branch (its first parent,
-as the gate compared the pull request with its base) and judged under the rules in force
-when it landed: the policies of its first parent, or its own when the parent had none.
+those blobs, a thread ahead of the replay. Each commit is compared with the one before it on
+the branch (its first parent, as the gate compared the pull request with its base) and judged
+under the rules in force when it landed: the policies of its first parent, or its own when
+the parent had none.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from charter.policy.loader import PolicySet, load_policies
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision, is_policy_file
+from charter.vcs.stream import BlobStream
 
 _PR_PATTERNS = (
     re.compile(r"^Merge pull request #(\d+)"),  # GitHub merge commits
@@ -99,28 +101,33 @@ class Replay:
     served: set[str] = field(default_factory=set)
 
 
-def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
+def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False) -> Replay:
     """The timeline of `head`'s first-parent history.
 
     `judge_all` evaluates the whole scope of each commit, not only the entities its events
-    are about: the same timeline, slower (the tests compare the two).
+    are about: the same timeline, slower (the tests compare the two). `plain` is the plain
+    full computation the shortcuts are tested against: every commit's files parsed whole,
+    its scope validated and judged afresh, nothing remembered from the commit before.
     """
     out = Replay()
     boundary = git.shallow_boundary(root)
-    state = MergedInventory()
+    judge_all = judge_all or plain
+    state = MergedInventory(whole=plain)
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
+    last_served: frozenset[str] | None = None
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
-    with git.BlobReader(root) as reader:
-        reader.prefetch([f.blob for c in commits for f in _governed(c) if f.blob])
+    with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
         policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
         for commit in commits:
+            if plain:
+                validator, live = IncrementalValidator(_EMPTY_SOURCE), _LiveVersions()
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
             policies_changed = inventory_changed = False
@@ -148,14 +155,17 @@ def replay(root: Path, head: str, judge_all: bool = False) -> Replay:
                     "shallow clone (fetch with fetch-depth: 0): its state is the starting point"))
                 out.notes.append(f"shallow clone: history starts at {commit.sha[:10]} "
                                  f"({info.date[:10]})")
-                _record_state(out, info, live.of(inventory), ever_live)
+                _record_state(out, info, live.update(inventory)[0], ever_live)
                 continue
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
                           added_by, judge_all)
-            _record_state(out, info, live.of(inventory), ever_live)
-            out.served |= live.served(inventory)
+            production, served = live.update(inventory)
+            _record_state(out, info, production, ever_live)
+            if served is not last_served:
+                out.served |= served
+                last_served = served
     return out
 
 
@@ -190,27 +200,50 @@ def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
 
 
 class _LiveVersions:
-    """The versions in production, per parsed model object (shared while unchanged)."""
+    """The versions in production, and those ever deployed, of successive inventories.
+
+    Each model's share is kept with its parsed object (shared while unchanged); the union
+    is updated with the shares of the models whose objects changed, came or went.
+    """
 
     def __init__(self) -> None:
-        self._models: dict[int, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        # how many models give each id (two can, in an inventory that is not valid:
+        # model "a" version "b@c" and model "a@b" version "c")
+        self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._union = (frozenset[str](), frozenset[str]())
 
-    def of(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
-        return self._collect(inventory, 1)
+    def update(self, inventory: Mapping[str, Any] | None
+               ) -> tuple[frozenset[str], frozenset[str]]:
+        """(versions in production, versions whose records list a deployment)."""
+        current = models(inventory or {})
+        known = self._models
+        changed = [n for n, model in current.items() if n not in known or known[n][0] is not model]
+        gone = [n for n in known if n not in current]
+        if not changed and not gone:
+            return self._union
+        moved = [False, False]  # whether an id came or went, per set
+        for name in [*changed, *gone]:
+            if name in known:
+                self._count(known.pop(name), -1, moved)
+        for name in changed:
+            known[name] = (current[name], *_live_and_served(name, current[name]))
+            self._count(known[name], 1, moved)
+        # the same set object while its members stay: the callers compare by identity first
+        live, served = (frozenset(counts) if came_or_went else union for union, counts, came_or_went
+                        in zip(self._union, self._counts, moved, strict=True))
+        self._union = (live, served)
+        return self._union
 
-    def served(self, inventory: Mapping[str, Any] | None) -> frozenset[str]:
-        """Versions whose records list at least one deployment."""
-        return self._collect(inventory, 2)
-
-    def _collect(self, inventory: Mapping[str, Any] | None, which: int) -> frozenset[str]:
-        out: set[str] = set()
-        for name, model in models(inventory or {}).items():
-            known = self._models.get(id(model))
-            if known is None or known[0] is not model:
-                known = (model, *_live_and_served(name, model))
-                self._models[id(model)] = known
-            out |= known[which]
-        return frozenset(out)
+    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int,
+               moved: list[bool]) -> None:
+        for which, (ids, counts) in enumerate(zip(share[1:], self._counts, strict=True)):
+            for version in ids:
+                count = counts[version] = counts.get(version, 0) + step
+                if count == 0:
+                    del counts[version]
+                if count == (1 if step > 0 else 0):
+                    moved[which] = True
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -227,6 +260,8 @@ def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[s
 
 def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
                   ever_live: set[str]) -> None:
+    if out.states and out.states[-1].production is live:
+        return  # unchanged: the same set as the last commit's (see _LiveVersions)
     ever_live |= live
     if not out.states or out.states[-1].production != live:
         out.states.append(CommitState(info.sha, info.date, live))

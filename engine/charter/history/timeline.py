@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 TIMELINE_FORMAT = 1
@@ -39,12 +39,15 @@ class TimelineEvent:
         return f"{self.model}@{self.version}" if self.version else self.model
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        # every field is a plain value or a tuple of strings: no deep copy (asdict) needed
+        out = {name: getattr(self, name) for name in _EVENT_FIELDS}
         out["violations"] = list(self.violations)
         out["findings"] = list(self.findings)
         out["entity"] = self.entity
         return out
 
+
+_EVENT_FIELDS = tuple(f.name for f in fields(TimelineEvent))
 
 EVENT_KINDS: dict[str, str] = {
     "model-added": "a model entered the inventory",

@@ -116,7 +116,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
-    selectors = _Selectors(policies.rules.values())
+    selectors = _selectors_of(policies)
     for entity, removed in entities:
         rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
         if not rules:
@@ -202,6 +202,19 @@ class _SharedScope:
         if found is None:
             found = self.held[slot] = self.selectors.conditions[slot].evaluate(self.scope).holds
         return found
+
+
+_SELECTORS: dict[int, tuple[PolicySet, _Selectors]] = {}
+
+
+def _selectors_of(policies: PolicySet) -> _Selectors:
+    """One _Selectors per policy set: the history judges thousands of commits under few."""
+    known = _SELECTORS.get(id(policies))
+    if known is None or known[0] is not policies:
+        if len(_SELECTORS) >= 16:
+            _SELECTORS.clear()
+        known = _SELECTORS[id(policies)] = (policies, _Selectors(policies.rules.values()))
+    return known[1]
 
 
 def _plain_key(condition: Condition) -> str | None:

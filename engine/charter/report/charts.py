@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from charter.report.metrics import HIGHER, LOWER, UNKNOWN, direction
+
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "charter",  # element ids stop depending on a random salt
@@ -37,35 +39,31 @@ _STYLE: dict[str, Any] = {
 }
 
 
-HIGHER, LOWER = "↑ higher is better", "↓ lower is better"
-# name -> (unit, direction); "{target}" stands for the evaluation target's own unit.
-METRICS: dict[str, tuple[str, str]] = {
-    "roc_auc": ("score 0–1", HIGHER), "auc": ("score 0–1", HIGHER),
-    "accuracy": ("score 0–1", HIGHER), "balanced_accuracy": ("score 0–1", HIGHER),
-    "precision": ("score 0–1", HIGHER), "recall": ("score 0–1", HIGHER),
-    "f1": ("score 0–1", HIGHER), "average_precision": ("score 0–1", HIGHER),
-    "gini": ("score 0–1", HIGHER), "ks": ("score 0–1", HIGHER),
-    "brier": ("score 0–1", LOWER), "log_loss": ("nats", LOWER),
-    "r2": ("share of variance", HIGHER),
-    "mae": ("{target}", LOWER), "rmse": ("{target}", LOWER), "mse": ("{target}²", LOWER),
-    "mape": ("share of actual", LOWER),
+# name -> unit; "{target}" stands for the evaluation target's own unit. Which way a metric
+# should move comes from charter.report.metrics, as in the change report.
+UNITS: dict[str, str] = {
+    "roc_auc": "score 0–1", "auc": "score 0–1", "accuracy": "score 0–1",
+    "balanced_accuracy": "score 0–1", "precision": "score 0–1", "recall": "score 0–1",
+    "f1": "score 0–1", "average_precision": "score 0–1", "gini": "score 0–1",
+    "ks": "score 0–1", "brier": "score 0–1", "log_loss": "nats", "r2": "share of variance",
+    "mae": "{target}", "rmse": "{target}", "mse": "{target}²", "mape": "share of actual",
 }
-UNKNOWN_DIRECTION = "direction not recorded"
+MARKERS = {HIGHER: "↑", LOWER: "↓"}
 
 
 def metric_unit(name: str, target: str | None = None) -> str:
-    unit = METRICS.get(name.lower(), ("value", ""))[0]
+    unit = UNITS.get(name.lower(), "value")
     return unit.replace("{target}", f"units of {target}" if target else "units of the target")
 
 
-def metric_direction(name: str) -> str:
-    return METRICS.get(name.lower(), ("", UNKNOWN_DIRECTION))[1]
-
-
 def metric_label(name: str) -> str:
-    """The metric's name with its direction marker: `roc_auc ↑`, `mae ↓`."""
-    marker = metric_direction(name)[:1]
-    return f"{name} {marker}" if marker in "↑↓" and marker else f"{name} (?)"
+    """The metric's name with its direction marker: `roc_auc ↑`, `mae ↓`, `lift (?)`."""
+    return f"{name} {MARKERS.get(direction(name), '(?)')}"
+
+
+def _direction_note(names: list[str]) -> str:
+    ways = sorted({direction(n) for n in names}, key=[HIGHER, LOWER, UNKNOWN].index)
+    return "; ".join(f"{MARKERS.get(w, '(?)')} {w}" for w in ways)
 
 
 def declared_metric_charts(versions: Sequence[Mapping[str, Any]]
@@ -80,10 +78,9 @@ def declared_metric_charts(versions: Sequence[Mapping[str, Any]]
         groups.setdefault(metric_unit(name, target), []).append(name)
     charts: dict[str, dict[str, Any]] = {}
     for i, (unit, names) in enumerate(sorted(groups.items(), key=lambda g: g[1][0])):
-        directions = {metric_direction(n) for n in names}
         charts["declared" if i == 0 else f"declared-{i + 1}"] = {
             "title": "Declared hold-out metrics by version", "axis": unit,
-            "note": "; ".join(sorted(directions)),
+            "note": _direction_note(names),
             "categories": [metric_label(n) for n in names],
             "series": [{"name": f"{v['version']} ({v['stage']})",
                         "values": [v["declared"].get(m) for m in names]} for v in versions]}

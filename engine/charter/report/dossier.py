@@ -23,6 +23,7 @@ from charter.report.common import (
 from charter.report.drawing import draw_svg, family_of, graph_from_inventory, graph_from_plain
 from charter.report.facts import ReportFacts, plain
 from charter.report.pdf import RenderJob
+from charter.report.requirements import requirement_map
 
 SECTIONS = [
     ("control", "1. Control block"), ("summary", "2. Summary"),
@@ -87,6 +88,7 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "results": [result_row(r, facts.policies) for r in results if r.status != "skip"],
         "not_applicable": sorted({r.rule for r in results if r.status == "skip"}),
         "rules_in_force": len(facts.policies.rules),
+        "requirement_map": requirement_map(facts.policies, results),
         "waivers": [plain(w) for w in facts.policies.waivers
                     if any(w.covers(w.rule, e) for _, e in entities)],
     }

@@ -152,7 +152,10 @@ def validate(
     validator = _detailed_validator(schema, definition, shallow)
     problems: list[Problem] = []
     for error in validator.iter_errors(data):
-        problems.extend(_describe(error, source, prefix))
+        described = list(_describe(error, source, prefix))
+        # an error is never described away: the document is refused whatever the words
+        problems.extend(described or [_problem(source, (*prefix, *error.absolute_path),
+                                               error.message)])
     return sorted(_drop_explained(problems), key=lambda p: (p.line, p.column, p.message))
 
 
@@ -173,8 +176,11 @@ def _describe(
     path: KeyPath = (*prefix, *leaf.absolute_path)
     if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
         allowed = sorted(leaf.schema.get("properties", {}))
+        patterns = [_ecma_pattern(p) for p in leaf.schema.get("patternProperties", {})]
         for key in leaf.instance:
-            if key in allowed or key.startswith("x-"):
+            # only what the schema allows is left out: an `x-` key is allowed only where
+            # the object's patternProperties say so
+            if key in allowed or any(p.search(key) for p in patterns):
                 continue
             yield _problem(source, (*path, key), f"unknown key {key!r}", did_you_mean(key, allowed))
         return
