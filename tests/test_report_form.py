@@ -152,3 +152,12 @@ def test_a_short_document_lists_its_contents_on_the_cover(reports: Path) -> None
         pages = [page.extract_text() or "" for page in PdfReader(str(reports / name)).pages]
         assert "Contents" in pages[0], name
         assert not any("Contents" in page for page in pages[1:]), name
+
+
+def test_a_column_of_figures_reads_in_one_format() -> None:
+    from charter.report.pdf import format_number
+
+    assert [format_number(v) for v in (0.85, 0.8738, 0.1, 1599.3581)] == [
+        "0.8500", "0.8738", "0.1000", "1,599.3581"]
+    assert [format_number(v) for v in (100.0, 150, 2_500_000.5)] == ["100", "150",
+                                                                    "2,500,000"]

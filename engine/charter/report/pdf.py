@@ -107,9 +107,11 @@ def format_number(value: Any, digits: int = 4) -> str:
             return "—"
         if 0 < abs(value) < 10 ** -digits:
             return f"{value:.1e}"
+        if value.is_integer() or abs(value) >= 1e6:  # a count or a share in percent
+            return f"{value:,.0f}"
         # Always the same decimals, trailing zeros kept: a column of figures lines up and
         # reads in one format (0.8500 beside 0.8738, not 0.85).
-        return f"{value:,.{digits}f}" if abs(value) < 1e6 else f"{value:,.0f}"
+        return f"{value:,.{digits}f}"
     return str(value)
 
 
