@@ -11,8 +11,14 @@ bench also measures that: plain CPU work in one process per core against one pro
 
 First, the cost of one dossier against a trivial one-page WeasyPrint document (a heading and
 a paragraph) rendered in the same process: CPU seconds, each dossier rendered once with the
-chart cache emptied, the trivial page the best of 5. Add `--example DIR` to measure the
-dossiers of another repository as well (e.g. the repository's own example, with evidence).
+chart cache emptied, the trivial page the best of 5; also per page, since a dossier runs to
+a dozen pages or more. Add `--example DIR` to measure the dossiers of another repository as
+well (e.g. the repository's own example, with evidence).
+
+`--compare-with TREE` renders every report of this repository's example (models.yaml and
+policies, no evidence) cold, once with TREE's engine (e.g. a checkout of main) and once with
+this one, one after the other in the same run: CPU seconds of the `charter report`
+processes, wall seconds, pages and bytes.
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -154,18 +163,72 @@ def dossier_ratios(facts: ReportFacts, names: list[str], label: str) -> None:
         def clear() -> None:
             return None
 
+    from pypdf import PdfReader
+
     jobs = [dossier_job(facts, name) for name in names]
     render_pdf(jobs[0])  # imports and font set-up, not measured
     trivial = trivial_page()
-    ratios = []
+    ratios, per_page = [], []
     for job in jobs:
         clear()
-        seconds = cpu_seconds(lambda job=job: render_pdf(job))
+        pdf: list[bytes] = []
+        seconds = cpu_seconds(lambda job=job, pdf=pdf: pdf.append(render_pdf(job)[0]))
+        with tempfile.TemporaryFile() as handle:
+            handle.write(pdf[0])
+            pages = len(PdfReader(handle).pages)
         ratios.append(seconds / trivial)
+        per_page.append(seconds / pages / trivial)
         print(f"  {job.filename:<40} {seconds:6.3f} s CPU = {seconds / trivial:5.1f}x the "
-              "trivial page")
+              f"trivial page; {pages} pages, {seconds / pages / trivial:4.1f}x per page")
     print(f"{label}: trivial one-page WeasyPrint document {trivial:.3f} s CPU; dossiers "
-          f"{min(ratios):.1f}x to {max(ratios):.1f}x (mean {sum(ratios) / len(ratios):.1f}x)")
+          f"{min(ratios):.1f}x to {max(ratios):.1f}x (mean {sum(ratios) / len(ratios):.1f}x), "
+          f"per page {min(per_page):.1f}x to {max(per_page):.1f}x")
+
+
+def example_repository(folder: Path) -> Path:
+    """This repository's example inventory and policies, committed in a fresh repository."""
+    here = Path(__file__).resolve().parent.parent
+    root = folder / "example"
+    root.mkdir()
+    shutil.copy(here / "models.yaml", root / "models.yaml")
+    shutil.copytree(here / "policies", root / "policies")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=bench", "-c", "user.email=bench@example.com", "commit", "-qm",
+        "example")
+    return root
+
+
+def cold_reports(root: Path, engine: Path, out: Path) -> tuple[float, float, int, int]:
+    """CPU and wall seconds of `charter report` (every report, cold) with `engine`."""
+    from pypdf import PdfReader
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "charter", "report", "--no-evidence", "--out",
+                    str(out)], cwd=root, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(engine)})
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    files = sorted(out.glob("*.pdf"))
+    pages = sum(len(PdfReader(str(f)).pages) for f in files)
+    return cpu, wall, pages, sum(f.stat().st_size for f in files)
+
+
+def compare_trees(before: Path) -> None:
+    here = Path(__file__).resolve().parent.parent / "engine"
+    with tempfile.TemporaryDirectory() as folder:
+        root = example_repository(Path(folder))
+        figures = {}
+        for label, engine in (("before", before / "engine"), ("after", here)):
+            figures[label] = cold_reports(root, engine, Path(folder) / f"out-{label}")
+            cpu, wall, pages, size = figures[label]
+            print(f"example reports, cold, {label:<6} ({engine}): {cpu:6.2f} s CPU, "
+                  f"{wall:6.2f} s wall, {pages} pages, {size:,} bytes")
+        print(f"example reports, cold: after/before CPU "
+              f"{figures['after'][0] / figures['before'][0]:.2f}x, wall "
+              f"{figures['after'][1] / figures['before'][1]:.2f}x")
 
 
 def main() -> None:
@@ -175,7 +238,11 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=4, help="dossiers rendered serially")
     parser.add_argument("--example", metavar="DIR", help="also measure this repository's "
                         "dossiers, with evidence")
+    parser.add_argument("--compare-with", metavar="TREE", help="a checkout of another "
+                        "version (e.g. main): render the example's reports cold with both")
     args = parser.parse_args()
+    if args.compare_with:
+        compare_trees(Path(args.compare_with))
     if args.example:
         example = gather_facts(Path(args.example), evidence=True)
         dossier_ratios(example, sorted(example.inventory["models"]), f"dossiers of "

@@ -125,8 +125,8 @@ def test_approvals_champion_delta_and_traffic(promoted: GitRepo) -> None:
     assert squash("vera approved on 2026-11-18") in flat
     assert squash("not checked against the pull request's reviews") in flat
     # the champion is the version in production on the base: 1.0.0
-    assert squash("roc_auc higher is better 0.81 0.84 +0.03 better") in flat
-    assert squash("log_loss lower is better 0.45 0.4 −0.05 better") in flat
+    assert squash("roc_auc higher is better 0.8100 0.8400 +0.0300 better") in flat
+    assert squash("log_loss lower is better 0.4500 0.4000 −0.0500 better") in flat
     assert squash("scoring-api 100% 150% above 100%") in flat
     assert squash("the shares open on 2026-11-27 add up to more than all the traffic of "
                   "scoring-api") in flat

@@ -69,13 +69,13 @@ def test_a_model_without_evidence_says_so(example: GitRepo) -> None:
     assert "History from git: not available in this run" in text or "Changes in git" in text
 
 
-def test_pdf_a_3b_with_the_findings_and_evidence_embedded(governed: GitRepo) -> None:
+def test_pdf_a_3a_with_the_findings_and_evidence_embedded(governed: GitRepo) -> None:
     run = governed.charter("report", "--no-evidence", "--out", "out", "--only", "dossier")
     assert run.code == 0, run.err
     dossier = governed.root / "out" / "dossier-credit.pdf"
     metadata = xmp(dossier)
     assert re.search(rb'pdfaid:part(="|>)3', metadata)
-    assert re.search(rb'pdfaid:conformance(="|>)B', metadata)
+    assert re.search(rb'pdfaid:conformance(="|>)A', metadata)
     attachments = PdfReader(str(dossier)).attachments
     assert {"findings.json", "evidence.json", "inventory-record.json"} <= set(attachments)
     findings = json.loads(attachments["findings.json"][0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -58,6 +59,8 @@ def test_labels_are_escaped_in_the_svg() -> None:
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/x.png", "file:///etc/passwd",
                                  f"{ASSET_PREFIX}../../pyproject.toml",
+                                 f"{ASSET_PREFIX}fonts/../../../pyproject.toml",
+                                 f"{ASSET_PREFIX}fonts/LICENSE-DejaVu.txt",
                                  "data:image/svg+xml;base64,PHN2Zy8+"])
 def test_the_fetcher_refuses_everything_but_package_assets(url: str) -> None:
     fetcher = _Fetcher({})
@@ -70,3 +73,119 @@ def test_the_fetcher_serves_the_stylesheet_and_the_document_images() -> None:
     fetcher = _Fetcher({"charter:image/a.svg": b"<svg/>"})
     assert b"@page" in fetcher.fetcher.fetch(f"{ASSET_PREFIX}report.css").read()
     assert fetcher.fetcher.fetch("charter:image/a.svg").read() == b"<svg/>"
+    font = fetcher.fetcher.fetch(f"{ASSET_PREFIX}fonts/CharterSans.ttf").read()
+    assert font.startswith(b"\x00\x01\x00\x00")  # a TrueType font
+
+
+def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    return [tuple(float(v) for v in m) for m in re.findall(
+        r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg)]
+
+
+def _points(path: str) -> list[tuple[float, float]]:
+    """Points along an SVG path of M, L and C commands, curves sampled."""
+    numbers = [float(n) for n in re.findall(r"-?[\d.]+", path)]
+    commands = re.findall(r"[MLC]", path)
+    points: list[tuple[float, float]] = []
+    i = 0
+    for command in commands:
+        if command in "ML":
+            points.append((numbers[i], numbers[i + 1]))
+            i += 2
+        else:
+            (x0, y0), (x1, y1, x2, y2, x3, y3) = points[-1], numbers[i:i + 6]
+            i += 6
+            for step in range(1, 21):
+                t = step / 20
+                a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t ** 3
+                points.append((a * x0 + b * x1 + c * x2 + d * x3,
+                               a * y0 + b * y1 + c * y2 + d * y3))
+    return points
+
+
+def skipping_inventory() -> dict[str, Any]:
+    """Raw data read directly by a model, beside data derived from it: edges skip a column."""
+    return {"datasets": {f"raw-{i}": {"versions": {"2024-06": {}}} for i in range(3)} | {
+        f"features-with-a-long-name-{i}": {"versions": {"2024-06": {
+            "derived_from": [f"raw-{i}@2024-06"]}}} for i in range(3)},
+        "models": {"credit-default-probability": {"versions": {
+            f"{v}.0.0": {"training_data": [f"features-with-a-long-name-{v % 3}@2024-06",
+                                           f"raw-{(v + 1) % 3}@2024-06"],
+                         "deployments": [{"target": f"scoring-api-europe-west-{v}"}]}
+            for v in range(4)}}}}
+
+
+def test_edges_run_around_boxes_never_through_them() -> None:
+    graph = graph_from_inventory(skipping_inventory())
+    svg = draw_svg(graph).decode()
+    boxes = _boxes(svg)
+    edges = re.findall(r'<path d="(M[^"]*C[^"]*)"', svg)
+    assert len(edges) == len(graph.edges)
+    for path in edges:
+        inner = _points(path)[1:-1]  # the ends touch their own boxes
+        for x, y, w, h in boxes:
+            assert not any(x + 1 < px < x + w - 1 and y + 1 < py < y + h - 1
+                           for px, py in inner), path
+
+
+def test_labels_are_whole_and_at_least_7_points_at_the_drawn_size() -> None:
+    graph = graph_from_inventory(skipping_inventory())
+    for width_pt in (504.0, 700.0):
+        svg = draw_svg(graph, width_pt).decode()
+        assert "…" not in svg
+        drawn = float(re.search(r'width="([\d.]+)"', svg).group(1))
+        assert drawn * 0.75 <= width_pt  # shown at its own size, never shrunk to fit
+        sizes = {float(s) for s in re.findall(r'<text[^>]*font-size="([\d.]+)"', svg)}
+        assert min(sizes) * 0.75 >= 7.0
+        text = "".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+        for data in graph.nodes.values():
+            assert data["label"].replace(" ", "") in text.replace(" ", ""), data["label"]
+
+
+def test_the_drawing_has_a_legend_of_its_edge_kinds() -> None:
+    svg = draw_svg(graph_from_inventory(skipping_inventory())).decode()
+    for kind in ("derived from", "trained, evaluated or monitored on", "deployed as"):
+        assert f">{kind}</text>" in svg, kind
+
+
+def test_one_drawing_per_model_family_however_small() -> None:
+    graph = graph_from_inventory(inventory(4, 4))
+    parts = pages(graph)
+    assert [title for title, _ in parts] == ["models m0", "models m1", "models m2",
+                                             "models m3"]
+
+
+def test_a_chart_legend_never_overlaps_its_title() -> None:
+    from charter.report.charts import chart_figure
+
+    spec = {"title": "Selection rate and true positive rate by group", "axis": "rate",
+            "horizontal": True, "limits": [0, 1],
+            "categories": [f"age_band = {g}" for g in ("18-25", "26-40", "41-65", "65+")],
+            "series": [{"name": "selection rate", "values": [0.2, 0.3, 0.25, 0.1]},
+                       {"name": "true positive rate", "values": [0.6, 0.7, 0.65, 0.5]}],
+            "threshold": {"value": 0.8, "label": "four-fifths line"}}
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = chart_figure(spec)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes = figure.axes[0]
+    title = axes.title if axes.title.get_text() else axes._left_title
+    legend = figure.legends[0] if figure.legends else axes.get_legend()
+    assert not title.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
+    assert not axes.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
+
+
+def test_every_declared_metric_is_charted_with_its_unit_and_direction() -> None:
+    from charter.report.charts import declared_metric_charts
+
+    versions = [{"version": v, "stage": s, "evaluation": {"target": "claim_cost"},
+                 "declared": {"mae": mae, "rmse": mae * 1.8, "r2": r2}}
+                for v, s, mae, r2 in (("1.0.0", "production", 1599.4, 0.57),
+                                      ("1.1.0", "development", 1088.2, 0.79))]
+    charts = declared_metric_charts(versions)
+    assert sorted(c["axis"] for c in charts.values()) == ["share of variance",
+                                                          "units of claim_cost"]
+    labels = sorted(label for c in charts.values() for label in c["categories"])
+    assert labels == ["mae ↓", "r2 ↑", "rmse ↓"]

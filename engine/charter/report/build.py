@@ -15,7 +15,7 @@ from typing import Any
 
 from charter import __version__
 from charter.errors import CharterError
-from charter.report.pdf import RenderJob, render_pdf
+from charter.report.pdf import RenderJob, render_pdf, renderer_versions
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -126,6 +126,7 @@ def _write_manifest(out: Path, commit: str, previous: dict[str, dict[str, Any]],
                 "sha256"):
             entries[path] = entry
     manifest = {"charter_manifest": MANIFEST_FORMAT, "engine_version": __version__,
-                "commit": commit, "files": [entries[p] for p in sorted(entries)]}
+                "commit": commit, "renderer": renderer_versions(),
+                "files": [entries[p] for p in sorted(entries)]}
     _atomic_write(out / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n")
                   .encode())

@@ -3,6 +3,7 @@
 A chart is described by a plain spec (JSON-able, so it can be hashed and sent to a worker):
 {"categories": [...], "series": [{"name", "values", "errors"?}], "horizontal": bool,
  "title", "axis", "threshold": {"value", "label"} | None, "limits": [lo, hi] | None}.
+Text is set in the package's own font (assets/fonts), the one the PDF embeds.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import functools
 import io
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
+
+from charter.report.metrics import HIGHER, LOWER, UNKNOWN, direction
 
 PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "charter",  # element ids stop depending on a random salt
     "svg.fonttype": "none",  # text stays text: crisp at any zoom, and searchable
-    "font.family": "DejaVu Sans",
+    "font.family": "Charter Sans",
     "font.size": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -35,6 +39,91 @@ _STYLE: dict[str, Any] = {
 }
 
 
+# name -> unit; "{target}" stands for the evaluation target's own unit. Which way a metric
+# should move comes from charter.report.metrics, as in the change report.
+UNITS: dict[str, str] = {
+    "roc_auc": "score 0–1", "auc": "score 0–1", "accuracy": "score 0–1",
+    "balanced_accuracy": "score 0–1", "precision": "score 0–1", "recall": "score 0–1",
+    "f1": "score 0–1", "average_precision": "score 0–1", "gini": "score 0–1",
+    "ks": "score 0–1", "brier": "score 0–1", "log_loss": "nats", "r2": "share of variance",
+    "mae": "{target}", "rmse": "{target}", "mse": "{target}²", "mape": "share of actual",
+}
+MARKERS = {HIGHER: "↑", LOWER: "↓"}
+
+
+def metric_unit(name: str, target: str | None = None) -> str:
+    unit = UNITS.get(name.lower(), "value")
+    return unit.replace("{target}", f"units of {target}" if target else "units of the target")
+
+
+def metric_label(name: str) -> str:
+    """The metric's name with its direction marker: `roc_auc ↑`, `mae ↓`, `lift (?)`."""
+    return f"{name} {MARKERS.get(direction(name), '(?)')}"
+
+
+def _direction_note(names: list[str]) -> str:
+    ways = sorted({direction(n) for n in names}, key=[HIGHER, LOWER, UNKNOWN].index)
+    return "; ".join(f"{MARKERS.get(w, '(?)')} {w}" for w in ways)
+
+
+def declared_metric_charts(versions: Sequence[Mapping[str, Any]]
+                           ) -> dict[str, dict[str, Any]]:
+    """Every declared metric of every version, one chart per unit, so an error in currency
+    units never flattens a 0–1 score to nothing. Keys: `declared`, `declared-2`, ..."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted({m for v in versions for m, x in v["declared"].items()
+                        if _is_number(x)}):
+        target = next((str((v.get("evaluation") or {}).get("target")) for v in versions
+                       if (v.get("evaluation") or {}).get("target")), None)
+        groups.setdefault(metric_unit(name, target), []).append(name)
+    charts: dict[str, dict[str, Any]] = {}
+    for i, (unit, names) in enumerate(sorted(groups.items(), key=lambda g: g[1][0])):
+        charts["declared" if i == 0 else f"declared-{i + 1}"] = {
+            "title": "Declared hold-out metrics by version", "axis": unit,
+            "note": _direction_note(names),
+            "categories": [metric_label(n) for n in names],
+            "series": [{"name": f"{v['version']} ({v['stage']})",
+                        "values": [v["declared"].get(m) for m in names]} for v in versions]}
+    return charts
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def chart_alt(spec: Mapping[str, Any]) -> str:
+    """The chart in words, for readers who cannot see it: every bar's value."""
+    kind = "Horizontal bar chart" if spec.get("horizontal") else "Bar chart"
+    parts = [f"{kind}: {spec.get('title') or 'untitled'}"
+             + (f", in {spec['axis']}" if spec.get("axis") else "") + "."]
+    for i, category in enumerate(spec["categories"]):
+        values = [f"{s['name']} {_spoken(s['values'][i])}" if len(spec["series"]) > 1
+                  else _spoken(s["values"][i]) for s in spec["series"]]
+        parts.append(f"{category}: {', '.join(values)}.")
+    threshold = spec.get("threshold")
+    if threshold:
+        parts.append(f"Dashed line at {_spoken(threshold['value'])}: "
+                     f"{threshold.get('label') or 'threshold'}.")
+    return " ".join(parts)
+
+
+def _spoken(value: Any) -> str:
+    number = _number(value)
+    return "no value" if math.isnan(number) else f"{number:.4g}"
+
+
+@functools.cache
+def _register_fonts() -> None:
+    """matplotlib measures text with the same font the PDF embeds."""
+    from matplotlib import font_manager
+
+    fonts = resources.files("charter.assets").joinpath("fonts")
+    for item in sorted(fonts.iterdir(), key=lambda p: p.name):
+        if item.name.endswith(".ttf"):
+            with resources.as_file(item) as path:
+                font_manager.fontManager.addfont(str(path))
+
+
 def chart_svg(spec: Mapping[str, Any]) -> bytes:
     """The chart once per figure: a spec drawn before in this process is not drawn again."""
     return _drawn(json.dumps(spec, sort_keys=True, default=str))
@@ -48,24 +137,41 @@ def _drawn(spec_json: str) -> bytes:
 def _draw(spec: Mapping[str, Any]) -> bytes:
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
-        categories = [str(c) for c in spec["categories"]]
-        horizontal = bool(spec.get("horizontal"))
-        height = spec.get("height") or (max(1.6, 0.28 * len(categories) + 0.9) if horizontal
-                                        else 2.4)
-        width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
-            categories) * max(len(spec["series"]), 1) ** 0.5))
-        figure = Figure(figsize=(width, height))
-        axes = figure.add_subplot()
-        _bars(axes, categories, spec["series"], horizontal)
-        _decorate(axes, spec, categories, horizontal)
-        figure.tight_layout(pad=0.4)
+        figure = chart_figure(spec)
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "Charter"})
     return out.getvalue()
+
+
+def chart_figure(spec: Mapping[str, Any]) -> Any:
+    """The matplotlib figure of a spec, not yet drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    _register_fonts()
+    with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
+        categories = [str(c) for c in spec["categories"]]
+        horizontal = bool(spec.get("horizontal"))
+        legend = len(spec["series"]) > 1 or bool(spec.get("threshold"))
+        height = spec.get("height") or (max(1.4, 0.26 * len(categories) + 0.8) if horizontal
+                                        else 2.1)
+        height += 0.25 if legend else 0  # the legend sits below the axes, never on the title
+        width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
+            categories) * max(len(spec["series"]), 1) ** 0.5))
+        figure = Figure(figsize=(width, height),
+                        layout=ConstrainedLayoutEngine(w_pad=0.04, h_pad=0.04))
+        axes = figure.add_subplot()
+        _bars(axes, categories, spec["series"], horizontal)
+        _decorate(axes, spec, categories, horizontal)
+        if legend:
+            handles, labels = axes.get_legend_handles_labels()
+            figure.legend(handles, labels, loc="outside lower center",
+                          ncol=min(len(labels), 4))
+    return figure
 
 
 def _number(value: Any) -> float:
@@ -118,6 +224,5 @@ def _decorate(axes: Any, spec: Mapping[str, Any], categories: list[str],
              label=threshold.get("label"))
     if spec.get("title"):
         axes.set_title(spec["title"], loc="left")
-    if len(spec["series"]) > 1 or threshold:
-        axes.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=min(
-            len(spec["series"]) + (1 if threshold else 0), 4), borderaxespad=0.2)
+    if spec.get("note") and not horizontal:  # what the markers on the metric names mean
+        axes.set_xlabel(spec["note"], fontsize=7, color="#555555")

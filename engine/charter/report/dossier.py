@@ -8,6 +8,7 @@ from typing import Any
 
 from charter.inventory.entities import dataset_record, dataset_refs, split_ref
 from charter.inventory.membership import member_labels
+from charter.report.charts import declared_metric_charts
 from charter.report.common import (
     as_date,
     common_attachment,
@@ -355,14 +356,8 @@ def _evidence_view(evidence: Mapping[str, Any], key: str, charts: dict[str, Any]
     diffs = evidence.get("metric_diffs") or {}
     metrics = [{"name": n, **(d if isinstance(d, Mapping) else {"measured": d})}
                for n, d in sorted(diffs.items())]
-    rates = [m for m in metrics if _is_rate(m.get("claimed")) and _is_rate(m.get("measured"))]
-    if rates:  # errors in currency units would flatten rates to nothing: the table has them
-        keys["measured"] = f"measured-{key}"
-        charts[keys["measured"]] = {
-            "title": "Declared and measured metrics", "axis": "value",
-            "categories": [m["name"] for m in rates],
-            "series": [{"name": "declared", "values": [m.get("claimed") for m in rates]},
-                       {"name": "measured", "values": [m.get("measured") for m in rates]}]}
+    # Declared against measured is a table with the tolerance: within tolerance, two bars
+    # would look the same by construction.
     fairness = _fairness(evidence.get("fairness") or {})
     if fairness["groups"]:
         keys["fairness"] = f"fairness-{key}"
@@ -420,10 +415,6 @@ def _integrity_rows(integrity: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _is_rate(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= 1.5
-
-
 def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
     groups, summary = [], []
     for feature, data in sorted(fairness.items()):
@@ -439,13 +430,7 @@ def _fairness(fairness: Mapping[str, Any]) -> dict[str, Any]:
 
 def _metric_charts(versions: list[dict[str, Any]], charts: dict[str, Any]) -> None:
     """Declared metrics of every version side by side: champion against challengers."""
-    names = sorted({m for v in versions for m, x in v["declared"].items() if _is_rate(x)})
-    if names and versions:
-        charts["declared"] = {
-            "title": "Declared hold-out metrics by version", "axis": "value",
-            "categories": names,
-            "series": [{"name": f"{v['version']} ({v['stage']})",
-                        "values": [v["declared"].get(m) for m in names]} for v in versions]}
+    charts.update(declared_metric_charts(versions))
 
 
 def _history(facts: ReportFacts, model_id: str) -> list[dict[str, Any]]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import io
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -12,7 +16,7 @@ from charter.inventory.entities import dataset_refs, datasets, models, versions_
 KIND_ORDER = {"dataset": 0, "version": 1, "deployment": 2}
 _FILL = {"dataset": "#e8f0f8", "version": "#fdf0e6", "deployment": "#eaf3e4"}
 _STROKE = {"dataset": "#1f4e79", "version": "#c55a11", "deployment": "#548235"}
-BOX_W, BOX_H, COL_GAP, ROW_GAP, MARGIN, HEADER = 176, 30, 64, 12, 10, 22
+COL_GAP, ROW_GAP, MARGIN, HEADER = 40.0, 14.0, 10.0, 22.0
 
 
 @dataclass(frozen=True)
@@ -109,19 +113,19 @@ def family_of(graph: Graph, model: str) -> Graph:
 
 
 def pages(graph: Graph, max_nodes: int = 36) -> list[tuple[str, Graph]]:
-    """Split a large graph into readable drawings: whole families, or one model each."""
+    """One drawing per model family (models linked by shared data); a family too large to
+    read on one page is split a few models at a time. Datasets no model uses share one."""
     out: list[tuple[str, Graph]] = []
-    batch: list[str] = []
+    unused: list[str] = []
     for group in components(graph):
-        if len(group) > max_nodes:
+        if not any(graph.nodes[n]["kind"] == "version" for n in group):
+            unused += group
+        elif len(group) > max_nodes:
             out += _split_family(graph.subgraph(group), max_nodes)
-            continue
-        if batch and len(batch) + len(group) > max_nodes:
-            out.append((_title(graph, batch), graph.subgraph(batch)))
-            batch = []
-        batch += group
-    if batch:
-        out.append((_title(graph, batch), graph.subgraph(batch)))
+        else:
+            out.append((_title(graph, group), graph.subgraph(group)))
+    if unused:
+        out.append((_title(graph, unused), graph.subgraph(unused)))
     return out
 
 
@@ -196,46 +200,196 @@ def _mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 1e9
 
 
-def _clip(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+EDGE_KINDS = {  # (source kind, target kind) -> (label, stroke, dash)
+    ("dataset", "dataset"): ("derived from", "#1f4e79", "5,3"),
+    ("dataset", "version"): ("trained, evaluated or monitored on", "#8c8c8c", ""),
+    ("version", "deployment"): ("deployed as", "#548235", "1.5,2.5"),
+}
+FONT_SIZE = 9.6  # CSS px: 7.2 pt when the drawing is shown at its own size
+LINE_H, PAD_X, PAD_Y, LEGEND_H = 12.0, 6.0, 5.0, 24.0
+PORTRAIT_WIDTH_PT = 504.0  # A4 portrait less the margins; Letter is wider
+LANDSCAPE_WIDTH_PT = 700.0  # Letter landscape less the margins; A4 is wider
 
 
-def draw_svg(graph: Graph) -> bytes:
+@functools.cache
+def _advances() -> tuple[dict[int, int], int]:
+    """Glyph advance widths of the font the PDF embeds, to size boxes to their labels."""
+    from fontTools.ttLib import TTFont
+
+    data = resources.files("charter.assets").joinpath("fonts/CharterSans.ttf").read_bytes()
+    font = TTFont(io.BytesIO(data), lazy=True)
+    metrics, cmap = font["hmtx"].metrics, font.getBestCmap()
+    return {code: metrics[glyph][0] for code, glyph in cmap.items()}, font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    widths, em = _advances()
+    return sum(widths.get(ord(c), em) for c in text) * size / em
+
+
+def wrap_label(text: str, width: float) -> list[str]:
+    """Lines no wider than `width`, broken after '@', '-', '_', '·' or a space where
+    possible, inside a word where not: a label is never cut short."""
+    tokens = re.findall(r"[^@\-_ ·]*(?:[@\-_ ·]+|$)", text)
+    lines: list[str] = []
+    line = ""
+    for token in (t for t in tokens if t):
+        if line and text_width(line + token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        while text_width(token.rstrip()) > width:  # one token wider than the box
+            cut = max(1, max(i for i in range(1, len(token) + 1)
+                             if text_width(token[:i]) <= width or i == 1))
+            lines.append(token[:cut])
+            token = token[cut:]
+        line += token
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    lines: tuple[str, ...]
+
+
+def draw_svg(graph: Graph, max_width_pt: float = PORTRAIT_WIDTH_PT) -> bytes:
+    """The graph in layers; edges that skip a column run through the gaps between boxes."""
     columns = layers(graph)
-    position: dict[str, tuple[float, float]] = {}
-    rows = max((len(c) for c in columns), default=1)
-    height: float = HEADER + rows * (BOX_H + ROW_GAP) + 2 * MARGIN
-    width = max(len(columns) * (BOX_W + COL_GAP) - COL_GAP + 2 * MARGIN, BOX_W + 2 * MARGIN)
-    for i, column in enumerate(columns):
-        x = float(MARGIN + i * (BOX_W + COL_GAP))
-        top = MARGIN + HEADER + (rows - len(column)) * (BOX_H + ROW_GAP) / 2
-        for j, node in enumerate(column):
-            position[node] = (x, top + j * (BOX_H + ROW_GAP))
+    max_px = max_width_pt / 0.75
+    for box_w in (230.0, 190.0, 160.0, 135.0, 115.0, 100.0, 90.0):
+        boxes, widths = _place(graph, columns, box_w)
+        if _total_width(widths) <= max_px:
+            break
+    width = _total_width(widths)
+    height = max((b.y + b.h for b in boxes.values()), default=HEADER) + MARGIN + LEGEND_H
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
-             f'width="{width:.0f}" height="{height:.0f}" font-family="DejaVu Sans">']
+             f'width="{width:.0f}" height="{height:.0f}" font-family="Charter Sans">',
+             f"<title>{escape(describe(graph, columns))}</title>"]
+    parts += _headers(graph, columns, widths)
+    for a, b in graph.edges:
+        parts += _edge(graph, a, b, boxes, columns, widths)
+    for node, box in sorted(boxes.items()):
+        parts.append(_node(graph, node, box))
+    parts += _legend(graph, height - LEGEND_H + 6)
+    parts.append("</svg>")
+    return "\n".join(parts).encode()
+
+
+def describe(graph: Graph, columns: list[list[str]]) -> str:
+    """The drawing in words: what feeds what, column by column."""
+    labels = {n: str(d.get("label", n)) for n, d in graph.nodes.items()}
+    steps = []
+    for a, b in graph.edges:
+        kind = EDGE_KINDS.get((graph.nodes[a]["kind"], graph.nodes[b]["kind"]))
+        steps.append(f"{labels[b]} {kind[0] if kind else 'from'} {labels[a]}"
+                     if kind and kind[0] == "derived from"
+                     else f"{labels[a]} {kind[0] if kind else 'to'} {labels[b]}")
+    return (f"Lineage drawing, {len(graph.nodes)} boxes in {len(columns)} columns from source "
+            f"data to deployments. " + "; ".join(steps) + ("." if steps else ""))
+
+
+def _total_width(widths: list[float]) -> float:
+    return sum(widths) + COL_GAP * max(len(widths) - 1, 0) + 2 * MARGIN
+
+
+def _place(graph: Graph, columns: list[list[str]], box_w: float
+           ) -> tuple[dict[str, _Box], list[float]]:
+    wrapped = {n: wrap_label(str(d.get("label", n)), box_w - 2 * PAD_X)
+               for n, d in graph.nodes.items()}
+    widths = [max(max(text_width(line) for line in wrapped[n]) + 2 * PAD_X for n in column)
+              for column in columns]
+    heights = {n: len(lines) * LINE_H + 2 * PAD_Y for n, lines in wrapped.items()}
+    tallest = max((sum(heights[n] for n in c) + ROW_GAP * (len(c) - 1) for c in columns),
+                  default=0.0)
+    boxes: dict[str, _Box] = {}
+    x = float(MARGIN)
+    for column, column_w in zip(columns, widths, strict=True):
+        used = sum(heights[n] for n in column) + ROW_GAP * (len(column) - 1)
+        y = MARGIN + HEADER + (tallest - used) / 2
+        for node in column:
+            boxes[node] = _Box(x, y, column_w, heights[node], tuple(wrapped[node]))
+            y += heights[node] + ROW_GAP
+        x += column_w + COL_GAP
+    return boxes, widths
+
+
+def _headers(graph: Graph, columns: list[list[str]], widths: list[float]) -> list[str]:
+    parts, x = [], float(MARGIN)
     for i, column in enumerate(columns):
         kind = graph.nodes[column[0]]["kind"]
         title = {"dataset": "Data" if i == 0 else "Derived data", "version": "Model versions",
                  "deployment": "Deployments"}.get(kind, kind.title() or "Other")
-        x = float(MARGIN + i * (BOX_W + COL_GAP))
         parts.append(f'<text x="{x:.1f}" y="{MARGIN + 10}" font-size="10" font-weight="bold" '
                      f'fill="#444444">{escape(title)}</text>')
-    for a, b in graph.edges:
-        (x1, y1), (x2, y2) = position[a], position[b]
-        sx, sy, ex, ey = x1 + BOX_W, y1 + BOX_H / 2, x2, y2 + BOX_H / 2
-        bend = (ex - sx) / 2
-        parts.append(f'<path d="M{sx:.1f},{sy:.1f} C{sx + bend:.1f},{sy:.1f} '
-                     f'{ex - bend:.1f},{ey:.1f} {ex:.1f},{ey:.1f}" fill="none" '
-                     f'stroke="#8c8c8c" stroke-width="1"/>')
-        parts.append(f'<path d="M{ex:.1f},{ey:.1f} l-5,-3 l0,6 z" fill="#8c8c8c"/>')
-    for node, (x, y) in sorted(position.items()):
-        kind = graph.nodes[node]["kind"]
-        label = str(graph.nodes[node].get("label", node))
-        parts.append(
-            f'<g><title>{escape(node)}</title><rect x="{x:.1f}" y="{y:.1f}" width="{BOX_W}" '
-            f'height="{BOX_H}" rx="4" fill={quoteattr(_FILL.get(kind, "#ffffff"))} '
-            f'stroke={quoteattr(_STROKE.get(kind, "#333333"))} stroke-width="1"/>'
-            f'<text x="{x + 7:.1f}" y="{y + BOX_H / 2 + 3.5:.1f}" font-size="9.5" '
-            f'fill="#111111">{escape(_clip(label))}</text></g>')
-    parts.append("</svg>")
-    return "\n".join(parts).encode()
+        x += widths[i] + COL_GAP
+    return parts
+
+
+def _lane(column: list[str], boxes: dict[str, _Box], wanted: float) -> float:
+    """The free height nearest `wanted` in a column: above, between or below its boxes."""
+    own = sorted((boxes[n] for n in column), key=lambda b: b.y)
+    lanes = [own[0].y - ROW_GAP / 2] + [b.y + b.h + ROW_GAP / 2 for b in own]
+    inside = [b for b in own if b.y - 2 <= wanted <= b.y + b.h + 2]
+    return min(lanes, key=lambda y: abs(y - wanted)) if inside else wanted
+
+
+def _edge(graph: Graph, a: str, b: str, boxes: dict[str, _Box], columns: list[list[str]],
+          widths: list[float]) -> list[str]:
+    index = {n: i for i, c in enumerate(columns) for n in c}
+    start, end = boxes[a], boxes[b]
+    points = [(start.x + start.w, start.y + start.h / 2)]
+    first, last = index[a], index[b]
+    sy, ey = points[0][1], end.y + end.h / 2
+    for k in range(first + 1, last):  # a column in between: pass it in a gap
+        left = boxes[columns[k][0]].x
+        wanted = sy + (ey - sy) * (k - first) / (last - first)
+        y = _lane(columns[k], boxes, wanted)
+        points += [(left - 4, y), (left + widths[k] + 4, y)]
+    points.append((end.x, ey))
+    path = [f"M{points[0][0]:.1f},{points[0][1]:.1f}"]
+    for i in range(1, len(points)):
+        (x1, y1), (x2, y2) = points[i - 1], points[i]
+        if i % 2:  # across a gap between columns: an S-curve
+            bend = (x2 - x1) / 2
+            path.append(f"C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}")
+        else:  # through a column's lane: straight
+            path.append(f"L{x2:.1f},{y2:.1f}")
+    _, stroke, dash = EDGE_KINDS.get((graph.nodes[a]["kind"], graph.nodes[b]["kind"]),
+                                     ("", "#8c8c8c", ""))
+    dashes = f' stroke-dasharray="{dash}"' if dash else ""
+    ex = end.x
+    return [f'<path d="{" ".join(path)}" fill="none" stroke="{stroke}" stroke-width="1"'
+            f"{dashes}/>",
+            f'<path d="M{ex:.1f},{ey:.1f} l-5,-3 l0,6 z" fill="{stroke}"/>']
+
+
+def _node(graph: Graph, node: str, box: _Box) -> str:
+    kind = graph.nodes[node]["kind"]
+    text = "".join(
+        f'<text x="{box.x + PAD_X:.1f}" y="{box.y + PAD_Y + LINE_H * (i + 1) - 3:.1f}" '
+        f'font-size="{FONT_SIZE}" fill="#111111">{escape(line)}</text>'
+        for i, line in enumerate(box.lines))
+    return (f'<g><desc>{escape(node)}</desc><rect x="{box.x:.1f}" y="{box.y:.1f}" '
+            f'width="{box.w:.1f}" height="{box.h:.1f}" rx="4" '
+            f'fill={quoteattr(_FILL.get(kind, "#ffffff"))} '
+            f'stroke={quoteattr(_STROKE.get(kind, "#333333"))} stroke-width="1"/>{text}</g>')
+
+
+def _legend(graph: Graph, y: float) -> list[str]:
+    present = {(graph.nodes[a]["kind"], graph.nodes[b]["kind"]) for a, b in graph.edges}
+    parts, x = [], float(MARGIN)
+    for key, (label, stroke, dash) in EDGE_KINDS.items():
+        if key not in present:
+            continue
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<path d="M{x:.1f},{y:.1f} l26,0" stroke="{stroke}" stroke-width="1.2"'
+                     f'{dashes}/><path d="M{x + 30:.1f},{y:.1f} l-5,-3 l0,6 z" '
+                     f'fill="{stroke}"/><text x="{x + 36:.1f}" y="{y + 3.5:.1f}" '
+                     f'font-size="{FONT_SIZE}" fill="#333333">{escape(label)}</text>')
+        x += 36 + text_width(label) + 22
+    return parts

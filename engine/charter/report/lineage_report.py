@@ -7,7 +7,14 @@ from typing import Any
 
 from charter.inventory.entities import dataset_record, split_ref
 from charter.report.common import common_attachment, cover, slug
-from charter.report.drawing import Graph, draw_svg, graph_from_inventory, graph_from_plain, pages
+from charter.report.drawing import (
+    LANDSCAPE_WIDTH_PT,
+    Graph,
+    draw_svg,
+    graph_from_inventory,
+    graph_from_plain,
+    pages,
+)
 from charter.report.facts import ReportFacts
 from charter.report.pdf import RenderJob
 
@@ -16,7 +23,8 @@ def lineage_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
     graph = (graph_from_plain(facts.lineage.value) if facts.lineage.available
              else graph_from_inventory(facts.inventory))
     parts = pages(graph)
-    drawings = {f"part-{i + 1}": draw_svg(part).decode() for i, (_, part) in enumerate(parts)}
+    drawings = {f"part-{i + 1}": draw_svg(part, LANDSCAPE_WIDTH_PT).decode()
+                for i, (_, part) in enumerate(parts)}
     kinds = {k: sum(1 for d in graph.nodes.values() if d["kind"] == k)
              for k in ("dataset", "version", "deployment")}
     sections = [("overview", "1. Overview"), ("drawings", "2. Lineage drawings")]

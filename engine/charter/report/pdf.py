@@ -1,5 +1,6 @@
-"""Render one report: jinja2 HTML (autoescaped) to PDF/A-3b with weasyprint, fetching nothing
-but the package's own assets and the charts drawn for this document."""
+"""Render one report: jinja2 HTML (autoescaped) to tagged PDF/A-3a with weasyprint, fetching
+nothing but the package's own assets (stylesheet, fonts) and the charts drawn for this
+document."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import html
+import io
 import json
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import resources
@@ -20,6 +24,8 @@ from charter import __version__
 ASSET_PREFIX = "charter:asset/"
 IMAGE_PREFIX = "charter:image/"
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
+PDF_VARIANT = "pdf/a-3a"
+RENDERER_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "matplotlib", "jinja2")
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class RenderJob:
         # The document states the commit it was rendered from, but one whose content is
         # otherwise the same need not be rendered again for a new commit.
         del data["commit"], data["committed"]
-        data["engine"] = [__version__, template_digest()]
+        data["engine"] = [__version__, template_digest(), library_versions()]
         return _digest(data)
 
     def identifier(self) -> bytes:
@@ -64,10 +70,11 @@ def template_digest() -> str:
     """A hash of the templates and assets: a new layout re-renders every document."""
     if not _TEMPLATE_DIGEST:
         digest = hashlib.sha256()
-        for package in ("charter.templates", "charter.assets"):
-            for item in sorted(resources.files(package).iterdir(), key=lambda p: p.name):
-                if item.is_file() and not item.name.endswith((".py", ".pyc")):
-                    digest.update(item.name.encode() + b"\0" + item.read_bytes())
+        files = {f"templates/{p.name}": p for p in resources.files("charter.templates")
+                 .iterdir() if p.is_file() and not p.name.endswith((".py", ".pyc"))}
+        files.update({f"assets/{name}": p for name, p in asset_names().items()})
+        for name in sorted(files):
+            digest.update(name.encode() + b"\0" + files[name].read_bytes())
         _TEMPLATE_DIGEST.append(digest.hexdigest())
     return _TEMPLATE_DIGEST[0]
 
@@ -100,8 +107,11 @@ def format_number(value: Any, digits: int = 4) -> str:
             return "—"
         if 0 < abs(value) < 10 ** -digits:
             return f"{value:.1e}"
-        return f"{value:,.{digits}f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else \
-            f"{value:,.0f}"
+        if value.is_integer() or abs(value) >= 1e6:  # a count or a share in percent
+            return f"{value:,.0f}"
+        # Always the same decimals, trailing zeros kept: a column of figures lines up and
+        # reads in one format (0.8500 beside 0.8738, not 0.85).
+        return f"{value:,.{digits}f}"
     return str(value)
 
 
@@ -119,15 +129,28 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+_KINDS = {".css": "text/css", ".svg": "image/svg+xml", ".ttf": "font/ttf"}
+
+
+def asset_names() -> dict[str, Any]:
+    """The package's assets a document may fetch: name (relative path) -> file."""
+    assets = resources.files("charter.assets")
+    found: dict[str, Any] = {}
+    for item in assets.iterdir():
+        if item.is_dir() and item.name == "fonts":
+            found.update({f"fonts/{f.name}": f for f in item.iterdir() if f.is_file()})
+        elif item.is_file():
+            found[item.name] = item
+    return {n: f for n, f in found.items() if n.endswith(tuple(_KINDS))}
+
+
 class _Fetcher:
     """Builds a weasyprint URL fetcher that refuses all but the package's own resources."""
 
     def __init__(self, images: Mapping[str, bytes]) -> None:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        assets = resources.files("charter.assets")
-        allowed = {p.name for p in assets.iterdir() if p.is_file() and p.name.endswith(
-            (".css", ".svg"))}
+        allowed = asset_names()
         refused: list[str] = []
         self.refused = refused
 
@@ -138,8 +161,8 @@ class _Fetcher:
                                                                  "image/svg+xml"})
                 name = url.removeprefix(ASSET_PREFIX)
                 if url.startswith(ASSET_PREFIX) and name in allowed:
-                    kind = "text/css" if name.endswith(".css") else "image/svg+xml"
-                    return URLFetcherResponse(url, assets.joinpath(name).read_bytes(),
+                    kind = _KINDS[name[name.rindex("."):]]
+                    return URLFetcherResponse(url, allowed[name].read_bytes(),
                                               {"Content-Type": kind})
                 refused.append(url)
                 raise ValueError(f"refused to fetch {url}: reports embed only their own assets")
@@ -162,13 +185,25 @@ def _source_date(timestamp: int) -> Iterator[None]:
 
 
 def render_html(job: RenderJob) -> str:
+    from charter.report.charts import chart_alt
+
     env = template_environment()
     meta = {"title": job.title, "doc_id": job.doc_id, "commit": job.commit,
             "committed": job.committed, "page_size": PAGE_SIZES.get(job.page_size, "A4"),
             "engine_version": __version__, "asset": ASSET_PREFIX,
             "attachments": sorted(job.attachments)}
     images = {name: f"{IMAGE_PREFIX}{name}.svg" for name in [*job.charts, *job.drawings]}
-    return str(env.get_template(job.template).render(**job.context, meta=meta, images=images))
+    # What a screen reader says for each figure: the data itself, not only its caption.
+    alts = {name: chart_alt(spec) for name, spec in job.charts.items()}
+    alts.update({name: svg_title(svg) for name, svg in job.drawings.items()})
+    return str(env.get_template(job.template).render(**job.context, meta=meta, images=images,
+                                                     alts=alts))
+
+
+def svg_title(svg: str) -> str:
+    """The drawing's own description: the first <title> of the SVG."""
+    match = re.search(r"<title>(.*?)</title>", svg, re.S)
+    return html.unescape(match.group(1)).strip() if match else ""
 
 
 def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
@@ -193,9 +228,33 @@ def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
             url_fetcher=fetcher.fetcher)
         for name, data in sorted(job.attachments.items())
     ]
-    html = weasyprint.HTML(string=render_html(job), url_fetcher=fetcher.fetcher,
-                           base_url=ASSET_PREFIX)
+    html_doc = weasyprint.HTML(string=render_html(job), url_fetcher=fetcher.fetcher,
+                               base_url=ASSET_PREFIX)
     with _source_date(int(committed.timestamp())):
-        pdf = html.write_pdf(pdf_variant="pdf/a-3b", pdf_identifier=job.identifier(),
-                             attachments=attachments)
+        # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
+        pdf = html_doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
+                                 pdf_identifier=job.identifier(), attachments=attachments)
     return bytes(pdf), fetcher.refused
+
+
+def renderer_versions() -> dict[str, Any]:
+    """What turns the same inputs into the same bytes: the renderer and the embedded fonts."""
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for name, item in sorted(asset_names().items()):
+        if name.endswith(".ttf"):
+            data = item.read_bytes()
+            font = TTFont(io.BytesIO(data), lazy=True)
+            fonts.append({"file": name, "family": font["name"].getDebugName(4),
+                          "version": font["name"].getDebugName(5),
+                          "sha256": hashlib.sha256(data).hexdigest()})
+    return {"pdf_variant": PDF_VARIANT, "libraries": library_versions(), "fonts": fonts}
+
+
+@functools.cache
+def library_versions() -> dict[str, str]:
+    """A new renderer may lay a page out differently: part of every document's input key."""
+    from importlib import metadata
+
+    return {name: metadata.version(name) for name in RENDERER_LIBRARIES}
