@@ -61,8 +61,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="credit-default")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dossier-summary.png")
-    parser.add_argument("--evidence", action="store_true",
-                        help="compute evidence (slower; the summary then shows measured figures)")
+    parser.add_argument("--no-evidence", dest="evidence", action="store_false",
+                        help="skip evidence (faster; the summary then shows declared figures)")
     args = parser.parse_args()
     if shutil.which("pdftoppm") is None:
         print("pdftoppm is not installed (apt-get install poppler-utils)", file=sys.stderr)

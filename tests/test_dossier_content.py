@@ -133,11 +133,11 @@ def _banner_class(html: str) -> str:
 
 def test_the_verdict_names_blocking_findings_warnings_and_waivers(reports: Reports) -> None:
     credit = reports.now["credit-default"]
-    assert "PASS with 3 waivers" in credit.text
+    assert "PASS with 3 waived findings" in credit.text
     assert _banner_class(credit.html) == "warn"
     assert squash("W-2026-014 on FAIR-002 (credit-default@2.1.0)") in squash(credit.text)
     claims = reports.now["claims-severity"]
-    assert "PASS with 1 warning and 2 waivers" in claims.text
+    assert "PASS with 1 warning and 2 waived findings" in claims.text
     assert squash("RAI-005 (claims-severity@1.0.0), warning") in squash(claims.text)
     assert _banner_class(claims.html) == "warn"
     later = reports.later["credit-default"]

@@ -75,7 +75,9 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     review = _review(model, facts.today)
     flag = banner(results)
     partition = rule_partition(results, facts.policies.rules)
-    waivers = [{**plain(w), "days_left": days_left(w.expires, facts.today)}
+    used = {r.finding.waived_by for r in results if r.finding is not None}
+    waivers = [{**plain(w), "days_left": days_left(w.expires, facts.today),
+                "covers_a_finding": w.id in used}
                for w in facts.policies.waivers
                if any(w.covers(w.rule, e) for _, e in entities)]
     rows = [result_row(r, facts.policies) for r in results if r.status != "skip"]

@@ -62,7 +62,7 @@ def banner(results: Iterable[RuleResult]) -> dict[str, Any]:
         label, css = f"FAIL: {plural(len(blocking), 'blocking finding')} open", "fail"
     elif warnings or waived:
         parts = [plural(len(warnings), "warning")] if warnings else []
-        parts += [plural(len(waived), "waiver")] if waived else []
+        parts += [plural(len(waived), "waived finding")] if waived else []
         label, css = f"PASS with {' and '.join(parts)}", "warn"
     else:
         label, css = "PASS: no finding is open and nothing is waived", "pass"
