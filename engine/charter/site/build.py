@@ -91,7 +91,9 @@ def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _W
     job = page.job
     folder = f"models/{page.slug}"
     attachments = []
+    stamp = {"rendered_from": {"commit": job.commit, "committed": job.committed}}
     for name, data in sorted(job.attachments.items()):
+        data = {**stamp, **data} if isinstance(data, Mapping) else data  # as the PDF embeds it
         text = json.dumps(plain(data), indent=2, sort_keys=True, default=str) + "\n"
         writer.put(f"{folder}/{name}", text)
         attachments.append({"name": name, "href": f"{page.slug}/{name}"})
