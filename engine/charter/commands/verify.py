@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from charter.errors import EXIT_BLOCKED, EXIT_PASS, CharterError
+from charter.extras import require
 
 PINNED = ".charter/site-signer.pem"  # a repository may pin the certificate its site is signed by
 
 
 def run_verify(directory: Path, trust: Sequence[Path], fingerprints: Sequence[str],
                repo: Path | None) -> int:
+    require("reports", "charter verify cannot check the manifest's signature")
     from charter.site.manifest import verify_site
 
     if not directory.is_dir():

@@ -53,7 +53,7 @@ def sign_manifest(root: Path, key: Path, cert: Path, chain: Sequence[Path] = (),
     try:
         signer = signers.SimpleSigner.load(str(key), str(cert),
                                            ca_chain_files=[str(c) for c in chain] or None,
-                                           key_passphrase=passphrase)
+                                           key_passphrase=passphrase)  # type: ignore[no-untyped-call]
     except Exception as exc:  # pyHanko raises several types for unreadable key material
         raise CharterError.at(f"cannot load the signing key {key} and certificate {cert}: "
                               f"{exc}") from None

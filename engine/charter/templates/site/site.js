@@ -49,7 +49,9 @@
   if (form && table) {
     var shown = document.getElementById("shown");
     form.hidden = false;
-    form.addEventListener("input", function () { applyFilters(form, table, shown); });
+    var update = function () { applyFilters(form, table, shown); };
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     applyFilters(form, table, shown);
   }
