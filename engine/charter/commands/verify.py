@@ -14,7 +14,7 @@ PINNED = ".charter/site-signer.pem"  # a repository may pin the certificate its 
 
 def run_verify(directory: Path, trust: Sequence[Path], fingerprints: Sequence[str],
                repo: Path | None) -> int:
-    require("site", "charter verify cannot check the manifest's signature")
+    require("reports", "charter verify cannot check the manifest's signature")
     from charter.site.manifest import verify_site
 
     if not directory.is_dir():
