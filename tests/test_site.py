@@ -228,6 +228,7 @@ def test_a_warm_rebuild_changes_nothing_and_matches_a_cold_build(
     before = {p: (p.stat().st_mtime_ns, sha256(p)) for p in pages}
     run = run_charter(repo.root, "site", "--no-evidence", "--out", str(built))
     assert run.code == 0, run.err
+    assert "site: unchanged" in run.out
     assert {p: (p.stat().st_mtime_ns, sha256(p)) for p in pages} == before  # none rewritten
     assert verify(built, "--trust", str(identity.ca))[0] == 0
     cold = tmp_path / "cold"
@@ -272,3 +273,16 @@ def test_site_bad_input_exits_2(governed: GitRepo, identity: Identity) -> None:
     assert run.code == 2 and "--sign-key and --sign-cert go together" in run.err
     run = governed.charter("site", "--no-evidence", "--ref", "nope")
     assert run.code == 2 and "does not exist" in run.err
+
+
+def test_a_rebuild_repairs_a_changed_file_instead_of_trusting_the_folder(
+        site: Path, built: Path, identity: Identity) -> None:
+    repo = GitRepo(built.parent / "repo")
+    page = site / "models" / "churn.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"churn", b"chum"))
+    run = run_charter(repo.root, "site", "--no-evidence", "--out", str(site))
+    assert run.code == 0, run.err
+    assert "unchanged" not in run.out  # the fast path saw the change and stepped aside
+    assert page.read_bytes() == original
+    assert verify(site, "--trust", str(identity.ca))[0] == 0

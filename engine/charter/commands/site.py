@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from charter.errors import CharterError
 from charter.extras import require
+from charter.vcs import git
 
 if TYPE_CHECKING:
     from charter.report.facts import ReportFacts
@@ -41,14 +42,26 @@ def run_site(options: SiteOptions) -> int:
                 "pass --no-evidence to build it without")
     if (options.sign_key is None) != (options.sign_cert is None):
         raise CharterError.at("--sign-key and --sign-cert go together")
-    from charter.report.facts import gather_facts
+    from charter.site.fresh import build_key, up_to_date
     from charter.site.manifest import sign_manifest, write_manifest
 
     out = options.out if options.out.is_absolute() else options.root / options.out
-    facts = gather_facts(options.root, options.ref, options.today, options.evidence)
-    files = build(facts, out, options)
-    write_manifest(out, facts.commit, links(facts))
-    sys.stdout.write(f"site: {len(files)} files in {_shown(out, options.root)}\n")
+    commit = git.resolve_commit(options.root, options.ref)
+    remote = git.run_git(options.root, ["remote", "get-url", "origin"], check=False)
+    key = build_key(commit or "", {"ref": options.ref, "evidence": options.evidence,
+                                   "pdfs": options.pdfs, "today": options.today,
+                                   "remote": remote.stdout.decode().strip()},  # in exports
+                    links(commit or ""))
+    if commit and not options.evidence and up_to_date(out, key):
+        sys.stdout.write(f"site: unchanged (commit {commit[:12]}, same options and engine): "
+                         f"{_shown(out, options.root)}\n")
+    else:
+        from charter.report.facts import gather_facts
+
+        facts = gather_facts(options.root, options.ref, options.today, options.evidence)
+        files = build(facts, out, options)
+        write_manifest(out, facts.commit, links(facts.commit), key)
+        sys.stdout.write(f"site: {len(files)} files in {_shown(out, options.root)}\n")
     if options.sign_key is not None and options.sign_cert is not None:
         passphrase = os.environ.get("CHARTER_SIGNING_PASSPHRASE")
         signature = sign_manifest(out, options.sign_key, options.sign_cert, options.sign_chain,
@@ -76,7 +89,7 @@ def build(facts: ReportFacts, out: Path, options: SiteOptions) -> list[str]:
         reports = [(f"{REPORTS_DIR}/{w.path}", titles[w.path], w.sha256, w.size)
                    for w in written]
     inputs = SiteInputs(facts=facts, models=models, dossiers=dossiers, inventory=inventory,
-                        exports=exports(facts), reports=reports, links=links(facts))
+                        exports=exports(facts), reports=reports, links=links(facts.commit))
     return build_site(inputs, out)
 
 
@@ -114,10 +127,10 @@ def check_result(facts: ReportFacts) -> CheckResult:
         policies_from="head", policy_digest=facts.policies.digest, today=facts.today,
         scope="all", entities_evaluated=len({(r.kind, r.entity) for r in facts.results}),
         disabled_rules=facts.policies.disabled, results=facts.results,
-        links=links(facts))
+        links=links(facts.commit))
 
 
-def links(facts: ReportFacts) -> dict[str, str]:
+def links(commit: str) -> dict[str, str]:
     """Where the commit and the workflow run that built the site can be seen, in Actions."""
     server = os.environ.get("GITHUB_SERVER_URL", "").rstrip("/")
     repository = os.environ.get("GITHUB_REPOSITORY", "")
@@ -125,7 +138,7 @@ def links(facts: ReportFacts) -> dict[str, str]:
     if not (server.startswith("https://") and repository):
         return {}
     found = {"repository": f"{server}/{repository}",
-             "commit": f"{server}/{repository}/commit/{facts.commit}"}
+             "commit": f"{server}/{repository}/commit/{commit}"}
     if run.isdigit():
         found["run"] = f"{server}/{repository}/actions/runs/{run}"
     return found

@@ -33,10 +33,11 @@ def site_files(root: Path) -> Iterator[str]:
             yield relative
 
 
-def write_manifest(root: Path, commit: str, links: dict[str, str]) -> bytes:
+def write_manifest(root: Path, commit: str, links: dict[str, str], build_key: str = ""
+                   ) -> bytes:
     """List every file under `root`; an old signature is removed, since it no longer fits."""
     manifest = {"charter_site_manifest": MANIFEST_FORMAT, "engine_version": __version__,
-                "commit": commit, "links": links,
+                "commit": commit, "links": links, "build_key": build_key,
                 "files": [file_entry(root, p) for p in site_files(root)]}
     data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     if (root / SITE_MANIFEST).is_file() and (root / SITE_MANIFEST).read_bytes() == data:
