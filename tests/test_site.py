@@ -3,10 +3,14 @@ with its PDFs and signed by a CA the tests create, then read, tampered with and 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import json
 import re
 import shutil
+import threading
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -286,3 +290,31 @@ def test_a_rebuild_repairs_a_changed_file_instead_of_trusting_the_folder(
     assert "unchanged" not in run.out  # the fast path saw the change and stepped aside
     assert page.read_bytes() == original
     assert verify(site, "--trust", str(identity.ca))[0] == 0
+
+
+@pytest.fixture
+def served(site: Path) -> Iterator[str]:
+    """The site copy served over HTTP on the loopback address, as Pages would serve it."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_verify_a_site_by_its_url(served: str, site: Path, identity: Identity) -> None:
+    run = run_charter(site.parent, "verify", served, "--trust", str(identity.ca))
+    assert run.code == 0, run.out + run.err
+    (site / "exports" / "findings.json").write_text("{}")
+    (site / "models" / "churn.html").unlink()
+    run = run_charter(site.parent, "verify", served, "--trust", str(identity.ca))
+    assert run.code == 1, run.out + run.err
+    assert "exports/findings.json: sha256 differs" in run.out
+    assert "models/churn.html: listed in the manifest but missing" in run.out
+    run = run_charter(site.parent, "verify", served + "nothing-here/", "--trust",
+                      str(identity.ca))
+    assert run.code == 2 and "cannot be fetched" in run.err

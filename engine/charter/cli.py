@@ -517,7 +517,7 @@ def site(out: str, ref: str, evidence: bool, pdfs: bool, today: dt.date | None,
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("target", metavar="DIR_OR_URL")
 @click.option("--trust", multiple=True, type=click.Path(exists=True, dir_okay=False),
               metavar="CERT", help="A certificate (PEM or DER) the signer must chain to, or "
               "be (repeatable).")
@@ -525,13 +525,14 @@ def site(out: str, ref: str, evidence: bool, pdfs: bool, today: dt.date | None,
               help="The sha256 of the signer's certificate (repeatable).")
 @click.option("--repo", metavar="DIR", help="Repository whose pinned signer "
               "(.charter/site-signer.pem) to trust when neither option is given.")
-def verify(directory: str, trust: tuple[str, ...], fingerprints: tuple[str, ...],
+def verify(target: str, trust: tuple[str, ...], fingerprints: tuple[str, ...],
            repo: str | None) -> None:
-    """Check every file of a site against its manifest, and the manifest's signature.
-    Exit 0 when all match, 1 when anything differs, 2 on bad input."""
+    """Check every file of a site (a folder, or the URL it is published at) against its
+    manifest, and the manifest's signature. Exit 0 when all match, 1 when anything differs,
+    2 on bad input."""
     from charter.commands.verify import run_verify
 
-    sys.exit(run_verify(Path(directory), [Path(t) for t in trust], fingerprints,
+    sys.exit(run_verify(target, [Path(t) for t in trust], fingerprints,
                         Path(repo) if repo else None))
 
 
