@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from reports import POLICIES, commit, git, inventory  # noqa: E402  (the reports bench's data)
+from reports import POLICIES, commit, git, inventory
 
-from charter.report.build import build_reports  # noqa: E402
-from charter.report.dossier import dossier_job  # noqa: E402
-from charter.report.facts import gather_facts  # noqa: E402
+from charter.report.build import build_reports
+from charter.report.dossier import dossier_job
+from charter.report.facts import gather_facts
 
 ENGINE = Path(__file__).resolve().parents[1] / "engine"
 

@@ -51,7 +51,7 @@ def download_site(url: str, folder: Path) -> list[str]:
 def _get(base: str, path: str) -> bytes | None:
     url = urllib.parse.urljoin(base, urllib.parse.quote(path))
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             data: bytes = response.read()
             return data
     except urllib.error.HTTPError as exc:
