@@ -18,12 +18,12 @@ from charter.errors import CharterError
 from charter.report.facts import ReportFacts, plain
 from charter.report.pdf import RenderJob, format_value
 from charter.site.pages import (
-    VERDICT_WORDS,
     ModelPage,
     home_rows,
     impacted_by,
     model_pages,
     production_periods,
+    verdict_of,
 )
 
 STATIC = ("site.css", "site.js")
@@ -60,10 +60,11 @@ def build_site(inputs: SiteInputs, out: Path) -> list[str]:
     downloads = _downloads(inputs, writer, pages)
     env = _environment()
     common = _common(inputs)
-    rows = home_rows(inputs.inventory.context)
+    rows = home_rows(inputs.inventory.context, pages)
     writer.put("index.html", env.get_template("index.html").render(
         **common, page="home", root="", rows=rows,
         tiers=sorted({r["risk_tier"] for r in rows}),
+        verdicts=sorted({r["verdict"] for r in rows}),
         stages=sorted({s for r in rows for s in (r.get("stages") or {}).values() if s})))
     for page in pages:
         writer.put(f"models/{page.slug}.html", _model_page(env, common, page, writer))
@@ -83,8 +84,7 @@ def _common(inputs: SiteInputs) -> dict[str, Any]:
     facts = inputs.facts
     return {"commit": facts.commit, "committed": facts.committed.isoformat(),
             "today": facts.today.isoformat(), "policy_digest": facts.policies.digest,
-            "engine_version": facts.engine_version, "links": dict(inputs.links),
-            "verdict_words": VERDICT_WORDS}
+            "engine_version": facts.engine_version, "links": dict(inputs.links)}
 
 
 def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _Writer) -> str:
@@ -104,7 +104,7 @@ def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _W
     charts = {name: f"../charts/{_chart(writer, spec)}" for name, spec in job.charts.items()}
     return str(env.get_template("model.html").render(
         **common, page="model", root="../", model_id=page.model, slug=page.slug,
-        c=job.context, charts=charts, chart_titles={n: s.get("title", n)
+        c=job.context, verdict=verdict_of(page), charts=charts, chart_titles={n: s.get("title", n)
                                                    for n, s in job.charts.items()},
         drawings=drawings, attachments=attachments, pdf=f"../reports/{job.filename}"))
 

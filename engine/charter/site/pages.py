@@ -12,7 +12,6 @@ from charter.report.common import slug
 from charter.report.facts import ReportFacts
 from charter.report.pdf import RenderJob
 
-VERDICT_WORDS = {"pass": "PASS: no blocking finding", "fail": "FAIL: blocking findings open"}
 
 
 @dataclass(frozen=True)
@@ -26,18 +25,26 @@ def model_pages(jobs: Sequence[RenderJob], models: Sequence[str]) -> list[ModelP
     return [ModelPage(m, slug(m), job) for m, job in zip(models, jobs, strict=True)]
 
 
-def home_rows(inventory_context: Mapping[str, Any]) -> list[dict[str, Any]]:
+def verdict_of(page: ModelPage) -> tuple[str, str]:
+    """The verdict in the words and colour of the model's dossier cover."""
+    cover = page.job.context.get("cover") or {}
+    return str(cover.get("verdict") or "unknown"), str(cover.get("verdict_class") or "unknown")
+
+
+def home_rows(inventory_context: Mapping[str, Any], pages: Sequence[ModelPage]
+              ) -> list[dict[str, Any]]:
     """One row per model, in production ever or not, with its waivers and verdict."""
+    verdicts = {p.model: verdict_of(p) for p in pages}
     waivers = list(inventory_context.get("waivers") or [])
     ever = [{**r, "ever_in_production": True} for r in inventory_context.get("rows") or []]
     never = [{**r, "ever_in_production": False} for r in inventory_context.get("others") or []]
     rows = []
     for row in sorted(ever + never, key=lambda r: str(r["id"])):
         blocking = int(row.get("blocking") or 0)
-        warnings = int(row.get("open_findings") or 0) - blocking
-        verdict = "fail" if blocking else "pass"
+        words, verdict = verdicts.get(str(row["id"]), ("unknown", "unknown"))
         rows.append({**row, "slug": slug(str(row["id"])), "verdict": verdict,
-                     "verdict_words": VERDICT_WORDS[verdict], "warnings": warnings,
+                     "verdict_words": words,
+                     "warnings": int(row.get("open_findings") or 0) - blocking,
                      "waivers": [w for w in waivers if _covers_model(w, str(row["id"]))]})
     return rows
 
