@@ -13,7 +13,6 @@ from charter.report.facts import ReportFacts
 from charter.report.pdf import RenderJob
 
 
-
 @dataclass(frozen=True)
 class ModelPage:
     model: str
