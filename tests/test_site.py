@@ -256,6 +256,8 @@ def test_pages_escape_what_the_inventory_says(governed: GitRepo) -> None:
     assert run.code == 0, run.err
     page = (governed.root / "site" / "models" / "credit.html").read_text()
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; co" in page and "<b>bold</b>" not in page
+    assert "Model dossier (PDF): not rendered in this build" in page  # --no-pdfs: no dead link
+    assert "../reports/" not in page
 
 
 def test_a_removed_model_leaves_no_page_behind(governed: GitRepo) -> None:

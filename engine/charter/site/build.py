@@ -66,8 +66,11 @@ def build_site(inputs: SiteInputs, out: Path) -> list[str]:
         tiers=sorted({r["risk_tier"] for r in rows}),
         verdicts=sorted({r["verdict"] for r in rows}),
         stages=sorted({s for r in rows for s in (r.get("stages") or {}).values() if s})))
+    pdfs = {path for path, *_ in inputs.reports}
     for page in pages:
-        writer.put(f"models/{page.slug}.html", _model_page(env, common, page, writer))
+        pdf = f"reports/{page.job.filename}"
+        writer.put(f"models/{page.slug}.html", _model_page(env, common, page, writer,
+                                                           pdf if pdf in pdfs else None))
     writer.put("production.html", env.get_template("production.html").render(
         **common, page="production", root="", context=inputs.inventory.context,
         periods=production_periods(inputs.facts), slugs={p.model: p.slug for p in pages}))
@@ -87,7 +90,8 @@ def _common(inputs: SiteInputs) -> dict[str, Any]:
             "engine_version": facts.engine_version, "links": dict(inputs.links)}
 
 
-def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _Writer) -> str:
+def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _Writer,
+                pdf: str | None) -> str:
     job = page.job
     folder = f"models/{page.slug}"
     attachments = []
@@ -106,7 +110,7 @@ def _model_page(env: Any, common: Mapping[str, Any], page: ModelPage, writer: _W
         **common, page="model", root="../", model_id=page.model, slug=page.slug,
         c=job.context, verdict=verdict_of(page), charts=charts, chart_titles={n: s.get("title", n)
                                                    for n, s in job.charts.items()},
-        drawings=drawings, attachments=attachments, pdf=f"../reports/{job.filename}"))
+        drawings=drawings, attachments=attachments, pdf=f"../{pdf}" if pdf else None))
 
 
 def _chart(writer: _Writer, spec: Mapping[str, Any]) -> str:
@@ -127,7 +131,8 @@ def _downloads(inputs: SiteInputs, writer: _Writer, pages: Sequence[ModelPage]
              for path, title, sha, size in inputs.reports]
     for path in {p for p, *_ in inputs.reports}:
         writer.claim(path)
-    writer.claim("reports/manifest.json")
+    if inputs.reports:  # the report builder's own list, beside the PDFs
+        writer.claim("reports/manifest.json")
     for path, (title, data) in sorted(inputs.exports.items()):
         writer.put(path, data)
         found.append(Download(path, path.rpartition(".")[2].upper(), title,
