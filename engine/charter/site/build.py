@@ -141,11 +141,13 @@ def _downloads(inputs: SiteInputs, writer: _Writer, pages: Sequence[ModelPage]
 
 
 def _environment() -> Any:
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from jinja2 import ChainableUndefined, Environment, PackageLoader, select_autoescape
 
+    # The model pages read the dossier's context, which grows with the dossier: a field it
+    # no longer has shows as empty rather than stopping the whole site.
     env = Environment(loader=PackageLoader("charter", "templates/site"),
                       autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      undefined=ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["value"] = format_value
     return env
 
