@@ -103,8 +103,8 @@ def test_report_names_the_extras_it_needs(governed: GitRepo, tmp_path: Path) -> 
     run = governed.charter("report", env=without_modules(tmp_path, *REPORTS_MODULES))
     assert run.code == 2
     assert run.err == ("charter: error: charter report cannot render PDFs: the 'reports' extra "
-                       "is not installed (no jinja2, weasyprint, matplotlib); install it with "
-                       "pip install 'charter[reports]'\n")
+                       "is not installed (no jinja2, weasyprint, matplotlib, pyhanko); install "
+                       "it with pip install 'charter[reports]'\n")
     run = governed.charter("report", env=without_modules(tmp_path, "sklearn"))
     assert run.code == 2
     assert run.err == ("charter: error: charter report cannot measure evidence for the dossiers: "

@@ -480,6 +480,62 @@ def report(models: tuple[str, ...], out: str, ref: str, evidence: bool, page_siz
     sys.exit(run_report(options))
 
 
+@cli.command()
+@click.option("--out", default="site", show_default=True, metavar="DIR",
+              help="Folder to write the site into.")
+@click.option("--ref", default="HEAD", show_default=True, metavar="REF",
+              help="The commit the site is the record of.")
+@click.option("--evidence/--no-evidence", default=True, show_default=True,
+              help="Measure metrics, fairness, importance and drift for the model pages.")
+@click.option("--pdfs/--no-pdfs", default=True, show_default=True,
+              help="Render the PDFs the pages link to (with charter report's build).")
+@click.option("--today", type=DATE, metavar="DATE", help="Date for date-based rules "
+              "(default: the commit's date).")
+@click.option("--jobs", "-j", "workers", type=click.IntRange(1), metavar="N",
+              help="Render the PDFs in N processes (default: one per core).")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Sign manifest.json with this private key (PEM; passphrase in "
+              "CHARTER_SIGNING_PASSPHRASE).")
+@click.option("--sign-cert", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="The X.509 certificate of --sign-key.")
+@click.option("--sign-chain", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="FILE", help="Intermediate certificates to embed (repeatable).")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def site(out: str, ref: str, evidence: bool, pdfs: bool, today: dt.date | None,
+         workers: int | None, sign_key: str | None, sign_cert: str | None,
+         sign_chain: tuple[str, ...], repo: str | None) -> None:
+    """Write the auditors' portal: a static, offline site of every model, its reports and
+    exports, with a manifest of every file (signed with --sign-key)."""
+    from charter.commands.site import SiteOptions, run_site
+
+    options = SiteOptions(
+        root=_repo_root(repo), out=Path(out), ref=ref, evidence=evidence, pdfs=pdfs,
+        today=today, workers=workers, sign_key=Path(sign_key) if sign_key else None,
+        sign_cert=Path(sign_cert) if sign_cert else None,
+        sign_chain=tuple(Path(c) for c in sign_chain))
+    sys.exit(run_site(options))
+
+
+@cli.command()
+@click.argument("target", metavar="DIR_OR_URL")
+@click.option("--trust", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              metavar="CERT", help="A certificate (PEM or DER) the signer must chain to, or "
+              "be (repeatable).")
+@click.option("--fingerprint", "fingerprints", multiple=True, metavar="SHA256",
+              help="The sha256 of the signer's certificate (repeatable).")
+@click.option("--repo", metavar="DIR", help="Repository whose pinned signer "
+              "(.charter/site-signer.pem) to trust when neither option is given.")
+def verify(target: str, trust: tuple[str, ...], fingerprints: tuple[str, ...],
+           repo: str | None) -> None:
+    """Check every file of a site (a folder, or the URL it is published at) against its
+    manifest, and the manifest's signature. Exit 0 when all match, 1 when anything differs,
+    2 on bad input."""
+    from charter.commands.verify import run_verify
+
+    sys.exit(run_verify(target, [Path(t) for t in trust], fingerprints,
+                        Path(repo) if repo else None))
+
+
 @cli.group(cls=CommandGroup)
 def cache() -> None:
     """Show or empty the local cache of parses and evidence (.charter/cache; its cap is

@@ -18,7 +18,7 @@ EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
                  ("sklearn", "scikit-learn"), ("scipy", "scipy"), ("skops", "skops"),
                  ("fsspec", "fsspec"), ("tqdm", "tqdm"), ("packaging", "packaging")),
     "reports": (("jinja2", "jinja2"), ("weasyprint", "weasyprint"),
-                ("matplotlib", "matplotlib")),
+                ("matplotlib", "matplotlib"), ("pyhanko", "pyhanko")),
 }
 
 
