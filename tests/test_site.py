@@ -223,7 +223,7 @@ def test_verify_bad_input_exits_2(site: Path, tmp_path: Path, identity: Identity
 
 def test_verify_trusts_the_signer_the_repository_pins(site: Path, identity: Identity,
                                                       tmp_path: Path) -> None:
-    pinned = tmp_path / "repo" / ".charter" / "site-signer.pem"
+    pinned = tmp_path / "repo" / ".github" / "charter-site-signer.pem"
     pinned.parent.mkdir(parents=True)
     shutil.copy(identity.ca, pinned)
     code, out = verify(site, "--repo", str(tmp_path / "repo"))

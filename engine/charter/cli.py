@@ -524,7 +524,7 @@ def site(out: str, ref: str, evidence: bool, pdfs: bool, today: dt.date | None,
 @click.option("--fingerprint", "fingerprints", multiple=True, metavar="SHA256",
               help="The sha256 of the signer's certificate (repeatable).")
 @click.option("--repo", metavar="DIR", help="Repository whose pinned signer "
-              "(.charter/site-signer.pem) to trust when neither option is given.")
+              "(.github/charter-site-signer.pem) to trust when neither option is given.")
 def verify(target: str, trust: tuple[str, ...], fingerprints: tuple[str, ...],
            repo: str | None) -> None:
     """Check every file of a site (a folder, or the URL it is published at) against its

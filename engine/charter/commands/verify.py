@@ -10,7 +10,9 @@ from pathlib import Path
 from charter.errors import EXIT_BLOCKED, EXIT_PASS, CharterError
 from charter.extras import require
 
-PINNED = ".charter/site-signer.pem"  # a repository may pin the certificate its site is signed by
+# A repository may pin the certificate its site is signed by; not under .charter/, whose being
+# tracked by git turns the cache off.
+PINNED = ".github/charter-site-signer.pem"
 
 
 def run_verify(target: str, trust: Sequence[Path], fingerprints: Sequence[str],
