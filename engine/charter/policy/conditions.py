@@ -198,6 +198,13 @@ def _search(tree: Any, data: Any) -> Any:
         return None  # a type error inside a function call: the data is not what was expected
 
 
+def _size(value: Any) -> int | None:
+    """The number of items of a list or map; None for anything else."""
+    if isinstance(value, Sequence | Mapping) and not isinstance(value, str):
+        return len(value)
+    return None
+
+
 def _is(field: str, value: Any) -> Callable[[], str]:
     return lambda: f"{field} is {show(value)}"
 
@@ -348,40 +355,59 @@ class FieldTest:
         return self._outcome(State.PASS if holds else State.FAIL, value, found, expected)
 
     def _test(self, value: Any, expected: Any, scope: Scope) -> tuple[bool, Text]:
-        found = _is(self.field, value)
+        return self.test(value, expected, scope.today), self._found(value, expected, scope)
+
+    def test(self, value: Any, expected: Any, today: dt.date) -> bool:
+        """Whether a present `value` meets a present `expected`: the one place that decides,
+        for the outcome and for the compiled yes-or-no alike."""
         if self.op == "equals":
             if self.tolerance and _is_number(value) and _is_number(expected):
-                return abs(value - expected) <= self.tolerance, found
-            return value == expected, found
+                return bool(abs(value - expected) <= self.tolerance)
+            return bool(value == expected)
         if self.op == "in":
-            return value in expected, found
+            return value in expected
         if self.op in COMPARISONS:
             pair = _ordered(value, expected, self.tolerance)
             if pair is None:
-                return False, lambda: (f"{found()}, which cannot be compared with "
-                                       f"{show(expected)}")
+                return False
             slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
-            return COMPARISONS[self.op][1](*pair, slack), found
+            return bool(COMPARISONS[self.op][1](*pair, slack))
         if self.op == "matches":
-            return matches_whole(expected, str(value)), found
+            return matches_whole(expected, str(value))
         if self.op == "max_age_days":
             when = _as_date(value)
-            if when is None:
-                return False, lambda: f"{found()}, which is not a date"
-            if not _is_number(expected):
-                return False, f"the limit {show(expected)} is not a number of days"
-            age = (scope.today - when).days
-            return age <= expected, lambda: (f"{self.field} is {when.isoformat()} "
-                                             f"({age} days old)")
-        size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
-            value, str) else None
+            if when is None or not _is_number(expected):
+                return False
+            return bool((today - when).days <= expected)
+        size = _size(value)
         if size is None:
-            return False, lambda: f"{found()}, which is not a list"
-        holds = all(
+            return False
+        return all(
             size == bound if key == "equals" else COMPARISONS[key][1](size, bound, 0.0)
             for key, bound in expected.items()
         )
-        return holds, lambda: f"{self.field} has {size} item{'s' if size != 1 else ''}"
+
+    def _found(self, value: Any, expected: Any, scope: Scope) -> Text:
+        found = _is(self.field, value)
+        if self.op in COMPARISONS:
+            if _ordered(value, expected, self.tolerance) is None:
+                return lambda: (f"{found()}, which cannot be compared with "
+                                f"{show(expected)}")
+            return found
+        if self.op == "max_age_days":
+            when = _as_date(value)
+            if when is None:
+                return lambda: f"{found()}, which is not a date"
+            if not _is_number(expected):
+                return f"the limit {show(expected)} is not a number of days"
+            age = (scope.today - when).days
+            return lambda: f"{self.field} is {when.isoformat()} ({age} days old)"
+        if self.op == "count":
+            size = _size(value)
+            if size is None:
+                return lambda: f"{found()}, which is not a list"
+            return lambda: f"{self.field} has {size} item{'s' if size != 1 else ''}"
+        return found
 
     def _outcome(self, state: State, value: Any, found: Text, expected: Any = None,
                  missing: tuple[str, ...] = ()) -> Outcome:
@@ -443,9 +469,11 @@ def _changes(leaves: list[tuple[str, Any, Any]]) -> str:
 def _changed_leaves(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
     """The innermost keys that differ, so a message names `metrics.roc_auc`, not a blob."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        return [leaf for key in sorted(set(old) | set(new), key=str)
-                if old.get(key) != new.get(key)
-                for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+        leaves = [leaf for key in sorted(set(old) | set(new), key=str)
+                  if old.get(key) != new.get(key)
+                  for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+        if leaves:  # none when they differ only by a key written as null
+            return leaves
     return [(path, old, new)]
 
 

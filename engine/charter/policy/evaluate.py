@@ -24,6 +24,7 @@ from charter.policy.conditions import (
     Scope,
     Transition,
 )
+from charter.policy.compiled import StateOf, compile_state, state_of
 from charter.policy.context import ContextBuilder
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
@@ -102,10 +103,13 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       scope: set[EntityKey] | None = None,
                       evidence: Mapping[str, Any] | None = None,
                       waiver_inventory: Mapping[str, Any] | None = None,
-                      authors: Mapping[str, str] | None = None) -> Evaluation:
+                      authors: Mapping[str, str] | None = None,
+                      plain: bool = False) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
+    `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
+    tests compare the fast evaluation with.
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
     independence = Independence(tuple(i for i in (trusted, subject.head, subject.base)
@@ -116,7 +120,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
-    selectors = _selectors_of(policies)
+    selectors = _selectors_of(policies, plain)
     for entity, removed in entities:
         rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
         if not rules:
@@ -168,26 +172,36 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
 class _Selectors:
     """Rules often select alike (`stage: production`): a selector that several rules share
     is evaluated once per entity. Only plain conditions are shared, compared by their value;
-    any other (a traced one, say) is evaluated for its own rule."""
+    any other (a traced one, say) is evaluated for its own rule. Each rule's selectors and
+    requirement are compiled once into functions of the state alone (`compiled.py`); the
+    plain twin (`plain=True`) evaluates every condition in full and shares nothing."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], plain: bool = False) -> None:
         self.slots: dict[int, int] = {}
         by_key: dict[str, int] = {}
         self.conditions: list[Condition] = []
+        self.states: list[StateOf] = []
+        self.requires: dict[int, StateOf | None] = {}
         for rule in rules:
+            self.requires[id(rule)] = None if plain else compile_state(rule.require)
             for condition in (rule.match, rule.when):
                 if condition is None or id(condition) in self.slots:
                     continue
-                key = _plain_key(condition)
+                key = None if plain else _plain_key(condition)
                 slot = by_key.get(key, len(self.conditions)) if key else len(self.conditions)
                 if slot == len(self.conditions):
                     self.conditions.append(condition)
+                    self.states.append(_evaluated(condition) if plain else state_of(condition))
                     if key:
                         by_key[key] = slot
                 self.slots[id(condition)] = slot
 
     def scope(self, context: Mapping[str, Any], today: dt.date) -> _SharedScope:
         return _SharedScope(Scope(context, today), self, {})
+
+
+def _evaluated(condition: Condition) -> StateOf:
+    return lambda data, today: condition.evaluate(Scope(data, today)).state
 
 
 @dataclass(frozen=True)
@@ -200,20 +214,22 @@ class _SharedScope:
         slot = self.selectors.slots[id(selector)]
         found = self.held.get(slot)
         if found is None:
-            found = self.held[slot] = self.selectors.conditions[slot].evaluate(self.scope).holds
+            found = self.held[slot] = self.selectors.states[slot](
+                self.scope.data, self.scope.today) is State.PASS
         return found
 
 
-_SELECTORS: dict[int, tuple[PolicySet, _Selectors]] = {}
+_SELECTORS: dict[tuple[int, bool], tuple[PolicySet, _Selectors]] = {}
 
 
-def _selectors_of(policies: PolicySet) -> _Selectors:
+def _selectors_of(policies: PolicySet, plain: bool = False) -> _Selectors:
     """One _Selectors per policy set: the history judges thousands of commits under few."""
-    known = _SELECTORS.get(id(policies))
+    known = _SELECTORS.get((id(policies), plain))
     if known is None or known[0] is not policies:
         if len(_SELECTORS) >= 16:
             _SELECTORS.clear()
-        known = _SELECTORS[id(policies)] = (policies, _Selectors(policies.rules.values()))
+        known = _SELECTORS[(id(policies), plain)] = (
+            policies, _Selectors(policies.rules.values(), plain))
     return known[1]
 
 
@@ -237,13 +253,25 @@ def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: Sourc
     """The rule's result on the entity: `scopes` holds the entity as the head has it, then
     with risk classifications at the stricter of base and head. The rule applies when its
     selectors hold in any of them, and passes only when it passes in each that it applies to.
+    A compiled requirement decides alone when it passes (or is missing data the rule lets
+    pass or skip); any other result is evaluated in full, which then decides and is shown.
     """
     status = "skip"
+    fast = scopes[0].selectors.requires.get(id(rule)) if scopes else None
     for shared in scopes:
         if rule.match is not None and not shared.holds(rule.match):
             continue
         if rule.when is not None and not shared.holds(rule.when):
             continue
+        if fast is not None:
+            state = fast(shared.scope.data, shared.scope.today)
+            if state is State.PASS:
+                status = "pass"
+                continue
+            if state is State.MISSING and rule.on_missing != "fail":
+                if rule.on_missing == "pass":
+                    status = "pass"
+                continue
         outcome = rule.require.evaluate(shared.scope)
         if outcome.holds:
             status = "pass"
