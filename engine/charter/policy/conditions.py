@@ -250,8 +250,7 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
 
 
 def _looks_like_date(value: Any) -> bool:
-    return isinstance(value, dt.date) or (isinstance(value, str) and bool(
-        _DATE_TEXT.fullmatch(value)))
+    return isinstance(value, dt.date) or (isinstance(value, str) and _text_day(value)[0])
 
 
 def _as_day(value: Any) -> dt.date | None:
@@ -260,12 +259,20 @@ def _as_day(value: Any) -> dt.date | None:
         return _as_date(value)
     if not isinstance(value, str):
         return None
+    return _text_day(value)[1]
+
+
+@lru_cache(maxsize=8192)
+def _text_day(value: str) -> tuple[bool, dt.date | None]:
+    """Whether the text is spelled like a date, and the day it names (None: no real day).
+    Read once per text: thousands of versions share a few dates."""
+    looks = bool(_DATE_TEXT.fullmatch(value))
     try:
         parsed = dt.datetime.fromisoformat(value) if len(value) > 10 else (
             dt.date.fromisoformat(value))
     except ValueError:
-        return None
-    return _as_date(parsed)
+        return looks, None
+    return looks, _as_date(parsed)
 
 
 def _ordered(value: Any, expected: Any, tolerance: float) -> tuple[Any, Any] | None:

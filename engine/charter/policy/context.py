@@ -47,6 +47,7 @@ class ContextBuilder:
     _model_views: dict[str, dict[str, Any]] = field(default_factory=dict)
     _owners: dict[tuple[tuple[str, ...], str], list[str]] = field(default_factory=dict)
     _champions: dict[str, tuple[str, Any] | None] = field(default_factory=dict)
+    _owning: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model -> its teams
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -173,7 +174,11 @@ class ContextBuilder:
     def _owners_on(self, facts: Independence, version_id: str, day: str) -> list[str]:
         """Members of the teams owning the version's model on `day` (many versions share
         the owners and the day: each pair is read once)."""
-        key = (tuple(sorted(facts.owning_teams("version", version_id))), day)
+        model = split_ref(version_id)[0]
+        owning = self._owning.get(model)
+        if owning is None:
+            owning = self._owning[model] = tuple(sorted(facts.owning_teams("model", model)))
+        key = (owning, day)
         if key not in self._owners:
             owners = facts.owners_on("version", version_id, day)
             self._owners[key] = sorted(set().union(*owners.values()))

@@ -112,8 +112,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     tests compare the fast evaluation with.
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
-    independence = Independence(tuple(i for i in (trusted, subject.head, subject.base)
-                                      if i is not None), authors or {})
+    independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {})
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
                              independence=independence)
     results: list[RuleResult] = []
@@ -121,13 +120,22 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
     selectors = _selectors_of(policies, plain)
+    plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
     for entity, removed in entities:
-        rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+        plan = plans.get((entity.kind, removed))
+        if plan is None:
+            rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+            plan = plans[(entity.kind, removed)] = (rules, selectors.steps(rules))
+        rules = plan[0]
         if not rules:
             continue
         context = builder.for_entity(entity, removed)
-        scopes = [selectors.scope(c, today)
-                  for c in (context, *builder.variants(entity, context))]
+        variants = builder.variants(entity, context)
+        if not variants and not plain:
+            results += _judge_context(plan[1], entity, context, today, selectors,
+                                      subject.source)
+            continue
+        scopes = [selectors.scope(c, today) for c in (context, *variants)]
         for rule in rules:
             results.append(_judge(rule, entity, scopes, subject.source))
     if by_kind["change"] and (subject.change.entities or scope is None):
@@ -145,6 +153,16 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                       subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
+
+
+def _distinct(*inventories: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
+    """The inventories in order, each once: the trusted one is often the head or the base,
+    and every fact about independence is the same read twice."""
+    seen: dict[int, Mapping[str, Any]] = {}
+    for inventory in inventories:
+        if inventory is not None:
+            seen.setdefault(id(inventory), inventory)
+    return tuple(seen.values())
 
 
 def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Entity, bool]]:
@@ -167,6 +185,9 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
         if gone is not None:
             removed.append((gone, True))
     return present + removed
+
+
+_Step = tuple[Rule, int, int, StateOf | None]  # a rule, its selectors' slots, its requirement
 
 
 class _Selectors:
@@ -198,6 +219,12 @@ class _Selectors:
 
     def scope(self, context: Mapping[str, Any], today: dt.date) -> _SharedScope:
         return _SharedScope(Scope(context, today), self, {})
+
+    def steps(self, rules: list[Rule]) -> list[_Step]:
+        """Each rule with the slots of its selectors (-1: none) and its compiled requirement."""
+        return [(r, -1 if r.match is None else self.slots[id(r.match)],
+                 -1 if r.when is None else self.slots[id(r.when)], self.requires[id(r)])
+                for r in rules]
 
 
 def _evaluated(condition: Condition) -> StateOf:
@@ -246,6 +273,39 @@ def _plain_key(condition: Condition) -> str | None:
     if type(condition) in (FieldTest, Changed, Transition):
         return repr(condition)
     return None
+
+
+def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any],
+                   today: dt.date, selectors: _Selectors, source: SourceMap
+                   ) -> list[RuleResult]:
+    """`_judge` for each rule on an entity seen in one context alone (the usual case: the
+    change moves no classification it sees), without a scope object per rule. Only a
+    result the compiled conditions do not decide goes through `_judge`."""
+    held: list[bool | None] = [None] * len(selectors.states)
+    states = selectors.states
+    out = []
+    for rule, match, when, fast in steps:
+        applies = True
+        for slot in (match, when):
+            if slot < 0:
+                continue
+            found = held[slot]
+            if found is None:
+                found = held[slot] = states[slot](context, today) is State.PASS
+            if not found:
+                applies = False
+                break
+        if not applies:
+            out.append(RuleResult(rule.id, entity.id, entity.kind, "skip"))
+            continue
+        state = fast(context, today) if fast is not None else None
+        if state is State.PASS or (state is State.MISSING and rule.on_missing == "pass"):
+            out.append(RuleResult(rule.id, entity.id, entity.kind, "pass"))
+        elif state is State.MISSING and rule.on_missing != "fail":
+            out.append(RuleResult(rule.id, entity.id, entity.kind, "skip"))
+        else:
+            out.append(_judge(rule, entity, [selectors.scope(context, today)], source))
+    return out
 
 
 def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: SourceMap
