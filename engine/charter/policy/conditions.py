@@ -165,7 +165,7 @@ def field_getter(expression: str) -> Callable[[Any], Any]:
     names = _dotted_names(tree)
     if names is not None:
         return partial(_walk, names)
-    return partial(_search, tree)
+    return partial(_run, _compile_node(tree))
 
 
 def _dotted_names(node: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -191,11 +191,120 @@ def _walk(names: tuple[str, ...], data: Any) -> Any:
     return data
 
 
-def _search(tree: Any, data: Any) -> Any:
+def _run(compiled: Callable[[Any], Any], data: Any) -> Any:
     try:
-        return _INTERPRETER.visit(tree, data)
+        return compiled(data)
     except jmespath.exceptions.JMESPathError:
         return None  # a type error inside a function call: the data is not what was expected
+
+
+Node = Mapping[str, Any]
+
+
+def _compile_node(node: Node) -> Callable[[Any], Any]:
+    """The JMESPath node as a closure doing what the interpreter's visit of it does, without
+    dispatching on every node of every search; a node of another type is visited by the
+    interpreter itself."""
+    kind = node["type"]
+    children = [_compile_node(c) if isinstance(c, Mapping) else c
+                for c in node.get("children", ())]
+    compile_kind = _NODE_COMPILERS.get(kind)
+    if compile_kind is None:
+        return partial(_INTERPRETER.visit, node)
+    return compile_kind(node, children)
+
+
+def _chain(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def run(value: Any) -> Any:
+        for child in children:
+            value = child(value)
+        return value
+    return run
+
+
+def _field(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    name = node["value"]
+
+    def run(value: Any) -> Any:
+        try:
+            return value.get(name)
+        except AttributeError:
+            return None
+    return run
+
+
+def _index(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    at = node["value"]
+
+    def run(value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        try:
+            return value[at]
+        except IndexError:
+            return None
+    return run
+
+
+def _projection(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    left, right = children
+
+    def run(value: Any) -> Any:
+        base = left(value)
+        if not isinstance(base, list):
+            return None
+        return [found for found in map(right, base) if found is not None]
+    return run
+
+
+def _flatten(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    inner = children[0]
+
+    def run(value: Any) -> Any:
+        base = inner(value)
+        if not isinstance(base, list):
+            return None
+        merged: list[Any] = []
+        for element in base:
+            if isinstance(element, list):
+                merged.extend(element)
+            else:
+                merged.append(element)
+        return merged
+    return run
+
+
+def _multi_select_list(node: Node, children: list[Callable[[Any], Any]]
+                       ) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else [child(value) for child in children]
+
+
+def _or(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    left, right = children
+
+    def run(value: Any) -> Any:
+        matched = left(value)
+        if _INTERPRETER._is_false(matched):
+            matched = right(value)
+        return matched
+    return run
+
+
+def _function(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    name, call = node["value"], _INTERPRETER._functions.call_function
+    return lambda value: call(name, [child(value) for child in children])
+
+
+_NODE_COMPILERS: dict[str, Callable[[Node, list[Callable[[Any], Any]]],
+                                    Callable[[Any], Any]]] = {
+    "subexpression": _chain, "index_expression": _chain, "pipe": _chain,
+    "field": _field, "index": _index, "projection": _projection, "flatten": _flatten,
+    "multi_select_list": _multi_select_list, "or_expression": _or,
+    "function_expression": _function,
+    "current": lambda node, children: lambda value: value,
+    "identity": lambda node, children: lambda value: value,
+    "literal": lambda node, children: lambda value, literal=node["value"]: literal,
+}
 
 
 def _size(value: Any) -> int | None:
