@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from test_lazy import CONDITIONS, MAPPINGS
 
 from charter.inventory.diff import diff_inventories
+from charter.inventory.entities import iter_entities
 from charter.policy.compiled import compile_state
 from charter.policy.conditions import Scope, compile_condition
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
@@ -148,6 +149,10 @@ def test_compiled_evaluation_finds_what_the_full_evaluation_finds() -> None:
         fast = evaluate_policies(subject, policies, TODAY)
         plain = evaluate_policies(subject, policies, TODAY, plain=True)
         assert _seen(fast) == _seen(plain)
+        every = set(subject.change.entities) | {e.key for e in iter_entities(head.data)}
+        named = evaluate_policies(subject, policies, TODAY, scope=every)  # as a PR reads
+        assert sorted(r for r in _seen(named)[0] if r[1] != "change") == sorted(
+            r for r in _seen(fast)[0] if r[1] != "change")
         statuses |= {r.status for r in fast.results}
         whole = evaluate_policies(Subject(head.data, head.source, None, diff_inventories(
             {}, head.data, initial=True)), policies, TODAY)

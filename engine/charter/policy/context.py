@@ -41,6 +41,7 @@ class ContextBuilder:
     _read_names: set[str] = field(default_factory=set)
     _base_validators_on: dict[str, list[str]] = field(default_factory=dict)
     independence: Independence | None = None
+    judges_all: bool = False  # every entity is judged: read the base's readers in one pass
     # Shared by the contexts of many entities (nothing changes a context once built).
     _head_datasets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _teams: dict[str, dict[str, Any] | None] = field(default_factory=dict)
@@ -261,7 +262,7 @@ class ContextBuilder:
         if name not in self._read_names and "*" not in self._read_names:
             # a text search per dataset while few are judged; one pass over all beyond that
             naming = models_naming(self.base, [dataset_id]) if len(
-                self._read_names) < TEXT_SEARCHES else None
+                self._read_names) < TEXT_SEARCHES and not self.judges_all else None
             self._read_names.add(name if naming is not None else "*")
             for entity in iter_entities(self.base, naming, only_datasets=()):
                 if entity.kind == "version" and entity.record.get("stage") in RELEASED:

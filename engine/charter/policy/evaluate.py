@@ -114,7 +114,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
     independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {})
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
-                             independence=independence)
+                             independence=independence, judges_all=scope is None)
     results: list[RuleResult] = []
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
