@@ -24,7 +24,7 @@ from charter.policy.conditions import (
     Scope,
     Transition,
 )
-from charter.policy.compiled import StateOf, compile_state, state_of
+from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.context import ContextBuilder
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
@@ -187,7 +187,7 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-_Step = tuple[Rule, int, int, StateOf | None]  # a rule, its selectors' slots, its requirement
+_Step = tuple[Rule, tuple[int, ...], StateOf | None]  # a rule, its selectors, its requirement
 
 
 class _Selectors:
@@ -221,10 +221,9 @@ class _Selectors:
         return _SharedScope(Scope(context, today), self, {})
 
     def steps(self, rules: list[Rule]) -> list[_Step]:
-        """Each rule with the slots of its selectors (-1: none) and its compiled requirement."""
-        return [(r, -1 if r.match is None else self.slots[id(r.match)],
-                 -1 if r.when is None else self.slots[id(r.when)], self.requires[id(r)])
-                for r in rules]
+        """Each rule with the slots of its selectors and its compiled requirement."""
+        return [(r, tuple(self.slots[id(c)] for c in (r.match, r.when) if c is not None),
+                 self.requires[id(r)]) for r in rules]
 
 
 def _evaluated(condition: Condition) -> StateOf:
@@ -283,26 +282,26 @@ def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any
     result the compiled conditions do not decide goes through `_judge`."""
     held: list[bool | None] = [None] * len(selectors.states)
     states = selectors.states
+    new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
+    entity_id, kind = entity.id, entity.kind
     out = []
-    for rule, match, when, fast in steps:
+    for rule, slots, fast in steps:
         applies = True
-        for slot in (match, when):
-            if slot < 0:
-                continue
+        for slot in slots:
             found = held[slot]
             if found is None:
-                found = held[slot] = states[slot](context, today) is State.PASS
+                found = held[slot] = states[slot](context, today) is PASS
             if not found:
                 applies = False
                 break
         if not applies:
-            out.append(RuleResult(rule.id, entity.id, entity.kind, "skip"))
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
             continue
         state = fast(context, today) if fast is not None else None
-        if state is State.PASS or (state is State.MISSING and rule.on_missing == "pass"):
-            out.append(RuleResult(rule.id, entity.id, entity.kind, "pass"))
-        elif state is State.MISSING and rule.on_missing != "fail":
-            out.append(RuleResult(rule.id, entity.id, entity.kind, "skip"))
+        if state is PASS or (state is MISSING and rule.on_missing == "pass"):
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "pass", None)))
+        elif state is MISSING and rule.on_missing != "fail":
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
         else:
             out.append(_judge(rule, entity, [selectors.scope(context, today)], source))
     return out
