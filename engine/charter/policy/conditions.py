@@ -198,7 +198,11 @@ def _run(compiled: Callable[[Any], Any], data: Any) -> Any:
         return None  # a type error inside a function call: the data is not what was expected
 
 
-Node = Mapping[str, Any]
+Node = Any  # a node of JMESPath's parsed tree: a dict with `type`, `value`, `children`
+# The interpreter's own truth test and function table, so compiled nodes agree with it.
+_IS_FALSE: Callable[[Any], bool] = _INTERPRETER._is_false  # type: ignore[attr-defined]
+_CALL: Callable[[str, list[Any]], Any] = (
+    _INTERPRETER._functions.call_function)  # type: ignore[attr-defined]
 
 
 def _compile_node(node: Node) -> Callable[[Any], Any]:
@@ -284,15 +288,15 @@ def _or(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any
 
     def run(value: Any) -> Any:
         matched = left(value)
-        if _INTERPRETER._is_false(matched):
+        if _IS_FALSE(matched):
             matched = right(value)
         return matched
     return run
 
 
 def _function(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
-    name, call = node["value"], _INTERPRETER._functions.call_function
-    return lambda value: call(name, [child(value) for child in children])
+    name = node["value"]
+    return lambda value: _CALL(name, [child(value) for child in children])
 
 
 _NODE_COMPILERS: dict[str, Callable[[Node, list[Callable[[Any], Any]]],
@@ -303,8 +307,12 @@ _NODE_COMPILERS: dict[str, Callable[[Node, list[Callable[[Any], Any]]],
     "function_expression": _function,
     "current": lambda node, children: lambda value: value,
     "identity": lambda node, children: lambda value: value,
-    "literal": lambda node, children: lambda value, literal=node["value"]: literal,
+    "literal": lambda node, children: partial(_literal, node["value"]),
 }
+
+
+def _literal(literal: Any, value: Any) -> Any:
+    return literal
 
 
 def _size(value: Any) -> int | None:

@@ -14,6 +14,7 @@ from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
+from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.conditions import (
     All,
     AnyOf,
@@ -24,7 +25,6 @@ from charter.policy.conditions import (
     Scope,
     Transition,
 )
-from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.context import ContextBuilder
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
