@@ -9,6 +9,11 @@ them: the baseline would otherwise pay for importing them, which is not what is 
 
 Prints CPU time (user + system of the child, the best of --runs) and wall time, and the ratio.
 Usage: python bench/check_all.py [--versions 10000] [--rules 50] [--runs 3]
+
+--evaluation: the split layout, warm (the cache filled by a first run of each engine), run in
+a child that has imported Charter: the gate's CPU time and, within it, the CPU time of policy
+evaluation (`evaluate_policies`), baseline and current, and their ratios. --keep DIR keeps the
+generated repository there and reuses it.
 """
 
 from __future__ import annotations
@@ -59,6 +64,70 @@ def run(engine: Path, repo: Path) -> tuple[float, float, list[tuple[Any, ...]]]:
     return cpu, wall, findings
 
 
+# The gate in a process that has imported Charter: its CPU time, the part of it spent in
+# evaluate_policies, and the findings.
+EVALUATION_CPU = """
+import datetime as dt, json, time
+from pathlib import Path
+import charter.gate.judge as judge
+from charter.gate.request import CheckOptions
+spent = [0.0]
+evaluate = judge.evaluate_policies
+def timed(*args, **kwargs):
+    start = time.process_time()
+    try:
+        return evaluate(*args, **kwargs)
+    finally:
+        spent[0] += time.process_time() - start
+judge.evaluate_policies = timed
+options = CheckOptions(root=Path.cwd(), today=dt.date(2026, 11, 27), evidence="none",
+                       scope_all=True)
+start = time.process_time()
+result = judge.gate(options)
+total = time.process_time() - start
+print(json.dumps({"gate": total, "evaluation": spent[0], "findings": sorted(
+    [f.rule, f.entity, f.message, f.file, f.line, f.column, f.severity]
+    for f in result.findings)}))
+"""
+
+
+def evaluation_cpu(engine: Path, repo: Path) -> tuple[float, float, list[Any]]:
+    env = {**os.environ, "PYTHONPATH": str(engine)}
+    result = subprocess.run([sys.executable, "-c", EVALUATION_CPU], cwd=repo, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{engine}: exit {result.returncode}\n{result.stderr[-2000:]}")
+    found = json.loads(result.stdout.splitlines()[-1])
+    return found["gate"], found["evaluation"], found["findings"]
+
+
+def measure_evaluation(versions: int, rules: int, runs: int, baseline: Path,
+                       keep: Path | None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        repo = (keep or Path(folder)) / f"split-{versions}-{rules}"
+        if not (repo / ".git").is_dir():
+            make_repo(repo, versions, rules, "split")
+        engines = (("baseline", baseline), ("current", ROOT / "engine"))
+        for _, engine in engines:
+            evaluation_cpu(engine, repo)  # fills the cache, as an earlier run would have
+        best: dict[str, tuple[float, float]] = {}
+        found: dict[str, list[Any]] = {}
+        for _ in range(runs):
+            for name, engine in engines:
+                gate, evaluation, found[name] = evaluation_cpu(engine, repo)
+                previous = best.get(name, (float("inf"), float("inf")))
+                best[name] = (min(gate, previous[0]), min(evaluation, previous[1]))
+        same = found["baseline"] == found["current"]
+        (base_gate, base_eval), (gate, evaluation) = best["baseline"], best["current"]
+        print(f"{versions:>9} {rules:>5} {len(found['current']):>9} {base_gate:>10.2f}s "
+              f"{gate:>10.2f}s {gate / base_gate:>6.2f}x {base_eval:>10.2f}s "
+              f"{evaluation:>10.2f}s {evaluation / base_eval:>6.2f}x  {'yes' if same else 'NO'}")
+        if not same:
+            only = sorted(map(tuple, found["baseline"]))
+            raise SystemExit("findings differ from the baseline's, e.g. "
+                             f"{sorted(set(only) ^ set(map(tuple, found['current'])))[:5]}")
+
+
 def measure(versions: int, rules: int, runs: int, baseline: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
         repo = make_repo(Path(folder) / "repo", versions, rules)
@@ -86,16 +155,28 @@ def main() -> None:
     parser.add_argument("--rules", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE, help="commit to compare with")
+    parser.add_argument("--evaluation", action="store_true",
+                        help="split layout, warm: gate and evaluate_policies CPU time")
+    parser.add_argument("--keep", type=Path, help="keep the generated repositories here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         checkout = Path(folder) / "baseline"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach",
                         str(checkout), args.baseline], check=True)
         try:
+            sizes = [int(v) for v in args.versions.split(",")]
+            if args.evaluation:
+                print(f"{'versions':>9} {'rules':>5} {'findings':>9} {'base gate':>11} "
+                      f"{'gate':>11} {'ratio':>7} {'base eval':>11} {'eval':>11} {'ratio':>7}"
+                      "  same findings")
+                for versions in sizes:
+                    measure_evaluation(versions, args.rules, args.runs, checkout / "engine",
+                                       args.keep)
+                return
             print(f"{'versions':>9} {'rules':>5} {'findings':>9} {'base cpu':>11} "
                   f"{'cpu':>11} {'ratio':>8} {'base wall':>11} {'wall':>11} {'ratio':>8}"
                   "  same findings")
-            for versions in [int(v) for v in args.versions.split(",")]:
+            for versions in sizes:
                 measure(versions, args.rules, args.runs, checkout / "engine")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",

@@ -43,6 +43,10 @@ EXPRESSIONS = DOTTED | st.sampled_from([
     "items[0]", "items[*].by", "length(items)", "validation.by || base.validation.by",
     "contains(items, 'vera')", "stage == 'production'", "metrics.*", "max(items)",
     "\"stage\"", "base.\"n\"", "items[?by == 'vera'] | length(@)", "n > `3`", "keys(@)",
+    "min(items[].date)", "max([date, items[].date][])", "items[].by", "items[]", "[n, stage]",
+    "items[-1].metrics.roc_auc", "!n", "n && stage", "metrics.* | [0]", "`[1, 2]`",
+    "length(items[?n > `1`])", "sort_by(items, &n)[0]", "items[1:].by", "{a: n}.a", "@.stage",
+    "not_null(validation.date, date)", "to_number(n) || `0`", "items[*].metrics.*",
 ])
 
 

@@ -49,6 +49,7 @@ class Independence:
     inventories: tuple[Mapping[str, Any], ...]
     git_authors: Mapping[str, str] = field(default_factory=dict)  # version id -> identity
     _people: list[Member] | None = None
+    _logins: dict[str, str | None] = field(default_factory=dict)  # git identity -> login
 
     def author(self, version_id: str) -> str | None:
         """The author's login (or their git identity when no member matches it)."""
@@ -60,7 +61,9 @@ class Independence:
         identity = self.git_authors.get(version_id)
         if identity is None:
             return None
-        return login_of(identity, self._members()) or identity
+        if identity not in self._logins:  # a few people add thousands of versions
+            self._logins[identity] = login_of(identity, self._members())
+        return self._logins[identity] or identity
 
     def owning_teams(self, kind: str, entity_id: str) -> set[str]:
         name = entity_id if kind == "model" else split_ref(entity_id)[0]

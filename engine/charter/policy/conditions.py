@@ -165,7 +165,7 @@ def field_getter(expression: str) -> Callable[[Any], Any]:
     names = _dotted_names(tree)
     if names is not None:
         return partial(_walk, names)
-    return partial(_search, tree)
+    return partial(_run, _compile_node(tree))
 
 
 def _dotted_names(node: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -191,11 +191,135 @@ def _walk(names: tuple[str, ...], data: Any) -> Any:
     return data
 
 
-def _search(tree: Any, data: Any) -> Any:
+def _run(compiled: Callable[[Any], Any], data: Any) -> Any:
     try:
-        return _INTERPRETER.visit(tree, data)
+        return compiled(data)
     except jmespath.exceptions.JMESPathError:
         return None  # a type error inside a function call: the data is not what was expected
+
+
+Node = Any  # a node of JMESPath's parsed tree: a dict with `type`, `value`, `children`
+# The interpreter's own truth test and function table, so compiled nodes agree with it.
+_IS_FALSE: Callable[[Any], bool] = _INTERPRETER._is_false  # type: ignore[attr-defined]
+_CALL: Callable[[str, list[Any]], Any] = (
+    _INTERPRETER._functions.call_function)  # type: ignore[attr-defined]
+
+
+def _compile_node(node: Node) -> Callable[[Any], Any]:
+    """The JMESPath node as a closure doing what the interpreter's visit of it does, without
+    dispatching on every node of every search; a node of another type is visited by the
+    interpreter itself."""
+    kind = node["type"]
+    children = [_compile_node(c) if isinstance(c, Mapping) else c
+                for c in node.get("children", ())]
+    compile_kind = _NODE_COMPILERS.get(kind)
+    if compile_kind is None:
+        return partial(_INTERPRETER.visit, node)
+    return compile_kind(node, children)
+
+
+def _chain(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def run(value: Any) -> Any:
+        for child in children:
+            value = child(value)
+        return value
+    return run
+
+
+def _field(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    name = node["value"]
+
+    def run(value: Any) -> Any:
+        try:
+            return value.get(name)
+        except AttributeError:
+            return None
+    return run
+
+
+def _index(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    at = node["value"]
+
+    def run(value: Any) -> Any:
+        if not isinstance(value, list):
+            return None
+        try:
+            return value[at]
+        except IndexError:
+            return None
+    return run
+
+
+def _projection(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    left, right = children
+
+    def run(value: Any) -> Any:
+        base = left(value)
+        if not isinstance(base, list):
+            return None
+        return [found for found in map(right, base) if found is not None]
+    return run
+
+
+def _flatten(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    inner = children[0]
+
+    def run(value: Any) -> Any:
+        base = inner(value)
+        if not isinstance(base, list):
+            return None
+        merged: list[Any] = []
+        for element in base:
+            if isinstance(element, list):
+                merged.extend(element)
+            else:
+                merged.append(element)
+        return merged
+    return run
+
+
+def _multi_select_list(node: Node, children: list[Callable[[Any], Any]]
+                       ) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else [child(value) for child in children]
+
+
+def _or(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    left, right = children
+
+    def run(value: Any) -> Any:
+        matched = left(value)
+        if _IS_FALSE(matched):
+            matched = right(value)
+        return matched
+    return run
+
+
+def _function(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    name = node["value"]
+    return lambda value: _CALL(name, [child(value) for child in children])
+
+
+_NODE_COMPILERS: dict[str, Callable[[Node, list[Callable[[Any], Any]]],
+                                    Callable[[Any], Any]]] = {
+    "subexpression": _chain, "index_expression": _chain, "pipe": _chain,
+    "field": _field, "index": _index, "projection": _projection, "flatten": _flatten,
+    "multi_select_list": _multi_select_list, "or_expression": _or,
+    "function_expression": _function,
+    "current": lambda node, children: lambda value: value,
+    "identity": lambda node, children: lambda value: value,
+    "literal": lambda node, children: partial(_literal, node["value"]),
+}
+
+
+def _literal(literal: Any, value: Any) -> Any:
+    return literal
+
+
+def _size(value: Any) -> int | None:
+    """The number of items of a list or map; None for anything else."""
+    if isinstance(value, Sequence | Mapping) and not isinstance(value, str):
+        return len(value)
+    return None
 
 
 def _is(field: str, value: Any) -> Callable[[], str]:
@@ -243,8 +367,7 @@ _DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?", re.DOTALL)
 
 
 def _looks_like_date(value: Any) -> bool:
-    return isinstance(value, dt.date) or (isinstance(value, str) and bool(
-        _DATE_TEXT.fullmatch(value)))
+    return isinstance(value, dt.date) or (isinstance(value, str) and _text_day(value)[0])
 
 
 def _as_day(value: Any) -> dt.date | None:
@@ -253,12 +376,20 @@ def _as_day(value: Any) -> dt.date | None:
         return _as_date(value)
     if not isinstance(value, str):
         return None
+    return _text_day(value)[1]
+
+
+@lru_cache(maxsize=8192)
+def _text_day(value: str) -> tuple[bool, dt.date | None]:
+    """Whether the text is spelled like a date, and the day it names (None: no real day).
+    Read once per text: thousands of versions share a few dates."""
+    looks = bool(_DATE_TEXT.fullmatch(value))
     try:
         parsed = dt.datetime.fromisoformat(value) if len(value) > 10 else (
             dt.date.fromisoformat(value))
     except ValueError:
-        return None
-    return _as_date(parsed)
+        return looks, None
+    return looks, _as_date(parsed)
 
 
 def _ordered(value: Any, expected: Any, tolerance: float) -> tuple[Any, Any] | None:
@@ -348,40 +479,59 @@ class FieldTest:
         return self._outcome(State.PASS if holds else State.FAIL, value, found, expected)
 
     def _test(self, value: Any, expected: Any, scope: Scope) -> tuple[bool, Text]:
-        found = _is(self.field, value)
+        return self.test(value, expected, scope.today), self._found(value, expected, scope)
+
+    def test(self, value: Any, expected: Any, today: dt.date) -> bool:
+        """Whether a present `value` meets a present `expected`: the one place that decides,
+        for the outcome and for the compiled yes-or-no alike."""
         if self.op == "equals":
             if self.tolerance and _is_number(value) and _is_number(expected):
-                return abs(value - expected) <= self.tolerance, found
-            return value == expected, found
+                return bool(abs(value - expected) <= self.tolerance)
+            return bool(value == expected)
         if self.op == "in":
-            return value in expected, found
+            return value in expected
         if self.op in COMPARISONS:
             pair = _ordered(value, expected, self.tolerance)
             if pair is None:
-                return False, lambda: (f"{found()}, which cannot be compared with "
-                                       f"{show(expected)}")
+                return False
             slack = self.tolerance if _is_number(pair[0]) else _NO_SLACK
-            return COMPARISONS[self.op][1](*pair, slack), found
+            return bool(COMPARISONS[self.op][1](*pair, slack))
         if self.op == "matches":
-            return matches_whole(expected, str(value)), found
+            return matches_whole(expected, str(value))
         if self.op == "max_age_days":
             when = _as_date(value)
-            if when is None:
-                return False, lambda: f"{found()}, which is not a date"
-            if not _is_number(expected):
-                return False, f"the limit {show(expected)} is not a number of days"
-            age = (scope.today - when).days
-            return age <= expected, lambda: (f"{self.field} is {when.isoformat()} "
-                                             f"({age} days old)")
-        size = len(value) if isinstance(value, Sequence | Mapping) and not isinstance(
-            value, str) else None
+            if when is None or not _is_number(expected):
+                return False
+            return bool((today - when).days <= expected)
+        size = _size(value)
         if size is None:
-            return False, lambda: f"{found()}, which is not a list"
-        holds = all(
+            return False
+        return all(
             size == bound if key == "equals" else COMPARISONS[key][1](size, bound, 0.0)
             for key, bound in expected.items()
         )
-        return holds, lambda: f"{self.field} has {size} item{'s' if size != 1 else ''}"
+
+    def _found(self, value: Any, expected: Any, scope: Scope) -> Text:
+        found = _is(self.field, value)
+        if self.op in COMPARISONS:
+            if _ordered(value, expected, self.tolerance) is None:
+                return lambda: (f"{found()}, which cannot be compared with "
+                                f"{show(expected)}")
+            return found
+        if self.op == "max_age_days":
+            when = _as_date(value)
+            if when is None:
+                return lambda: f"{found()}, which is not a date"
+            if not _is_number(expected):
+                return f"the limit {show(expected)} is not a number of days"
+            age = (scope.today - when).days
+            return lambda: f"{self.field} is {when.isoformat()} ({age} days old)"
+        if self.op == "count":
+            size = _size(value)
+            if size is None:
+                return lambda: f"{found()}, which is not a list"
+            return lambda: f"{self.field} has {size} item{'s' if size != 1 else ''}"
+        return found
 
     def _outcome(self, state: State, value: Any, found: Text, expected: Any = None,
                  missing: tuple[str, ...] = ()) -> Outcome:
@@ -443,9 +593,11 @@ def _changes(leaves: list[tuple[str, Any, Any]]) -> str:
 def _changed_leaves(path: str, old: Any, new: Any) -> list[tuple[str, Any, Any]]:
     """The innermost keys that differ, so a message names `metrics.roc_auc`, not a blob."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
-        return [leaf for key in sorted(set(old) | set(new), key=str)
-                if old.get(key) != new.get(key)
-                for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+        leaves = [leaf for key in sorted(set(old) | set(new), key=str)
+                  if old.get(key) != new.get(key)
+                  for leaf in _changed_leaves(f"{path}.{key}", old.get(key), new.get(key))]
+        if leaves:  # none when they differ only by a key written as null
+            return leaves
     return [(path, old, new)]
 
 
@@ -676,9 +828,11 @@ _REGEX_OPTIONS.log_errors = False
 _REGEX_OPTIONS.max_mem = 8 << 20  # bounds the compiled automaton of a huge pattern
 
 
+@lru_cache(maxsize=4096)
 def matches_whole(pattern: str, text: str) -> bool:
     # RE2 matches UTF-8 bytes; given text, its wrapper also maps every offset back to
     # characters, which costs three times the match when only a yes or no is wanted.
+    # Remembered: rules that check the same field alike (a digest's form) ask the same.
     return linear_regex(pattern).fullmatch(text.encode()) is not None
 
 

@@ -41,12 +41,14 @@ class ContextBuilder:
     _read_names: set[str] = field(default_factory=set)
     _base_validators_on: dict[str, list[str]] = field(default_factory=dict)
     independence: Independence | None = None
+    judges_all: bool = False  # every entity is judged: read the base's readers in one pass
     # Shared by the contexts of many entities (nothing changes a context once built).
     _head_datasets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _teams: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _model_views: dict[str, dict[str, Any]] = field(default_factory=dict)
     _owners: dict[tuple[tuple[str, ...], str], list[str]] = field(default_factory=dict)
     _champions: dict[str, tuple[str, Any] | None] = field(default_factory=dict)
+    _owning: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model -> its teams
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -173,7 +175,11 @@ class ContextBuilder:
     def _owners_on(self, facts: Independence, version_id: str, day: str) -> list[str]:
         """Members of the teams owning the version's model on `day` (many versions share
         the owners and the day: each pair is read once)."""
-        key = (tuple(sorted(facts.owning_teams("version", version_id))), day)
+        model = split_ref(version_id)[0]
+        owning = self._owning.get(model)
+        if owning is None:
+            owning = self._owning[model] = tuple(sorted(facts.owning_teams("model", model)))
+        key = (owning, day)
         if key not in self._owners:
             owners = facts.owners_on("version", version_id, day)
             self._owners[key] = sorted(set().union(*owners.values()))
@@ -256,7 +262,7 @@ class ContextBuilder:
         if name not in self._read_names and "*" not in self._read_names:
             # a text search per dataset while few are judged; one pass over all beyond that
             naming = models_naming(self.base, [dataset_id]) if len(
-                self._read_names) < TEXT_SEARCHES else None
+                self._read_names) < TEXT_SEARCHES and not self.judges_all else None
             self._read_names.add(name if naming is not None else "*")
             for entity in iter_entities(self.base, naming, only_datasets=()):
                 if entity.kind == "version" and entity.record.get("stage") in RELEASED:

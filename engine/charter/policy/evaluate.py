@@ -14,6 +14,7 @@ from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
+from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.conditions import (
     All,
     AnyOf,
@@ -102,28 +103,39 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       scope: set[EntityKey] | None = None,
                       evidence: Mapping[str, Any] | None = None,
                       waiver_inventory: Mapping[str, Any] | None = None,
-                      authors: Mapping[str, str] | None = None) -> Evaluation:
+                      authors: Mapping[str, str] | None = None,
+                      plain: bool = False) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
+    `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
+    tests compare the fast evaluation with.
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
-    independence = Independence(tuple(i for i in (trusted, subject.head, subject.base)
-                                      if i is not None), authors or {})
+    independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {})
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
-                             independence=independence)
+                             independence=independence, judges_all=scope is None)
     results: list[RuleResult] = []
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
-    selectors = _selectors_of(policies)
+    selectors = _selectors_of(policies, plain)
+    plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
     for entity, removed in entities:
-        rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+        plan = plans.get((entity.kind, removed))
+        if plan is None:
+            rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+            plan = plans[(entity.kind, removed)] = (rules, selectors.steps(rules))
+        rules = plan[0]
         if not rules:
             continue
         context = builder.for_entity(entity, removed)
-        scopes = [selectors.scope(c, today)
-                  for c in (context, *builder.variants(entity, context))]
+        variants = builder.variants(entity, context)
+        if not variants and not plain:
+            results += _judge_context(plan[1], entity, context, today, selectors,
+                                      subject.source)
+            continue
+        scopes = [selectors.scope(c, today) for c in (context, *variants)]
         for rule in rules:
             results.append(_judge(rule, entity, scopes, subject.source))
     if by_kind["change"] and (subject.change.entities or scope is None):
@@ -141,6 +153,16 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                       subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
+
+
+def _distinct(*inventories: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
+    """The inventories in order, each once: the trusted one is often the head or the base,
+    and every fact about independence is the same read twice."""
+    seen: dict[int, Mapping[str, Any]] = {}
+    for inventory in inventories:
+        if inventory is not None:
+            seen.setdefault(id(inventory), inventory)
+    return tuple(seen.values())
 
 
 def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Entity, bool]]:
@@ -165,29 +187,47 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
+_Step = tuple[Rule, tuple[int, ...], StateOf | None]  # a rule, its selectors, its requirement
+
+
 class _Selectors:
     """Rules often select alike (`stage: production`): a selector that several rules share
     is evaluated once per entity. Only plain conditions are shared, compared by their value;
-    any other (a traced one, say) is evaluated for its own rule."""
+    any other (a traced one, say) is evaluated for its own rule. Each rule's selectors and
+    requirement are compiled once into functions of the state alone (`compiled.py`); the
+    plain twin (`plain=True`) evaluates every condition in full and shares nothing."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], plain: bool = False) -> None:
         self.slots: dict[int, int] = {}
         by_key: dict[str, int] = {}
         self.conditions: list[Condition] = []
+        self.states: list[StateOf] = []
+        self.requires: dict[int, StateOf | None] = {}
         for rule in rules:
+            self.requires[id(rule)] = None if plain else compile_state(rule.require)
             for condition in (rule.match, rule.when):
                 if condition is None or id(condition) in self.slots:
                     continue
-                key = _plain_key(condition)
+                key = None if plain else _plain_key(condition)
                 slot = by_key.get(key, len(self.conditions)) if key else len(self.conditions)
                 if slot == len(self.conditions):
                     self.conditions.append(condition)
+                    self.states.append(_evaluated(condition) if plain else state_of(condition))
                     if key:
                         by_key[key] = slot
                 self.slots[id(condition)] = slot
 
     def scope(self, context: Mapping[str, Any], today: dt.date) -> _SharedScope:
         return _SharedScope(Scope(context, today), self, {})
+
+    def steps(self, rules: list[Rule]) -> list[_Step]:
+        """Each rule with the slots of its selectors and its compiled requirement."""
+        return [(r, tuple(self.slots[id(c)] for c in (r.match, r.when) if c is not None),
+                 self.requires[id(r)]) for r in rules]
+
+
+def _evaluated(condition: Condition) -> StateOf:
+    return lambda data, today: condition.evaluate(Scope(data, today)).state
 
 
 @dataclass(frozen=True)
@@ -200,20 +240,22 @@ class _SharedScope:
         slot = self.selectors.slots[id(selector)]
         found = self.held.get(slot)
         if found is None:
-            found = self.held[slot] = self.selectors.conditions[slot].evaluate(self.scope).holds
+            found = self.held[slot] = self.selectors.states[slot](
+                self.scope.data, self.scope.today) is State.PASS
         return found
 
 
-_SELECTORS: dict[int, tuple[PolicySet, _Selectors]] = {}
+_SELECTORS: dict[tuple[int, bool], tuple[PolicySet, _Selectors]] = {}
 
 
-def _selectors_of(policies: PolicySet) -> _Selectors:
+def _selectors_of(policies: PolicySet, plain: bool = False) -> _Selectors:
     """One _Selectors per policy set: the history judges thousands of commits under few."""
-    known = _SELECTORS.get(id(policies))
+    known = _SELECTORS.get((id(policies), plain))
     if known is None or known[0] is not policies:
         if len(_SELECTORS) >= 16:
             _SELECTORS.clear()
-        known = _SELECTORS[id(policies)] = (policies, _Selectors(policies.rules.values()))
+        known = _SELECTORS[(id(policies), plain)] = (
+            policies, _Selectors(policies.rules.values(), plain))
     return known[1]
 
 
@@ -232,18 +274,63 @@ def _plain_key(condition: Condition) -> str | None:
     return None
 
 
+def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any],
+                   today: dt.date, selectors: _Selectors, source: SourceMap
+                   ) -> list[RuleResult]:
+    """`_judge` for each rule on an entity seen in one context alone (the usual case: the
+    change moves no classification it sees), without a scope object per rule. Only a
+    result the compiled conditions do not decide goes through `_judge`."""
+    held: list[bool | None] = [None] * len(selectors.states)
+    states = selectors.states
+    new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
+    entity_id, kind = entity.id, entity.kind
+    out = []
+    for rule, slots, fast in steps:
+        applies = True
+        for slot in slots:
+            found = held[slot]
+            if found is None:
+                found = held[slot] = states[slot](context, today) is PASS
+            if not found:
+                applies = False
+                break
+        if not applies:
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
+            continue
+        state = fast(context, today) if fast is not None else None
+        if state is PASS or (state is MISSING and rule.on_missing == "pass"):
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "pass", None)))
+        elif state is MISSING and rule.on_missing != "fail":
+            out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
+        else:
+            out.append(_judge(rule, entity, [selectors.scope(context, today)], source))
+    return out
+
+
 def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: SourceMap
            ) -> RuleResult:
     """The rule's result on the entity: `scopes` holds the entity as the head has it, then
     with risk classifications at the stricter of base and head. The rule applies when its
     selectors hold in any of them, and passes only when it passes in each that it applies to.
+    A compiled requirement decides alone when it passes (or is missing data the rule lets
+    pass or skip); any other result is evaluated in full, which then decides and is shown.
     """
     status = "skip"
+    fast = scopes[0].selectors.requires.get(id(rule)) if scopes else None
     for shared in scopes:
         if rule.match is not None and not shared.holds(rule.match):
             continue
         if rule.when is not None and not shared.holds(rule.when):
             continue
+        if fast is not None:
+            state = fast(shared.scope.data, shared.scope.today)
+            if state is State.PASS:
+                status = "pass"
+                continue
+            if state is State.MISSING and rule.on_missing != "fail":
+                if rule.on_missing == "pass":
+                    status = "pass"
+                continue
         outcome = rule.require.evaluate(shared.scope)
         if outcome.holds:
             status = "pass"
