@@ -97,6 +97,19 @@ def test_same_inputs_give_byte_identical_pdfs(governed: GitRepo) -> None:
         assert sha256(governed.root / "a" / name) == sha256(governed.root / "b" / name), name
 
 
+def test_a_document_has_the_same_bytes_alone_or_after_others_in_one_process(
+        governed: GitRepo) -> None:
+    # One process renders many documents with the fonts, stylesheet and charts set up once:
+    # what was rendered before must not change a document's bytes (the plain twin: alone).
+    alone = governed.charter("report", "credit", "--no-evidence", "--out", "alone",
+                             "--only", "dossier", "--jobs", "1")
+    assert alone.code == 0, alone.err
+    every = governed.charter("report", "--no-evidence", "--out", "every", "--jobs", "1")
+    assert every.code == 0, every.err
+    assert sha256(governed.root / "alone" / "dossier-credit.pdf") == sha256(
+        governed.root / "every" / "dossier-credit.pdf")
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []
 

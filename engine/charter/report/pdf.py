@@ -233,8 +233,19 @@ def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
     with _source_date(int(committed.timestamp())):
         # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
         pdf = html_doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
-                                 pdf_identifier=job.identifier(), attachments=attachments)
+                                 pdf_identifier=job.identifier(), attachments=attachments,
+                                 font_config=font_configuration())
     return bytes(pdf), fetcher.refused
+
+
+@functools.cache
+def font_configuration() -> Any:
+    """One font set-up per process: the shipped fonts are loaded once, and the shaping caches
+    of the text engine stay warm from one document to the next. Each PDF still embeds only the
+    glyphs it uses, so its bytes do not depend on what was rendered before it."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 def renderer_versions() -> dict[str, Any]:
