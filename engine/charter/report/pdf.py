@@ -234,6 +234,7 @@ def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
         # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
         pdf = html_doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
                                  pdf_identifier=job.identifier(), attachments=attachments,
+                                 stylesheets=[report_stylesheet()],
                                  font_config=font_configuration())
     return bytes(pdf), fetcher.refused
 
@@ -246,6 +247,17 @@ def font_configuration() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
+
+
+@functools.cache
+def report_stylesheet() -> Any:
+    """The package's stylesheet, parsed once per process rather than once per document."""
+    import weasyprint
+
+    fetcher = _Fetcher({})
+    return weasyprint.CSS(string=asset_names()["report.css"].read_text(encoding="utf-8"),
+                          base_url=ASSET_PREFIX, url_fetcher=fetcher.fetcher,
+                          font_config=font_configuration())
 
 
 def renderer_versions() -> dict[str, Any]:
