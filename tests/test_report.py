@@ -97,6 +97,20 @@ def test_same_inputs_give_byte_identical_pdfs(governed: GitRepo) -> None:
         assert sha256(governed.root / "a" / name) == sha256(governed.root / "b" / name), name
 
 
+def test_a_document_has_the_same_bytes_alone_or_after_others_in_one_process(
+        example: GitRepo) -> None:
+    # One process renders many documents with the fonts, stylesheet and charts set up once:
+    # what was rendered before must not change a document's bytes (the plain twin: alone).
+    alone = example.charter("report", "claims-severity", "--no-evidence", "--out", "alone",
+                            "--only", "dossier", "--jobs", "1")
+    assert alone.code == 0, alone.err
+    after = example.charter("report", "churn", "claims-severity", "--no-evidence", "--out",
+                            "after", "--only", "dossier", "--jobs", "1")
+    assert after.code == 0, after.err
+    assert sha256(example.root / "alone" / "dossier-claims-severity.pdf") == sha256(
+        example.root / "after" / "dossier-claims-severity.pdf")
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []
 
