@@ -59,8 +59,10 @@ def edit(repo: GitRepo, old: str, new: str) -> str:
         "last_review:", f"credit: last_review is 2027-01-04, after today ({TODAY})",
         id="reviewed-in-the-future"),
     pytest.param(
-        'created: 2024-06-30}', 'created: 2027-02-01}', "LC-017", '"2024-06": {path',
-        f"loans@2024-06: created is 2027-02-01, after today ({TODAY})",
+        # A new dataset version: re-dating the released one is LC-005's finding as well.
+        'created: 2024-06-30}\n', 'created: 2024-06-30}\n'
+        '      "2026-10": {path: data/loans-2026-10.csv, created: 2027-02-01}\n', "LC-017",
+        '"2026-10": {path', f"loans@2026-10: created is 2027-02-01, after today ({TODAY})",
         id="dataset-created-in-the-future"),
 ])
 def test_dates_out_of_order_block_the_pull_request(governed: GitRepo, old: str, new: str,
