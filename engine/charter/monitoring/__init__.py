@@ -1,0 +1,1 @@
+"""Monitoring: the ledger of runs, the `charter monitor` command, KPI observations."""
