@@ -64,7 +64,7 @@ _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _NAMED_FIELD = re.compile(r"(?<![\w.@])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w(.])")
 _QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
-                 "owners_at_validation", "released_by", "monitoring_datasets",
+                 "owners_at_validation", "released_by", "monitoring_datasets", "same_content",
                  "validators_on_base",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
 
