@@ -157,4 +157,20 @@ def test_the_inventory_report_has_a_monitoring_health_table(
     flat = squash(pdf_text(tmp_path / job.filename))
     assert "Monitoringhealth" in flat
     assert "credit@1.0.02026-10-15amber" in flat
-    assert "churn@1.0.0nomonitoringrunrecorded" in flat
+    assert "churn@1.0.0norunrecordednone0nomonitoringrunrecordedevery30days" in flat
+
+
+def test_the_site_home_page_has_a_monitoring_health_column(
+        monitored: tuple[GitRepo, list[str]], tmp_path: Path) -> None:
+    from charter.site.build import SiteInputs, build_site
+
+    repo, _ = monitored
+    facts = gather_facts(repo.root, evidence=False)
+    models = ["churn", "credit"]
+    build_site(SiteInputs(facts, models, [dossier_job(facts, m) for m in models],
+                          inventory_job(facts), {}), tmp_path / "site")
+    home = (tmp_path / "site" / "index.html").read_text()
+    assert '<th scope="col">Monitoring health</th>' in home
+    assert '<span class="band amber">1.0.0: amber</span> <span class="muted">(2026-10-15)' \
+           '</span> <strong class="status fail">8 days overdue</strong>' in home
+    assert '<span class="band none">1.0.0: no run recorded</span>' in home
