@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from charter.lineage.resources import resource_overview
 from conftest import BASIC_POLICIES, GitRepo
+from report_helpers import pdf_text, squash
 from test_output_schemas import assert_valid, schema_of
 
 DAY = dt.date(2026, 11, 27)
@@ -100,3 +102,22 @@ def test_lineage_json_has_the_resources_and_meets_its_schema(repo: GitRepo) -> N
     assert resources["as_of"] == "2026-11-27"  # the commit's date
     assert resources["total"]["monthly_cost"] == {"EUR": 1200, "USD": 300}
     assert by(resources["by_team"], "growth")["cpu"] is None
+
+
+def test_the_inventory_report_shows_the_resources_overview(repo: GitRepo,
+                                                           tmp_path: Path) -> None:
+    from charter.report.build import build_reports
+    from charter.report.facts import gather_facts
+    from charter.report.inventory_report import inventory_job
+
+    repo.write("models.yaml", INVENTORY)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("deployments with resources", date="2026-11-27T10:00:00+00:00")
+    facts = gather_facts(repo.root, evidence=False)
+    job = inventory_job(facts)
+    build_reports([job], tmp_path, facts.commit, workers=1)
+    flat = squash(pdf_text(tmp_path / job.filename))
+    assert "8.Resources" in flat and "Perteam(themodel'sowner)" in flat
+    assert "growth1notdeclarednotdeclared" in flat  # churn declares nothing: not zero
+    assert "1,200EUR300USD" in flat
+    assert "scoring-api2" in flat  # the ended deployment of credit 1.0.0 does not count

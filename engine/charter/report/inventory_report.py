@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from charter.lineage.resources import resource_overview
 from charter.report.common import (
     STAGE_ORDER,
     as_date,
@@ -23,7 +24,7 @@ EXPIRY_WINDOW_DAYS = 90
 SECTIONS = [("overview", "1. Overview"), ("tiers", "2. Models by risk tier"),
             ("reviews", "3. Periodic reviews"), ("findings", "4. Open findings"),
             ("waivers", "5. Waivers"), ("others", "6. Models never in production"),
-            ("monitoring", "7. Monitoring health")]
+            ("monitoring", "7. Monitoring health"), ("resources", "8. Resources")]
 
 
 def inventory_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
@@ -56,12 +57,14 @@ def inventory_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
         "waivers": _waivers(facts),
         "window": EXPIRY_WINDOW_DAYS,
         "health": health,
+        "resources": resource_overview(facts.inventory, facts.today),
     }
     attachments = {"inventory-summary.json": {**common_attachment(facts), "models": rows,
                                               "never_in_production": others,
                                               "open_findings": findings,
                                               "waivers": context["waivers"],
-                                              "monitoring_health": health}}
+                                              "monitoring_health": health,
+                                              "resources": context["resources"]}}
     return RenderJob(
         filename="inventory.pdf", template="inventory.html", title="Model inventory report",
         doc_id="Inventory report", commit=facts.commit, committed=facts.committed.isoformat(),
