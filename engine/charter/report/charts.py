@@ -249,9 +249,10 @@ def series_alt(spec: Mapping[str, Any]) -> str:
         points = [f"{x} {_spoken(v)}" for x, v in zip(spec["x"], item["values"], strict=True)]
         parts.append(f"{item['name']}: {', '.join(points)}.")
     for band in spec.get("bands") or []:
+        low, high = band.get("low"), band.get("high")
         parts.append(f"{band.get('label') or band['band']} band from "
-                     f"{_spoken(band.get('low')) if band.get('low') is not None else 'below'}"
-                     f" to {_spoken(band.get('high')) if band.get('high') is not None else 'above'}.")
+                     f"{'below' if low is None else _spoken(low)} to "
+                     f"{'above' if high is None else _spoken(high)}.")
     for line in spec.get("lines") or []:
         parts.append(f"Line at {_spoken(line['value'])}: {line.get('label') or ''}.")
     return " ".join(parts)
@@ -294,9 +295,9 @@ def _series_figure(spec: Mapping[str, Any]) -> Any:
         axes.set_xlim(days[0] - dt.timedelta(days=15), days[0] + dt.timedelta(days=15))
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=8)
+    locator = AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     if spec.get("title"):
         axes.set_title(spec["title"], loc="left")
     if spec.get("note"):

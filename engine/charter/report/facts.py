@@ -95,7 +95,7 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
 
 
 def _ledger(root: Path, commit: str) -> Mapping[str, Any]:
-    from charter.report.monitoring import read_ledger
+    from charter.report.ledger import read_ledger
 
     return read_ledger(root, commit)
 

@@ -6,114 +6,18 @@ performance and the business KPI drawn with their bands."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
-from charter.monitoring.ledger import (
-    LEDGER_FOLDER,
-    kpi_model,
-    kpi_path,
-    parse_run_path,
-    read_run,
-)
+from charter.monitoring.ledger import kpi_path
 from charter.report.common import as_date, slug
+from charter.report.ledger import is_number as _is_number
+from charter.report.ledger import number as _number
 from charter.report.metrics import LOWER, direction
-from charter.vcs import git
 
 NO_RUN = "no monitoring run recorded"
 NO_CADENCE = "no cadence declared"
-_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
 _KPI_MARKERS = {"higher_is_better": "↑ higher is better", "lower_is_better": "↓ lower is better"}
-
-
-def read_ledger(root: Path, commit: str) -> dict[str, Any]:
-    """The ledger at `commit`: {"runs": {model@version: [run, ...] oldest first},
-    "kpi": {model: {"path", "observations", "problems"}}}, plain data."""
-    entries = [e for e in git.list_tree(root, commit, [LEDGER_FOLDER])
-               if parse_run_path(e.path) is not None or kpi_model(e.path) is not None]
-    contents = _read_blobs(root, [e.blob for e in entries if not e.is_symlink])
-    runs: dict[str, list[dict[str, Any]]] = {}
-    kpi: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        data = None if entry.is_symlink else contents.get(entry.blob)
-        model = kpi_model(entry.path)
-        if model is not None:
-            kpi[model] = read_kpi(entry.path, data)
-            continue
-        where = parse_run_path(entry.path)
-        assert where is not None
-        runs.setdefault(where.version_id, []).append(_run(entry.path, data))
-    for found in runs.values():
-        found.sort(key=lambda r: (r["as_of"], r["digest"]))
-    return {"runs": dict(sorted(runs.items())), "kpi": dict(sorted(kpi.items()))}
-
-
-def _read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
-    if not blobs:
-        return {}
-    reader = git.BlobReader(root)
-    try:
-        reader.prefetch(list(blobs))
-        found = {blob: reader.read_next() for blob in blobs}
-    finally:
-        reader.close()
-    return {blob: data for blob, data in found.items() if data is not None}
-
-
-def _run(path: str, data: bytes | None) -> dict[str, Any]:
-    where = parse_run_path(path)
-    assert where is not None
-    record: dict[str, Any] | None = None
-    if data is None:
-        problems = ["not a regular file (a symbolic link or unreadable): not a recorded run"]
-    else:
-        try:
-            record = read_run(path, data)
-            problems = []
-        except CharterError as exc:
-            problems = [p.message for p in exc.problems] or [exc.render()]
-    return {"path": path, "name": path.rsplit("/", 1)[1], "as_of": where.as_of,
-            "digest": where.digest, "sound": record is not None, "problems": problems,
-            "record": record, "verdict": (record or {}).get("verdict")}
-
-
-def read_kpi(path: str, data: bytes | None) -> dict[str, Any]:
-    """KPI observations of one model ({charter: 1, observations: [{period, value, note,
-    recorded_by}]}); what is wrong is listed, and only sound observations are kept."""
-    from charter.source.yamlsource import load_yaml_text
-
-    out: dict[str, Any] = {"path": path, "observations": [], "problems": []}
-    if data is None:
-        out["problems"].append("not a regular file")
-        return out
-    try:
-        document = load_yaml_text(data, path).data
-    except CharterError as exc:
-        out["problems"].append(exc.render())
-        return out
-    if not isinstance(document, Mapping) or document.get("charter") != 1 or not isinstance(
-            document.get("observations"), list):
-        out["problems"].append("expected {charter: 1, observations: [...]}")
-        return out
-    for i, item in enumerate(document["observations"]):
-        period = str(item.get("period")) if isinstance(item, Mapping) else ""
-        value = item.get("value") if isinstance(item, Mapping) else None
-        if not _PERIOD.fullmatch(period) or not _is_number(value):
-            out["problems"].append(f"$.observations[{i}]: needs a period (YYYY-MM or "
-                                   "YYYY-MM-DD) and a numeric value")
-            continue
-        out["observations"].append({"period": period, "value": float(value),
-                                    "note": item.get("note"),
-                                    "recorded_by": item.get("recorded_by")})
-    out["observations"].sort(key=lambda o: o["period"])
-    return out
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def version_health(record: Mapping[str, Any], runs: Sequence[Mapping[str, Any]],
@@ -258,24 +162,25 @@ def _performance_chart(runs: list[dict[str, Any]], check: Mapping[str, Any],
         "axis": f"{metric} {'↓' if lower else '↑'}", "x": [x for x, _ in points],
         "series": [{"name": f"live {metric}", "values": [p["live"] for _, p in points]}],
         "bands": [], "lines": [], "note": "" if decay else "no decay bands declared"}
-    if _is_number(validated):
-        spec["lines"].append({"value": validated, "label": f"validated {validated:.4g}"})
-        spec["bands"] = _decay_bands(float(validated), decay, lower)
+    line = _number(validated)
+    if line is not None:
+        spec["lines"].append({"value": line, "label": f"validated {line:.4g}"})
+        spec["bands"] = _decay_bands(line, decay, lower)
     return spec
 
 
 def _decay_bands(validated: float, decay: Mapping[str, Any], lower: bool
                  ) -> list[dict[str, Any]]:
-    amber, red = decay.get("amber"), decay.get("red")
+    amber, red = _number(decay.get("amber")), _number(decay.get("red"))
     sign = 1 if lower else -1  # which way decay moves the metric
-    bands = []
-    if _is_number(amber):
-        start, end = validated + sign * amber, (validated + sign * red if _is_number(red)
+    bands: list[dict[str, Any]] = []
+    if amber is not None:
+        start, end = validated + sign * amber, (validated + sign * red if red is not None
                                                 else None)
         low, high = (start, end) if lower else (end, start)
         bands.append({"band": "amber", "low": low, "high": high,
                       "label": f"amber: decay ≥ {amber:g}"})
-    if _is_number(red):
+    if red is not None:
         edge = validated + sign * red
         bands.append({"band": "red", "low": edge if lower else None,
                       "high": None if lower else edge, "label": f"red: decay ≥ {red:g}"})
@@ -305,15 +210,16 @@ def _kpi_part(model_id: str, model: Mapping[str, Any], found: Mapping[str, Any] 
     observations = list((found or {}).get("observations") or [])
     target, way = declared.get("target"), declared.get("direction")
     rows = [{**o, "on_target": _on_target(o["value"], target, way)} for o in observations]
-    out = {"declared": declared, "path": kpi_path(model_id), "rows": rows[::-1],
-           "problems": list((found or {}).get("problems") or []), "chart": None,
-           "direction": _KPI_MARKERS.get(str(way), "direction not declared")}
+    words = _KPI_MARKERS.get(str(way), "direction not declared")
+    out: dict[str, Any] = {"declared": declared, "path": kpi_path(model_id),
+                           "rows": rows[::-1], "chart": None, "direction": words,
+                           "problems": list((found or {}).get("problems") or [])}
     if observations:
         unit = declared.get("unit")
         spec: dict[str, Any] = {
             "kind": "series", "title": f"{declared.get('name') or 'Business KPI'} "
-            f"against its target ({out['direction']})",
-            "axis": f"{unit or 'value'} {out['direction'][:1] if way else ''}".strip(),
+            f"against its target ({words})",
+            "axis": f"{unit or 'value'} {words[:1] if way in _KPI_MARKERS else ''}".strip(),
             "x": [o["period"] for o in observations],
             "series": [{"name": str(declared.get("name") or "KPI"),
                         "values": [o["value"] for o in observations]}],
