@@ -174,3 +174,35 @@ def test_the_site_home_page_has_a_monitoring_health_column(
     assert '<span class="band amber">1.0.0: amber</span> <span class="muted">(2026-10-15)' \
            '</span> <strong class="status fail">8 days overdue</strong>' in home
     assert '<span class="band none">1.0.0: no run recorded</span>' in home
+
+
+def test_kpi_observations_that_do_not_fit_are_listed_not_used() -> None:
+    from charter.report.ledger import read_kpi
+
+    found = read_kpi("monitoring/churn/kpi.yaml", b"""\
+charter: 1
+observations:
+  - {period: 2026-09, value: 88}
+  - {period: September, value: 91}
+  - {period: 2026-08, value: high}
+""")
+    assert [o["period"] for o in found["observations"]] == ["2026-09"]
+    assert found["problems"] == [
+        "$.observations[1]: needs a period (YYYY-MM or YYYY-MM-DD) and a numeric value",
+        "$.observations[2]: needs a period (YYYY-MM or YYYY-MM-DD) and a numeric value"]
+    assert read_kpi("monitoring/churn/kpi.yaml", b"[1, 2]")["problems"] == [
+        "expected {charter: 1, observations: [...]}"]
+
+
+def test_a_time_series_is_told_in_words_with_its_bands(
+        monitored: tuple[GitRepo, list[str]]) -> None:
+    from charter.report.charts import _draw, chart_alt
+
+    repo, _ = monitored
+    job = dossier_job(gather_facts(repo.root, evidence=False), "credit")
+    spec = job.charts["monitoring-drift-credit-1.0.0"]
+    alt = chart_alt(spec)
+    assert "income: 2026-08-31 0.03, 2026-09-30 0.12, 2026-10-15 0.18." in alt
+    assert "amber: PSI ≥ 0.1 band from 0.1 to 0.25." in alt
+    assert "red: PSI ≥ 0.25 band from 0.25 to above." in alt
+    assert _draw(spec) == _draw(json.loads(json.dumps(spec)))  # drawn twice: the same bytes
