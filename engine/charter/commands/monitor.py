@@ -1,0 +1,164 @@
+"""`charter monitor`: run the due monitoring checks and record each run in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError, Problem
+from charter.extras import require
+from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
+from charter.vcs.cache import Cache
+from charter.vcs.revisions import Revision
+from charter.wording import plural
+
+
+@dataclass(frozen=True)
+class MonitorOptions:
+    root: Path
+    as_of: dt.date
+    today: dt.date
+    target: str | None = None  # MODEL or MODEL@VERSION; None: every production version
+    dry_run: bool = False
+    output: str = "text"
+    github_issues: bool = False
+    repository: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    version_id: str
+    as_of: str
+    record: Mapping[str, Any] | None
+    path: str | None
+    written: bool
+    error: Problem | None = None
+
+
+def run_monitor_command(options: MonitorOptions) -> int:
+    if options.as_of > options.today:
+        raise CharterError.at(f"--as-of {options.as_of} is in the future (today is "
+                              f"{options.today}): a run cannot judge data that does not exist")
+    head = _inventory(options.root)
+    from charter.monitoring.due import chosen, is_due, recorded_runs
+
+    targets, explicit = chosen(head.inventory, options.target)
+    runs = recorded_runs(options.root)
+    due = [t for t in targets if explicit or is_due(t, runs.get(t.id, []), options.as_of)]
+    outcomes = _run(options, head, due) if due else []
+    _show(options, outcomes, len(targets))
+    if options.github_issues and not options.dry_run:
+        from charter.monitoring.issues import sync_issues
+
+        print(sync_issues(options.root, targets, options.repository), file=sys.stderr)
+    return 2 if any(o.error for o in outcomes) else 0
+
+
+def _inventory(root: Path) -> Snapshot:
+    head = load_snapshot(Revision.worktree(root), Cache.for_repo(root, True))
+    if not head.present:
+        raise CharterError.at("models.yaml not found", file=str(root / "models.yaml"))
+    problems = validation_problems(head)
+    if problems:
+        raise CharterError(problems, summary="models.yaml is invalid")
+    return head
+
+
+def _run(options: MonitorOptions, head: Snapshot, due: list[Any]) -> list[Outcome]:
+    require("evidence", "charter monitor cannot measure drift or performance")
+    from charter.evidence.files import FileStore
+    from charter.evidence.progress import progress
+    from charter.evidence.settings import EvidenceSettings
+    from charter.monitoring.ledger import encode_run, run_path_of, write_run
+    from charter.monitoring.run import Monitor, MonitorError
+
+    settings = EvidenceSettings.of(head.inventory)
+    outcomes = []
+    with FileStore(options.root, None, settings.allowed_uri_schemes) as files:
+        monitor = Monitor(options.root, head.inventory, files, settings)
+        for target in progress(due, len(due), "monitor"):
+            as_of = options.as_of.isoformat()
+            try:
+                record = monitor.run(target, options.as_of)
+            except MonitorError as exc:
+                mark = head.source.locate(exc.key)
+                problem = Problem(exc.message, head.source.file_of(exc.key), mark.line,
+                                  mark.column)
+                outcomes.append(Outcome(target.id, as_of, None, None, False, problem))
+                continue
+            if options.dry_run:
+                path, written = run_path_of(record, encode_run(record)).path, False
+            else:
+                path, written = write_run(options.root, record)
+            outcomes.append(Outcome(target.id, as_of, record, path, written))
+    return outcomes
+
+
+def _show(options: MonitorOptions, outcomes: list[Outcome], monitored: int) -> None:
+    for outcome in outcomes:
+        if outcome.error is not None:
+            print(f"charter monitor: error: {outcome.error.render()}", file=sys.stderr)
+    if options.output == "json":
+        document = {"charter_monitor": 1, "as_of": options.as_of.isoformat(),
+                    "dry_run": options.dry_run,
+                    "runs": [_as_json(o) for o in outcomes]}
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_table(outcomes, options.dry_run))
+    written = sum(o.written for o in outcomes)
+    print(f"charter monitor: {plural(len(outcomes), 'version')} due of {monitored} monitored "
+          f"as of {options.as_of}; {plural(written, 'run')} recorded", file=sys.stderr)
+
+
+def _as_json(outcome: Outcome) -> dict[str, Any]:
+    return {"version": outcome.version_id, "as_of": outcome.as_of, "path": outcome.path,
+            "written": outcome.written, "record": outcome.record,
+            "error": outcome.error.render() if outcome.error else None}
+
+
+def render_table(outcomes: list[Outcome], dry_run: bool = False) -> str:
+    if not outcomes:
+        return "No version is due for monitoring.\n"
+    header = ("version", "as of", "drift (worst feature)", "performance", "verdict", "file")
+    rows = [header] + [_row(o, dry_run) for o in outcomes]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n"
+                   for r in rows)
+
+
+def _row(outcome: Outcome, dry_run: bool) -> tuple[str, ...]:
+    if outcome.record is None:
+        return (outcome.version_id, outcome.as_of, "-", "-", "error", "not recorded")
+    results = outcome.record["results"]
+    drift = results.get("drift") or {}
+    features = drift.get("features") or {}
+    name = max(features, key=lambda f: (_SEVERITY[features[f]["band"]], features[f]["psi"] or 0),
+               default=None)
+    shown_drift = (f"{drift['band']} ({name} psi {features[name]['psi']:.3f})" if name
+                   else drift.get("band", "-"))
+    if dry_run:
+        file = f"(dry run) {outcome.path}"
+    else:
+        file = f"{outcome.path}{'' if outcome.written else ' (unchanged)'}"
+    return (outcome.version_id, outcome.as_of, shown_drift, _performance(results),
+            outcome.record["verdict"], file)
+
+
+_SEVERITY = {"green": 0, "amber": 1, "red": 2}
+
+
+def _performance(results: Mapping[str, Any]) -> str:
+    performance = results.get("performance")
+    if not performance:
+        return "-"
+    if performance.get("pending"):
+        return f"{performance['metric']} awaiting labels"
+    if performance.get("live") is None:
+        return f"{performance['band']} ({performance['metric']} cannot be measured)"
+    return (f"{performance['band']} ({performance['metric']} {performance['live']:.4f}, "
+            f"decay {performance['decay']:+.4f})")

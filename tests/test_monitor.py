@@ -1,0 +1,288 @@
+"""`charter monitor` over real partitions, a real scikit-learn model and real git repositories."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import sklearn
+
+from conftest import GitRepo
+from evidence_helpers import frame, sha256, train
+
+MONTHS = [f"2026-{m:02d}" for m in range(1, 7)]
+UNLABELLED = MONTHS[-2:]  # the labels of the last two months have not arrived
+CHECKS = """\
+          checks:
+            drift:
+              psi: {amber: 0.1, red: 0.25}
+              ks: {amber: 0.1, red: 0.2}
+              chi2_p: {amber: 0.01, red: 0.001}
+            performance: {metric: roc_auc, decay: {amber: 0.02, red: 0.05}}
+"""
+
+
+def partition(month: int) -> Any:
+    data = frame(400, 100 + month)
+    data["debt"] = (data["debt"] + 0.03 * (month - 1)).round(4)  # drift that grows in one feature
+    return data
+
+
+def build(repo: GitRepo, checks: str = CHECKS, live: str = "", current: str = "2026-05",
+          labelled: str = "2026-04", every_days: int = 30) -> GitRepo:
+    """A production scorer whose live data arrives monthly; `current` and `labelled` are
+    also declared as datasets, so `charter evidence` measures the same files."""
+    root = repo.root
+    (root / "data/live").mkdir(parents=True)
+    frame(800, 1).to_csv(root / "data/train.csv", index=False)
+    for i, month in enumerate(MONTHS, start=1):
+        data = partition(i)
+        if month in UNLABELLED:
+            data = data.drop(columns=["defaulted"])
+        data.to_csv(root / f"data/live/loans-{month}.csv", index=False)
+    train(repo, "scorer-1.0.0.skops")
+    datasets = "".join(f"""\
+  loans-{name}:
+    owner: risk
+    contains_pii: false
+    versions:
+      "1": {{path: {path}, sha256: {sha256(root / path)}, created: 2026-01-01}}
+""" for name, path in (("train", "data/train.csv"),
+                       ("current", f"data/live/loans-{current}.csv"),
+                       ("labelled", f"data/live/loans-{labelled}.csv")))
+    live = live or "{path: \"data/live/loans-{period}.csv\", label_delay_days: 20}"
+    repo.write("models.yaml", f"""\
+charter: 1
+teams:
+  risk: {{members: [dana]}}
+  model-risk: {{members: [vera], validates: true}}
+datasets:
+{datasets}models:
+  scorer:
+    title: Scorer
+    owner: risk
+    risk_tier: high
+    task: classification
+    versions:
+      "1.0.0":
+        stage: production
+        features: [income, debt, region]
+        artifact: {{path: models/scorer-1.0.0.skops, sha256: {sha256(root / "models/scorer-1.0.0.skops")}}}
+        requirements: {{scikit-learn: "{sklearn.__version__}"}}
+        training_data: [loans-train@1]
+        evaluation:
+          dataset: loans-labelled@1
+          target: defaulted
+          metrics: {{roc_auc: 0.8}}
+        deployments: [{{target: api, since: 2026-01-01}}]
+        monitoring:
+          reference: loans-train@1
+          current: loans-current@1
+          every_days: {every_days}
+          live: {live}
+{checks}""")
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("a monitored scorer")
+    return repo
+
+
+@pytest.fixture
+def monitored(repo: GitRepo) -> GitRepo:
+    return build(repo)
+
+
+def ledger(repo: GitRepo) -> list[Path]:
+    return sorted((repo.root / "monitoring").glob("*/*/*.json"))
+
+
+def monitor(repo: GitRepo, *args: str) -> dict[str, Any]:
+    run = repo.charter("monitor", *args, "--output", "json")
+    assert run.code == 0, run.err
+    document: dict[str, Any] = json.loads(run.out)
+    return document
+
+
+def test_a_run_measures_what_charter_evidence_measures_on_the_same_files(
+        monitored: GitRepo) -> None:
+    document = monitor(monitored, "--as-of", "2026-05-31")
+    [run] = document["runs"]
+    assert run["written"] and run["path"].startswith("monitoring/scorer/1.0.0/2026-05-31-")
+    record = json.loads((monitored.root / run["path"]).read_text())
+    assert record == run["record"]
+    evidence = monitored.charter("evidence", "scorer@1.0.0", "--format", "json", "--base", "none")
+    assert evidence.code in (0, 1), evidence.err
+    measured = json.loads(evidence.out)["evidence"]["scorer@1.0.0"]
+    drift = record["results"]["drift"]
+    assert set(drift["features"]) == {"income", "debt", "region"}
+    for name, row in measured["drift"]["features"].items():
+        ours = drift["features"][name]
+        for theirs, key in (("psi", "psi"), ("ks", "ks"), ("chi2_pvalue", "chi2_p")):
+            if row.get(theirs) is None:
+                assert ours[key] is None
+            else:
+                assert abs(ours[key] - row[theirs]) <= 1e-9, (name, key)
+    performance = record["results"]["performance"]
+    assert performance["period"] == "2026-04"
+    assert abs(performance["live"] - measured["metrics"]["roc_auc"]) <= 1e-9
+    assert performance["validated"] == 0.8
+    assert performance["decay"] == pytest.approx(0.8 - performance["live"], abs=1e-6)
+
+
+def test_the_record_holds_the_hashes_of_the_bytes_read(monitored: GitRepo) -> None:
+    [run] = monitor(monitored, "--as-of", "2026-05-31")["runs"]
+    inputs = run["record"]["inputs"]
+
+    def digest(path: str) -> str:
+        return hashlib.sha256((monitored.root / path).read_bytes()).hexdigest()
+
+    assert inputs["reference"] == {"location": "data/train.csv", "sha256": digest(
+        "data/train.csv"), "rows": 800, "dataset": "loans-train@1"}
+    assert inputs["live"] == [{"location": "data/live/loans-2026-05.csv", "sha256": digest(
+        "data/live/loans-2026-05.csv"), "rows": 400, "period": "2026-05"}]
+    assert inputs["labelled"] == [{"location": "data/live/loans-2026-04.csv", "sha256": digest(
+        "data/live/loans-2026-04.csv"), "rows": 400, "period": "2026-04"}]
+    artifact = "models/scorer-1.0.0.skops"
+    assert inputs["artifact"] == {"location": artifact, "sha256": digest(artifact)}
+    assert run["record"]["engine_version"]
+
+
+def test_drift_that_grows_turns_the_band_red(monitored: GitRepo) -> None:
+    january = monitor(monitored, "scorer@1.0.0", "--as-of", "2026-01-31")["runs"][0]["record"]
+    june = monitor(monitored, "scorer@1.0.0", "--as-of", "2026-06-30")["runs"][0]["record"]
+    assert january["results"]["drift"]["features"]["debt"]["psi"] < 0.1
+    assert june["results"]["drift"]["features"]["debt"]["band"] == "red"
+    assert june["verdict"] == "red"
+    assert june["results"]["drift"]["features"]["debt"]["psi"] > \
+        january["results"]["drift"]["features"]["debt"]["psi"]
+
+
+def test_due_only_when_the_latest_run_is_every_days_old(monitored: GitRepo) -> None:
+    assert len(monitor(monitored, "--as-of", "2026-05-31")["runs"]) == 1
+    run = monitored.charter("monitor", "--as-of", "2026-06-29")
+    assert run.code == 0, run.err
+    assert "No version is due" in run.out and len(ledger(monitored)) == 1
+    assert monitor(monitored, "scorer", "--as-of", "2026-06-29")["runs"] == []
+    # named with its version, it runs whether due or not
+    assert len(monitor(monitored, "scorer@1.0.0", "--as-of", "2026-06-29")["runs"]) == 1
+    assert len(ledger(monitored)) == 2
+    assert len(monitor(monitored, "--as-of", "2026-07-29")["runs"]) == 1  # 30 days on
+
+
+def test_a_rerun_of_an_identical_run_writes_nothing(monitored: GitRepo) -> None:
+    first = monitor(monitored, "scorer@1.0.0", "--as-of", "2026-05-31")["runs"][0]
+    before = {p: p.read_bytes() for p in ledger(monitored)}
+    again = monitored.charter("monitor", "scorer@1.0.0", "--as-of", "2026-05-31")
+    assert again.code == 0, again.err
+    assert f"{first['path']} (unchanged)" in again.out
+    assert "0 runs recorded" in again.err
+    assert {p: p.read_bytes() for p in ledger(monitored)} == before
+
+
+def test_dry_run_writes_nothing(monitored: GitRepo) -> None:
+    run = monitored.charter("monitor", "--as-of", "2026-05-31", "--dry-run")
+    assert run.code == 0, run.err
+    assert "(dry run) monitoring/scorer/1.0.0/2026-05-31-" in run.out
+    assert ledger(monitored) == []
+
+
+@pytest.mark.parametrize(("as_of", "drifted", "labelled"), [
+    ("2026-05-31", "2026-05", "2026-04"),  # delay 20 days: May ended too late for labels
+    ("2026-05-15", "2026-04", "2026-03"),  # May has not ended; April ended 15 days ago
+    ("2026-06-30", "2026-06", "2026-04"),  # May ended long enough ago but has no labels
+])
+def test_label_delay_and_late_labels_are_respected(monitored: GitRepo, as_of: str,
+                                                   drifted: str, labelled: str) -> None:
+    record = monitor(monitored, "scorer@1.0.0", "--as-of", as_of)["runs"][0]["record"]
+    assert record["results"]["drift"]["period"] == drifted
+    assert record["results"]["performance"]["period"] == labelled
+    assert [i["period"] for i in record["inputs"]["labelled"]] == [labelled]
+
+
+def test_no_labelled_period_yet_is_pending_not_a_breach(repo: GitRepo) -> None:
+    build(repo, live='{path: "data/live/loans-{period}.csv", label_delay_days: 400}')
+    record = monitor(repo, "--as-of", "2026-05-31")["runs"][0]["record"]
+    performance = record["results"]["performance"]
+    assert performance["live"] is None and performance["band"] == "green"
+    assert "no period with labels" in performance["pending"]
+    assert "labelled" not in record["inputs"] and "artifact" not in record["inputs"]
+
+
+def test_without_declared_bands_psi_uses_the_usual_bands(repo: GitRepo) -> None:
+    build(repo, checks="")
+    record = monitor(repo, "--as-of", "2026-06-30")["runs"][0]["record"]
+    drift = record["results"]["drift"]
+    assert drift["bands"] == {"psi": {"amber": 0.1, "red": 0.25}}
+    assert record["results"]["performance"] is None
+    for row in drift["features"].values():
+        expected = "red" if row["psi"] >= 0.25 else "amber" if row["psi"] >= 0.1 else "green"
+        assert row["band"] == expected
+
+
+def test_text_table(monitored: GitRepo) -> None:
+    run = monitored.charter("monitor", "--as-of", "2026-06-30")
+    assert run.code == 0, run.err
+    header, row = run.out.splitlines()
+    assert header.split() == ["version", "as", "of", "drift", "(worst", "feature)",
+                              "performance", "verdict", "file"]
+    assert row.startswith("scorer@1.0.0  2026-06-30  red (debt psi ")
+    assert " red " in row and "monitoring/scorer/1.0.0/2026-06-30-" in row
+    assert "1 run recorded" in run.err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("nosuch",), "no model 'nosuch' in models.yaml"),
+    (("scorer@9.9.9",), "no version 'scorer@9.9.9'"),
+    (("--as-of", "2999-01-01"), "--as-of 2999-01-01 is in the future"),
+])
+def test_bad_requests_exit_2(monitored: GitRepo, args: tuple[str, ...], message: str) -> None:
+    run = monitored.charter("monitor", *args)
+    assert run.code == 2
+    assert message in run.err and "Traceback" not in run.err
+
+
+def test_a_version_without_live_data_asked_for_exits_2(repo: GitRepo) -> None:
+    build(repo, live='{path: "data/live/loans-{period}.csv"}')
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace('          live: {path: "data/live/loans-{period}'
+                                           '.csv"}\n', ""))
+    run = repo.charter("monitor", "scorer@1.0.0", "--as-of", "2026-05-31")
+    assert run.code == 2
+    assert "scorer@1.0.0: monitoring.live is not declared" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_an_unreadable_partition_exits_2_naming_the_file(monitored: GitRepo) -> None:
+    (monitored.root / "data/live/loans-2026-05.csv").write_text("income,region\n1,north\n")
+    run = monitored.charter("monitor", "--as-of", "2026-05-31")
+    assert run.code == 2
+    [line] = [x for x in run.err.splitlines() if "error" in x]
+    assert "models.yaml:" in line and "data/live/loans-2026-05.csv" in line
+    assert "feature column 'debt'" in line and "Traceback" not in run.err
+    assert ledger(monitored) == []
+
+
+def test_no_partition_ended_yet_exits_2(monitored: GitRepo) -> None:
+    run = monitored.charter("monitor", "--as-of", "2025-12-31")
+    assert run.code == 2
+    assert "no live partition of a period ended by 2025-12-31" in run.err
+
+
+def test_a_tampered_artifact_is_refused(monitored: GitRepo) -> None:
+    path = monitored.root / "models/scorer-1.0.0.skops"
+    path.write_bytes(path.read_bytes() + b"\0")
+    run = monitored.charter("monitor", "--as-of", "2026-05-31")
+    assert run.code == 2 and "not the declared" in run.err
+    assert ledger(monitored) == []
+
+
+def test_daily_partitions(repo: GitRepo) -> None:
+    build(repo)
+    for day in ("2026-07-01", "2026-07-02"):
+        partition(7).to_csv(repo.root / f"data/live/loans-{day}.csv", index=False)
+    record = monitor(repo, "--as-of", "2026-07-02")["runs"][0]["record"]
+    assert record["results"]["drift"]["period"] == "2026-07-02"
+    assert np.isfinite(record["results"]["drift"]["features"]["debt"]["psi"])
