@@ -23,10 +23,10 @@ from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.problems import InputError
 from charter.evidence.settings import EvidenceSettings
+from charter.inventory.entities import dataset_record, models
 from charter.monitoring.bands import band_of, decay_of, drift_bands, feature_band
 from charter.monitoring.ledger import RUN_FORMAT, worst
 from charter.monitoring.periods import Partition, newest_ended, partitions
-from charter.inventory.entities import dataset_record, models
 from charter.source.yamlsource import KeyPath
 
 if TYPE_CHECKING:
