@@ -210,3 +210,37 @@ def test_daily_partitions(repo: GitRepo) -> None:
     record = monitor(repo, "--as-of", "2026-07-02")["runs"][0]["record"]
     assert record["results"]["drift"]["period"] == "2026-07-02"
     assert np.isfinite(record["results"]["drift"]["features"]["debt"]["psi"])
+
+
+def test_a_backfill_runs_what_the_schedule_would_have_run(monitored: GitRepo) -> None:
+    document = monitor(monitored, "--since", "2026-01-31", "--as-of", "2026-06-30")
+    days = [run["as_of"] for run in document["runs"]]
+    assert days == ["2026-01-31", "2026-03-02", "2026-04-01", "2026-05-01", "2026-05-31",
+                    "2026-06-30"]  # every_days: 30
+    assert monitor(monitored, "--since", "2026-01-31", "--as-of", "2026-06-30")["runs"] == []
+
+
+def test_a_backfill_sharing_reads_writes_the_bytes_of_separate_runs(
+        monitored: GitRepo) -> None:
+    """Differential: one process whose models and partitions serve every day's runs against a
+    fresh process per run."""
+    document = monitor(monitored, "--since", "2026-01-31", "--as-of", "2026-06-30")
+    shared = {p.name: p.read_bytes() for p in ledger(monitored)}
+    for path in ledger(monitored):
+        path.unlink()
+    for run in document["runs"]:
+        monitor(monitored, "scorer@1.0.0", "--as-of", run["as_of"])
+    assert {p.name: p.read_bytes() for p in ledger(monitored)} == shared
+
+
+def test_a_dry_backfill_follows_the_cadence_and_writes_nothing(monitored: GitRepo) -> None:
+    document = monitor(monitored, "--since", "2026-04-01", "--as-of", "2026-05-31",
+                       "--dry-run")
+    assert [run["as_of"] for run in document["runs"]] == ["2026-04-01", "2026-05-01",
+                                                          "2026-05-31"]
+    assert ledger(monitored) == []
+
+
+def test_since_after_as_of_exits_2(monitored: GitRepo) -> None:
+    run = monitored.charter("monitor", "--since", "2026-06-01", "--as-of", "2026-05-31")
+    assert run.code == 2 and "--since 2026-06-01 is after --as-of 2026-05-31" in run.err

@@ -289,6 +289,9 @@ def evidence(target: str | None, output: str, today: dt.date | None, base: str |
 @click.argument("target", required=False, metavar="[MODEL[@VERSION]]")
 @click.option("--as-of", "as_of", type=DATE, metavar="DATE",
               help="The date the runs judge (default: today; never in the future).")
+@click.option("--since", type=DATE, metavar="DATE",
+              help="Backfill: each day from DATE to --as-of, run what the schedule would "
+              "have run that day (every_days applies, even to a named version).")
 @click.option("--dry-run", is_flag=True, help="Compute and show the runs; write nothing.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="A table, or the runs as JSON.")
@@ -298,8 +301,9 @@ def evidence(target: str | None, output: str, today: dt.date | None, base: str |
 @click.option("--repository", metavar="OWNER/NAME",
               help="The repository of the issues (default: GITHUB_REPOSITORY).")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
-def monitor(target: str | None, as_of: dt.date | None, dry_run: bool, output: str,
-            github_issues: bool, repository: str | None, repo: str | None) -> None:
+def monitor(target: str | None, as_of: dt.date | None, since: dt.date | None, dry_run: bool,
+            output: str, github_issues: bool, repository: str | None, repo: str | None
+            ) -> None:
     """Run the due monitoring checks and record each run in monitoring/.
 
     For every production version that declares monitoring.live (or the one named), a run is
@@ -316,7 +320,7 @@ def monitor(target: str | None, as_of: dt.date | None, dry_run: bool, output: st
 
     today = _today(None)
     options = MonitorOptions(root=_repo_root(repo), as_of=as_of or today, today=today,
-                             target=target, dry_run=dry_run, output=output,
+                             target=target, since=since, dry_run=dry_run, output=output,
                              github_issues=github_issues, repository=repository)
     sys.exit(run_monitor_command(options))
 

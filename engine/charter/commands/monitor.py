@@ -24,6 +24,7 @@ class MonitorOptions:
     as_of: dt.date
     today: dt.date
     target: str | None = None  # MODEL or MODEL@VERSION; None: every production version
+    since: dt.date | None = None  # run each day from here to as_of, as the schedule would
     dry_run: bool = False
     output: str = "text"
     github_issues: bool = False
@@ -44,13 +45,13 @@ def run_monitor_command(options: MonitorOptions) -> int:
     if options.as_of > options.today:
         raise CharterError.at(f"--as-of {options.as_of} is in the future (today is "
                               f"{options.today}): a run cannot judge data that does not exist")
+    if options.since is not None and options.since > options.as_of:
+        raise CharterError.at(f"--since {options.since} is after --as-of {options.as_of}")
     head = _inventory(options.root)
-    from charter.monitoring.due import chosen, is_due, recorded_runs
+    from charter.monitoring.due import chosen
 
     targets, explicit = chosen(head.inventory, options.target)
-    runs = recorded_runs(options.root)
-    due = [t for t in targets if explicit or is_due(t, runs.get(t.id, []), options.as_of)]
-    outcomes = _run(options, head, due) if due else []
+    outcomes = _Session(options, head, explicit and options.since is None).run(targets)
     _show(options, outcomes, len(targets))
     if options.github_issues and not options.dry_run:
         from charter.monitoring.issues import sync_issues
@@ -69,34 +70,71 @@ def _inventory(root: Path) -> Snapshot:
     return head
 
 
-def _run(options: MonitorOptions, head: Snapshot, due: list[Any]) -> list[Outcome]:
-    require("evidence", "charter monitor cannot measure drift or performance")
-    from charter.evidence.files import FileStore
-    from charter.evidence.progress import progress
-    from charter.evidence.settings import EvidenceSettings
-    from charter.monitoring.ledger import encode_run, run_path_of, write_run
-    from charter.monitoring.run import Monitor, MonitorError
+class _Session:
+    """The runs of one command: each day from --since (or only --as-of), the versions due
+    that day; one file store, and one monitor whose loaded models and partitions serve every
+    day's runs."""
 
-    settings = EvidenceSettings.of(head.inventory)
-    outcomes = []
-    with FileStore(options.root, None, settings.allowed_uri_schemes) as files:
-        monitor = Monitor(options.root, head.inventory, files, settings)
-        for target in progress(due, len(due), "monitor"):
-            as_of = options.as_of.isoformat()
-            try:
-                record = monitor.run(target, options.as_of)
-            except MonitorError as exc:
-                mark = head.source.locate(exc.key)
-                problem = Problem(exc.message, head.source.file_of(exc.key), mark.line,
-                                  mark.column)
-                outcomes.append(Outcome(target.id, as_of, None, None, False, problem))
-                continue
-            if options.dry_run:
-                path, written = run_path_of(record, encode_run(record)).path, False
-            else:
-                path, written = write_run(options.root, record)
-            outcomes.append(Outcome(target.id, as_of, record, path, written))
-    return outcomes
+    def __init__(self, options: MonitorOptions, head: Snapshot, always: bool) -> None:
+        self.options = options
+        self.head = head
+        self.always = always  # a version named explicitly runs whether due or not
+        self.outcomes: list[Outcome] = []
+
+    def run(self, targets: list[Any]) -> list[Outcome]:
+        from charter.monitoring.due import is_due, recorded_runs
+
+        runs = recorded_runs(self.options.root)
+        days = self._days()
+        if not any(self.always or is_due(t, runs.get(t.id, []), day)
+                   for day in days for t in targets):
+            return []
+        require("evidence", "charter monitor cannot measure drift or performance")
+        from charter.evidence.files import FileStore
+        from charter.evidence.progress import progress
+        from charter.evidence.settings import EvidenceSettings
+        from charter.monitoring.run import Monitor
+
+        settings = EvidenceSettings.of(self.head.inventory)
+        with FileStore(self.options.root, None, settings.allowed_uri_schemes) as files:
+            monitor = Monitor(self.options.root, self.head.inventory, files, settings)
+            steps = [(d, t) for d in days for t in targets] if len(days) > 1 else [
+                (days[0], t) for t in targets if self.always or is_due(t, runs.get(
+                    t.id, []), days[0])]
+            for day, target in progress(steps, len(steps), "monitor"):
+                if self.always or is_due(target, runs.get(target.id, []), day):
+                    runs.setdefault(target.id, []).append(self._one(monitor, target, day))
+        return self.outcomes
+
+    def _days(self) -> list[dt.date]:
+        first = self.options.since or self.options.as_of
+        return [first + dt.timedelta(days=k)
+                for k in range((self.options.as_of - first).days + 1)]
+
+    def _one(self, monitor: Any, target: Any, day: dt.date) -> Any:
+        """Run `target` as of `day`; returns where the run is (or would be) recorded."""
+        from charter.monitoring.ledger import RunPath, encode_run, parse_run_path, \
+            run_path_of, write_run
+        from charter.monitoring.run import MonitorError
+
+        try:
+            record = monitor.run(target, day)
+        except MonitorError as exc:
+            mark = self.head.source.locate(exc.key)
+            problem = Problem(exc.message, self.head.source.file_of(exc.key), mark.line,
+                              mark.column)
+            self.outcomes.append(Outcome(target.id, day.isoformat(), None, None, False,
+                                         problem))
+            # a failed day counts as tried: the next is tried on the cadence, not daily
+            return RunPath(target.model, target.version, day.isoformat(), "")
+        if self.options.dry_run:
+            path, written = run_path_of(record, encode_run(record)).path, False
+        else:
+            path, written = write_run(self.options.root, record)
+        self.outcomes.append(Outcome(target.id, day.isoformat(), record, path, written))
+        found = parse_run_path(path)
+        assert found is not None
+        return found
 
 
 def _show(options: MonitorOptions, outcomes: list[Outcome], monitored: int) -> None:
@@ -111,8 +149,11 @@ def _show(options: MonitorOptions, outcomes: list[Outcome], monitored: int) -> N
     else:
         sys.stdout.write(render_table(outcomes, options.dry_run))
     written = sum(o.written for o in outcomes)
-    print(f"charter monitor: {plural(len(outcomes), 'version')} due of {monitored} monitored "
-          f"as of {options.as_of}; {plural(written, 'run')} recorded", file=sys.stderr)
+    when = (f"from {options.since} to {options.as_of}" if options.since
+            else f"as of {options.as_of}")
+    print(f"charter monitor: {plural(len(outcomes), 'run')} due of "
+          f"{plural(monitored, 'monitored version')} {when}; "
+          f"{plural(written, 'run')} recorded", file=sys.stderr)
 
 
 def _as_json(outcome: Outcome) -> dict[str, Any]:

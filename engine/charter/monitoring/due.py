@@ -70,5 +70,5 @@ def is_due(target: Target, runs: list[RunPath], as_of: dt.date) -> bool:
     every = target.monitoring.get("every_days")
     every = every if isinstance(every, int) and not isinstance(every, bool) \
         else DEFAULT_EVERY_DAYS
-    latest = dt.date.fromisoformat(runs[-1].as_of)
+    latest = dt.date.fromisoformat(max(run.as_of for run in runs))
     return (as_of - latest).days >= every
