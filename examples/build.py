@@ -7,8 +7,8 @@ catalog.json without rebuilding.
 ``python examples/build.py --monitoring`` writes twelve monthly live partitions per production
 model (examples/data/live/), in which one feature drifts further each month and the labels of
 the last two months have not arrived yet, then builds the monitoring ledger (monitoring/) by
-running ``charter monitor --as-of DAY`` for every day of the year the schedule covers, as the
-daily workflow would have: each run that was due is recorded. Delete monitoring/ first to
+running ``charter monitor --since 2025-12-01 --as-of 2026-11-27``: each day of that year, the
+runs the daily workflow would have made are recorded. Delete monitoring/ first to
 rebuild the ledger from scratch; an existing ledger is only extended.
 """
 
@@ -973,22 +973,19 @@ def build_live_partitions() -> list[str]:
 
 
 def build_ledger() -> int:
-    """Run `charter monitor` for each day of the schedule; returns the runs recorded."""
-    import contextlib
+    """`charter monitor --since FIRST --as-of LAST`: every run the daily schedule would have
+    made; returns the runs recorded."""
     import datetime as dt
 
     sys.path.insert(0, str(ROOT / "engine"))
     from charter.commands.monitor import MonitorOptions, run_monitor_command
 
-    day, last = (dt.date.fromisoformat(d) for d in SCHEDULE)
+    first, last = (dt.date.fromisoformat(d) for d in SCHEDULE)
     before = len(list((ROOT / "monitoring").glob("*/*/*.json")))
-    while day <= last:
-        options = MonitorOptions(root=ROOT, as_of=day, today=max(day, dt.date.today()))
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = run_monitor_command(options)
-        if code != 0:
-            raise RuntimeError(f"charter monitor --as-of {day} exited {code}")
-        day += dt.timedelta(days=1)
+    options = MonitorOptions(root=ROOT, as_of=last, since=first,
+                             today=max(last, dt.date.today()))
+    if run_monitor_command(options) != 0:
+        raise RuntimeError(f"charter monitor --since {first} --as-of {last} failed")
     return len(list((ROOT / "monitoring").glob("*/*/*.json"))) - before
 
 
