@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError, Problem
 from charter.extras import require
@@ -16,6 +16,10 @@ from charter.inventory.snapshot import Snapshot, load_snapshot, validation_probl
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
 from charter.wording import plural
+
+if TYPE_CHECKING:
+    from charter.monitoring.ledger import RunPath
+    from charter.monitoring.run import Monitor, Target
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class _Session:
         self.always = always  # a version named explicitly runs whether due or not
         self.outcomes: list[Outcome] = []
 
-    def run(self, targets: list[Any]) -> list[Outcome]:
+    def run(self, targets: list[Target]) -> list[Outcome]:
         from charter.monitoring.due import is_due, recorded_runs
 
         runs = recorded_runs(self.options.root)
@@ -111,10 +115,15 @@ class _Session:
         return [first + dt.timedelta(days=k)
                 for k in range((self.options.as_of - first).days + 1)]
 
-    def _one(self, monitor: Any, target: Any, day: dt.date) -> Any:
+    def _one(self, monitor: Monitor, target: Target, day: dt.date) -> RunPath:
         """Run `target` as of `day`; returns where the run is (or would be) recorded."""
-        from charter.monitoring.ledger import RunPath, encode_run, parse_run_path, \
-            run_path_of, write_run
+        from charter.monitoring.ledger import (
+            RunPath,
+            encode_run,
+            parse_run_path,
+            run_path_of,
+            write_run,
+        )
         from charter.monitoring.run import MonitorError
 
         try:
