@@ -244,3 +244,28 @@ def test_a_dry_backfill_follows_the_cadence_and_writes_nothing(monitored: GitRep
 def test_since_after_as_of_exits_2(monitored: GitRepo) -> None:
     run = monitored.charter("monitor", "--since", "2026-06-01", "--as-of", "2026-05-31")
     assert run.code == 2 and "--since 2026-06-01 is after --as-of 2026-05-31" in run.err
+
+
+def test_live_data_behind_a_uri_is_read_only_when_settings_allow_its_scheme(
+        repo: GitRepo) -> None:
+    build(repo, live='{path: "file://%s/data/live/loans-{period}.csv", label_delay_days: 20}'
+          % repo.root)
+    run = repo.charter("monitor", "--as-of", "2026-05-31")
+    assert run.code == 2 and "file:// is not in settings.allowed_uri_schemes" in run.err
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace("charter: 1\n", "charter: 1\nsettings:\n"
+                                           "  allowed_uri_schemes: [file]\n", 1))
+    [run] = monitor(repo, "--as-of", "2026-05-31")["runs"]
+    live = run["record"]["inputs"]["live"][0]
+    assert live["location"] == f"file://{repo.root}/data/live/loans-2026-05.csv"
+    assert live["sha256"] == hashlib.sha256(
+        (repo.root / "data/live/loans-2026-05.csv").read_bytes()).hexdigest()
+
+
+def test_every_record_is_a_sound_ledger_run(monitored: GitRepo) -> None:
+    from charter.monitoring.ledger import run_problems
+
+    monitor(monitored, "--since", "2026-03-31", "--as-of", "2026-06-30")
+    for path in ledger(monitored):
+        name = path.relative_to(monitored.root).as_posix()
+        assert run_problems(name, path.read_bytes()) == []

@@ -309,8 +309,12 @@ class _Run:
         self.inputs["labelled"] = [_input(fetched, len(frame), period=partition.period)]
         decay = decay_of(metric, validated, live) if live is not None else None
         band = band_of(decay, check["decay"]) if decay is not None else "red"
-        return {**out, "live": live, "decay": decay, "band": band,
-                "period": partition.period, "rows": len(frame)}
+        found = {**out, "live": live, "decay": decay, "band": band,
+                 "period": partition.period, "rows": len(frame)}
+        if live is None:  # fails closed: a period the metric says nothing about is no pass
+            found["note"] = (f"{metric} is not defined on {fetched.name} (a single class, or "
+                             "a model without probability scores?)")
+        return found
 
     def _evaluation(self) -> Mapping[str, Any]:
         found = self.record_.get("evaluation")
