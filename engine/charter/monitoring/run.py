@@ -4,8 +4,9 @@ Drift per feature is `evidence.drift.drift_report` on the reference dataset and 
 complete live partition; performance is `evidence.measure.predict` and `compute_metrics` on
 the newest partition whose labels have arrived. Every file is read through the evidence
 `FileStore`, so what is measured is exactly what was hashed into the record's `inputs`.
-Partitions are read one at a time; the two most recent stay in memory, so a run for the next
-period (whose labelled partition is usually this run's live one) does not read it again.
+Partitions are read one at a time and only the last one read stays in memory: a run measures
+performance first, on an older partition, then drift on the newest, which the next period's
+run usually measures performance on; so each partition is read once in a backfill.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from charter.source.yamlsource import KeyPath
 if TYPE_CHECKING:
     import pandas as pd
 
-KEPT_PARTITIONS = 2
+KEPT_PARTITIONS = 1
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ class _Run:
         return MonitorError(f"{self.target.id}: {message}", (*self.target.path, *key))
 
     def record(self) -> dict[str, Any]:
+        performance = self._performance()  # first: its partition is older (see above)
         drift = self._drift()
-        performance = self._performance()
         bands = [drift["band"]] + ([performance["band"]] if performance else [])
         return {"charter_monitoring_run": RUN_FORMAT, "model": self.target.model,
                 "version": self.target.version, "as_of": self.as_of.isoformat(),
