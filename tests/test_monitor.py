@@ -246,15 +246,18 @@ def test_since_after_as_of_exits_2(monitored: GitRepo) -> None:
     assert run.code == 2 and "--since 2026-06-01 is after --as-of 2026-05-31" in run.err
 
 
-def test_live_data_behind_a_uri_is_read_only_when_settings_allow_its_scheme(
+def test_live_data_behind_a_uri_is_read_only_when_main_allows_its_scheme(
         repo: GitRepo) -> None:
-    build(repo, live='{path: "file://%s/data/live/loans-{period}.csv", label_delay_days: 20}'
-          % repo.root)
+    pattern = f"file://{repo.root}/data/live/loans-{{period}}.csv"
+    build(repo, live=f'{{path: "{pattern}", label_delay_days: 20}}')
     run = repo.charter("monitor", "--as-of", "2026-05-31")
     assert run.code == 2 and "file:// is not in settings.allowed_uri_schemes" in run.err
     text = (repo.root / "models.yaml").read_text()
     repo.write("models.yaml", text.replace("charter: 1\n", "charter: 1\nsettings:\n"
                                            "  allowed_uri_schemes: [file]\n", 1))
+    run = repo.charter("monitor", "--as-of", "2026-05-31")
+    assert run.code == 2, "trust is read from main, where the scheme is not allowed yet"
+    repo.commit("allow file:// URIs")
     [run] = monitor(repo, "--as-of", "2026-05-31")["runs"]
     live = run["record"]["inputs"]["live"][0]
     assert live["location"] == f"file://{repo.root}/data/live/loans-2026-05.csv"

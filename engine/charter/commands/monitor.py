@@ -18,6 +18,7 @@ from charter.vcs.revisions import Revision
 from charter.wording import plural
 
 if TYPE_CHECKING:
+    from charter.evidence.settings import EvidenceSettings
     from charter.monitoring.ledger import RunPath
     from charter.monitoring.run import Monitor, Target
 
@@ -74,6 +75,19 @@ def _inventory(root: Path) -> Snapshot:
     return head
 
 
+def _trusted_settings(root: Path, head: Snapshot) -> EvidenceSettings:
+    """Trusted types, pickles and URI schemes as `charter evidence` reads them: from the
+    default base (main), so a branch cannot widen its own trust; without one, no pickle."""
+    from charter.evidence.settings import EvidenceSettings
+    from charter.gate import default_base_ref
+
+    found = default_base_ref(root)
+    base = load_snapshot(Revision.at(root, *found)) if found else None
+    if base is not None and base.present:
+        return EvidenceSettings.of(base.inventory)
+    return EvidenceSettings.of(head.inventory, pickles=False)
+
+
 class _Session:
     """The runs of one command: each day from --since (or only --as-of), the versions due
     that day; one file store, and one monitor whose loaded models and partitions serve every
@@ -96,10 +110,9 @@ class _Session:
         require("evidence", "charter monitor cannot measure drift or performance")
         from charter.evidence.files import FileStore
         from charter.evidence.progress import progress
-        from charter.evidence.settings import EvidenceSettings
         from charter.monitoring.run import Monitor
 
-        settings = EvidenceSettings.of(self.head.inventory)
+        settings = _trusted_settings(self.options.root, self.head)
         with FileStore(self.options.root, None, settings.allowed_uri_schemes) as files:
             monitor = Monitor(self.options.root, self.head.inventory, files, settings)
             steps = [(d, t) for d in days for t in targets] if len(days) > 1 else [
