@@ -230,7 +230,7 @@ class _Run:
         current = self._read(fetched, columns, ("monitoring", "live", "path"))
         self.inputs["live"] = [_input(fetched, len(current), period=partition.period)]
         try:
-            report = drift_report(reference, current[features], features)
+            report = drift_report(reference, current, features)
         except InputError as exc:
             raise self.error(f"{fetched.name}: {exc.message}", ("monitoring", "live")) from None
         table = {name: self._feature(row, bands) for name, row in report["features"].items()}
