@@ -3,6 +3,13 @@
 Everything is generated offline from fixed seeds, so rerunning the script reproduces every
 file byte for byte. Run ``python examples/build.py --check`` to verify existing files against
 catalog.json without rebuilding.
+
+``python examples/build.py --monitoring`` writes twelve monthly live partitions per production
+model (examples/data/live/), in which one feature drifts further each month and the labels of
+the last two months have not arrived yet, then builds the monitoring ledger (monitoring/) by
+running ``charter monitor --since 2025-12-01 --as-of 2026-11-27``: each day of that year, the
+runs the daily workflow would have made are recorded. Delete monitoring/ first to
+rebuild the ledger from scratch; an existing ledger is only extended.
 """
 
 from __future__ import annotations
@@ -924,10 +931,75 @@ def check(catalog: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------- monitoring
+
+# Monitored production model -> (domain, the feature that drifts, its shift in the last period
+# in interquartile ranges: about a PSI of 0.2, amber, by then). marketing-propensity (low
+# risk) declares no monitoring, and claims-severity has no live feed yet (waiver W-2026-011). Live periods are the twelve months
+# before the schedule's last day; the labels of the last two have not arrived.
+LIVE_MODELS: dict[str, tuple[str, str, float]] = {
+    "credit-default": ("credit", "debt_to_income", 0.23),
+    "churn": ("churn", "avg_session_minutes", 0.16),
+    "fraud-score": ("fraud", "avg_amount_30d", 0.145),
+}
+LIVE_PERIODS = tuple(f"{2025 + (10 + k) // 12}-{(10 + k) % 12 + 1:02d}" for k in range(12))
+UNLABELLED_PERIODS = LIVE_PERIODS[-2:]
+LIVE_ROWS = 600
+SCHEDULE = ("2025-12-01", "2026-11-27")  # the days the daily workflow ran
+
+
+def live_partition(model: str, index: int) -> tuple[Path, pd.DataFrame]:
+    domain_name, drifting, shift = LIVE_MODELS[model]
+    domain = DOMAINS[domain_name]
+    period = LIVE_PERIODS[index]
+    frame = domain.generate(seeded_rng(f"{model}-live-{period}"), LIVE_ROWS, 0.0)
+    frame = frame[[*domain.features, domain.target]].copy()
+    spread = float(frame[drifting].quantile(0.75) - frame[drifting].quantile(0.25))
+    frame[drifting] = frame[drifting] + shift * spread * index / (len(LIVE_PERIODS) - 1)
+    if period in UNLABELLED_PERIODS:
+        frame = frame.drop(columns=[domain.target])
+    return EXAMPLES / "data" / "live" / f"{model}-{period}.csv", frame
+
+
+def build_live_partitions() -> list[str]:
+    written = []
+    for model in LIVE_MODELS:
+        for index in range(len(LIVE_PERIODS)):
+            path, frame = live_partition(model, index)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, **CSV_OPTIONS)
+            written.append(relative(path))
+    return written
+
+
+def build_ledger() -> int:
+    """`charter monitor --since FIRST --as-of LAST`: every run the daily schedule would have
+    made; returns the runs recorded."""
+    import datetime as dt
+
+    sys.path.insert(0, str(ROOT / "engine"))
+    from charter.commands.monitor import MonitorOptions, run_monitor_command
+
+    first, last = (dt.date.fromisoformat(d) for d in SCHEDULE)
+    before = len(list((ROOT / "monitoring").glob("*/*/*.json")))
+    options = MonitorOptions(root=ROOT, as_of=last, since=first,
+                             today=max(last, dt.date.today()))
+    if run_monitor_command(options) != 0:
+        raise RuntimeError(f"charter monitor --since {first} --as-of {last} failed")
+    return len(list((ROOT / "monitoring").glob("*/*/*.json"))) - before
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify files against catalog.json")
-    if parser.parse_args().check:
+    parser.add_argument("--monitoring", action="store_true",
+                        help="write the live partitions and extend the monitoring ledger")
+    arguments = parser.parse_args()
+    if arguments.monitoring:
+        print(f"{len(build_live_partitions())} live partitions written")
+        print(f"{build_ledger()} monitoring runs recorded under monitoring/")
+        return 0
+    if arguments.check:
         problems = check(json.loads(CATALOG.read_text()))
         print("\n".join(problems) or "catalog.json matches the files on disk")
         return 1 if problems else 0

@@ -39,7 +39,8 @@ def steps(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_workflow_files_exist() -> None:
-    assert [p.name for p in WORKFLOWS] == ["ci.yml", "governance.yml", "reports.yml"]
+    assert [p.name for p in WORKFLOWS] == ["ci.yml", "governance.yml", "monitor.yml",
+                                             "reports.yml"]
     assert ACTION.is_file()
 
 
@@ -104,6 +105,21 @@ def test_reports_and_schedule() -> None:
     runs = [s.get("run", "") for s in steps(workflow)]
     assert "charter report --out reports/" in runs
     assert any(r.startswith("charter check --all") for r in runs)
+
+
+def test_monitoring_schedule_proposes_the_ledger_and_tracks_breaches() -> None:
+    workflow = load(REPO_ROOT / ".github/workflows/monitor.yml")
+    on = triggers(workflow)
+    assert on["schedule"][0]["cron"] and "workflow_dispatch" in on
+    [job] = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write",
+                                  "issues": "write"}
+    runs = [s.get("run", "") for s in job["steps"]]
+    assert 'charter monitor ${AS_OF:+--as-of "$AS_OF"}' in runs
+    assert any(r.startswith("charter monitor --github-issues") for r in runs)
+    propose = next(r for r in runs if "gh pr create" in r)
+    assert "git add -A monitoring/" in propose and 'push --force origin "$LEDGER_BRANCH"' in \
+        propose
 
 
 def test_ci_runs_the_projects_own_gates() -> None:

@@ -286,6 +286,46 @@ def evidence(target: str | None, output: str, today: dt.date | None, base: str |
 
 
 @cli.command()
+@click.argument("target", required=False, metavar="[MODEL[@VERSION]]")
+@click.option("--as-of", "as_of", type=DATE, metavar="DATE",
+              help="The date the runs judge (default: today; never in the future).")
+@click.option("--since", type=DATE, metavar="DATE",
+              help="Backfill: each day from DATE to --as-of, run what the schedule would "
+              "have run that day (every_days applies, even to a named version).")
+@click.option("--dry-run", is_flag=True, help="Compute and show the runs; write nothing.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A table, or the runs as JSON.")
+@click.option("--github-issues", is_flag=True,
+              help="Then open, update or close one GitHub issue per amber or red version "
+              "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL): the only network use.")
+@click.option("--repository", metavar="OWNER/NAME",
+              help="The repository of the issues (default: GITHUB_REPOSITORY).")
+@click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
+def monitor(target: str | None, as_of: dt.date | None, since: dt.date | None, dry_run: bool,
+            output: str, github_issues: bool, repository: str | None, repo: str | None
+            ) -> None:
+    """Run the due monitoring checks and record each run in monitoring/.
+
+    For every production version that declares monitoring.live (or the one named), a run is
+    due when the version has none yet or its latest is at least monitoring.every_days old
+    (naming MODEL@VERSION runs it anyway). Drift per feature compares the newest live
+    partition of a period ended by the date with monitoring.reference (PSI, KS, chi-square;
+    default bands when checks.drift declares none: PSI amber from 0.1, red from 0.25);
+    performance measures checks.performance.metric on the newest partition whose labels
+    arrived (label_delay_days) against evaluation.metrics. Each run is written once to
+    monitoring/MODEL/VERSION/DATE-DIGEST.json. Exit 0 even when a band is red (the gate
+    judges the ledger), 2 on bad input.
+    """
+    from charter.commands.monitor import MonitorOptions, run_monitor_command
+
+    today = _today(None)
+    options = MonitorOptions(root=_repo_root(repo), as_of=as_of or today, today=today,
+                             target=target, since=since, dry_run=dry_run, output=output,
+                             github_issues=github_issues, repository=repository)
+    sys.exit(run_monitor_command(options))
+
+
+@cli.command()
 @click.option("--ref", metavar="REF", help="Validate a git revision instead of the work tree.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 @click.argument("files", nargs=-1, required=False)

@@ -42,6 +42,11 @@ class GitHubAPI:
         data, _ = self._request(f"{self.base}{path}")
         return data
 
+    def send(self, method: str, path: str, body: Any) -> Any:
+        """POST or PATCH `body` as JSON; returns the answer."""
+        data, _ = self._request(f"{self.base}{path}", method, json.dumps(body).encode())
+        return data
+
     def get_all(self, path: str) -> list[Any]:
         """Every item of a paginated list, following the `Link: rel="next"` header."""
         url: str | None = f"{self.base}{path}"
@@ -57,7 +62,8 @@ class GitHubAPI:
             url = next_url
         raise CharterError.at(f"GitHub API {path}: more than {MAX_PAGES} pages")
 
-    def _request(self, url: str) -> tuple[Any, str | None]:
+    def _request(self, url: str, method: str = "GET", body: bytes | None = None
+                 ) -> tuple[Any, str | None]:
         parts = urllib.parse.urlsplit(url)
         if (parts.scheme, parts.netloc) != self._origin:
             raise CharterError.at(f"GitHub API pointed to another host ({parts.netloc}); "
@@ -67,7 +73,8 @@ class GitHubAPI:
             "Authorization": f"Bearer {self._token}",
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": f"charter/{__version__}",
-        })
+            **({"Content-Type": "application/json"} if body is not None else {}),
+        }, data=body, method=method)
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 body = response.read()
@@ -75,7 +82,7 @@ class GitHubAPI:
         except urllib.error.HTTPError as exc:
             raise CharterError.at(f"GitHub API {_path(url)} answered {exc.code} "
                                   f"{exc.reason}: {_api_message(exc)}",
-                                  hint=_hint(exc.code)) from None
+                                  hint=_hint(exc.code, method)) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise CharterError.at(f"cannot reach the GitHub API at {self.base}: {reason}"
@@ -101,9 +108,11 @@ def _api_message(error: urllib.error.HTTPError) -> str:
     return str(data.get("message", "no details")) if isinstance(data, dict) else "no details"
 
 
-def _hint(status: int) -> str:
+def _hint(status: int, method: str = "GET") -> str:
     if status == 401:
         return "the token is missing, expired or wrong"
+    if status in (403, 404) and method != "GET":
+        return "the token needs write permission for this (issues: write for issues)"
     if status in (403, 404):
         return "the token needs `pull-requests: read` on this repository"
     return ""
