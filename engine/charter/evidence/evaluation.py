@@ -12,7 +12,9 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from charter.evidence.artifacts import LoadedModel, ModelLoader
+from charter.evidence.backends import Backend
 from charter.evidence.fairness import fairness_table
+from charter.evidence.figures import BinaryStats, RegressionStats
 from charter.evidence.files import Fetched
 from charter.evidence.frames import read_frame
 from charter.evidence.importance import permutation_top
@@ -54,7 +56,7 @@ class EvaluationSpec:
 
 
 def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_frame,
-             one_pass: bool = True) -> dict[str, Any]:
+             one_pass: bool = True, backend: Backend | None = None) -> dict[str, Any]:
     """`one_pass` False: the plain twin that asks predict() and predict_proba() both and
     scores permutation importance with scikit-learn."""
     try:
@@ -66,7 +68,7 @@ def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_f
         return failure("evaluation", InputError("no-features", "declare the model's input "
                        "columns in `features` (the model does not record them)"), ())
     try:
-        return _measure(spec, loaded, features, read, one_pass)
+        return _dispatch(spec, loaded, features, read, one_pass, backend or Backend())
     except InputError as exc:
         if not exc.message.startswith(spec.data.name):
             exc = InputError(exc.code, f"{spec.data.name}: {exc.message}")
@@ -84,6 +86,46 @@ def _key_for(exc: InputError, spec: EvaluationSpec) -> tuple[str, ...]:
     if exc.code == "missing-column" and spec.features:
         return ("features",)
     return ("evaluation", "dataset")
+
+
+def _dispatch(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
+              read: FrameReader, one_pass: bool, backend: Backend) -> dict[str, Any]:
+    mode = backend.mode(spec.data, spec.data_format)
+    task = task_of(loaded.estimator, spec.task)
+    if mode == "whole" or len(getattr(loaded.estimator, "classes_", [])) > 2:
+        # More than two classes: measured in memory by scikit-learn on every backend.
+        return _measure(spec, loaded, features, read, one_pass)
+    if mode == "spark":
+        from charter.evidence.backends.spark import measure_spark
+
+        return measure_spark(spec, loaded, features, task, backend.spark_master)
+    from charter.evidence.stream import measure_streamed
+
+    return measure_streamed(spec, loaded, features, task, one_pass)
+
+
+def evaluation_result(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
+                      task: str, rows: int, stats: BinaryStats | RegressionStats,
+                      fairness: dict[str, Any], scored: bool, sample: pd.DataFrame | None,
+                      sample_note: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation of a backend that counted `stats` (figures.py gives the figures) and
+    read `sample` for permutation importance."""
+    from charter.evidence import figures
+
+    values = (figures.regression_figures(stats) if isinstance(stats, RegressionStats)
+              else figures.binary_figures(stats))
+    result: dict[str, Any] = {
+        "task": task, "rows": rows, "features": list(features),
+        "recorded_sklearn": loaded.recorded_sklearn,
+        "metrics": figures.selected_metrics(values, measurable(task)),
+        "scored": scored, "fairness": fairness if task == "classification" else {},
+        "importance": [], "error": None,
+    }
+    if sample is not None:
+        result["importance"] = permutation_top(loaded.estimator, sample, features, spec.target,
+                                               task, scored)
+        result["importance_sample"] = sample_note
+    return result
 
 
 def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],

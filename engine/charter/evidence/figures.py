@@ -190,6 +190,44 @@ def merge_regression(parts: Sequence[tuple[int, float, float, float, float]]
     return RegressionStats(rows, centred, absolute, squared)
 
 
+# --- the permutation-importance sample of the streamed and distributed backends ------------
+
+IMPORTANCE_SAMPLE_SEED = 0
+_CHUNK = 1 << 22
+
+
+def importance_sample(rows: int, size: int, seed: int = IMPORTANCE_SAMPLE_SEED) -> np.ndarray:
+    """Row positions of the sample: every row in file order up to `size` rows; else the
+    `size` rows whose seeded hash (splitmix64) of their position is smallest, in the order of
+    that hash. A function of the row count alone, so every backend draws the same rows
+    without holding them all."""
+    import numpy as np
+
+    if rows <= size:
+        return np.arange(rows, dtype=np.int64)
+    best_keys = np.empty(0, dtype=np.uint64)
+    best_rows = np.empty(0, dtype=np.int64)
+    for start in range(0, rows, _CHUNK):
+        positions = np.arange(start, min(rows, start + _CHUNK), dtype=np.int64)
+        keys = np.concatenate([best_keys, _splitmix64(positions, seed)])
+        positions = np.concatenate([best_rows, positions])
+        keep = np.argpartition(keys, size - 1)[:size] if keys.size > size else \
+            np.arange(keys.size)
+        best_keys, best_rows = keys[keep], positions[keep]
+    order = np.lexsort((best_rows, best_keys))
+    return best_rows[order]
+
+
+def _splitmix64(positions: np.ndarray, seed: int) -> np.ndarray:
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        z = positions.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15) * np.uint64(seed + 1)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
 # --- fairness -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
