@@ -64,7 +64,9 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
     """`engine`, `spark_master`: the command line's choice over settings.evidence."""
     settings = EvidenceSettings.of(trust, pickles=trust_pickles)
     backend = replace(settings.backend, engine=engine or settings.backend.engine,
-                      spark_master=spark_master or settings.backend.spark_master)
+                      spark_master=spark_master or settings.backend.spark_master,
+                      trusted_types=settings.trusted_types,
+                      trusted_pickles=settings.trusted_pickles)
     if backend.engine == "spark":
         unavailable = spark_unavailable()
         if unavailable:

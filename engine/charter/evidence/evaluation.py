@@ -98,7 +98,8 @@ def _dispatch(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
     if mode == "spark":
         from charter.evidence.backends.spark import measure_spark
 
-        return measure_spark(spec, loaded, features, task, backend.spark_master)
+        return measure_spark(spec, loaded, features, task, backend.spark_master,
+                             backend.trusted_types, backend.trusted_pickles)
     from charter.evidence.stream import measure_streamed
 
     return measure_streamed(spec, loaded, features, task, one_pass)

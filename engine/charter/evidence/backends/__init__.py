@@ -26,6 +26,9 @@ class Backend:
     engine: str = "pandas"
     spark_master: str = DEFAULT_SPARK_MASTER
     stream_above_mb: float = DEFAULT_STREAM_ABOVE_MB
+    # The run's trust settings, for Spark's workers to load the artifact as the driver did.
+    trusted_types: tuple[str, ...] = ()
+    trusted_pickles: tuple[str, ...] = ()
 
     def mode(self, data: Fetched, fmt: str) -> str:
         """`whole`, `streamed` or `spark`: how one dataset is read."""
