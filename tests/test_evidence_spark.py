@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,14 @@ from backend_helpers import (
     drifted,
     evaluated,
     model,
+    parquet_demo,
     spec,
     table,
     without_sample,
     write_parquet,
 )
 from charter.evidence.backends import Backend
+from conftest import GitRepo
 
 SPARK = Backend("spark", "local[2]", trusted_types=("sklearn.tree._tree.Tree",))
 pytestmark = [pytest.mark.usefixtures("spark"), pytest.mark.xdist_group("spark")]
@@ -33,3 +36,48 @@ def test_spark_evaluation_equals_pandas(tmp_path: Path, kind: str) -> None:
     assert whole["error"] is None and whole["metrics"], whole
     assert distributed["importance_sample"]["rule"] == "every row"
     assert close(without_sample(distributed), whole), (distributed, whole)
+
+
+def test_over_the_sample_size_spark_equals_the_streamed_read(tmp_path: Path) -> None:
+    artifact = model(tmp_path / "model.skops", "tree")
+    data = write_parquet(table(7000, 6), tmp_path / "holdout.parquet")
+    wanted = spec(artifact, data)
+    distributed, streamed = evaluated(SPARK, wanted), evaluated(STREAMED, wanted)
+    assert distributed["importance_sample"]["rows"] == 5000
+    assert close(distributed, streamed), (distributed, streamed)
+
+
+def test_spark_drift_equals_pandas(tmp_path: Path) -> None:
+    features = ["income", "age", "score_x", "region", "group", "band"]
+    for size, shift in ((3000, 1.0), (12_000, 0.05)):  # scipy's exact KS, then the ECDFs'
+        reference = write_parquet(table(size, 7), tmp_path / f"reference-{size}.parquet")
+        current = write_parquet(table(size - 1000, 8, shift), tmp_path / f"cur-{size}.parquet")
+        whole = drifted(WHOLE, reference, current, features)
+        assert whole["error"] is None
+        distributed = drifted(SPARK, reference, current, features)
+        assert close(distributed, whole), (distributed, whole)
+
+
+def test_a_missing_target_is_the_same_error(tmp_path: Path) -> None:
+    frame = table(1000, 11)
+    frame["defaulted"] = frame["defaulted"].astype(float)
+    frame.loc[[5, 500, 900], "defaulted"] = None
+    data = write_parquet(frame, tmp_path / "holdout.parquet")
+    wanted = spec(model(tmp_path / "model.skops"), data)
+    assert evaluated(SPARK, wanted)["error"] == evaluated(WHOLE, wanted)["error"]
+
+
+def test_charter_evidence_engine_spark_end_to_end(repo: GitRepo) -> None:
+    parquet_demo(repo)
+    runs = {engine: repo.charter("evidence", "--format", "json", "--no-cache", "--engine",
+                                 engine, "--spark-master", "local[2]", timeout=600)
+            for engine in ("pandas", "spark")}
+    assert runs["spark"].code == runs["pandas"].code == 0, runs["spark"].err
+    found = {engine: json.loads(run.out)["evidence"]["scorer@1.0.0"]
+             for engine, run in runs.items()}
+    assert found["spark"]["importance_sample"] == {"rows": 500, "of": 500, "seed": 0,
+                                                   "rule": "every row"}
+    del found["spark"]["importance_sample"]
+    assert found["spark"]["metrics"]["roc_auc"] > 0.5
+    assert found["spark"]["drift"]["features"]
+    assert close(found["spark"], found["pandas"]), found

@@ -77,7 +77,7 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
     schemes = settings.allowed_uri_schemes
     with FileStore(root, head_commit, schemes, cache) as files, \
             FileStore(root, base_commit, schemes, cache) as base_files:
-        engine = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
+        runner = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
                                 cache, one_pass=one_pass, backend=backend)
-        out = {vid: engine.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
-    return EvidenceRun(out, engine.computed, engine.reused, engine.shared)
+        out = {vid: runner.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
+    return EvidenceRun(out, runner.computed, runner.reused, runner.shared)

@@ -306,7 +306,7 @@ def _group_rows(index: int, truth: np.ndarray, predicted: np.ndarray, column: pd
     sums = [np.bincount(codes, weights=w, minlength=k + 1).astype(np.int64) for w in (
         None, truth, predicted, truth * predicted, (truth == predicted))]
     numeric = column.dtype.kind in "iuf"
-    values = list(uniques) + [None]
+    values = [*uniques, None]
     present = sums[0] > 0
     return _rows("g", feature=[index] * (k + 1),
                  key_num=[float(v) if numeric and v is not None else None for v in values],
@@ -322,7 +322,7 @@ def _rows(kind: str, **columns: Any) -> pd.DataFrame:
 
     size = max((len(v) for v in columns.values()), default=1)
     names = [name.split()[0] for name in PARTIALS.split(", ")]
-    values = {name: [None] * size for name in names}
+    values: dict[str, list[Any]] = {name: [None] * size for name in names}
     values["kind"] = [kind] * size
     for name, given in columns.items():
         values[name] = [v.item() if hasattr(v, "item") else v for v in given]
