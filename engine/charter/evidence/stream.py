@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from charter.evidence.artifacts import LoadedModel
-    from charter.evidence.evaluation import EvaluationSpec
     from charter.evidence.measure import Predictions
+    from charter.evidence.spec import EvaluationSpec
 
 
 class Tally:
@@ -145,9 +145,9 @@ class GroupTally:
 
 def measure_streamed(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
                      task: str, one_pass: bool) -> dict[str, Any]:
-    from charter.evidence.evaluation import evaluation_result
     from charter.evidence.importance import MAX_ROWS
     from charter.evidence.measure import predict
+    from charter.evidence.spec import evaluation_result
 
     columns = _columns(spec, features)
     binary = BinaryTally()

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
     from charter.evidence.artifacts import LoadedModel
-    from charter.evidence.evaluation import EvaluationSpec
+    from charter.evidence.spec import EvaluationSpec
 
 # Hadoop's names for the object stores fsspec calls otherwise.
 HADOOP_SCHEMES = {"s3": "s3a", "gcs": "gs", "az": "abfs"}
@@ -116,8 +116,8 @@ def measure_spark(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[
     from pyspark.sql import functions as F
 
     from charter.evidence.batches import read_rows
-    from charter.evidence.evaluation import evaluation_result
     from charter.evidence.importance import MAX_ROWS
+    from charter.evidence.spec import evaluation_result
     from charter.evidence.stream import _columns, sample_note
 
     columns = _columns(spec, features)
