@@ -47,3 +47,17 @@ def test_spark_without_java_says_so(repo: GitRepo, tmp_path: Path) -> None:
     assert run.code == 2
     assert "Java 17" in run.err
     assert "Traceback" not in run.err
+
+
+def test_spark_reads_object_stores_through_hadoop_and_files_from_the_verified_copy(
+        tmp_path: Path) -> None:
+    from charter.evidence.backends.spark import location
+    from charter.evidence.files import Fetched
+
+    copy = tmp_path / "copy.parquet"
+    assert location(Fetched("s3://bank/holdout.parquet", copy, "0" * 64, 1)) == \
+        "s3a://bank/holdout.parquet"
+    assert location(Fetched("hdfs://lake/holdout.parquet", copy, "0" * 64, 1)) == \
+        "hdfs://lake/holdout.parquet"
+    for name in ("data/holdout.parquet", "https://host/holdout.parquet"):
+        assert location(Fetched(name, copy, "0" * 64, 1)) == str(copy)

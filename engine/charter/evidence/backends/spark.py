@@ -381,6 +381,10 @@ class SparkColumn:
 
         return np.array(sorted(r["v"] for r in self.values_frame.collect()), dtype=float)
 
+    def gathered(self) -> figures.DistinctCounts:
+        found = figures.DistinctCounts.of(self.values())
+        return figures.DistinctCounts(found.distinct, found.counts, self.missing)
+
 
 def spark_gaps(first: SparkColumn, second: SparkColumn) -> tuple[float, float]:
     from pyspark.sql import Window
@@ -428,7 +432,12 @@ def drift_spark(reference: Fetched, current: Fetched, features: Sequence[str],
         if numeric[0]:
             ref, cur = (SparkColumn(f, name, *c[name]) for f, c in zip(frames, counts,
                                                                         strict=True))
-            table[name] = figures.numeric_drift_figures(ref, cur, spark_gaps)
+            if max(ref.present, cur.present) <= figures.KS_EXACT_LIMIT:
+                # Few values (scipy's exact KS wants them anyway): counted on the driver.
+                table[name] = figures.numeric_drift_figures(
+                    ref.gathered(), cur.gathered(), figures.distinct_gaps)
+            else:
+                table[name] = figures.numeric_drift_figures(ref, cur, spark_gaps)
         else:
             table[name] = _categorical(frames, name)
     return figures.drift_summary(table, threshold)
