@@ -336,71 +336,161 @@ def _error(exc: InputError) -> pd.DataFrame:
 # --- drift ----------------------------------------------------------------------------------
 
 class SparkColumn:
-    """figures.NumericColumn of one column of a Spark DataFrame (present: not null, not
-    NaN)."""
+    """figures.NumericColumn of one column, answered from a SparkDrift's batched jobs."""
 
-    def __init__(self, data: DataFrame, name: str, present: int, missing: int) -> None:
-        from pyspark.sql import functions as F
-
-        self.name = name
-        self.values_frame = data.select(_col(name).cast("double").alias("v")).filter(
-            F.col("v").isNotNull() & ~F.isnan("v"))
-        self.present = present
-        self.missing = missing
+    def __init__(self, drift: SparkDrift, side: int, index: int, present: int,
+                 missing: int) -> None:
+        self.drift, self.side, self.index = drift, side, index
+        self.present, self.missing = present, missing
 
     def order_statistics(self, ranks: Sequence[int]) -> list[float]:
+        found = self.drift.order_statistics()
+        return [found[(self.index, int(r))] for r in ranks]
+
+    def bin_counts(self, cuts: np.ndarray) -> np.ndarray:
+        return self.drift.bin_counts(self.side, self.index, cuts)
+
+    def values(self) -> np.ndarray:
+        return self.drift.gathered(self.side)[self.index].values()
+
+
+class SparkDrift:
+    """The questions drift asks of every numeric feature, answered for all features at once:
+    one Spark job for the order statistics, one per dataset for the bins, one for the gaps
+    between the distribution functions (windows partitioned by feature, so features run in
+    parallel); small columns are gathered to the driver in one job per dataset."""
+
+    def __init__(self, frames: list[DataFrame], names: Sequence[str],
+                 counts: list[dict[str, tuple[int, int]]]) -> None:
+        self.frames, self.names = frames, list(names)
+        self.columns = [[SparkColumn(self, side, i, *counts[side][name])
+                         for i, name in enumerate(self.names)] for side in (0, 1)]
+        self._order: dict[tuple[int, int], float] | None = None
+        self._bins: dict[tuple[int, int], np.ndarray] = {}
+        self._cuts: dict[int, np.ndarray] = {}
+        self._gaps: dict[int, tuple[float, float]] | None = None
+        self._gathered: dict[int, dict[int, figures.DistinctCounts]] = {}
+
+    def long(self, side: int, indexes: Sequence[int] | None = None) -> DataFrame:
+        """(f, v): feature index and present value, one row per value."""
+        from pyspark.sql import functions as F
+
+        chosen = range(len(self.names)) if indexes is None else indexes
+        pairs = F.array(*[F.struct(F.lit(i).alias("f"),
+                                   _col(self.names[i]).cast("double").alias("v"))
+                          for i in chosen])
+        return self.frames[side].select(F.explode(pairs).alias("p")).select(
+            "p.f", "p.v").filter(F.col("v").isNotNull() & ~F.isnan("v"))
+
+    def large(self) -> list[int]:
+        return [i for i in range(len(self.names)) if max(
+            self.columns[0][i].present, self.columns[1][i].present) > figures.KS_EXACT_LIMIT]
+
+    def order_statistics(self) -> dict[tuple[int, int], float]:
         from functools import reduce
 
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
-        counted = self.values_frame.groupBy("v").count()
-        upto = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, 0)
-        spans = counted.withColumn("end", F.sum("count").over(upto)).withColumn(
-            "start", F.col("end") - F.col("count"))
-        wanted = reduce(lambda a, b: a | b, [(F.col("start") <= r) & (F.col("end") > r)
-                                             for r in ranks])
-        found = spans.filter(wanted).select("v", "start", "end").collect()
-        return [float(next(f["v"] for f in found if f["start"] <= r < f["end"]))
-                for r in ranks]
+        if self._order is None:
+            wanted = {i: figures.quantile_ranks(self.columns[0][i].present)
+                      for i in self.large() if self.columns[0][i].present}
+            self._order = {}
+            if not wanted:
+                return self._order
+            counted = self.long(0, list(wanted)).groupBy("f", "v").count()
+            upto = Window.partitionBy("f").orderBy("v").rowsBetween(
+                Window.unboundedPreceding, 0)
+            spans = counted.withColumn("end", F.sum("count").over(upto)).withColumn(
+                "start", F.col("end") - F.col("count"))
+            condition = reduce(lambda a, b: a | b, [
+                (F.col("f") == i) & reduce(lambda a, b: a | b, [
+                    (F.col("start") <= r) & (F.col("end") > r) for r in ranks])
+                for i, ranks in wanted.items()])
+            found = spans.filter(condition).select("f", "v", "start", "end").collect()
+            for i, ranks in wanted.items():
+                for r in ranks:
+                    self._order[(i, r)] = float(next(
+                        row["v"] for row in found if row["f"] == i and
+                        row["start"] <= r < row["end"]))
+        return self._order
 
-    def bin_counts(self, cuts: np.ndarray) -> np.ndarray:
+    def bin_counts(self, side: int, index: int, cuts: np.ndarray) -> np.ndarray:
         import numpy as np
         from pyspark.sql import functions as F
 
-        bin_of = sum((F.when(F.col("v") >= float(c), 1).otherwise(0) for c in cuts),
-                     F.lit(0))
-        found = self.values_frame.groupBy(bin_of.alias("bin")).count().collect()
-        counts = np.zeros(len(cuts) + 1, dtype=np.int64)
-        for row in found:
-            counts[int(row["bin"])] = int(row["count"])
-        return counts
+        self._cuts[index] = cuts
+        if (side, index) not in self._bins:
+            large = self.large()
+            for i in large:  # every large feature's cuts, so that one job serves all
+                if i not in self._cuts:
+                    self._cuts[i] = figures.decile_cuts(self.columns[0][i])
+            bin_of = F.lit(0)
+            for i in large:
+                inside = sum((F.when(F.col("v") >= float(c), 1).otherwise(0)
+                              for c in self._cuts[i]), F.lit(0))
+                bin_of = F.when(F.col("f") == i, inside).otherwise(bin_of)
+            found = self.long(side, large).groupBy("f", bin_of.alias("bin")).count().collect()
+            for i in large:
+                self._bins[(side, i)] = np.zeros(len(self._cuts[i]) + 1, dtype=np.int64)
+            for row in found:
+                self._bins[(side, int(row["f"]))][int(row["bin"])] = int(row["count"])
+        return self._bins[(side, index)]
 
-    def values(self) -> np.ndarray:
+    def gaps(self, first: SparkColumn, second: SparkColumn) -> tuple[float, float]:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        if self._gaps is None:
+            large = self.large()
+            both = self.long(0, large).select("f", "v", F.lit(1).alias("a"),
+                                              F.lit(0).alias("b")).unionByName(
+                self.long(1, large).select("f", "v", F.lit(0).alias("a"), F.lit(1).alias("b")))
+            counted = both.groupBy("f", "v").agg(F.sum("a").alias("a"), F.sum("b").alias("b"))
+            upto = Window.partitionBy("f").orderBy("v").rowsBetween(
+                Window.unboundedPreceding, 0)
+            n1, n2 = F.lit(1.0), F.lit(1.0)
+            for i in large:
+                n1 = F.when(F.col("f") == i, float(self.columns[0][i].present)).otherwise(n1)
+                n2 = F.when(F.col("f") == i, float(self.columns[1][i].present)).otherwise(n2)
+            cumulative = counted.select(
+                "f", (F.sum("a").over(upto).cast("double") / n1).alias("f1"),
+                (F.sum("b").over(upto).cast("double") / n2).alias("f2"))
+            found = cumulative.groupBy("f").agg(
+                F.max(F.col("f1") - F.col("f2")).alias("rise"),
+                F.max(F.col("f2") - F.col("f1")).alias("fall")).collect()
+            self._gaps = {int(r["f"]): (float(r["rise"]), float(r["fall"])) for r in found}
+        return self._gaps[first.index]
+
+    def gathered(self, side: int) -> dict[int, figures.DistinctCounts]:
+        """The small columns' values, counted on the driver (at most 10,000 per column)."""
         import numpy as np
 
-        return np.array(sorted(r["v"] for r in self.values_frame.collect()), dtype=float)
+        if side not in self._gathered:
+            small = [i for i in range(len(self.names)) if i not in self.large()]
+            found = self.long(side, small).collect() if small else []
+            values: dict[int, list[float]] = {i: [] for i in small}
+            for row in found:
+                values[int(row["f"])].append(float(row["v"]))
+            self._gathered[side] = {
+                i: figures.DistinctCounts(*_distinct(np.array(v, dtype=float)),
+                                          self.columns[side][i].missing)
+                for i, v in values.items()}
+        return self._gathered[side]
 
-    def gathered(self) -> figures.DistinctCounts:
-        found = figures.DistinctCounts.of(self.values())
-        return figures.DistinctCounts(found.distinct, found.counts, self.missing)
+    def figures_of(self, index: int) -> dict[str, Any]:
+        if index in self.large():
+            ref, cur = self.columns[0][index], self.columns[1][index]
+            return figures.numeric_drift_figures(ref, cur, self.gaps)
+        return figures.numeric_drift_figures(self.gathered(0)[index], self.gathered(1)[index],
+                                             figures.distinct_gaps)
 
 
-def spark_gaps(first: SparkColumn, second: SparkColumn) -> tuple[float, float]:
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
 
-    both = first.values_frame.select("v", F.lit(1).alias("a"), F.lit(0).alias("b")).unionByName(
-        second.values_frame.select("v", F.lit(0).alias("a"), F.lit(1).alias("b")))
-    counted = both.groupBy("v").agg(F.sum("a").alias("a"), F.sum("b").alias("b"))
-    upto = Window.orderBy("v").rowsBetween(Window.unboundedPreceding, 0)
-    cumulative = counted.select(
-        (F.sum("a").over(upto).cast("double") / float(first.present)).alias("f1"),
-        (F.sum("b").over(upto).cast("double") / float(second.present)).alias("f2"))
-    found = cumulative.select(F.max(F.col("f1") - F.col("f2")).alias("rise"),
-                              F.max(F.col("f2") - F.col("f1")).alias("fall")).first()
-    assert found is not None
-    return float(found["rise"]), float(found["fall"])
+    distinct, counts = np.unique(values, return_counts=True)
+    return distinct, counts.astype(np.int64)
 
 
 def drift_spark(reference: Fetched, current: Fetched, features: Sequence[str],
@@ -420,26 +510,20 @@ def drift_spark(reference: Fetched, current: Fetched, features: Sequence[str],
         data = _read(spark, fetched, list(features))
         frames.append(data)
         counts.append(_missing_counts(data, features))
-    table = {}
+    numeric = []
     for name in features:
-        numeric = [is_numeric(d[name]) for d in dtypes]
-        if numeric[0] != numeric[1]:
-            kinds = ["numeric" if n else f"text ({d[name].dtype})" for n, d in zip(
-                numeric, dtypes, strict=True)]
+        kinds = [is_numeric(d[name]) for d in dtypes]
+        if kinds[0] != kinds[1]:
+            shown = ["numeric" if k else f"text ({d[name].dtype})" for k, d in zip(
+                kinds, dtypes, strict=True)]
             raise RoleError("current", InputError(
-                "wrong-dtype", f"column {name!r} is {kinds[0]} in the reference data but "
-                f"{kinds[1]} in the current data"))
-        if numeric[0]:
-            ref, cur = (SparkColumn(f, name, *c[name]) for f, c in zip(frames, counts,
-                                                                        strict=True))
-            if max(ref.present, cur.present) <= figures.KS_EXACT_LIMIT:
-                # Few values (scipy's exact KS wants them anyway): counted on the driver.
-                table[name] = figures.numeric_drift_figures(
-                    ref.gathered(), cur.gathered(), figures.distinct_gaps)
-            else:
-                table[name] = figures.numeric_drift_figures(ref, cur, spark_gaps)
-        else:
-            table[name] = _categorical(frames, name)
+                "wrong-dtype", f"column {name!r} is {shown[0]} in the reference data but "
+                f"{shown[1]} in the current data"))
+        if kinds[0]:
+            numeric.append(name)
+    drift = SparkDrift(frames, numeric, counts)
+    table = {name: drift.figures_of(numeric.index(name)) if name in numeric
+             else _categorical(frames, name) for name in features}
     return figures.drift_summary(table, threshold)
 
 
