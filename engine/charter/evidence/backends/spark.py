@@ -165,6 +165,8 @@ def measure_spark(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[
             for i, name in enumerate(spec.sensitive_features)}
     finally:
         partials.unpersist()
+    if not rows:
+        raise InputError("empty", f"{spec.data.name}: the dataset has no rows")
     sample = figures.importance_sample(rows, MAX_ROWS)
     frame = read_rows(spec.data, "parquet", columns, sample) if spec.importance else None
     return evaluation_result(spec, loaded, features, task, rows, stats, fairness, scored, frame,
