@@ -72,7 +72,8 @@ def _batches(fetched: Fetched, fmt: str, columns: Mapping[str, str], wanted: lis
     header = pq.read_schema(fetched.path).names
     _within_columns(fetched, len(header))
     _require(fetched, header, columns)
-    with pq.ParquetFile(fetched.path) as file:
+    # Without pre-buffering, pyarrow's pool stays flat however many row groups are read.
+    with pq.ParquetFile(fetched.path, pre_buffer=False, buffer_size=1 << 20) as file:
         for batch in file.iter_batches(batch_size=batch_rows, columns=wanted):
             yield batch.to_pandas()[wanted]
 
