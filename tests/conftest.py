@@ -163,3 +163,36 @@ def governed(repo: GitRepo) -> GitRepo:
     repo.write("policies/rules.yaml", BASIC_POLICIES)
     repo.commit("initial inventory")
     return repo
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local Spark session for the test run (two cores, small shuffles, no UI).
+
+    Without PySpark or Java the Spark tests skip, saying why; CI sets CHARTER_REQUIRE_SPARK=1
+    so that they fail instead."""
+    from charter.evidence.backends import spark_unavailable
+
+    why = spark_unavailable()
+    if why:
+        if os.environ.get("CHARTER_REQUIRE_SPARK") == "1":
+            pytest.fail(f"CHARTER_REQUIRE_SPARK=1 but {why}")
+        pytest.skip(why)
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers: this Python
+    session = (SparkSession.builder.master("local[2]").appName("charter tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "4")
+               .config("spark.default.parallelism", "4")
+               # Small files still split into several partitions.
+               .config("spark.sql.files.maxPartitionBytes", "16384")
+               .config("spark.sql.files.openCostInBytes", "0")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "250")
+               .config("spark.driver.host", "127.0.0.1")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

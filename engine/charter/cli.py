@@ -273,15 +273,22 @@ def check(base: str | None, head: str | None, policies_from: str, today: dt.date
 @click.option("--base", metavar="REF", help="Where champions and trust settings come from "
               "(default: as for `charter check`; 'none': no champion, no trusted pickle).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not use .charter/cache.")
+@click.option("--engine", type=click.Choice(["pandas", "spark"]),
+              help="Compute with pandas on this machine or with Apache Spark (default: "
+              "settings.evidence.engine, else pandas).")
+@click.option("--spark-master", metavar="URL", help="The Spark master for --engine spark: "
+              "local[*], spark://HOST:PORT, yarn, k8s://... (default: "
+              "settings.evidence.spark_master, else local[*]).")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def evidence(target: str | None, output: str, today: dt.date | None, base: str | None,
-             no_cache: bool, repo: str | None) -> None:
+             no_cache: bool, engine: str | None, spark_master: str | None,
+             repo: str | None) -> None:
     """Measure integrity, metrics, champion, fairness, drift and importance of versions."""
     from charter.commands.evidence import EvidenceOptions, run_evidence_command
 
     options = EvidenceOptions(root=_repo_root(repo), target=target, output=output,
-                              today=today, base=base,
-                              use_cache=not no_cache)
+                              today=today, base=base, use_cache=not no_cache,
+                              engine=engine, spark_master=spark_master)
     sys.exit(run_evidence_command(options))
 
 

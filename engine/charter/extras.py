@@ -19,6 +19,7 @@ EXTRAS: dict[str, tuple[tuple[str, str], ...]] = {
                  ("fsspec", "fsspec"), ("tqdm", "tqdm"), ("packaging", "packaging")),
     "reports": (("jinja2", "jinja2"), ("weasyprint", "weasyprint"),
                 ("matplotlib", "matplotlib"), ("pyhanko", "pyhanko")),
+    "spark": (("pyspark", "pyspark"),),
 }
 
 

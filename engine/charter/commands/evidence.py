@@ -31,6 +31,8 @@ class EvidenceOptions:
     today: dt.date | None = None
     base: str | None = None  # a ref, "none", or None for the default base
     use_cache: bool = True
+    engine: str | None = None  # pandas | spark; None: settings.evidence.engine
+    spark_master: str | None = None
 
 
 def run_evidence_command(options: EvidenceOptions) -> int:
@@ -51,7 +53,8 @@ def run_evidence_command(options: EvidenceOptions) -> int:
                        trust=base_inventory if base_inventory is not None else head.inventory,
                        use_cache=options.use_cache,
                        base_commit=base.revision.commit if base is not None else None,
-                       trust_pickles=base_inventory is not None)
+                       trust_pickles=base_inventory is not None, engine=options.engine,
+                       spark_master=options.spark_master)
     base_label = base.revision.label if base is not None else "none"
     if options.output == "json":
         sys.stdout.write(json.dumps(_document(run.evidence, options, base_label), indent=2,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from charter.errors import CharterError
+from charter.evidence.backends import spark_unavailable
 from charter.evidence.compute import EvidenceEngine
 from charter.evidence.files import FileStore
 from charter.evidence.progress import progress
@@ -57,14 +59,25 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
                  base_inventory: Mapping[str, Any] | None, trust: Mapping[str, Any] | None,
                  use_cache: bool = True, head_commit: str | None = None,
                  base_commit: str | None = None, trust_pickles: bool = True,
-                 one_pass: bool = True) -> EvidenceRun:
+                 one_pass: bool = True, engine: str | None = None,
+                 spark_master: str | None = None) -> EvidenceRun:
+    """`engine`, `spark_master`: the command line's choice over settings.evidence."""
     settings = EvidenceSettings.of(trust, pickles=trust_pickles)
+    backend = replace(settings.backend, engine=engine or settings.backend.engine,
+                      spark_master=spark_master or settings.backend.spark_master,
+                      trusted_types=settings.trusted_types,
+                      trusted_pickles=settings.trusted_pickles)
+    if backend.engine == "spark":
+        unavailable = spark_unavailable()
+        if unavailable:
+            raise CharterError.at(f"evidence cannot be computed with the Spark engine: "
+                                  f"{unavailable}")
     cache = Cache.for_repo(root, use_cache)
     wanted = version_ids(inventory) if ids is None else list(ids)
     schemes = settings.allowed_uri_schemes
     with FileStore(root, head_commit, schemes, cache) as files, \
             FileStore(root, base_commit, schemes, cache) as base_files:
-        engine = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
-                                cache, one_pass=one_pass)
-        out = {vid: engine.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
-    return EvidenceRun(out, engine.computed, engine.reused, engine.shared)
+        runner = EvidenceEngine(root, inventory, files, settings, base_inventory, base_files,
+                                cache, one_pass=one_pass, backend=backend)
+        out = {vid: runner.version(vid) for vid in progress(wanted, len(wanted), "evidence")}
+    return EvidenceRun(out, runner.computed, runner.reused, runner.shared)

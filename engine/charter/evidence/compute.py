@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from charter import __version__
 from charter.evidence.artifacts import LoadedModel, artifact_format, load_artifact
+from charter.evidence.backends import Backend
 from charter.evidence.champion import cannot_compare, compare_with_champion
 from charter.evidence.environment import compare_environment
 from charter.evidence.evaluation import EvaluationSpec, FrameReader, evaluate
@@ -69,6 +70,7 @@ class EvidenceEngine:
     # False: the plain twin (every step computed on its own, predict() asked separately),
     # which the tests compare with.
     one_pass: bool = True
+    backend: Backend = field(default_factory=Backend)
     _results: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _models: OrderedDict[tuple[str, str], LoadedModel | InputError] = field(
         default_factory=OrderedDict)
@@ -205,6 +207,8 @@ class _VersionEvidence:
         if result is not None and measured:
             evidence.update(metrics=result["metrics"], fairness=result["fairness"],
                             importance=result["importance"], evaluated_rows=result["rows"])
+            if "importance_sample" in result:
+                evidence["importance_sample"] = result["importance_sample"]
             evidence["metric_diffs"] = self._diffs(result)
         champions = self._champions()
         evidence["champion"] = champions[0] if champions else None
@@ -352,7 +356,12 @@ class _VersionEvidence:
         trusted_pickle = spec.artifact.sha256 in settings.trusted_pickles
 
         def inputs_of(wanted: EvaluationSpec) -> dict[str, Any]:
-            return wanted.cache_inputs(settings.trusted_types, trusted_pickle, running_sklearn())
+            inputs = wanted.cache_inputs(settings.trusted_types, trusted_pickle,
+                                         running_sklearn())
+            mode = engine.backend.mode(wanted.data, wanted.data_format)
+            if mode != "whole":  # the importance sample differs from the whole read's
+                inputs["mode"] = mode
+            return inputs
 
         if not spec.importance and engine.one_pass:
             # The same evaluation with importance (the version's own, when the champion is
@@ -361,7 +370,7 @@ class _VersionEvidence:
             if found is not None:
                 return found
         return engine.cached("evaluation", inputs_of(spec), lambda: evaluate(
-            spec, engine.load_model, engine.read_data, engine.one_pass))
+            spec, engine.load_model, engine.read_data, engine.one_pass, engine.backend))
 
     def _evaluate(self, artifact: Fetched) -> dict[str, Any] | None:
         record = self.record.get("artifact") or {}
@@ -531,7 +540,7 @@ class _VersionEvidence:
                   "features": list(features), "threshold": threshold, "formats": formats}
         result = self.engine.cached("drift", inputs, lambda: _drift(
             reference, current, formats, [str(f) for f in features], threshold,
-            self.engine.read_data))
+            self.engine.read_data, self.engine.backend))
         if result.get("error"):
             error = result["error"]
             self.problem("monitoring", InputError(error["code"], error["message"]),
@@ -547,8 +556,27 @@ class _Unusable(Exception):
 
 
 def _drift(reference: Fetched, current: Fetched, formats: list[str], features: list[str],
-           threshold: float, read: FrameReader) -> dict[str, Any]:
+           threshold: float, read: FrameReader, backend: Backend) -> dict[str, Any]:
     from charter.evidence.drift import drift_report
+    from charter.evidence.stream import Restart, RoleError
+
+    modes = {backend.mode(reference, formats[0]), backend.mode(current, formats[1])}
+    if modes != {"whole"}:
+        try:
+            if modes == {"spark"}:
+                from charter.evidence.backends.spark import drift_spark
+
+                report = drift_spark(reference, current, features, threshold,
+                                     backend.spark_master)
+            else:
+                from charter.evidence.stream import drift_streamed
+
+                report = drift_streamed(reference, current, formats, features, threshold)
+            return {**report, "error": None}
+        except RoleError as exc:
+            return failure("monitoring", exc.error, ("monitoring", exc.role))
+        except Restart:
+            pass  # read whole below
 
     columns = {name: "feature" for name in features}
     frames = []

@@ -19,27 +19,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from charter.evidence.figures import BINS
+from charter.evidence.figures import EMPTY_BIN_SHARE as EMPTY_BIN_SHARE
+from charter.evidence.figures import _round as _round
+from charter.evidence.figures import psi_from_counts as psi_from_counts
 from charter.evidence.problems import InputError
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-BINS = 10
-EMPTY_BIN_SHARE = 1e-4
 DEFAULT_PSI_THRESHOLD = 0.25
 
 
-def psi_from_counts(reference: np.ndarray, current: np.ndarray) -> float:
-    import numpy as np
-
-    r = np.maximum(reference / max(reference.sum(), 1), EMPTY_BIN_SHARE)
-    c = np.maximum(current / max(current.sum(), 1), EMPTY_BIN_SHARE)
-    return float(np.sum((c - r) * np.log(c / r)))
-
-
 def numeric_bins(reference: np.ndarray) -> np.ndarray:
-    """Inner cut points at the reference deciles, deduplicated."""
+    """Inner cut points at the reference deciles, deduplicated (numpy's quantiles: the plain
+    twin of figures.decile_cuts)."""
     import numpy as np
 
     values = reference[~np.isnan(reference)]
@@ -49,17 +44,10 @@ def numeric_bins(reference: np.ndarray) -> np.ndarray:
 
 
 def numeric_drift(reference: np.ndarray, current: np.ndarray) -> dict[str, Any]:
-    import numpy as np
+    from charter.evidence.figures import DistinctCounts, distinct_gaps, numeric_drift_figures
 
-    from charter.evidence.ordered import bin_counts, ks_two_sample, present_sorted
-
-    ref, ref_missing = present_sorted(np.asarray(reference, dtype=float))
-    cur, cur_missing = present_sorted(np.asarray(current, dtype=float))
-    cuts = numeric_bins(ref)
-    psi = psi_from_counts(bin_counts(ref, ref_missing, cuts), bin_counts(cur, cur_missing, cuts))
-    ks, pvalue = ks_two_sample(ref, cur) if ref.size and cur.size else (None, None)
-    return {"kind": "numeric", "psi": _round(psi), "ks": _round(ks),
-            "ks_pvalue": _round(pvalue, 10)}
+    return numeric_drift_figures(DistinctCounts.of(reference), DistinctCounts.of(current),
+                                 distinct_gaps)
 
 
 def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -73,18 +61,9 @@ def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarra
 
 
 def categorical_drift(reference: pd.Series, current: pd.Series) -> dict[str, Any]:
-    import numpy as np
-    from scipy.stats import chi2_contingency
+    from charter.evidence.figures import categorical_drift_figures
 
-    ref, cur = category_counts(reference, current)
-    psi = psi_from_counts(ref, cur)
-    if len(ref) < 2:
-        chi2, pvalue = 0.0, 1.0
-    else:
-        statistic, pvalue, _, _ = chi2_contingency(np.vstack([ref, cur]))
-        chi2, pvalue = float(statistic), float(pvalue)
-    return {"kind": "categorical", "psi": _round(psi), "chi2": _round(chi2),
-            "chi2_pvalue": _round(pvalue, 10)}
+    return categorical_drift_figures(*category_counts(reference, current))
 
 
 def is_numeric(series: pd.Series) -> bool:
@@ -107,19 +86,7 @@ def feature_drift(reference: pd.Series, current: pd.Series) -> dict[str, Any]:
 
 def drift_report(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str],
                  threshold: float = DEFAULT_PSI_THRESHOLD) -> dict[str, Any]:
-    table = {}
-    for name in features:
-        row = feature_drift(reference[name], current[name])
-        row["drifted"] = row["psi"] > threshold
-        table[name] = row
-    drifted = sum(row["drifted"] for row in table.values())
-    return {"features": table, "psi_threshold": threshold,
-            "drifted_features": [name for name, row in table.items() if row["drifted"]],
-            "share_drifted": _round(drifted / len(table)) if table else 0.0,
-            "max_psi": max((row["psi"] for row in table.values()), default=0.0)}
+    from charter.evidence.figures import drift_summary
 
-
-def _round(value: float | None, digits: int = 6) -> float | None:
-    if value is None:
-        return None
-    return float(f"{value:.{digits}g}") if digits > 6 else round(float(value), digits)
+    return drift_summary({name: feature_drift(reference[name], current[name])
+                          for name in features}, threshold)

@@ -8,16 +8,17 @@ A problem with the inputs is part of the result (`error`), never an exception.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from charter.evidence.artifacts import LoadedModel, ModelLoader
+from charter.evidence.backends import Backend
 from charter.evidence.fairness import fairness_table
 from charter.evidence.files import Fetched
 from charter.evidence.frames import read_frame
 from charter.evidence.importance import permutation_top
 from charter.evidence.measure import compute_metrics, measurable, predict, task_of
 from charter.evidence.problems import InputError, failure
+from charter.evidence.spec import EvaluationSpec as EvaluationSpec
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,35 +27,8 @@ if TYPE_CHECKING:
 FrameReader = Callable[[Fetched, str, Mapping[str, str]], "pd.DataFrame"]
 
 
-@dataclass(frozen=True)
-class EvaluationSpec:
-    artifact: Fetched
-    artifact_format: str
-    data: Fetched
-    data_format: str
-    features: tuple[str, ...] | None  # None: the model's own feature_names_in_
-    target: str
-    task: str | None
-    threshold: float | None = None
-    positive_label: Any = None
-    sensitive_features: tuple[str, ...] = ()
-    importance: bool = True
-
-    def cache_inputs(self, trusted_types: Sequence[str], pickle_trusted: bool,
-                     sklearn_version: str) -> dict[str, Any]:
-        inputs = asdict(self)
-        inputs["artifact"] = self.artifact.sha256
-        inputs["data"] = self.data.sha256
-        inputs.update(trusted_types=sorted(trusted_types), pickle_trusted=pickle_trusted,
-                      sklearn=sklearn_version)
-        return inputs
-
-    def with_importance(self) -> EvaluationSpec:
-        return replace(self, importance=True)
-
-
 def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_frame,
-             one_pass: bool = True) -> dict[str, Any]:
+             one_pass: bool = True, backend: Backend | None = None) -> dict[str, Any]:
     """`one_pass` False: the plain twin that asks predict() and predict_proba() both and
     scores permutation importance with scikit-learn."""
     try:
@@ -66,7 +40,7 @@ def evaluate(spec: EvaluationSpec, load: ModelLoader, read: FrameReader = read_f
         return failure("evaluation", InputError("no-features", "declare the model's input "
                        "columns in `features` (the model does not record them)"), ())
     try:
-        return _measure(spec, loaded, features, read, one_pass)
+        return _dispatch(spec, loaded, features, read, one_pass, backend or Backend())
     except InputError as exc:
         if not exc.message.startswith(spec.data.name):
             exc = InputError(exc.code, f"{spec.data.name}: {exc.message}")
@@ -84,6 +58,23 @@ def _key_for(exc: InputError, spec: EvaluationSpec) -> tuple[str, ...]:
     if exc.code == "missing-column" and spec.features:
         return ("features",)
     return ("evaluation", "dataset")
+
+
+def _dispatch(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
+              read: FrameReader, one_pass: bool, backend: Backend) -> dict[str, Any]:
+    mode = backend.mode(spec.data, spec.data_format)
+    task = task_of(loaded.estimator, spec.task)
+    if mode == "whole" or len(getattr(loaded.estimator, "classes_", [])) > 2:
+        # More than two classes: measured in memory by scikit-learn on every backend.
+        return _measure(spec, loaded, features, read, one_pass)
+    if mode == "spark":
+        from charter.evidence.backends.spark import measure_spark
+
+        return measure_spark(spec, loaded, features, task, backend.spark_master,
+                             backend.trusted_types, backend.trusted_pickles)
+    from charter.evidence.stream import measure_streamed
+
+    return measure_streamed(spec, loaded, features, task, one_pass)
 
 
 def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ if TYPE_CHECKING:
 CLASSIFICATION_METRICS = ("roc_auc", "accuracy", "precision", "recall", "f1", "log_loss",
                           "brier")
 REGRESSION_METRICS = ("r2", "mae", "rmse")
+SCORE_METRICS = ("roc_auc", "log_loss", "brier")
 ALIASES = {"auc": "roc_auc", "brier_score": "brier", "brier_score_loss": "brier",
            "f1_score": "f1", "accuracy_score": "accuracy", "r2_score": "r2",
            "mean_absolute_error": "mae", "root_mean_squared_error": "rmse"}
@@ -219,21 +219,26 @@ def canonical_metric(name: str) -> str:
 
 def compute_metrics(predictions: Predictions, names: Sequence[str]) -> dict[str, float]:
     """The metrics among `names` that apply to the task (canonical names, 6 decimals)."""
-    table = _CLASSIFICATION if predictions.task == "classification" else _REGRESSION
+    from charter.evidence import figures
+
+    wanted = list(dict.fromkeys(canonical_metric(n) for n in names))
     if predictions.multiclass:
-        table = _MULTICLASS
-    out: dict[str, float] = {}
-    for name in dict.fromkeys(canonical_metric(n) for n in names):
-        function = table.get(name)
-        if function is None:
-            continue
-        if name in ("roc_auc", "log_loss", "brier") and predictions.score is None and (
-                predictions.proba is None):
-            continue
-        value = function(predictions)
-        if value is not None and math.isfinite(value):
-            out[name] = round(float(value), 6)
-    return out
+        values: dict[str, float | None] = {name: _MULTICLASS[name](predictions) for name in
+                                           wanted if name in _MULTICLASS and (
+                                               name not in SCORE_METRICS or
+                                               predictions.proba is not None)}
+    elif predictions.task == "regression":
+        values = figures.regression_figures(figures.regression_stats(predictions.truth,
+                                                                     predictions.predicted))
+    else:
+        values = figures.binary_figures(figures.binary_stats(
+            predictions.truth, predictions.predicted, predictions.score))
+        if predictions.score is not None and not _probabilities(predictions.score):
+            # Not probabilities: scikit-learn decides (and raises) as it always has.
+            values.update({name: _SCORE_FALLBACK[name](predictions) for name in SCORE_METRICS
+                           if name in wanted})
+    return figures.selected_metrics(values, [n for n in wanted if n in measurable(
+        predictions.task)])
 
 
 def measurable(task: str) -> tuple[str, ...]:
@@ -241,10 +246,6 @@ def measurable(task: str) -> tuple[str, ...]:
 
 
 def _roc_auc(p: Predictions) -> float | None:
-    from charter.evidence.ordered import roc_auc
-
-    if p.score is not None and _probabilities(p.score):
-        return roc_auc(p.truth, p.score)
     from sklearn.metrics import roc_auc_score  # scikit-learn's checks and errors
 
     if len(set(p.truth.tolist())) < 2:
@@ -253,94 +254,27 @@ def _roc_auc(p: Predictions) -> float | None:
 
 
 def _probabilities(score: np.ndarray) -> bool:
-    """Finite scores in [0, 1]: the score metrics compute scikit-learn's figures from them
-    directly; other scores go to scikit-learn, which decides (and raises)."""
+    """Scores in [0, 1]: figures come from their statistics; other scores go to
+    scikit-learn, which decides (and raises)."""
     import numpy as np
 
     return score.size > 0 and bool(np.all(score >= 0.0) and np.all(score <= 1.0))
 
 
-def _sk(name: str) -> Callable[[Predictions], float]:
-    def compute(p: Predictions) -> float:
-        import sklearn.metrics as skm
-
-        return float(getattr(skm, name)(p.truth, p.predicted))
-
-    return compute
-
-
 def _log_loss(p: Predictions) -> float:
-    """scikit-learn's log_loss(truth, score, labels=[0, 1]): the probability given to each
-    row's class, clipped to [eps, 1 - eps], averaged as -log."""
-    import numpy as np
+    from sklearn.metrics import log_loss
 
-    if p.score is None or not _probabilities(p.score):
-        from sklearn.metrics import log_loss
-
-        return float(log_loss(p.truth, p.score, labels=[0, 1]))
-    eps = np.finfo(p.score.dtype).eps
-    chance = np.clip(np.where(p.truth == 1, p.score, 1 - p.score), eps, 1 - eps)
-    return float(-np.mean(np.log(chance)))
+    return float(log_loss(p.truth, p.score, labels=[0, 1]))
 
 
 def _brier(p: Predictions) -> float:
-    import numpy as np
+    from sklearn.metrics import brier_score_loss
 
-    if p.score is None or not _probabilities(p.score):
-        from sklearn.metrics import brier_score_loss
-
-        return float(brier_score_loss(p.truth, p.score))
-    return float(np.mean((p.truth - p.score) ** 2))
+    return float(brier_score_loss(p.truth, p.score))
 
 
-def _rmse(p: Predictions) -> float:
-    from sklearn.metrics import mean_squared_error
-
-    return math.sqrt(float(mean_squared_error(p.truth, p.predicted)))
-
-
-def _counted(name: str) -> Callable[[Predictions], float]:
-    """A label metric of 0/1 labels from the confusion counts, with scikit-learn's formulas
-    (zero_division=0): one pass over the rows instead of one validation and pass per metric."""
-    def compute(p: Predictions) -> float:
-        tp, fp, fn, tn = _confusion(p)
-        if name == "accuracy":
-            return (tp + tn) / (tp + fp + fn + tn)
-        if name == "precision":
-            return tp / (tp + fp) if tp + fp else 0.0
-        if name == "recall":
-            return tp / (tp + fn) if tp + fn else 0.0
-        denominator = 1.0 * (tp + fn) + (tp + fp)
-        return 2.0 * tp / denominator if denominator else 0.0
-
-    return compute
-
-
-def _confusion(p: Predictions) -> tuple[int, int, int, int]:
-    import numpy as np
-
-    if p.counts is None:
-        codes = 2 * np.asarray(p.truth, dtype=np.int64) + np.asarray(p.predicted, dtype=np.int64)
-        tn, fp, fn, tp = (int(c) for c in np.bincount(codes, minlength=4)[:4])
-        object.__setattr__(p, "counts", (tp, fp, fn, tn))
-    assert p.counts is not None
-    return p.counts
-
-
-_CLASSIFICATION: Mapping[str, Callable[[Predictions], float | None]] = {
-    "roc_auc": _roc_auc,
-    "accuracy": _counted("accuracy"),
-    "precision": _counted("precision"),
-    "recall": _counted("recall"),
-    "f1": _counted("f1"),
-    "log_loss": _log_loss,
-    "brier": _brier,
-}
-_REGRESSION: Mapping[str, Callable[[Predictions], float | None]] = {
-    "r2": _sk("r2_score"),
-    "mae": _sk("mean_absolute_error"),
-    "rmse": _rmse,
-}
+_SCORE_FALLBACK: Mapping[str, Callable[[Predictions], float | None]] = {
+    "roc_auc": _roc_auc, "log_loss": _log_loss, "brier": _brier}
 
 
 def _multi(name: str, **kwargs: Any) -> Callable[[Predictions], float]:

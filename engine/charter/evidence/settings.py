@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from charter.evidence.backends import DEFAULT_SPARK_MASTER, DEFAULT_STREAM_ABOVE_MB, Backend
 from charter.evidence.champion import DEFAULT_CHAMPION_TOLERANCE
 from charter.evidence.drift import DEFAULT_PSI_THRESHOLD
 
@@ -20,6 +21,8 @@ class EvidenceSettings:
     trusted_pickles: tuple[str, ...] = ()
     allowed_uri_schemes: tuple[str, ...] = ()
     champion_tolerance: float = DEFAULT_CHAMPION_TOLERANCE
+    # settings.evidence: engine, spark_master, stream_above_mb
+    backend: Backend = field(default_factory=Backend)
 
     @classmethod
     def of(cls, inventory: Mapping[str, Any] | None, pickles: bool = True) -> EvidenceSettings:
@@ -34,6 +37,7 @@ class EvidenceSettings:
             allowed_uri_schemes=_strings(raw.get("allowed_uri_schemes")),
             champion_tolerance=_number(raw.get("champion_tolerance"),
                                        DEFAULT_CHAMPION_TOLERANCE),
+            backend=_backend(raw.get("evidence")),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -42,7 +46,10 @@ class EvidenceSettings:
                 "trusted_types": list(self.trusted_types),
                 "trusted_pickles": list(self.trusted_pickles),
                 "allowed_uri_schemes": list(self.allowed_uri_schemes),
-                "champion_tolerance": self.champion_tolerance}
+                "champion_tolerance": self.champion_tolerance,
+                "evidence": {"engine": self.backend.engine,
+                             "spark_master": self.backend.spark_master,
+                             "stream_above_mb": self.backend.stream_above_mb}}
 
 
 def _number(value: Any, default: float) -> float:
@@ -52,3 +59,12 @@ def _number(value: Any, default: float) -> float:
 
 def _strings(value: Any) -> tuple[str, ...]:
     return tuple(sorted(str(v) for v in value)) if isinstance(value, list) else ()
+
+
+def _backend(value: Any) -> Backend:
+    raw = value if isinstance(value, Mapping) else {}
+    engine = raw.get("engine")
+    master = raw.get("spark_master")
+    return Backend(engine if engine in ("pandas", "spark") else "pandas",
+                   master if isinstance(master, str) and master else DEFAULT_SPARK_MASTER,
+                   _number(raw.get("stream_above_mb"), DEFAULT_STREAM_ABOVE_MB))
