@@ -1,8 +1,9 @@
 """Render the example repository's credit-default dossier and write its summary page (the
 page that holds the section with id "summary", page 1 when there is none) as
-docs/dossier-summary.png, for the README.
+docs/dossier-summary.png, for the README; `--section ID` picks another section's page.
 
     python scripts/docs_images.py [--model credit-default] [--out docs/dossier-summary.png]
+    python scripts/docs_images.py --section monitoring-ledger --out docs/dossier-monitoring.png
 
 Needs the `reports` extra and pdftoppm (Debian/Ubuntu package poppler-utils). The dossier is
 rendered from a fresh commit of this repository's models.yaml, policies and examples, dated
@@ -34,7 +35,7 @@ def git(root: Path, *args: str) -> None:
 def example(folder: Path) -> Path:
     root = folder / "example"
     root.mkdir()
-    for name in ("models.yaml", "policies", "examples"):
+    for name in ("models.yaml", "policies", "examples", "monitoring"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, root / name)
@@ -46,12 +47,12 @@ def example(folder: Path) -> Path:
     return root
 
 
-def summary_page(pdf: Path) -> int:
-    """The 1-based page the summary section starts on, from the PDF's named destinations."""
+def section_page(pdf: Path, section: str) -> int:
+    """The 1-based page a section starts on, from the PDF's named destinations."""
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf))
-    destination = reader.named_destinations.get("summary")
+    destination = reader.named_destinations.get(section)
     if destination is None:
         return 1
     return int(reader.get_destination_page_number(destination)) + 1
@@ -60,6 +61,8 @@ def summary_page(pdf: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="credit-default")
+    parser.add_argument("--section", default="summary",
+                        help="the id of the section whose first page is drawn")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dossier-summary.png")
     parser.add_argument("--no-evidence", dest="evidence", action="store_false",
                         help="skip evidence (faster; the summary then shows declared figures)")
@@ -77,7 +80,7 @@ def main() -> int:
         subprocess.run(command, cwd=root, check=True, env=env)
         pdf = root / "out" / f"dossier-{args.model}.pdf"
         stem = Path(folder) / "page"
-        page = str(summary_page(pdf))
+        page = str(section_page(pdf, args.section))
         subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), "-f", page, "-l", page,
                         "-singlefile", str(pdf), str(stem)], check=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
