@@ -3,7 +3,8 @@ page that holds the section with id "summary", page 1 when there is none) as
 docs/dossier-summary.png, for the README; `--section ID` picks another section's page.
 
     python scripts/docs_images.py [--model credit-default] [--out docs/dossier-summary.png]
-    python scripts/docs_images.py --section monitoring-ledger --out docs/dossier-monitoring.png
+    python scripts/docs_images.py --no-evidence --section monitoring-ledger --pages-after 1 \
+        --out docs/dossier-monitoring.png
 
 Needs the `reports` extra and pdftoppm (Debian/Ubuntu package poppler-utils). The dossier is
 rendered from a fresh commit of this repository's models.yaml, policies and examples, dated
@@ -63,6 +64,8 @@ def main() -> int:
     parser.add_argument("--model", default="credit-default")
     parser.add_argument("--section", default="summary",
                         help="the id of the section whose first page is drawn")
+    parser.add_argument("--pages-after", type=int, default=0,
+                        help="draw the page this many pages after the section's first")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dossier-summary.png")
     parser.add_argument("--no-evidence", dest="evidence", action="store_false",
                         help="skip evidence (faster; the summary then shows declared figures)")
@@ -80,7 +83,7 @@ def main() -> int:
         subprocess.run(command, cwd=root, check=True, env=env)
         pdf = root / "out" / f"dossier-{args.model}.pdf"
         stem = Path(folder) / "page"
-        page = str(section_page(pdf, args.section))
+        page = str(section_page(pdf, args.section) + args.pages_after)
         subprocess.run(["pdftoppm", "-png", "-r", str(RESOLUTION), "-f", page, "-l", page,
                         "-singlefile", str(pdf), str(stem)], check=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
