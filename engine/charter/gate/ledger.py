@@ -1,0 +1,435 @@
+"""The monitoring ledger in the gate: what a change did to `monitoring/`, and the recorded
+runs and KPI observations that rules see.
+
+The ledger is append-only. Between the base and the head, a recorded run may only be added,
+sound (its name carries its digest, it follows the schema, its path matches its content),
+for a version the head declares, with input hashes that match the inputs at the head; a
+KPI file may only gain observations, recorded by a current member of the KPI's owning team
+(and by the pull request's author when it is known). Anything else under `monitoring/` is
+not part of the ledger: it is blocked, and the change is judged in full. The facts are
+exposed to the rules (`ledger.problems`, `ledger.unverified`); the rules decide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.inventory.diff import EntityKey
+from charter.inventory.entities import dataset_record, find_entity, models, split_ref, teams
+from charter.inventory.membership import current_members
+from charter.monitoring.kpi import KpiFile, edited_observations, kpi_problems, read_kpi
+from charter.monitoring.ledger import (
+    LEDGER_FOLDER,
+    RunPath,
+    kpi_model,
+    kpi_path,
+    parse_run_path,
+    run_problems,
+)
+from charter.vcs import git
+from charter.vcs.revisions import Revision
+
+
+def _problem(path: str, message: str) -> dict[str, str]:
+    return {"path": path, "message": f"{path}: {message}"}
+
+
+@dataclass
+class LedgerFacts:
+    """What the change did to the ledger, by the entity that accounts for it."""
+
+    versions: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    unverified: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    models: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    unattributed: list[dict[str, str]] = field(default_factory=list)
+    touched: set[EntityKey] = field(default_factory=set)
+
+    def add(self, table: dict[str, list[dict[str, str]]], key: str, path: str,
+            message: str) -> None:
+        table.setdefault(key, []).append(_problem(path, message))
+
+
+@dataclass
+class LedgerView:
+    """The ledger at the revision judged, read lazily: only the runs of versions judged."""
+
+    revision: Revision
+    facts: LedgerFacts = field(default_factory=LedgerFacts)
+    _runs: dict[str, tuple[list[dict[str, Any]], list[dict[str, str]]]] = field(
+        default_factory=dict)
+    _kpi: dict[str, KpiFile | None] = field(default_factory=dict)
+
+    def version(self, version_id: str) -> dict[str, Any]:
+        runs, problems = self._version_runs(version_id)
+        return {"runs": runs, "problems": [*self.facts.versions.get(version_id, []), *problems],
+                "unverified": list(self.facts.unverified.get(version_id, []))}
+
+    def model(self, model_id: str) -> dict[str, Any]:
+        found = self._kpi_file(model_id)
+        return {"observations": list(found.observations) if found else [],
+                "problems": list(self.facts.models.get(model_id, []))}
+
+    def change(self) -> dict[str, Any]:
+        return {"problems": list(self.facts.unattributed)}
+
+    def _version_runs(self, version_id: str
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+        if version_id not in self._runs:
+            model, version = split_ref(version_id)
+            folder = f"{LEDGER_FOLDER}/{model}/{version}"
+            paths = list_files(self.revision, folder)
+            runs: list[tuple[RunPath, dict[str, Any]]] = []
+            problems = []
+            contents = _read_many(self.revision, paths)
+            for path in paths:
+                where = parse_run_path(path)
+                data = contents.get(path)
+                if where is None or data is None:
+                    problems.append(_problem(path, "not a monitoring run: the ledger folder of "
+                                             "a version holds only runs"))
+                    continue
+                wrong = run_problems(path, data)
+                if wrong:
+                    problems += [_problem(path, p.message) for p in wrong]
+                    continue
+                runs.append((where, {**json.loads(data.decode("utf-8")), "path": path}))
+            self._runs[version_id] = ([r for _, r in sorted(runs, key=lambda r: r[0])],
+                                      problems)
+        return self._runs[version_id]
+
+    def _kpi_file(self, model_id: str) -> KpiFile | None:
+        if model_id not in self._kpi:
+            path = kpi_path(model_id)
+            data = self.revision.read(path)
+            self._kpi[model_id] = None if data is None else read_kpi(path, data)
+        return self._kpi[model_id]
+
+
+def list_files(revision: Revision, folder: str) -> list[str]:
+    """Every file under `folder` at the revision (links included, as files)."""
+    if revision.commit is not None:
+        result = git.run_git(revision.root, ["ls-tree", "-r", "-z", "--name-only",
+                                             "--full-tree", revision.commit, "--", folder])
+        return sorted(p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0")
+                      if p)
+    found: list[str] = []
+    _walk(revision.root, folder, found)
+    return sorted(found)
+
+
+def _walk(root: Path, folder: str, found: list[str]) -> None:
+    try:
+        children = list(os.scandir(root / folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for child in children:
+        path = f"{folder}/{child.name}"
+        if child.is_dir(follow_symlinks=False):
+            _walk(root, path, found)
+        else:
+            found.append(path)
+
+
+def _read_many(revision: Revision, paths: list[str]) -> dict[str, bytes]:
+    try:
+        return revision.read_many(paths)
+    except CharterError:
+        return {p: data for p in paths if (data := _read_or_none(revision, p)) is not None}
+
+
+def _read_or_none(revision: Revision, path: str) -> bytes | None:
+    try:
+        return revision.read(path)
+    except CharterError:
+        return None
+
+
+def ledger_changes(root: Path, base: Revision | None, head: Revision
+                   ) -> list[tuple[str, str, bool]]:
+    """(status A|M|D, path, is a symbolic link at the head) of each file under monitoring/
+    that differs between base and head; renames are a deletion and an addition."""
+    if base is None or base.commit is None:
+        return [("A", p, _is_link(head, p)) for p in list_files(head, LEDGER_FOLDER)]
+    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base.commit,
+            *([head.commit] if head.commit else []), "--", LEDGER_FOLDER]
+    fields = git.run_git(root, args).stdout.split(b"\0")
+    out: list[tuple[str, str, bool]] = []
+    for meta, raw_path in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.decode().split()
+        if len(parts) < 5:
+            continue
+        path = raw_path.decode(errors="surrogateescape")
+        status = "D" if parts[4].startswith("D") else "A" if parts[4].startswith("A") else "M"
+        link = parts[1] == "120000" if head.commit else os.path.islink(root / path)
+        out.append((status, path, link))
+    if head.commit is None:  # files git does not track yet are part of the change too
+        result = git.run_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--",
+                                    LEDGER_FOLDER])
+        out += [("A", p, os.path.islink(root / p)) for p in
+                (x.decode(errors="surrogateescape") for x in result.stdout.split(b"\0") if x)]
+    return sorted(out, key=lambda c: c[1])
+
+
+def _is_link(revision: Revision, path: str) -> bool:
+    if revision.commit is None:
+        return os.path.islink(revision.root / path)
+    entry = git.tree_entry(revision.root, revision.commit, path)
+    return entry is not None and entry.is_symlink
+
+
+@dataclass
+class _Judge:
+    root: Path
+    base: Revision | None
+    head: Revision
+    head_inventory: Mapping[str, Any]
+    trust: Mapping[str, Any]
+    today: Any
+    author: str | None
+    facts: LedgerFacts = field(default_factory=LedgerFacts)
+    _hashes: dict[str, str | None] = field(default_factory=dict)
+
+    def run(self, changes: Iterable[tuple[str, str, bool]]) -> LedgerFacts:
+        for status, path, link in changes:
+            self._one(status, path, link)
+        return self.facts
+
+    def _version_of(self, path: str) -> str | None:
+        parts = path.split("/")
+        return f"{parts[1]}@{parts[2]}" if len(parts) >= 4 else None
+
+    def _blame(self, path: str, message: str) -> None:
+        """A problem of `path`, given to the version or model it belongs to if the head
+        declares it, else to the change as a whole."""
+        version = self._version_of(path)
+        model = kpi_model(path)
+        if version is not None and find_entity(self.head_inventory, "version", version):
+            self.facts.touched.add(("version", version))
+            self.facts.add(self.facts.versions, version, path, message)
+        elif model is not None and model in models(self.head_inventory):
+            self.facts.touched.add(("model", model))
+            self.facts.add(self.facts.models, model, path, message)
+        else:
+            self.facts.unattributed.append(_problem(path, message))
+
+    def _one(self, status: str, path: str, link: bool) -> None:
+        version = self._version_of(path)
+        if version is not None and find_entity(self.head_inventory, "version", version):
+            self.facts.touched.add(("version", version))
+        model = kpi_model(path)
+        if model is not None and model in models(self.head_inventory):
+            self.facts.touched.add(("model", model))
+        if status != "A" and parse_run_path(path) is not None:
+            what = "deleted (or renamed)" if status == "D" else "edited in place"
+            self._blame(path, f"a recorded monitoring run was {what}: the ledger is "
+                        "append-only")
+        elif link and status != "D":
+            self._blame(path, "a symbolic link: the ledger holds regular files only")
+        elif model is not None:
+            self._kpi(status, path, model)
+        elif status == "A" and parse_run_path(path) is not None:
+            self._added_run(path)
+        elif status != "D":
+            self._blame(path, "neither a monitoring run nor a kpi.yaml: the monitoring "
+                        "ledger holds nothing else")
+
+    def _kpi(self, status: str, path: str, model: str) -> None:
+        if status == "D":
+            self._blame(path, "the KPI observations were deleted: they are append-only")
+            return
+        data = self.head.read(path) or b""
+        found, problems = kpi_problems(path, data)
+        if problems or found is None:
+            raise CharterError(problems, summary=f"{path} is not a sound KPI observations file")
+        old: tuple[dict[str, Any], ...] = ()
+        if status == "M" and self.base is not None:
+            before = _read_or_none(self.base, path)
+            previous, _ = kpi_problems(path, before or b"")
+            old = previous.observations if previous is not None else ()
+            for message in edited_observations(old, found.observations):
+                self._blame(path, f"{message}: KPI observations are append-only")
+        recorded = {str(o.get("period")) for o in old}
+        owner, members = _kpi_owner_members(self.head_inventory, model, self.today)
+        for i, observation in enumerate(found.observations):
+            if str(observation.get("period")) in recorded:
+                continue
+            by = str(observation.get("recorded_by"))
+            line = found.line_of(i)
+            if owner is None:
+                self._blame(path, f"line {line}: an observation of {observation['period']}, but "
+                            f"{model} declares no kpi (with its owning team)")
+            elif by not in members:
+                self._blame(path, f"line {line}: {observation['period']} was recorded by {by}, "
+                            f"who is not a current member of {owner}, the KPI's owner")
+            elif self.author is not None and by.casefold() != self.author.casefold():
+                self._blame(path, f"line {line}: {observation['period']} names {by} as its "
+                            f"recorder, but the pull request is {self.author}'s")
+
+    def _added_run(self, path: str) -> None:
+        data = self.head.read(path) or b""
+        wrong = run_problems(path, data)
+        if wrong:
+            for problem in wrong:
+                self._blame(path, problem.message)
+            return
+        where = parse_run_path(path)
+        assert where is not None
+        entity = find_entity(self.head_inventory, "version", where.version_id)
+        if entity is None:
+            self._blame(path, f"a run of {where.version_id}, which models.yaml does not "
+                        "declare")
+            return
+        record = json.loads(data.decode("utf-8"))
+        for message in self._input_problems(entity.record, record.get("inputs") or {}):
+            self._blame(path, message)
+
+    def _input_problems(self, version: Mapping[str, Any], inputs: Mapping[str, Any]
+                        ) -> list[str]:
+        problems: list[str] = []
+        artifact = inputs.get("artifact")
+        declared = version.get("artifact") if isinstance(version.get("artifact"),
+                                                         Mapping) else {}
+        if isinstance(artifact, Mapping):
+            if artifact.get("sha256") != declared.get("sha256"):
+                problems.append(f"inputs.artifact.sha256 {artifact.get('sha256')} is not the "
+                                f"version's declared artifact.sha256 ({declared.get('sha256')})")
+            problems += self._file_problems("artifact", artifact)
+        monitoring = version.get("monitoring") if isinstance(version.get("monitoring"),
+                                                             Mapping) else {}
+        reference = inputs.get("reference")
+        if isinstance(reference, Mapping):
+            ref = monitoring.get("reference")
+            if reference.get("dataset") != ref:
+                problems.append(f"inputs.reference is {reference.get('dataset')!r}, not the "
+                                f"version's monitoring.reference ({ref!r})")
+            problems += self._dataset_problems("reference", reference)
+        live = monitoring.get("live") if isinstance(monitoring.get("live"), Mapping) else {}
+        pattern = live.get("path")
+        for role in ("live", "labelled"):
+            for i, item in enumerate(inputs.get(role) or []):
+                if not isinstance(item, Mapping):
+                    continue
+                name = f"inputs.{role}[{i}]"
+                if isinstance(pattern, str) and isinstance(item.get("period"), str):
+                    expected = pattern.replace("{period}", item["period"])
+                    if item.get("location") != expected:
+                        problems.append(f"{name}.location {item.get('location')!r} is not "
+                                        f"the version's live data for {item['period']} "
+                                        f"({expected!r})")
+                if item.get("dataset"):
+                    problems += self._dataset_problems(name, item)
+                problems += self._file_problems(name, item)
+        return problems
+
+    def _dataset_problems(self, name: str, item: Mapping[str, Any]) -> list[str]:
+        ref = item.get("dataset")
+        if not isinstance(ref, str):
+            return []
+        record = dataset_record(self.head_inventory, ref)
+        if record is None:
+            return [f"{name}.dataset {ref} is not a dataset version models.yaml declares"]
+        out = []
+        location = record.get("path") or record.get("uri")
+        if location and item.get("location") != location:
+            out.append(f"{name}.location {item.get('location')!r} is not where {ref} is "
+                       f"({location!r})")
+        if record.get("sha256") and item.get("sha256") != record["sha256"]:
+            out.append(f"{name}.sha256 is not {ref}'s declared sha256")
+        return out
+
+    def _file_problems(self, name: str, item: Mapping[str, Any]) -> list[str]:
+        location = str(item.get("location"))
+        if "://" in location:
+            scheme = location.split("://", 1)[0].lower()
+            allowed = (self.trust.get("settings") or {}).get("allowed_uri_schemes") or []
+            if scheme not in allowed:
+                return []  # told apart: `unverified`, see _unverified
+        actual = self._sha256(location)
+        if actual is None:
+            return [f"{name}: {location} does not exist at the head, so its hash cannot match"]
+        if actual != item.get("sha256"):
+            return [f"{name}.sha256 does not match {location} at the head (its sha256 is "
+                    f"{actual[:16]}…, the run says {str(item.get('sha256'))[:16]}…): the run "
+                    "was not computed from these inputs"]
+        return []
+
+    def _sha256(self, location: str) -> str | None:
+        if location not in self._hashes:
+            self._hashes[location] = _hash_input(self.root, self.head, location, self.trust)
+        return self._hashes[location]
+
+
+def _hash_input(root: Path, head: Revision, location: str,
+                trust: Mapping[str, Any]) -> str | None:
+    if "://" not in location:
+        try:
+            data = head.read(location)
+        except CharterError:
+            return None
+        return None if data is None else hashlib.sha256(data).hexdigest()
+    from charter.evidence.files import FileStore
+    from charter.evidence.problems import InputError
+
+    allowed = (trust.get("settings") or {}).get("allowed_uri_schemes") or []
+    with FileStore(root, head.commit, allowed) as store:
+        try:
+            return store.fetch(location).sha256
+        except InputError:
+            return None
+
+
+def _unverified(facts: LedgerFacts, head: Revision, trust: Mapping[str, Any],
+                touched: Iterable[tuple[str, str, bool]]) -> None:
+    """Inputs of added runs read from storage the settings do not let Charter read."""
+    allowed = (trust.get("settings") or {}).get("allowed_uri_schemes") or []
+    for status, path, _ in touched:
+        where = parse_run_path(path)
+        if status != "A" or where is None or where.version_id not in {
+                v for k, v in facts.touched if k == "version"}:
+            continue
+        data = _read_or_none(head, path)
+        try:
+            record = json.loads((data or b"").decode("utf-8"))
+        except ValueError:
+            continue
+        inputs = record.get("inputs") if isinstance(record, Mapping) else None
+        items = []
+        for role, value in (inputs or {}).items():
+            items += [(f"inputs.{role}", v) for v in (value if isinstance(value, list)
+                                                      else [value])]
+        for name, item in items:
+            location = str(item.get("location")) if isinstance(item, Mapping) else ""
+            if "://" in location and location.split("://", 1)[0].lower() not in allowed:
+                facts.add(facts.unverified, where.version_id, path,
+                          f"{name} {location} cannot be verified: its scheme is not in "
+                          "settings.allowed_uri_schemes")
+
+
+def ledger_facts(root: Path, base: Revision | None, head: Revision,
+                 head_inventory: Mapping[str, Any], trust: Mapping[str, Any],
+                 today: Any, author: str | None = None) -> LedgerFacts:
+    """What the change from `base` to `head` did to the ledger."""
+    changes = ledger_changes(root, base, head)
+    if not changes:
+        return LedgerFacts()
+    judge = _Judge(root, base, head, head_inventory, trust, today, author)
+    facts = judge.run(changes)
+    _unverified(facts, head, trust, changes)
+    return facts
+
+
+def _kpi_owner_members(inventory: Mapping[str, Any], model: str, today: Any
+                       ) -> tuple[str | None, list[str]]:
+    record = models(inventory).get(model)
+    kpi = record.get("kpi") if isinstance(record, Mapping) else None
+    owner = kpi.get("owner") if isinstance(kpi, Mapping) else None
+    if not isinstance(owner, str):
+        return None, []
+    return owner, current_members(teams(inventory).get(owner), today)
