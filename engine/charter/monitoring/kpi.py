@@ -89,18 +89,3 @@ def edited_observations(base: Sequence[Mapping[str, Any]],
             out.append(f"the observation of {period} was edited ({', '.join(changed)})")
     return out
 
-
-def breach_streak(observations: Sequence[Mapping[str, Any]], target: float,
-                  higher_is_better: bool) -> list[str]:
-    """The periods, latest last, of the run of observations on the wrong side of the target
-    that ends with the latest one (empty: the latest is on target)."""
-    streak: list[str] = []
-    for observation in reversed(observations):
-        value = observation.get("value")
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            break
-        wrong = value < target if higher_is_better else value > target
-        if not wrong:
-            break
-        streak.append(str(observation.get("period")))
-    return list(reversed(streak))
