@@ -12,7 +12,6 @@ exposed to the rules (`ledger.problems`, `ledger.unverified`); the rules decide.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -84,7 +83,7 @@ class LedgerView:
         if version_id not in self._runs:
             model, version = split_ref(version_id)
             folder = f"{LEDGER_FOLDER}/{model}/{version}"
-            paths = list_files(self.revision, folder)
+            paths = self.revision.files_under(folder)
             runs: list[tuple[RunPath, dict[str, Any]]] = []
             problems = []
             contents = _read_many(self.revision, paths)
@@ -107,34 +106,9 @@ class LedgerView:
     def _kpi_file(self, model_id: str) -> KpiFile | None:
         if model_id not in self._kpi:
             path = kpi_path(model_id)
-            data = self.revision.read(path)
+            data = self.revision.read(path) if self.revision.files_under(path) else None
             self._kpi[model_id] = None if data is None else read_kpi(path, data)
         return self._kpi[model_id]
-
-
-def list_files(revision: Revision, folder: str) -> list[str]:
-    """Every file under `folder` at the revision (links included, as files)."""
-    if revision.commit is not None:
-        result = git.run_git(revision.root, ["ls-tree", "-r", "-z", "--name-only",
-                                             "--full-tree", revision.commit, "--", folder])
-        return sorted(p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0")
-                      if p)
-    found: list[str] = []
-    _walk(revision.root, folder, found)
-    return sorted(found)
-
-
-def _walk(root: Path, folder: str, found: list[str]) -> None:
-    try:
-        children = list(os.scandir(root / folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for child in children:
-        path = f"{folder}/{child.name}"
-        if child.is_dir(follow_symlinks=False):
-            _walk(root, path, found)
-        else:
-            found.append(path)
 
 
 def _read_many(revision: Revision, paths: list[str]) -> dict[str, bytes]:
@@ -156,7 +130,7 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
     """(status A|M|D, path, is a symbolic link at the head) of each file under monitoring/
     that differs between base and head; renames are a deletion and an addition."""
     if base is None or base.commit is None:
-        return [("A", p, _is_link(head, p)) for p in list_files(head, LEDGER_FOLDER)]
+        return [("A", p, _is_link(head, p)) for p in head.files_under(LEDGER_FOLDER)]
     args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base.commit,
             *([head.commit] if head.commit else []), "--", LEDGER_FOLDER]
     fields = git.run_git(root, args).stdout.split(b"\0")
@@ -174,6 +148,9 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
                                     LEDGER_FOLDER])
         out += [("A", p, os.path.islink(root / p)) for p in
                 (x.decode(errors="surrogateescape") for x in result.stdout.split(b"\0") if x)]
+    changed = [c[1] for c in out]
+    base.files_under(*changed)  # readable at the commits: only the changed files are listed
+    head.files_under(*changed)
     return sorted(out, key=lambda c: c[1])
 
 
@@ -368,12 +345,8 @@ class _Judge:
 
 def _hash_input(root: Path, head: Revision, location: str,
                 trust: Mapping[str, Any]) -> str | None:
-    if "://" not in location:
-        try:
-            data = head.read(location)
-        except CharterError:
-            return None
-        return None if data is None else hashlib.sha256(data).hexdigest()
+    """The sha256 of the input at the head (a repository path or an allowed URI), streamed
+    as evidence reads it; None when it cannot be read."""
     from charter.evidence.files import FileStore
     from charter.evidence.problems import InputError
 
