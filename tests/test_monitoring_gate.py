@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from charter.monitoring.ledger import write_run
+from charter.monitoring.ledger import worst, write_run
 from conftest import BASIC_POLICIES, TODAY, GitRepo, Run
 
 MODEL = b"not really a model"
@@ -95,7 +95,7 @@ def run_record(as_of: str = "2026-11-20", version: str = "1.0.0", drift: str = "
             "income": {"kind": "numeric", "psi": 0.3 if drift == "red" else 0.01,
                        "band": drift}}},
             "performance": performance or None},
-        "verdict": drift}
+        "verdict": worst([drift, str(performance.get("band", "green"))])}
 
 
 @pytest.fixture
@@ -404,3 +404,19 @@ def test_the_ledger_keys_cannot_be_written_in_models_yaml(ledger: tuple[GitRepo,
     assert run.code == 2
     assert "latest" in run.err
 
+
+
+def test_a_run_whose_results_contradict_their_figures_is_blocked(
+        ledger: tuple[GitRepo, str]) -> None:
+    repo, _ = ledger
+    record = run_record(as_of="2026-11-26", metric="roc_auc", validated=0.91, live=0.70,
+                        decay=-0.21, band="green")
+    record["results"]["drift"]["features"]["income"]["psi"] = 0.4  # red, written green
+    forged, _ = write_run(repo.root, record)
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert ("results.drift.features.income: band green is milder than its psi of 0.4 under "
+            "the declared thresholds (red)") in run.out
+    assert "results.performance.validated is 0.91, but the version declares roc_auc 0.81" \
+        in run.out
+    assert "results.performance.decay is -0.21, not the difference" in run.out

@@ -25,12 +25,14 @@ from charter.inventory.entities import dataset_record, find_entity, models, spli
 from charter.inventory.membership import current_members
 from charter.monitoring.kpi import KpiFile, edited_observations, kpi_problems, read_kpi
 from charter.monitoring.ledger import (
+    BANDS,
     LEDGER_FOLDER,
     RunPath,
     kpi_model,
     kpi_path,
     parse_run_path,
     run_problems,
+    worst,
 )
 from charter.vcs import git
 from charter.vcs.revisions import Revision
@@ -264,7 +266,8 @@ class _Judge:
                         "declare")
             return
         record = json.loads(data.decode("utf-8"))
-        for message in self._input_problems(entity.record, record.get("inputs") or {}):
+        for message in [*self._input_problems(entity.record, record.get("inputs") or {}),
+                        *result_problems(entity.record, record)]:
             self._blame(path, message)
 
     def _input_problems(self, version: Mapping[str, Any], inputs: Mapping[str, Any]
@@ -341,6 +344,95 @@ class _Judge:
         if location not in self._hashes:
             self._hashes[location] = _hash_input(self.root, self.head, location, self.trust)
         return self._hashes[location]
+
+
+# Metrics where a larger value is worse: their decay is live - validated (as the monitor has it).
+LOWER_IS_BETTER = ("log_loss", "brier", "mae", "rmse")
+_DRIFT_STATISTICS = {"psi": False, "ks": False, "chi2_p": True}  # name -> small values are bad
+
+
+def result_problems(version: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """Results that contradict their own figures or the version's declarations: a band
+    milder than its statistic under the declared thresholds, a verdict milder than its
+    bands, a validated figure that is not the version's, a decay that is not the difference.
+    Only what the figures prove is refused: bands may be stricter than the thresholds say."""
+    results = record.get("results") if isinstance(record.get("results"), Mapping) else {}
+    monitoring = version.get("monitoring") if isinstance(version.get("monitoring"),
+                                                         Mapping) else {}
+    checks = monitoring.get("checks") if isinstance(monitoring.get("checks"), Mapping) else {}
+    problems = _drift_problems(results.get("drift"), checks.get("drift"))
+    problems += _performance_problems(results.get("performance"), checks.get("performance"),
+                                      version.get("evaluation"))
+    bands = [part.get("band") for part in results.values() if isinstance(part, Mapping)
+             and part.get("band") in BANDS]
+    if record.get("verdict") in BANDS and _milder(record["verdict"], worst(bands)):
+        problems.append(f"verdict {record['verdict']} is milder than its worst band "
+                        f"({worst(bands)})")
+    return problems
+
+
+def _milder(band: Any, than: str) -> bool:
+    return band in BANDS and BANDS.index(band) < BANDS.index(than)
+
+
+def _band(value: Any, spec: Any, small_is_bad: bool) -> str:
+    if not isinstance(value, int | float) or not isinstance(spec, Mapping):
+        return "green"
+    red, amber = spec.get("red"), spec.get("amber")
+    if not isinstance(red, int | float) or not isinstance(amber, int | float):
+        return "green"
+    if small_is_bad:
+        return "red" if value <= red else "amber" if value <= amber else "green"
+    return "red" if value >= red else "amber" if value >= amber else "green"
+
+
+def _drift_problems(drift: Any, declared: Any) -> list[str]:
+    if not isinstance(drift, Mapping):
+        return []
+    problems = []
+    features = drift.get("features") if isinstance(drift.get("features"), Mapping) else {}
+    for name, row in sorted(features.items()):
+        if not isinstance(row, Mapping):
+            continue
+        for statistic, small_is_bad in _DRIFT_STATISTICS.items():
+            spec = declared.get(statistic) if isinstance(declared, Mapping) else None
+            floor = _band(row.get(statistic), spec, small_is_bad)
+            if _milder(row.get("band"), floor):
+                problems.append(f"results.drift.features.{name}: band {row.get('band')} is "
+                                f"milder than its {statistic} of {row.get(statistic)} under "
+                                f"the declared thresholds ({floor})")
+    feature_bands = [r.get("band") for r in features.values() if isinstance(r, Mapping)
+                     and r.get("band") in BANDS]
+    if _milder(drift.get("band"), worst(feature_bands)):
+        problems.append(f"results.drift.band {drift.get('band')} is milder than its worst "
+                        f"feature ({worst(feature_bands)})")
+    return problems
+
+
+def _performance_problems(performance: Any, declared: Any, evaluation: Any) -> list[str]:
+    if not isinstance(performance, Mapping):
+        return []
+    problems = []
+    metric, validated, live = (performance.get(k) for k in ("metric", "validated", "live"))
+    metrics = evaluation.get("metrics") if isinstance(evaluation, Mapping) else None
+    claimed = metrics.get(metric) if isinstance(metrics, Mapping) and isinstance(
+        metric, str) else None
+    if isinstance(claimed, int | float) and isinstance(validated, int | float) and abs(
+            claimed - validated) > 1e-9:
+        problems.append(f"results.performance.validated is {validated}, but the version "
+                        f"declares {metric} {claimed}")
+    decay = performance.get("decay")
+    if all(isinstance(v, int | float) for v in (validated, live, decay)):
+        expected = live - validated if metric in LOWER_IS_BETTER else validated - live
+        if abs(expected - decay) > 1e-6:
+            problems.append(f"results.performance.decay is {decay}, not the difference of "
+                            f"{metric} validated and live ({round(expected, 6)})")
+        spec = declared.get("decay") if isinstance(declared, Mapping) else None
+        floor = _band(decay, spec, False)
+        if _milder(performance.get("band"), floor):
+            problems.append(f"results.performance.band {performance.get('band')} is milder "
+                            f"than its decay of {decay} under the declared band ({floor})")
+    return problems
 
 
 def _hash_input(root: Path, head: Revision, location: str,
