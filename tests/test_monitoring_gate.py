@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,6 +243,19 @@ def test_a_kpi_observation_recorded_outside_the_owning_team_is_blocked(
     assert run.code == 0, run.out
 
 
+def test_a_pull_request_cannot_add_the_recorder_that_signs_it(
+        ledger: tuple[GitRepo, str]) -> None:
+    repo, _ = ledger
+    repo.write("models.yaml", (repo.root / "models.yaml").read_text().replace(
+        "lending-business: {members: [sam]}", "lending-business: {members: [sam, dana]}"))
+    repo.write("monitoring/credit/kpi.yaml",
+               KPI + "  - {period: 2026-10, value: 3.7, recorded_by: dana}\n")
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert ("line 5: 2026-10 was recorded by dana, who was not a member of lending-business "
+            "on the base revision") in run.out
+
+
 def test_an_invalid_kpi_file_is_bad_input(ledger: tuple[GitRepo, str]) -> None:
     repo, _ = ledger
     repo.write("monitoring/credit/kpi.yaml",
@@ -420,3 +434,27 @@ def test_a_run_whose_results_contradict_their_figures_is_blocked(
     assert "results.performance.validated is 0.91, but the version declares roc_auc 0.81" \
         in run.out
     assert "results.performance.decay is -0.21, not the difference" in run.out
+
+
+def test_the_recorder_must_be_the_pull_requests_author_when_it_is_known(
+        ledger: tuple[GitRepo, str], tmp_path: Path) -> None:
+    repo, _ = ledger
+    repo.write("models.yaml", (repo.root / "models.yaml").read_text().replace(
+        "lending-business: {members: [sam]}", "lending-business: {members: [sam, kim]}"))
+    repo.write("monitoring/credit/kpi.yaml",
+               KPI + "  - {period: 2026-10, value: 3.7, recorded_by: sam}\n")
+    head = repo.commit("kim records a figure in sam's name")
+    reviews = tmp_path / "reviews.json"
+    for author, code in (("kim", 1), ("sam", 0)):
+        reviews.write_text(json.dumps({"pull_request": {"user": {"login": author},
+                                                        "head": {"sha": head}},
+                                       "reviews": []}))
+        run = check(repo, "--base", "main", "--reviews", str(reviews))
+        assert run.code == code, run.out + run.err
+    assert "line 5: 2026-10 names sam as its recorder, but the pull request is kim's" \
+        not in run.out
+    reviews.write_text(json.dumps({"pull_request": {"user": {"login": "kim"},
+                                                    "head": {"sha": head}}, "reviews": []}))
+    run = check(repo, "--base", "main", "--reviews", str(reviews))
+    assert ("monitoring/credit/kpi.yaml: line 5: 2026-10 names sam as its recorder, but the "
+            "pull request is kim's") in run.out

@@ -139,8 +139,8 @@ def _ledger(options: CheckOptions, base_rev: Revision | None, head_rev: Revision
     """The monitoring ledger at the head, with what the change did to it. Trust (which
     storage may be read to verify inputs) comes from the base, as for evidence."""
     trust = base_inventory if base_inventory is not None else head.inventory
-    facts = ledger_facts(options.root, base_rev, head_rev, head.inventory, trust,
-                         options.today, pull_request.author if pull_request else None)
+    facts = ledger_facts(options.root, base_rev, head_rev, head.inventory, base_inventory,
+                         trust, options.today, pull_request.author if pull_request else None)
     return LedgerView(head_rev, facts)
 
 

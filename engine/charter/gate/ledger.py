@@ -169,6 +169,7 @@ class _Judge:
     base: Revision | None
     head: Revision
     head_inventory: Mapping[str, Any]
+    base_inventory: Mapping[str, Any] | None
     trust: Mapping[str, Any]
     today: Any
     author: str | None
@@ -236,6 +237,9 @@ class _Judge:
                 self._blame(path, f"{message}: KPI observations are append-only")
         recorded = {str(o.get("period")) for o in old}
         owner, members = _kpi_owner_members(self.head_inventory, model, self.today)
+        # a pull request cannot add the recorder that signs it (as LC-032 for validators)
+        before = _kpi_owner_members(self.base_inventory, model, self.today)[1] if (
+            self.base_inventory is not None) else members
         for i, observation in enumerate(found.observations):
             if str(observation.get("period")) in recorded:
                 continue
@@ -247,6 +251,10 @@ class _Judge:
             elif by not in members:
                 self._blame(path, f"line {line}: {observation['period']} was recorded by {by}, "
                             f"who is not a current member of {owner}, the KPI's owner")
+            elif by not in before:
+                self._blame(path, f"line {line}: {observation['period']} was recorded by "
+                            f"{by}, who was not a member of {owner} on the base revision: add "
+                            "a recorder to the team in a pull request of its own")
             elif self.author is not None and by.casefold() != self.author.casefold():
                 self._blame(path, f"line {line}: {observation['period']} names {by} as its "
                             f"recorder, but the pull request is {self.author}'s")
@@ -478,13 +486,14 @@ def _unverified(facts: LedgerFacts, head: Revision, trust: Mapping[str, Any],
 
 
 def ledger_facts(root: Path, base: Revision | None, head: Revision,
-                 head_inventory: Mapping[str, Any], trust: Mapping[str, Any],
-                 today: Any, author: str | None = None) -> LedgerFacts:
+                 head_inventory: Mapping[str, Any], base_inventory: Mapping[str, Any] | None,
+                 trust: Mapping[str, Any], today: Any, author: str | None = None
+                 ) -> LedgerFacts:
     """What the change from `base` to `head` did to the ledger."""
     changes = ledger_changes(root, base, head)
     if not changes:
         return LedgerFacts()
-    judge = _Judge(root, base, head, head_inventory, trust, today, author)
+    judge = _Judge(root, base, head, head_inventory, base_inventory, trust, today, author)
     facts = judge.run(changes)
     _unverified(facts, head, trust, changes)
     return facts
