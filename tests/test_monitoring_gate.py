@@ -130,7 +130,7 @@ def test_the_monitored_inventory_passes(ledger: tuple[GitRepo, str]) -> None:
     repo, _ = ledger
     run = check(repo, "--all")
     assert run.code == 0, run.out + run.err
-    added, _ = write_run(repo.root, run_record(as_of="2026-11-26"))
+    write_run(repo.root, run_record(as_of="2026-11-26"))
     run = pr_check(repo)
     assert run.code == 0, run.out + run.err
 
@@ -180,7 +180,7 @@ def test_a_run_pointing_at_other_inputs_is_blocked(ledger: tuple[GitRepo, str]) 
                                      "dataset": "live@2026-10"}
     record["inputs"]["artifact"]["sha256"] = sha(b"another model")
     (repo.root / "models/credit.skops").write_bytes(b"another model")
-    forged, _ = write_run(repo.root, record)
+    write_run(repo.root, record)
     run = pr_check(repo)
     assert run.code == 1, run.out
     assert "inputs.reference is 'live@2026-10', not the version's monitoring.reference" in run.out
@@ -340,8 +340,8 @@ def test_a_kpi_breach_for_n_periods_warns_its_owner(ledger: tuple[GitRepo, str])
                + "  - {period: 2026-11, value: 4.6, recorded_by: sam}\n")
     run = pr_check(repo)
     assert run.code == 0, run.out
-    assert ("models.yaml:23:5  credit: for lending-business: Default losses has been on the wrong side of its "
-            "target 4 for 2026-10, 2026-11 (latest 4.6)") in run.out
+    assert ("models.yaml:23:5  credit: for lending-business: Default losses has been on the "
+            "wrong side of its target 4 for 2026-10, 2026-11 (latest 4.6)") in run.out
 
 
 def test_a_waiver_cannot_cover_an_append_only_rule(ledger: tuple[GitRepo, str]) -> None:
@@ -426,7 +426,7 @@ def test_a_run_whose_results_contradict_their_figures_is_blocked(
     record = run_record(as_of="2026-11-26", metric="roc_auc", validated=0.91, live=0.70,
                         decay=-0.21, band="green")
     record["results"]["drift"]["features"]["income"]["psi"] = 0.4  # red, written green
-    forged, _ = write_run(repo.root, record)
+    write_run(repo.root, record)
     run = pr_check(repo)
     assert run.code == 1, run.out
     assert ("results.drift.features.income: band green is milder than its psi of 0.4 under "

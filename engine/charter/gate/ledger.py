@@ -38,6 +38,10 @@ from charter.vcs import git
 from charter.vcs.revisions import Revision
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _problem(path: str, message: str) -> dict[str, str]:
     return {"path": path, "message": f"{path}: {message}"}
 
@@ -230,15 +234,17 @@ class _Judge:
             raise CharterError(problems, summary=f"{path} is not a sound KPI observations file")
         old: tuple[dict[str, Any], ...] = ()
         if status == "M" and self.base is not None:
-            before = _read_or_none(self.base, path)
-            previous, _ = kpi_problems(path, before or b"")
+            previous, _ = kpi_problems(path, _read_or_none(self.base, path) or b"")
+            if previous is None:
+                self._blame(path, "the base's KPI file cannot be read, so what this change "
+                            "does to its observations cannot be told")
             old = previous.observations if previous is not None else ()
             for message in edited_observations(old, found.observations):
                 self._blame(path, f"{message}: KPI observations are append-only")
         recorded = {str(o.get("period")) for o in old}
         owner, members = _kpi_owner_members(self.head_inventory, model, self.today)
         # a pull request cannot add the recorder that signs it (as LC-032 for validators)
-        before = _kpi_owner_members(self.base_inventory, model, self.today)[1] if (
+        earlier = _kpi_owner_members(self.base_inventory, model, self.today)[1] if (
             self.base_inventory is not None) else members
         for i, observation in enumerate(found.observations):
             if str(observation.get("period")) in recorded:
@@ -251,7 +257,7 @@ class _Judge:
             elif by not in members:
                 self._blame(path, f"line {line}: {observation['period']} was recorded by {by}, "
                             f"who is not a current member of {owner}, the KPI's owner")
-            elif by not in before:
+            elif by not in earlier:
                 self._blame(path, f"line {line}: {observation['period']} was recorded by "
                             f"{by}, who was not a member of {owner} on the base revision: add "
                             "a recorder to the team in a pull request of its own")
@@ -282,15 +288,13 @@ class _Judge:
                         ) -> list[str]:
         problems: list[str] = []
         artifact = inputs.get("artifact")
-        declared = version.get("artifact") if isinstance(version.get("artifact"),
-                                                         Mapping) else {}
+        declared = _mapping(version.get("artifact"))
         if isinstance(artifact, Mapping):
             if artifact.get("sha256") != declared.get("sha256"):
                 problems.append(f"inputs.artifact.sha256 {artifact.get('sha256')} is not the "
                                 f"version's declared artifact.sha256 ({declared.get('sha256')})")
             problems += self._file_problems("artifact", artifact)
-        monitoring = version.get("monitoring") if isinstance(version.get("monitoring"),
-                                                             Mapping) else {}
+        monitoring = _mapping(version.get("monitoring"))
         reference = inputs.get("reference")
         if isinstance(reference, Mapping):
             ref = monitoring.get("reference")
@@ -298,7 +302,7 @@ class _Judge:
                 problems.append(f"inputs.reference is {reference.get('dataset')!r}, not the "
                                 f"version's monitoring.reference ({ref!r})")
             problems += self._dataset_problems("reference", reference)
-        live = monitoring.get("live") if isinstance(monitoring.get("live"), Mapping) else {}
+        live = _mapping(monitoring.get("live"))
         pattern = live.get("path")
         for role in ("live", "labelled"):
             for i, item in enumerate(inputs.get(role) or []):
@@ -364,14 +368,12 @@ def result_problems(version: Mapping[str, Any], record: Mapping[str, Any]) -> li
     milder than its statistic under the declared thresholds, a verdict milder than its
     bands, a validated figure that is not the version's, a decay that is not the difference.
     Only what the figures prove is refused: bands may be stricter than the thresholds say."""
-    results = record.get("results") if isinstance(record.get("results"), Mapping) else {}
-    monitoring = version.get("monitoring") if isinstance(version.get("monitoring"),
-                                                         Mapping) else {}
-    checks = monitoring.get("checks") if isinstance(monitoring.get("checks"), Mapping) else {}
+    results = _mapping(record.get("results"))
+    checks = _mapping(_mapping(version.get("monitoring")).get("checks"))
     problems = _drift_problems(results.get("drift"), checks.get("drift"))
     problems += _performance_problems(results.get("performance"), checks.get("performance"),
                                       version.get("evaluation"))
-    bands = [part.get("band") for part in results.values() if isinstance(part, Mapping)
+    bands = [str(part["band"]) for part in results.values() if isinstance(part, Mapping)
              and part.get("band") in BANDS]
     if record.get("verdict") in BANDS and _milder(record["verdict"], worst(bands)):
         problems.append(f"verdict {record['verdict']} is milder than its worst band "
@@ -398,7 +400,7 @@ def _drift_problems(drift: Any, declared: Any) -> list[str]:
     if not isinstance(drift, Mapping):
         return []
     problems = []
-    features = drift.get("features") if isinstance(drift.get("features"), Mapping) else {}
+    features = _mapping(drift.get("features"))
     for name, row in sorted(features.items()):
         if not isinstance(row, Mapping):
             continue
@@ -409,7 +411,7 @@ def _drift_problems(drift: Any, declared: Any) -> list[str]:
                 problems.append(f"results.drift.features.{name}: band {row.get('band')} is "
                                 f"milder than its {statistic} of {row.get(statistic)} under "
                                 f"the declared thresholds ({floor})")
-    feature_bands = [r.get("band") for r in features.values() if isinstance(r, Mapping)
+    feature_bands = [str(r["band"]) for r in features.values() if isinstance(r, Mapping)
                      and r.get("band") in BANDS]
     if _milder(drift.get("band"), worst(feature_bands)):
         problems.append(f"results.drift.band {drift.get('band')} is milder than its worst "
@@ -430,7 +432,8 @@ def _performance_problems(performance: Any, declared: Any, evaluation: Any) -> l
         problems.append(f"results.performance.validated is {validated}, but the version "
                         f"declares {metric} {claimed}")
     decay = performance.get("decay")
-    if all(isinstance(v, int | float) for v in (validated, live, decay)):
+    if isinstance(validated, int | float) and isinstance(live, int | float) and isinstance(
+            decay, int | float):
         expected = live - validated if metric in LOWER_IS_BETTER else validated - live
         if abs(expected - decay) > 1e-6:
             problems.append(f"results.performance.decay is {decay}, not the difference of "

@@ -60,14 +60,15 @@ def _order_problems(found: KpiFile) -> list[Problem]:
     for i, observation in enumerate(found.observations):
         period = str(observation["period"])
         mark = found.source.locate(("observations", i, "period"))
-        where = {"file": found.path, "line": mark.line, "column": mark.column,
-                 "key_path": f"$.observations[{i}].period"}
+        key = f"$.observations[{i}].period"
         if period in seen:
-            problems.append(Problem(f"period {period} is recorded twice", **where,
+            problems.append(Problem(f"period {period} is recorded twice", found.path,
+                                    mark.line, mark.column, key,
                                     hint=f"first at line {found.line_of(seen[period])}"))
         elif period < previous:
             problems.append(Problem(f"period {period} comes after {previous}: observations "
-                                    "are recorded oldest first", **where))
+                                    "are recorded oldest first", found.path, mark.line,
+                                    mark.column, key))
         seen.setdefault(period, i)
         previous = max(previous, period)
     return problems

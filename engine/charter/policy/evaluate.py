@@ -447,11 +447,11 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
             out.append(result)
             continue
         if result.rule in unwaivable:
-            for waiver in valid:
-                if waiver.covers(result.rule, result.entity) and waiver.id not in used:
-                    used.add(waiver.id)
+            for refused in valid:
+                if refused.covers(result.rule, result.entity) and refused.id not in used:
+                    used.add(refused.id)
                     engine.append(_waiver_finding(
-                        "CHARTER-W005", waiver, f"waiver {waiver.id} does not waive "
+                        "CHARTER-W005", refused, f"waiver {refused.id} does not waive "
                         f"{result.rule} for {result.entity}: the rule cannot be waived"))
             out.append(result)
             continue
