@@ -111,9 +111,8 @@ datasets:
   loans:
     owner: risk-analytics
     contains_pii: false
-    versions:
-      "2024-06": {path: data/loans.csv, created: 2024-06-30}
-      "2024-09": {path: data/loans.csv, created: 2024-09-30}
+    versions: {"2024-09": {path: data/loans.csv, created: 2024-09-30},
+      "2024-06": {path: data/loans.csv, created: 2024-06-30}}
 models:
   credit:
     title: Credit default

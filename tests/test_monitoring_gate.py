@@ -458,3 +458,74 @@ def test_the_recorder_must_be_the_pull_requests_author_when_it_is_known(
     run = check(repo, "--base", "main", "--reviews", str(reviews))
     assert ("monitoring/credit/kpi.yaml: line 5: 2026-10 names sam as its recorder, but the "
             "pull request is kim's") in run.out
+
+
+def remote_live(repo: GitRepo, schemes: str) -> None:
+    """main reads its live data from object storage; `schemes` are the ones Charter may read."""
+    repo.git("checkout", "-q", "main")
+    text = (repo.root / "models.yaml").read_text().replace(
+        'live: {path: "data/live-{period}.csv"}', 'live: {path: "s3://lake/live-{period}.csv"}')
+    repo.write("models.yaml", f"charter: 1\nsettings: {{allowed_uri_schemes: [{schemes}]}}\n"
+               + text.removeprefix("charter: 1\n"))
+    repo.write("policies/rules.yaml", BASIC_POLICIES + """\
+waivers:
+  - id: W-LAKE
+    rule: LC-041
+    target: credit@1.0.0
+    justification: The lake's object versions are checked by the data platform's audit.
+    approved_by: vera
+    expires: 2027-01-31
+""")
+    repo.commit("live data in the lake")
+    repo.git("checkout", "-q", "change")
+    repo.git("rebase", "-q", "main")
+
+
+def test_inputs_charter_may_not_read_cannot_be_verified_and_may_be_waived(
+        ledger: tuple[GitRepo, str]) -> None:
+    repo, _ = ledger
+    remote_live(repo, "https")
+    record = run_record(as_of="2026-11-26")
+    record["inputs"]["live"][0]["location"] = "s3://lake/live-2026-10.csv"
+    path, _ = write_run(repo.root, record)
+    run = pr_check(repo)
+    assert run.code == 0, run.out
+    assert (f"{path}: inputs.live s3://lake/live-2026-10.csv cannot be verified: its scheme "
+            "is not in settings.allowed_uri_schemes") in run.out
+    assert "W-LAKE" in run.out
+
+
+def test_inputs_charter_may_read_are_hashed_again(ledger: tuple[GitRepo, str]) -> None:
+    repo, _ = ledger
+    remote_live(repo, "memory")
+    record = run_record(as_of="2026-11-26")
+    record["inputs"]["live"][0]["location"] = "memory://lake/live-2026-10.csv"
+    record["inputs"]["live"][0]["period"] = "2026-10"
+    text = (repo.root / "models.yaml").read_text().replace("s3://lake", "memory://lake")
+    repo.write("models.yaml", text)
+    path, _ = write_run(repo.root, record)
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert (f"{path}: inputs.live[0]: memory://lake/live-2026-10.csv does not exist at the "
+            "head, so its hash cannot match") in run.out
+
+
+def test_the_lazy_ledger_view_reads_what_a_full_listing_holds(
+        ledger: tuple[GitRepo, str]) -> None:
+    """The view lists one version's folder; the plain twin lists the whole ledger."""
+    from charter.gate.ledger import LedgerView
+    from charter.monitoring.ledger import runs_by_version
+    from charter.vcs.revisions import Revision
+
+    repo, _ = ledger
+    for day in ("2026-11-21", "2026-11-22"):
+        write_run(repo.root, run_record(as_of=day))
+    write_run(repo.root, run_record(as_of="2026-11-23", version="1.0.0-rc"))
+    repo.commit("more runs")
+    for revision in (Revision.at(repo.root, "HEAD"), Revision.worktree(repo.root)):
+        full = runs_by_version(Revision.at(repo.root, "HEAD").files_under("monitoring"))
+        view = LedgerView(revision)
+        for version_id, runs in full.items():
+            found = view.version(version_id)
+            assert [r["path"] for r in found["runs"]] == [r.path for r in runs]
+            assert found["problems"] == []
