@@ -529,3 +529,25 @@ def test_the_lazy_ledger_view_reads_what_a_full_listing_holds(
             found = view.version(version_id)
             assert [r["path"] for r in found["runs"]] == [r.path for r in runs]
             assert found["problems"] == []
+
+
+def test_a_run_or_an_observation_dated_in_the_future_is_blocked(
+        ledger: tuple[GitRepo, str]) -> None:
+    repo, _ = ledger
+    ahead, _ = write_run(repo.root, run_record(as_of="2027-06-30"))
+    repo.write("monitoring/credit/kpi.yaml",
+               KPI + "  - {period: 2026-12, value: 3.7, recorded_by: sam}\n")
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert (f"{ahead}: dated 2027-06-30, after today ({TODAY}): a run cannot vouch for a day "
+            "that has not come") in run.out
+    assert f"line 5: 2026-12 is after today ({TODAY})" in run.out
+
+
+def test_altering_live_data_a_recorded_run_read_is_blocked(ledger: tuple[GitRepo, str]) -> None:
+    repo, path = ledger
+    (repo.root / "data/live-2026-10.csv").write_bytes(LIVE + b"9,9\n")
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert (f"{path}: read data/live-2026-10.csv, which this change alters or deletes: the "
+            "inputs of recorded runs are records too") in run.out

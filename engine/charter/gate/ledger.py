@@ -12,8 +12,10 @@ exposed to the rules (`ledger.problems`, `ledger.unverified`); the rules decide.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +23,21 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.inventory.diff import EntityKey
-from charter.inventory.entities import dataset_record, find_entity, models, split_ref, teams
+from charter.inventory.entities import (
+    dataset_record,
+    find_entity,
+    iter_entities,
+    models,
+    split_ref,
+    teams,
+)
 from charter.inventory.membership import current_members
 from charter.monitoring.kpi import KpiFile, edited_observations, kpi_problems, read_kpi
 from charter.monitoring.ledger import (
     BANDS,
     LEDGER_FOLDER,
     RunPath,
+    in_ledger_folder,
     kpi_model,
     kpi_path,
     parse_run_path,
@@ -175,7 +185,7 @@ class _Judge:
     head_inventory: Mapping[str, Any]
     base_inventory: Mapping[str, Any] | None
     trust: Mapping[str, Any]
-    today: Any
+    today: dt.date
     author: str | None
     facts: LedgerFacts = field(default_factory=LedgerFacts)
     _hashes: dict[str, str | None] = field(default_factory=dict)
@@ -251,6 +261,10 @@ class _Judge:
                 continue
             by = str(observation.get("recorded_by"))
             line = found.line_of(i)
+            period = str(observation.get("period"))
+            if period[:7] > self.today.isoformat()[:7] or period > self.today.isoformat():
+                self._blame(path, f"line {line}: {period} is after today "
+                            f"({self.today.isoformat()}): a period is recorded once observed")
             if owner is None:
                 self._blame(path, f"line {line}: an observation of {observation['period']}, but "
                             f"{model} declares no kpi (with its owning team)")
@@ -280,7 +294,10 @@ class _Judge:
                         "declare")
             return
         record = json.loads(data.decode("utf-8"))
-        for message in [*self._input_problems(entity.record, record.get("inputs") or {}),
+        future = [f"dated {where.as_of}, after today ({self.today.isoformat()}): a run "
+                  "cannot vouch for a day that has not come"] if (
+            where.as_of > self.today.isoformat()) else []
+        for message in [*future, *self._input_problems(entity.record, record.get("inputs") or {}),
                         *result_problems(entity.record, record)]:
             self._blame(path, message)
 
@@ -490,16 +507,47 @@ def _unverified(facts: LedgerFacts, head: Revision, trust: Mapping[str, Any],
 
 def ledger_facts(root: Path, base: Revision | None, head: Revision,
                  head_inventory: Mapping[str, Any], base_inventory: Mapping[str, Any] | None,
-                 trust: Mapping[str, Any], today: Any, author: str | None = None
+                 trust: Mapping[str, Any], today: dt.date, author: str | None = None
                  ) -> LedgerFacts:
     """What the change from `base` to `head` did to the ledger."""
     changes = ledger_changes(root, base, head)
-    if not changes:
-        return LedgerFacts()
     judge = _Judge(root, base, head, head_inventory, base_inventory, trust, today, author)
     facts = judge.run(changes)
     _unverified(facts, head, trust, changes)
+    _altered_inputs(judge, root, base, head)
     return facts
+
+
+_PERIOD = r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?"
+
+
+def _altered_inputs(judge: _Judge, root: Path, base: Revision | None, head: Revision) -> None:
+    """Live partitions that recorded runs read are records too: a change that alters or
+    deletes one leaves runs that no longer match their inputs."""
+    if base is None or base.commit is None:
+        return
+    changed = {p for p in git.changed_paths(root, base.commit, head.commit)
+               if not in_ledger_folder(p)}
+    if not changed:
+        return
+    view = LedgerView(head)
+    for entity in iter_entities(judge.head_inventory, only_datasets=()):
+        live = _mapping(_mapping(entity.record.get("monitoring")).get("live"))
+        pattern = live.get("path")
+        if entity.kind != "version" or not isinstance(pattern, str) or "{period}" not in pattern:
+            continue
+        shape = re.compile(re.escape(pattern).replace(re.escape("{period}"), _PERIOD))
+        hits = {p for p in changed if shape.fullmatch(p)}
+        if not hits:
+            continue
+        for run in view.version(entity.id)["runs"]:
+            for role in ("live", "labelled"):
+                for item in run.get("inputs", {}).get(role) or []:
+                    location = item.get("location") if isinstance(item, Mapping) else None
+                    if location in hits and judge._sha256(location) != item.get("sha256"):
+                        judge._blame(run["path"], f"read {location}, which this change "
+                                     "alters or deletes: the inputs of recorded runs are "
+                                     "records too")
 
 
 def _kpi_owner_members(inventory: Mapping[str, Any], model: str, today: Any
