@@ -275,17 +275,21 @@ def test_a_missed_cadence_fails_on_a_schedule(ledger: tuple[GitRepo, str]) -> No
     assert run.code == 0, run.out
     run = check(repo, "--all", today="2026-12-24")
     assert run.code == 1
-    assert ("credit@1.0.0: the latest monitoring run is older than its cadence of 33 days"
+    assert ("credit@1.0.0: monitoring is overdue: its latest run (before the first, its first "
+            "deployment) is from 2026-11-20, more than every_days + grace_days (33 days) ago"
             in run.out)
 
 
-def test_no_run_at_all_fails_closed(ledger: tuple[GitRepo, str]) -> None:
+def test_no_run_since_the_first_deployment_fails(ledger: tuple[GitRepo, str]) -> None:
     repo, path = ledger
     repo.git("rm", "-q", path)
     repo.commit("no ledger")
+    run = check(repo, "--all", today="2026-07-05")  # deployed 2026-06-02: 33 days to run
+    assert "LC-044" not in run.out
     run = check(repo, "--all")
     assert run.code == 1
-    assert "LC-044" in run.out and "missing data: monitoring.latest.as_of" in run.out
+    assert ("credit@1.0.0: monitoring is overdue: its latest run (before the first, its first "
+            "deployment) is from 2026-06-02") in run.out
 
 
 def test_red_drift_blocks_unless_waived(ledger: tuple[GitRepo, str]) -> None:
@@ -512,7 +516,8 @@ def test_inputs_charter_may_read_are_hashed_again(ledger: tuple[GitRepo, str]) -
 
 def test_the_lazy_ledger_view_reads_what_a_full_listing_holds(
         ledger: tuple[GitRepo, str]) -> None:
-    """The view lists one version's folder; the plain twin lists the whole ledger."""
+    """The view lists one version's folder, or the whole ledger once when every entity is
+    judged; the plain twin groups a full listing."""
     from charter.gate.ledger import LedgerView
     from charter.monitoring.ledger import runs_by_version
     from charter.vcs.revisions import Revision
@@ -524,11 +529,13 @@ def test_the_lazy_ledger_view_reads_what_a_full_listing_holds(
     repo.commit("more runs")
     for revision in (Revision.at(repo.root, "HEAD"), Revision.worktree(repo.root)):
         full = runs_by_version(Revision.at(repo.root, "HEAD").files_under("monitoring"))
-        view = LedgerView(revision)
-        for version_id, runs in full.items():
-            found = view.version(version_id)
-            assert [r["path"] for r in found["runs"]] == [r.path for r in runs]
-            assert found["problems"] == []
+        listed = LedgerView(revision)
+        listed.list_all()
+        for view in (LedgerView(revision), listed):
+            for version_id, runs in full.items():
+                found = view.version(version_id)
+                assert [r["path"] for r in found["runs"]] == [r.path for r in runs]
+                assert found["problems"] == []
 
 
 def test_a_run_or_an_observation_dated_in_the_future_is_blocked(

@@ -84,6 +84,8 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     problems = validation_problems(head, scope)
     if problems:
         raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
+    if scope is None:
+        ledger.list_all()
     measured = None if inventory_scope is None else measured_entities(head.inventory, change)
     evidence = _evidence(options, head, base, measured, notes)
     if scope is not None:  # versions whose files changed behind models.yaml's back

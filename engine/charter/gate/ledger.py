@@ -80,6 +80,17 @@ class LedgerView:
     _runs: dict[str, tuple[list[dict[str, Any]], list[dict[str, str]]]] = field(
         default_factory=dict)
     _kpi: dict[str, KpiFile | None] = field(default_factory=dict)
+    _folders: dict[str, list[str]] | None = None  # version folder -> its files, when listed
+
+    def list_all(self) -> None:
+        """List the whole ledger in one pass: when every entity is judged, one listing costs
+        less than one per version."""
+        folders: dict[str, list[str]] = {}
+        for path in self.revision.files_under(LEDGER_FOLDER):
+            parts = path.split("/")
+            if len(parts) >= 4:
+                folders.setdefault("/".join(parts[:3]), []).append(path)
+        self._folders = folders
 
     def version(self, version_id: str) -> dict[str, Any]:
         runs, problems = self._version_runs(version_id)
@@ -99,7 +110,8 @@ class LedgerView:
         if version_id not in self._runs:
             model, version = split_ref(version_id)
             folder = f"{LEDGER_FOLDER}/{model}/{version}"
-            paths = self.revision.files_under(folder)
+            paths = self.revision.files_under(folder) if self._folders is None else (
+                self._folders.get(folder, []))
             runs: list[tuple[RunPath, dict[str, Any]]] = []
             problems = []
             contents = _read_many(self.revision, paths)
