@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ import networkx as nx
 from charter.errors import CharterError
 from charter.inventory.snapshot import load_snapshot, validation_problems
 from charter.lineage import build_lineage, downstream, to_cyclonedx, to_dot, to_openlineage
+from charter.lineage.resources import resource_overview
 from charter.vcs import git
 from charter.vcs.revisions import Revision
 
@@ -51,7 +53,8 @@ def render(graph: nx.DiGraph[str], inventory: Mapping[str, Any], options: Lineag
     if options.output_format == "dot":
         return to_dot(graph)
     if options.output_format == "json":
-        return _json({"charter_lineage": 1, "nodes": _nodes(graph), "edges": _edges(graph)})
+        return _json({"charter_lineage": 1, "nodes": _nodes(graph), "edges": _edges(graph),
+                      "resources": resource_overview(inventory, _as_of(options.root, commit))})
     source = _source(options.root, commit)
     if options.output_format == "openlineage":
         events = to_openlineage(graph, commit=source["commit"], commit_time=source["time"],
@@ -62,6 +65,15 @@ def render(graph: nx.DiGraph[str], inventory: Mapping[str, Any], options: Lineag
         return _json(to_cyclonedx(graph, inventory, commit=source["commit"],
                                   timestamp=source["time"]))
     return _text(graph)
+
+
+def _as_of(root: Path, commit: str | None) -> dt.date:
+    """The date deployments are judged current on: the commit's date, as the reports date
+    it; for the working tree, today's (UTC)."""
+    if commit is None:
+        return dt.datetime.now(dt.UTC).date()
+    committed = dt.datetime.fromisoformat(git.commit_info(root, commit)["committed"])
+    return committed.astimezone(dt.UTC).date()
 
 
 def _json(document: Any) -> str:

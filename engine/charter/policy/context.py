@@ -17,6 +17,7 @@ from charter.inventory.entities import (
     Entity,
     dataset_record,
     dataset_refs,
+    datasets,
     find_entity,
     iter_entities,
     models,
@@ -264,15 +265,40 @@ class ContextBuilder:
             "evaluation_dataset": self._head_dataset(eval_ref) if isinstance(
                 eval_ref, str) else None,
             **self._independence(entity, record),
-            "monitoring_datasets": self._monitoring_datasets(record),
+            "monitoring_datasets": self._monitoring_datasets(entity.id, record),
         }
 
-    def _monitoring_datasets(self, record: Mapping[str, Any]) -> dict[str, Any]:
+    def _monitoring_datasets(self, version_id: str, record: Mapping[str, Any]
+                             ) -> dict[str, Any]:
         """`reference` and `current` of `monitoring`, resolved to dataset records (or null)."""
         monitoring = record.get("monitoring")
         refs = monitoring if isinstance(monitoring, Mapping) else {}
-        return {role: self._head_dataset(refs[role]) if isinstance(
+        out: dict[str, Any] = {role: self._head_dataset(refs[role]) if isinstance(
             refs.get(role), str) else None for role in ("reference", "current")}
+        out["repeats"] = self._repeats(version_id, record, out["current"])
+        return out
+
+    def _repeats(self, version_id: str, record: Mapping[str, Any],
+                 current: Mapping[str, Any] | None) -> list[str]:
+        """Dataset versions this version names, on the head or the base, that hold the same
+        bytes as its `monitoring.current` under another name: a renamed copy of data that
+        was already there is not new monitoring data."""
+        sha256 = current.get("sha256") if current else None
+        if current is None or not isinstance(sha256, str):
+            return []
+        named = [ref for ref, _ in dataset_refs(record)]
+        before = find_entity(self.base, "version", version_id) if self.base else None
+        if before is not None:
+            named += [ref for ref, _ in dataset_refs(before.record)]
+        same = set()
+        for ref in dict.fromkeys(named):
+            if not isinstance(ref, str) or ref == current.get("id"):
+                continue
+            other = self._head_dataset(ref) or (
+                dataset_record(self.base, ref) if self.base else None)
+            if other is not None and other.get("sha256") == sha256:
+                same.add(ref)
+        return sorted(same)
 
     def _champion(self, model_name: str, entity_id: str) -> dict[str, Any] | None:
         if not self.base:
@@ -294,7 +320,28 @@ class ContextBuilder:
         name, version = split_ref(entity.id)
         return {**merged, **record, "name": name, "version": version,
                 "evidence": self.evidence.get(entity.id),
-                "released_by": self._released_by(entity.id)}
+                "released_by": self._released_by(entity.id),
+                "same_content": self._same_content(entity.id, merged.get("sha256"))}
+
+    def _same_content(self, dataset_id: str, sha256: Any) -> list[dict[str, Any]]:
+        """The other versions of the dataset, on the head or the base, that hold the same
+        bytes: data re-registered under a new version and a fresh date is still old data."""
+        if not isinstance(sha256, str):
+            return []
+        name = split_ref(dataset_id)[0]
+        found: dict[str, dict[str, Any]] = {}
+        for inventory in (self.head, self.base):
+            versions = datasets(inventory or {}).get(name)
+            versions = versions.get("versions") if isinstance(versions, Mapping) else None
+            for version, record in (versions or {}).items() if isinstance(
+                    versions, Mapping) else ():
+                ref = f"{name}@{version}"
+                if ref != dataset_id and ref not in found and isinstance(record, Mapping) \
+                        and record.get("sha256") == sha256:
+                    created = record.get("created")
+                    found[ref] = {"id": ref, "created": None if created is None else str(
+                        created)}
+        return [found[ref] for ref in sorted(found)]
 
     def _released_by(self, dataset_id: str) -> list[str]:
         """Versions that read the dataset version and had been released (staging,

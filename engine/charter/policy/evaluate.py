@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -28,6 +28,7 @@ from charter.policy.conditions import (
 from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
+from charter.policy.parallel import in_parallel
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
 from charter.source.yamlsource import KeyPath, SourceMap
@@ -67,7 +68,7 @@ _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _NAMED_FIELD = re.compile(r"(?<![\w.@])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w(.])")
 _QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators", "ledger",
-                 "owners_at_validation", "released_by", "monitoring_datasets",
+                 "owners_at_validation", "released_by", "monitoring_datasets", "same_content",
                  "validators_on_base",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
 
@@ -120,29 +121,17 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
                              ledger=ledger or EMPTY_LEDGER, independence=independence,
                              judges_all=scope is None)
-    results: list[RuleResult] = []
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
     selectors = _selectors_of(policies, plain)
-    plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
-    for entity, removed in entities:
-        plan = plans.get((entity.kind, removed))
-        if plan is None:
-            rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
-            plan = plans[(entity.kind, removed)] = (rules, selectors.steps(rules))
-        rules = plan[0]
-        if not rules:
-            continue
-        context = builder.for_entity(entity, removed)
-        variants = builder.variants(entity, context)
-        if not variants and not plain:
-            results += _judge_context(plan[1], entity, context, today, selectors,
-                                      subject.source)
-            continue
-        scopes = [selectors.scope(c, today) for c in (context, *variants)]
-        for rule in rules:
-            results.append(_judge(rule, entity, scopes, subject.source))
+
+    def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
+        return _judge_entities(chunk, builder, by_kind, selectors, subject.source, today, plain)
+
+    # Every entity is judged on its own, so a full check shares them out between processes;
+    # the plain twin (and the tests comparing with it) judges them one after the other.
+    results = judge(entities) if plain else in_parallel(judge, entities)
     if by_kind["change"] and (subject.change.entities or scope is None):
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
@@ -159,6 +148,30 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                       subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
+
+
+def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBuilder,
+                    by_kind: Mapping[str, list[Rule]], selectors: _Selectors,
+                    source: SourceMap, today: dt.date, plain: bool) -> list[RuleResult]:
+    results: list[RuleResult] = []
+    plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
+    for entity, removed in entities:
+        plan = plans.get((entity.kind, removed))
+        if plan is None:
+            rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
+            plan = plans[(entity.kind, removed)] = (rules, selectors.steps(rules))
+        rules = plan[0]
+        if not rules:
+            continue
+        context = builder.for_entity(entity, removed)
+        variants = builder.variants(entity, context)
+        if not variants and not plain:
+            results += _judge_context(plan[1], entity, context, today, selectors, source)
+            continue
+        scopes = [selectors.scope(c, today) for c in (context, *variants)]
+        for rule in rules:
+            results.append(_judge(rule, entity, scopes, source))
+    return results
 
 
 def _distinct(*inventories: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:

@@ -93,6 +93,8 @@ def _is_number(value: Any) -> bool:
 
 def chart_alt(spec: Mapping[str, Any]) -> str:
     """The chart in words, for readers who cannot see it: every bar's value."""
+    if spec.get("kind") == "series":
+        return series_alt(spec)
     kind = "Horizontal bar chart" if spec.get("horizontal") else "Bar chart"
     parts = [f"{kind}: {spec.get('title') or 'untitled'}"
              + (f", in {spec['axis']}" if spec.get("axis") else "") + "."]
@@ -153,6 +155,9 @@ def chart_figure(spec: Mapping[str, Any]) -> Any:
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     _register_fonts()
+    if spec.get("kind") == "series":
+        with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
+            return _series_figure(spec)
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
         categories = [str(c) for c in spec["categories"]]
         horizontal = bool(spec.get("horizontal"))
@@ -226,3 +231,85 @@ def _decorate(axes: Any, spec: Mapping[str, Any], categories: list[str],
         axes.set_title(spec["title"], loc="left")
     if spec.get("note") and not horizontal:  # what the markers on the metric names mean
         axes.set_xlabel(spec["note"], fontsize=7, color="#555555")
+
+
+# Time series: {"kind": "series", "title", "axis", "note"?, "x": ["YYYY-MM-DD" | "YYYY-MM"],
+#  "series": [{"name", "values"}], "bands": [{"low", "high", "band": "amber" | "red",
+#  "label"}], "lines": [{"value", "label"}]}. A band with `high` None runs to the top of the
+# axes, with `low` None to the bottom.
+BAND_COLOURS = {"amber": ("#ffc000", 0.30), "red": ("#c00000", 0.16),
+                "wrong side": ("#c00000", 0.08)}
+
+
+def series_alt(spec: Mapping[str, Any]) -> str:
+    """A time series in words: each series' value at each date, then the bands."""
+    parts = [f"Line chart over time: {spec.get('title') or 'untitled'}"
+             + (f", in {spec['axis']}" if spec.get("axis") else "") + "."]
+    for item in spec["series"]:
+        points = [f"{x} {_spoken(v)}" for x, v in zip(spec["x"], item["values"], strict=True)]
+        parts.append(f"{item['name']}: {', '.join(points)}.")
+    for band in spec.get("bands") or []:
+        low, high = band.get("low"), band.get("high")
+        parts.append(f"{band.get('label') or band['band']} band from "
+                     f"{'below' if low is None else _spoken(low)} to "
+                     f"{'above' if high is None else _spoken(high)}.")
+    for line in spec.get("lines") or []:
+        parts.append(f"Line at {_spoken(line['value'])}: {line.get('label') or ''}.")
+    return " ".join(parts)
+
+
+def _series_figure(spec: Mapping[str, Any]) -> Any:
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    days = [_day(x) for x in spec["x"]]
+    figure = Figure(figsize=(spec.get("width") or 6.4, (spec.get("height") or 2.2) + 0.3),
+                    layout=ConstrainedLayoutEngine(w_pad=0.04, h_pad=0.04))
+    axes = figure.add_subplot()
+    values = [_number(v) for s in spec["series"] for v in s["values"]]
+    edges = [_number(b.get(k)) for b in spec.get("bands") or [] for k in ("low", "high")
+             if b.get(k) is not None] + [_number(m["value"]) for m in spec.get("lines") or []]
+    known = [v for v in values + edges if not math.isnan(v)]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    pad = (high - low) * 0.12 or abs(high) * 0.1 or 0.1
+    bottom = 0.0 if spec.get("from_zero") and low >= 0 else low - pad
+    top = high + pad
+    for band in spec.get("bands") or []:
+        colour, alpha = BAND_COLOURS[band["band"]]
+        start = bottom if band.get("low") is None else _number(band["low"])
+        end = top if band.get("high") is None else _number(band["high"])
+        axes.axhspan(start, end, color=colour, alpha=alpha, linewidth=0,
+                     label=band.get("label") or band["band"])
+    for line in spec.get("lines") or []:
+        axes.axhline(_number(line["value"]), color="#333333", linewidth=0.9, linestyle="--",
+                     label=line.get("label"))
+    for i, item in enumerate(spec["series"]):
+        axes.plot(days, [_number(v) for v in item["values"]], marker="o", markersize=3,
+                  linewidth=1.2, color=PALETTE[i % len(PALETTE)], label=item["name"])
+    axes.set_ylim(bottom, top)
+    axes.set_ylabel(spec.get("axis", ""))
+    axes.grid(axis="x", visible=False)
+    if len(set(days)) == 1:  # one date: give it some room either side
+        import datetime as dt
+
+        axes.set_xlim(days[0] - dt.timedelta(days=15), days[0] + dt.timedelta(days=15))
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    if spec.get("title"):
+        axes.set_title(spec["title"], loc="left")
+    if spec.get("note"):
+        axes.set_xlabel(spec["note"], fontsize=7, color="#555555")
+    handles, labels = axes.get_legend_handles_labels()
+    if labels:
+        figure.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4))
+    return figure
+
+
+def _day(text: Any) -> Any:
+    import datetime as dt
+
+    value = str(text)
+    return dt.date.fromisoformat(value if len(value) > 7 else f"{value}-01")

@@ -33,6 +33,7 @@ from charter.report.dossier_parts import (
 )
 from charter.report.drawing import draw_svg, family_of, graph_from_inventory, graph_from_plain
 from charter.report.facts import ReportFacts, plain, upstream
+from charter.report.monitoring import NO_RUN, dossier_monitoring, ledger_note
 from charter.report.pdf import RenderJob, format_number
 from charter.report.requirements import requirement_map
 
@@ -65,6 +66,10 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     versions_view = [_version_view(facts, model_id, model, v, r, evidence.get(
         f"{model_id}@{v}"), charts) for v, r in versions.items()]
     _metric_charts(versions_view, charts)
+    ledger, ledger_charts = dossier_monitoring(model_id, model, facts.ledger, facts.today)
+    charts.update(ledger_charts)
+    monitoring_facts = {"ongoing-monitoring": f"Monitoring ledger: {ledger_note(ledger)}."}
+    monitoring_facts["9"] = monitoring_facts["ongoing-monitoring"]
     graph = (graph_from_plain(facts.lineage.value) if facts.lineage.available
              else graph_from_inventory(facts.inventory))
     family = family_of(graph, model_id)
@@ -72,6 +77,10 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
     verdict = verdict_of_results(results)
     findings = open_findings(results)
     hashes = _input_hashes(facts, model, versions_view, datasets, evidence, history)
+    runs = [r["name"] for v in ledger["versions"] for r in v["runs"]]
+    if runs:
+        hashes.append({"input": f"monitoring ledger: {len(runs)} run files (names, canonical "
+                                "JSON)", "sha256": sha256_json(runs)})
     review = _review(model, facts.today)
     flag = banner(results)
     partition = rule_partition(results, facts.policies.rules)
@@ -121,7 +130,10 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "results": ordered_results(rows),
         "not_applicable": partition["not applicable"],
         "rules_in_force": len(facts.policies.rules),
-        "requirement_map": requirement_map(facts.policies, results),
+        "requirement_map": requirement_map(facts.policies, results,
+                                           facts=monitoring_facts),
+        "ledger": ledger,
+        "no_run": NO_RUN,
         "waivers": waivers,
         "not_recorded": NOT_RECORDED,
     }
@@ -134,6 +146,8 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
                           "note": facts.evidence.note, "evidence": evidence},
         "inventory-record.json": {"model": model_id, "record": plain(model),
                                   "datasets": datasets},
+        "monitoring.json": {"model": model_id, "today": facts.today.isoformat(),
+                            "versions": ledger["versions"], "kpi": ledger["kpi"]},
     }
     return RenderJob(
         filename=f"dossier-{slug(model_id)}.pdf", template="dossier.html",

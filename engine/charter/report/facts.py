@@ -50,6 +50,8 @@ class ReportFacts:
     lineage: Optional = field(default_factory=Optional)
     quality: Optional = field(default_factory=lambda: Optional(
         None, "not measured in this run (--no-evidence)"))  # dataset ref -> figures
+    # the monitoring ledger at the commit: {"runs": {version id: [run]}, "kpi": {model: ...}}
+    ledger: Mapping[str, Any] = field(default_factory=lambda: {"runs": {}, "kpi": {}})
     engine_version: str = __version__
 
     def results_for(self, entities: set[tuple[str, str]]) -> list[RuleResult]:
@@ -88,8 +90,14 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
         today=day, inventory=inventory, policies=policies, results=results,
         input_hashes=_input_hashes(revision), evidence=evidence_part,
         timeline=_timeline(root, revision.commit), lineage=_lineage(inventory),
-        quality=quality,
+        quality=quality, ledger=_ledger(root, revision.commit),
     )
+
+
+def _ledger(root: Path, commit: str) -> Mapping[str, Any]:
+    from charter.report.ledger import read_ledger
+
+    return read_ledger(root, commit)
 
 
 def _input_hashes(revision: Revision) -> tuple[tuple[str, str], ...]:

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from charter.lineage.resources import resource_overview
 from charter.report.common import (
     STAGE_ORDER,
     as_date,
@@ -15,13 +16,15 @@ from charter.report.common import (
     stage_of,
 )
 from charter.report.facts import ReportFacts, plain
+from charter.report.monitoring import health_words, production_versions, version_health
 from charter.report.pdf import RenderJob
 
 TIERS = ("high", "medium", "low")
 EXPIRY_WINDOW_DAYS = 90
 SECTIONS = [("overview", "1. Overview"), ("tiers", "2. Models by risk tier"),
             ("reviews", "3. Periodic reviews"), ("findings", "4. Open findings"),
-            ("waivers", "5. Waivers"), ("others", "6. Models never in production")]
+            ("waivers", "5. Waivers"), ("others", "6. Models never in production"),
+            ("monitoring", "7. Monitoring health"), ("resources", "8. Resources")]
 
 
 def inventory_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
@@ -30,6 +33,9 @@ def inventory_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
     rows = [_row(facts, name, models[name]) for name in sorted(models) if name in ever]
     others = [_row(facts, name, models[name]) for name in sorted(models) if name not in ever]
     findings = open_findings(facts.results)
+    health = monitoring_health(facts)
+    for row in rows + others:
+        row["monitoring"] = [h for h in health if h["model"] == row["id"]]
     context = {
         "cover": cover("Model inventory report", "Models in production, ever",
                        f"{len(rows)} of {len(models)} models", [
@@ -50,11 +56,15 @@ def inventory_job(facts: ReportFacts, page_size: str = "a4") -> RenderJob:
         "findings": findings,
         "waivers": _waivers(facts),
         "window": EXPIRY_WINDOW_DAYS,
+        "health": health,
+        "resources": resource_overview(facts.inventory, facts.today),
     }
     attachments = {"inventory-summary.json": {**common_attachment(facts), "models": rows,
                                               "never_in_production": others,
                                               "open_findings": findings,
-                                              "waivers": context["waivers"]}}
+                                              "waivers": context["waivers"],
+                                              "monitoring_health": health,
+                                              "resources": context["resources"]}}
     return RenderJob(
         filename="inventory.pdf", template="inventory.html", title="Model inventory report",
         doc_id="Inventory report", commit=facts.commit, committed=facts.committed.isoformat(),
@@ -96,6 +106,27 @@ def _row(facts: ReportFacts, name: str, model: Mapping[str, Any]) -> dict[str, A
         "open_findings": len(failing),
         "blocking": sum(1 for r in failing if r.finding is not None and r.finding.blocking),
     }
+
+
+def monitoring_health(facts: ReportFacts) -> list[dict[str, Any]]:
+    """Every version in production: its latest sound monitoring run, that run's verdict and
+    the days it is overdue (0 when on time), in the dossier's words."""
+    rows = []
+    models = facts.inventory.get("models") or {}
+    for name in sorted(models):
+        model = models[name] or {}
+        for version in production_versions(model):
+            vid = f"{name}@{version}"
+            health = version_health((model.get("versions") or {})[version] or {},
+                                    (facts.ledger.get("runs") or {}).get(vid) or [],
+                                    facts.today)
+            rows.append({"id": vid, "model": name, "owner": model.get("owner"),
+                         "risk_tier": str(model.get("risk_tier") or "—"),
+                         "last_run": health["last_run"], "verdict": health["verdict"],
+                         "overdue": health_words(health), "late": health["overdue"],
+                         "every_days": health["every_days"], "runs": health["runs"],
+                         "unsound": len(health["unsound"])})
+    return rows
 
 
 def _matrix(models: Mapping[str, Any]) -> dict[str, Any]:

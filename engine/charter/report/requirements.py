@@ -25,7 +25,7 @@ from charter.report.citations import ANNEX_IV, ANNEX_IV_TITLES
 SR_PACK = "charter:sr-11-7"
 AI_ACT_PACK = "charter:eu-ai-act-high-risk"
 NOT_IN_DOSSIER = "not evidenced in this dossier"
-TEMPLATES = ("dossier.html", "macros.html")
+TEMPLATES = ("dossier.html", "macros.html", "monitoring_ledger.html")
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,13 @@ def dossier_section_ids() -> tuple[str, ...]:
 
 
 def requirement_map(policies: PolicySet, results: Sequence[RuleResult],
-                    section_ids: Sequence[str] | None = None) -> dict[str, Any]:
+                    section_ids: Sequence[str] | None = None,
+                    facts: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The appendix's two tables and the notes on which packs are in force. `section_ids`:
-    the dossier's sections in reading order (by default, those its templates write)."""
+    the dossier's sections in reading order (by default, those its templates write);
+    `facts`: what the dossier records for an element or point, keyed by the element's key
+    (`ongoing-monitoring`) or the point (`9`)."""
+    facts = facts or {}
     ids = {s: i for i, s in enumerate(
         dossier_section_ids() if section_ids is None else section_ids)}
     citing_sr: dict[str, list[str]] = {}
@@ -142,11 +146,11 @@ def requirement_map(policies: PolicySet, results: Sequence[RuleResult],
     for result in results:
         if result.status != "skip":
             by_rule.setdefault(result.rule, []).append(result)
-    sr = [_row(e.title, e.where, e.sections, sorted(set(citing_sr.get(e.key, []))), by_rule,
-               ids) for e in SR_ELEMENTS]
-    annex = [_row(f"{point}. {ANNEX_IV_TITLES[point]}", f"point {point}",
-                  ANNEX_IV_SECTIONS.get(point, ()), sorted(set(citing_annex.get(point, []))),
-                  by_rule, ids) for point in _annex_order()]
+    sr = [{**_row(e.title, e.where, e.sections, sorted(set(citing_sr.get(e.key, []))),
+                  by_rule, ids), "facts": facts.get(e.key, "")} for e in SR_ELEMENTS]
+    annex = [{**_row(f"{point}. {ANNEX_IV_TITLES[point]}", f"point {point}",
+                     ANNEX_IV_SECTIONS.get(point, ()), sorted(set(citing_annex.get(point, []))),
+                     by_rule, ids), "facts": facts.get(point, "")} for point in _annex_order()]
     return {"sr": sr, "annex": annex,
             "sr_pack": _pack_note(policies, results, SR_PACK, "SR 11-7"),
             "annex_pack": _pack_note(policies, results, AI_ACT_PACK, "EU AI Act high-risk")}

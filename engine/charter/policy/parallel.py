@@ -1,0 +1,109 @@
+"""Share a long list of independent judgements between processes.
+
+A full check judges every entity on its own: the list is cut into one contiguous chunk per
+processor, the process forks, each child judges its chunk and sends the results back through
+a pipe, and the parent judges the first chunk meanwhile. The results come back in the order a
+single process gives them. A child that fails in any way has its chunk judged again in the
+parent, which then raises the real error (or gets the real result): nothing is lost and no
+error is hidden. Where `fork` does not exist, another thread is running, or the list is short,
+one process does it all.
+
+`CHARTER_WORKERS` sets the number of processes (1: never fork).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from charter.errors import CharterError
+
+WORKERS_ENV = "CHARTER_WORKERS"
+# Below this many items per process, forking costs more than it saves.
+MIN_PER_WORKER = 2000
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def workers() -> int:
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise CharterError.at(f"{WORKERS_ENV} must be a whole number of processes, 1 or "
+                                  f"more, not {configured!r}")
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
+                per_worker: int | None = None) -> list[Result]:
+    """`judge(items)`, computed in up to `workers()` processes."""
+    least = MIN_PER_WORKER if per_worker is None else per_worker
+    count = min(workers(), len(items) // max(least, 1))
+    # A thread running at the fork could hold a lock the child then waits on for ever.
+    if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return judge(items)
+    bounds = [len(items) * i // count for i in range(count + 1)]
+    chunks = [items[bounds[i]:bounds[i + 1]] for i in range(count)]
+    children: list[tuple[int, int, Sequence[Item]]] = []
+    try:
+        for chunk in chunks[1:]:
+            children.append((*_start(judge, chunk), chunk))
+        results = judge(chunks[0])
+        for pid, pipe, chunk in children:
+            results += _collect(pid, pipe, judge, chunk)
+        children.clear()
+    finally:
+        for pid, pipe, _ in children:  # the parent failed: stop and reap what is left
+            _abandon(pid, pipe)
+    return results
+
+
+def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item]
+           ) -> tuple[int, int]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: judge, send, and leave without running the parent's exit code
+        status = 1
+        try:
+            os.close(read)
+            data = pickle.dumps(judge(chunk), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return pid, read
+
+
+def _collect(pid: int, pipe: int, judge: Callable[[Sequence[Item]], list[Result]],
+             chunk: Sequence[Item]) -> list[Result]:
+    with os.fdopen(pipe, "rb") as source:
+        data = source.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        try:
+            # our own child's bytes, written above: nothing from outside this process
+            results: list[Result] = pickle.loads(data)
+            return results
+        except Exception:
+            pass
+    return judge(chunk)
+
+
+def _abandon(pid: int, pipe: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(pipe)
+    with contextlib.suppress(ChildProcessError, ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)

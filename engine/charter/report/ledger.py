@@ -1,0 +1,107 @@
+"""The monitoring ledger as the reports read it: the runs and KPI observations recorded at
+the reported commit, read from git's blobs at that commit, each run checked with `read_run`
+(an unsound run is kept with its problems, never with its figures)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.monitoring.ledger import LEDGER_FOLDER, kpi_model, parse_run_path, read_run
+from charter.vcs import git
+
+_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
+
+
+def read_ledger(root: Path, commit: str) -> dict[str, Any]:
+    """The ledger at `commit`: {"runs": {model@version: [run, ...] oldest first},
+    "kpi": {model: {"path", "observations", "problems"}}}, plain data."""
+    entries = [e for e in git.list_tree(root, commit, [LEDGER_FOLDER])
+               if parse_run_path(e.path) is not None or kpi_model(e.path) is not None]
+    contents = _read_blobs(root, [e.blob for e in entries if not e.is_symlink])
+    runs: dict[str, list[dict[str, Any]]] = {}
+    kpi: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        data = None if entry.is_symlink else contents.get(entry.blob)
+        model = kpi_model(entry.path)
+        if model is not None:
+            kpi[model] = read_kpi(entry.path, data)
+            continue
+        where = parse_run_path(entry.path)
+        assert where is not None
+        runs.setdefault(where.version_id, []).append(_run(entry.path, data))
+    for found in runs.values():
+        found.sort(key=lambda r: (r["as_of"], r["digest"]))
+    return {"runs": dict(sorted(runs.items())), "kpi": dict(sorted(kpi.items()))}
+
+
+def _read_blobs(root: Path, blobs: Sequence[str]) -> dict[str, bytes]:
+    if not blobs:
+        return {}
+    reader = git.BlobReader(root)
+    try:
+        reader.prefetch(list(blobs))
+        found = {blob: reader.read_next() for blob in blobs}
+    finally:
+        reader.close()
+    return {blob: data for blob, data in found.items() if data is not None}
+
+
+def _run(path: str, data: bytes | None) -> dict[str, Any]:
+    where = parse_run_path(path)
+    assert where is not None
+    record: dict[str, Any] | None = None
+    if data is None:
+        problems = ["not a regular file (a symbolic link or unreadable): not a recorded run"]
+    else:
+        try:
+            record = read_run(path, data)
+            problems = []
+        except CharterError as exc:
+            problems = [p.message for p in exc.problems] or [exc.render()]
+    return {"path": path, "name": path.rsplit("/", 1)[1], "as_of": where.as_of,
+            "digest": where.digest, "sound": record is not None, "problems": problems,
+            "record": record, "verdict": (record or {}).get("verdict")}
+
+
+def read_kpi(path: str, data: bytes | None) -> dict[str, Any]:
+    """KPI observations of one model ({charter: 1, observations: [{period, value, note,
+    recorded_by}]}); what is wrong is listed, and only sound observations are kept."""
+    from charter.source.yamlsource import load_yaml_text
+
+    out: dict[str, Any] = {"path": path, "observations": [], "problems": []}
+    if data is None:
+        out["problems"].append("not a regular file")
+        return out
+    try:
+        document = load_yaml_text(data, path).data
+    except CharterError as exc:
+        out["problems"].append(exc.render())
+        return out
+    if not isinstance(document, Mapping) or document.get("charter") != 1 or not isinstance(
+            document.get("observations"), list):
+        out["problems"].append("expected {charter: 1, observations: [...]}")
+        return out
+    for i, item in enumerate(document["observations"]):
+        period = str(item.get("period")) if isinstance(item, Mapping) else ""
+        value = number(item.get("value")) if isinstance(item, Mapping) else None
+        if not _PERIOD.fullmatch(period) or value is None:
+            out["problems"].append(f"$.observations[{i}]: needs a period (YYYY-MM or "
+                                   "YYYY-MM-DD) and a numeric value")
+            continue
+        out["observations"].append({"period": period, "value": value,
+                                    "note": item.get("note"),
+                                    "recorded_by": item.get("recorded_by")})
+    out["observations"].sort(key=lambda o: o["period"])
+    return out
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number(value: Any) -> float | None:
+    return float(value) if is_number(value) else None

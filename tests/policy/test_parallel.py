@@ -1,0 +1,92 @@
+"""A full check shared between processes judges exactly what one process judges: the same
+results in the same order, the same findings with every field, and a child that fails loses
+nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Sequence
+
+import pytest
+from test_compiled import RULES, TODAY, _edited, _generate
+
+from charter.errors import CharterError
+from charter.inventory.diff import diff_inventories
+from charter.policy import parallel
+from charter.policy.evaluate import Subject, evaluate_policies
+from charter.policy.loader import _parse, assemble_policies
+from charter.source.yamlsource import load_yaml_text
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 1)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "3")
+
+
+@pytest.mark.usefixtures("forking")
+def test_processes_judge_what_one_process_judges() -> None:
+    generate = _generate()
+    rng = random.Random(7)
+    base_text = generate.inventory_text(30)
+    text = ("charter: 1\nextends: [charter:sr-11-7, charter:responsible-ai]\n"
+            + generate.rules_text(21).split("\n", 1)[1] + RULES)
+    policies = assemble_policies([("policies/p.yaml", "policies/p.yaml",
+                                   _parse(text.encode(), "policies/p.yaml"))])
+    for _ in range(4):
+        base = load_yaml_text(base_text, "models.yaml").data
+        head = load_yaml_text(_edited(base_text, rng), "models.yaml")
+        subject = Subject(head.data, head.source, base, diff_inventories(base, head.data))
+        shared = evaluate_policies(subject, policies, TODAY)
+        alone = evaluate_policies(subject, policies, TODAY, plain=True)
+        assert shared.results == alone.results  # every field of every finding, in order
+        assert shared.findings == alone.findings
+        assert any(r.status == "fail" for r in shared.results)
+
+
+def _pid_marked(items: Sequence[int]) -> list[tuple[int, int]]:
+    return [(item, os.getpid()) for item in items]
+
+
+@pytest.mark.usefixtures("forking")
+def test_work_is_shared_and_returned_in_order() -> None:
+    out = parallel.in_parallel(_pid_marked, list(range(10)))
+    assert [item for item, _ in out] == list(range(10))
+    assert len({pid for _, pid in out}) == 3  # the parent and two children
+
+
+@pytest.mark.usefixtures("forking")
+def test_a_failing_child_loses_nothing() -> None:
+    parent = os.getpid()
+
+    def judge(items: Sequence[int]) -> list[int]:
+        if os.getpid() != parent and 7 in items:
+            raise RuntimeError("only in the child")
+        return [i * 2 for i in items]
+
+    assert parallel.in_parallel(judge, list(range(10))) == [i * 2 for i in range(10)]
+
+
+@pytest.mark.usefixtures("forking")
+def test_an_error_in_a_childs_chunk_is_raised_as_it_is() -> None:
+    def judge(items: Sequence[int]) -> list[int]:
+        if 8 in items:
+            raise CharterError.at("the file disappeared while it was being read", file="x.yaml")
+        return list(items)
+
+    with pytest.raises(CharterError, match="disappeared"):
+        parallel.in_parallel(judge, list(range(10)))
+
+
+def test_a_short_list_is_judged_in_this_process() -> None:
+    assert {pid for _, pid in parallel.in_parallel(_pid_marked, list(range(10)))} == {
+        os.getpid()}
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_number_of_processes_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                              value: str) -> None:
+    monkeypatch.setenv(parallel.WORKERS_ENV, value)
+    with pytest.raises(CharterError, match="CHARTER_WORKERS must be a whole number"):
+        parallel.in_parallel(_pid_marked, [1])
