@@ -4,6 +4,7 @@ judged through the CLI on real git repositories."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -558,3 +559,17 @@ def test_altering_live_data_a_recorded_run_read_is_blocked(ledger: tuple[GitRepo
     assert run.code == 1, run.out
     assert (f"{path}: read data/live-2026-10.csv, which this change alters or deletes: the "
             "inputs of recorded runs are records too") in run.out
+
+
+def test_the_reports_policy_results_see_the_ledger_of_the_reported_commit(
+        ledger: tuple[GitRepo, str]) -> None:
+    from charter.report.facts import gather_facts
+
+    repo, _ = ledger
+    facts = gather_facts(repo.root, "main", today=dt.date(2026, 11, 27), evidence=False)
+    status = {(r.rule, r.entity): r.status for r in facts.results}
+    assert status[("LC-044", "credit@1.0.0")] == "pass"  # the run of 2026-11-20
+    assert status[("LC-040", "credit@1.0.0")] == "pass"
+    late = gather_facts(repo.root, "main", today=dt.date(2026, 12, 24), evidence=False)
+    assert {(r.rule, r.entity): r.status for r in late.results}[
+        ("LC-044", "credit@1.0.0")] == "fail"
