@@ -45,7 +45,8 @@ from charter.monitoring.ledger import (
     worst,
 )
 from charter.vcs import git
-from charter.vcs.revisions import Revision
+from charter.layout import ENTITY_FOLDERS
+from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -81,16 +82,20 @@ class LedgerView:
         default_factory=dict)
     _kpi: dict[str, KpiFile | None] = field(default_factory=dict)
     _folders: dict[str, list[str]] | None = None  # version folder -> its files, when listed
+    _kpi_files: set[str] | None = None  # the KPI files, when listed
 
     def list_all(self) -> None:
         """List the whole ledger in one pass: when every entity is judged, one listing costs
         less than one per version."""
         folders: dict[str, list[str]] = {}
+        kpi_files = set()
         for path in self.revision.files_under(LEDGER_FOLDER):
             parts = path.split("/")
             if len(parts) >= 4:
                 folders.setdefault("/".join(parts[:3]), []).append(path)
-        self._folders = folders
+            elif kpi_model(path) is not None:
+                kpi_files.add(path)
+        self._folders, self._kpi_files = folders, kpi_files
 
     def version(self, version_id: str) -> dict[str, Any]:
         runs, problems = self._version_runs(version_id)
@@ -134,7 +139,9 @@ class LedgerView:
     def _kpi_file(self, model_id: str) -> KpiFile | None:
         if model_id not in self._kpi:
             path = kpi_path(model_id)
-            data = self.revision.read(path) if self.revision.files_under(path) else None
+            there = path in self._kpi_files if self._kpi_files is not None else bool(
+                self.revision.files_under(path))
+            data = self.revision.read(path) if there else None
             self._kpi[model_id] = None if data is None else read_kpi(path, data)
         return self._kpi[model_id]
 
@@ -533,13 +540,19 @@ def ledger_facts(root: Path, base: Revision | None, head: Revision,
 _PERIOD = r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?"
 
 
+def _governed(path: str) -> bool:
+    """models.yaml, the entity files and the policies: never live data, and judged already."""
+    return path == INVENTORY_FILE or path.startswith((f"{POLICY_DIR}/", *(
+        f"{folder}/" for folder in ENTITY_FOLDERS.values())))
+
+
 def _altered_inputs(judge: _Judge, root: Path, base: Revision | None, head: Revision) -> None:
     """Live partitions that recorded runs read are records too: a change that alters or
     deletes one leaves runs that no longer match their inputs."""
     if base is None or base.commit is None:
         return
     changed = {p for p in git.changed_paths(root, base.commit, head.commit)
-               if not in_ledger_folder(p)}
+               if not in_ledger_folder(p) and not _governed(p)}
     if not changed:
         return
     view = LedgerView(head)
