@@ -32,6 +32,7 @@ from charter.inventory.entities import (
     teams,
 )
 from charter.inventory.membership import current_members
+from charter.layout import ENTITY_FOLDERS
 from charter.monitoring.kpi import KpiFile, edited_observations, kpi_problems, read_kpi
 from charter.monitoring.ledger import (
     BANDS,
@@ -45,7 +46,6 @@ from charter.monitoring.ledger import (
     worst,
 )
 from charter.vcs import git
-from charter.layout import ENTITY_FOLDERS
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision
 
 
