@@ -111,8 +111,8 @@ datasets:
   loans:
     owner: risk-analytics
     contains_pii: false
-    versions:
-      "2024-06": {path: data/loans.csv, created: 2024-06-30}
+    versions: {"2024-09": {path: data/loans.csv, created: 2024-09-30},
+      "2024-06": {path: data/loans.csv, created: 2024-06-30}}
 models:
   credit:
     title: Credit default
@@ -132,7 +132,7 @@ models:
         validation: {by: vera, date: 2026-06-01, outcome: approved}
         deployments:
           - {target: scoring-api, since: 2026-06-02, traffic: 100}
-        monitoring: {reference: loans@2024-06, current: loans@2024-06, every_days: 3650}
+        monitoring: {reference: loans@2024-06, current: loans@2024-09, every_days: 3650}
 """ % ("a" * 64)
 
 BASIC_POLICIES = """\

@@ -60,7 +60,7 @@ def test_development_to_production_in_one_step_fails_at_the_stage_line(governed:
         training_data: [loans@2024-06]
         evaluation: {dataset: loans@2024-06, target: defaulted, metrics: {roc_auc: 0.84}}
         validation: {by: vera, date: 2026-11-01, outcome: approved}
-        monitoring: {reference: loans@2024-06, current: loans@2024-06, every_days: 3650}
+        monitoring: {reference: loans@2024-06, current: loans@2024-09, every_days: 3650}
 """)
     governed.commit("add 1.1.0")
     text = (governed.root / "models.yaml").read_text()

@@ -60,8 +60,8 @@ def edit(repo: GitRepo, old: str, new: str) -> str:
         id="reviewed-in-the-future"),
     pytest.param(
         # A new dataset version: re-dating the released one is LC-005's finding as well.
-        'created: 2024-06-30}\n', 'created: 2024-06-30}\n'
-        '      "2026-10": {path: data/loans-2026-10.csv, created: 2027-02-01}\n', "LC-017",
+        'created: 2024-06-30}}\n', 'created: 2024-06-30},\n'
+        '      "2026-10": {path: data/loans-2026-10.csv, created: 2027-02-01}}\n', "LC-017",
         '"2026-10": {path', f"loans@2026-10: created is 2027-02-01, after today ({TODAY})",
         id="dataset-created-in-the-future"),
 ])

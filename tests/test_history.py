@@ -67,7 +67,7 @@ def promoted(governed: GitRepo) -> GitRepo:
     validated = VERSION_110.format(stage="production", auc=0.84) + (
         "        validation: {by: vera, date: 2026-07-15, outcome: approved}\n"
         "        deployments:\n          - {target: scoring-api, since: 2026-07-20}\n"
-        "        monitoring: {reference: loans@2024-06, current: loans@2024-06,\n"
+        "        monitoring: {reference: loans@2024-06, current: loans@2024-09,\n"
         "                     every_days: 3650}\n")
     repo.write("models.yaml", text + validated)
     merge_pr(repo, 13, "promote-110", "Promote credit 1.1.0", "2026-07-20T10:00:00+00:00",

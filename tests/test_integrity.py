@@ -38,7 +38,7 @@ def test_integrity_problems_point_at_the_line(repo: GitRepo, old: str, new: str,
 def test_derived_from_cycle_is_reported(repo: GitRepo) -> None:
     text = BASIC_INVENTORY.replace(
         '      "2024-06": {path: data/loans.csv, created: 2024-06-30}',
-        '      "2024-06": {path: data/loans.csv, derived_from: [loans@2024-07]}\n'
+        '      "2024-06": {path: data/loans.csv, derived_from: [loans@2024-07]},\n'
         '      "2024-07": {path: data/loans2.csv, derived_from: [loans@2024-06]}')
     repo.write("models.yaml", text)
     run = repo.charter("validate")
@@ -61,7 +61,7 @@ def test_valid_inventory_summary(repo: GitRepo) -> None:
     repo.write("models.yaml", BASIC_INVENTORY)
     run = repo.charter("validate")
     assert run.code == 0
-    assert "1 models, 1 versions, 1 dataset versions" in run.out
+    assert "1 models, 1 versions, 2 dataset versions" in run.out
 
 
 def test_validate_works_outside_git(tmp_path: object) -> None:

@@ -10,7 +10,7 @@ from scenarios import check
 
 OLD = "a1" * 32
 NEW = "b2" * 32
-DATASET = '      "2024-06": {path: data/loans.csv, created: 2024-06-30}\n'
+DATASET = '      "2024-06": {path: data/loans.csv, created: 2024-06-30}}\n'
 
 
 @pytest.fixture
@@ -25,15 +25,15 @@ def monitor_with(repo: GitRepo, dataset_lines: str, current: str) -> None:
     text = (repo.root / "models.yaml").read_text()
     anchor = "models:\n"
     text = text.replace(anchor, dataset_lines + anchor, 1)
-    text = text.replace("current: loans@2024-06", f"current: {current}")
+    text = text.replace("current: loans@2024-09", f"current: {current}")
     repo.write("models.yaml", text)
 
 
 def test_the_same_file_under_a_new_version_and_date_is_blocked(dated: GitRepo) -> None:
-    line = f'      "2026-11": {{path: data/new.csv, created: 2026-11-20, sha256: "{OLD}"}}\n'
+    line = f'      "2026-11": {{path: data/new.csv, created: 2026-11-20, sha256: "{OLD}"}}}}\n'
     text = (dated.root / "models.yaml").read_text()
-    text = text.replace(f'sha256: "{OLD}"}}\n', f'sha256: "{OLD}"}}\n' + line, 1)
-    dated.write("models.yaml", text.replace("current: loans@2024-06", "current: loans@2026-11"))
+    text = text.replace(f'sha256: "{OLD}"}}}}\n', f'sha256: "{OLD}"}},\n' + line, 1)
+    dated.write("models.yaml", text.replace("current: loans@2024-09", "current: loans@2026-11"))
     run = check(dated)
     assert run.code == 1, run.out + run.err
     assert "LC-033" in run.out and "loans@2026-11: created is 2026-11-20, but the same data" \

@@ -48,7 +48,7 @@ CHURN = """\
 
 def inventory() -> str:
     text = BASIC_INVENTORY.replace(
-        "        monitoring: {reference: loans@2024-06, current: loans@2024-06, "
+        "        monitoring: {reference: loans@2024-06, current: loans@2024-09, "
         "every_days: 3650}\n", MONITORING)
     assert MONITORING in text
     return text + CHURN

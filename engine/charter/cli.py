@@ -345,11 +345,12 @@ def validate(ref: str | None, repo: str | None, files: tuple[str, ...]) -> None:
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["models", "policies", "policy-tests", "result",
-                                           "history", "lineage", "evidence"]))
+@click.argument("name", type=click.Choice(["models", "policies", "policy-tests", "kpi",
+                                           "result", "history", "lineage", "evidence"]))
 def schema(name: str) -> None:
-    """Print a JSON Schema: of an input (models.yaml, a policy file, a policy test file) or of
-    an output (check's JSON result, history, lineage or evidence as JSON)."""
+    """Print a JSON Schema: of an input (models.yaml, a policy file, a policy test file, a KPI
+    observations file) or of an output (check's JSON result, history, lineage or evidence as
+    JSON)."""
     from charter.schemas.outputs import OUTPUT_SCHEMAS, output_schema_text
 
     if name in OUTPUT_SCHEMAS:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
-from charter.errors import CharterError
+from charter.errors import CharterError, Problem
 from charter.inventory.entities import iter_entities
 from charter.inventory.snapshot import load_snapshot, validation_problems
+from charter.monitoring.kpi import kpi_problems
+from charter.monitoring.ledger import LEDGER_FOLDER, kpi_model, parse_run_path, run_problems
 from charter.policy.loader import load_policies
 from charter.vcs.revisions import Revision
 
@@ -22,6 +24,10 @@ def run_validate(root: Path, ref: str | None = None) -> int:
     if problems:
         raise CharterError(problems, summary=f"models.yaml is invalid ({len(problems)} "
                            f"problem{'s' if len(problems) != 1 else ''})")
+    ledger = ledger_problems(revision)
+    if ledger:
+        raise CharterError(ledger, summary=f"monitoring/ is invalid ({len(ledger)} "
+                           f"problem{'s' if len(ledger) != 1 else ''})")
     policies = load_policies(revision)
     counts: dict[str, int] = {}
     for entity in iter_entities(snapshot.inventory):
@@ -31,3 +37,15 @@ def run_validate(root: Path, ref: str | None = None) -> int:
                f"versions; {len(policies.rules)} rules and {len(policies.waivers)} waivers in "
                f"{len(policies.files)} policy sources")
     return 0
+
+
+def ledger_problems(revision: Revision) -> list[Problem]:
+    """Problems of the KPI files and recorded runs under monitoring/ (their append-only
+    history is the gate's to judge: it needs a base)."""
+    problems: list[Problem] = []
+    for path in revision.files_under(LEDGER_FOLDER):
+        if kpi_model(path) is not None:
+            problems += kpi_problems(path, revision.read(path) or b"")[1]
+        elif parse_run_path(path) is not None:
+            problems += run_problems(path, revision.read(path) or b"")
+    return problems

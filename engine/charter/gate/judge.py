@@ -6,11 +6,12 @@ import fnmatch
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
 from charter.findings import Finding
 from charter.gate.base import base_revision
+from charter.gate.ledger import LedgerView, ledger_facts
 from charter.gate.policies import policies_in_force, policy_impact
 from charter.gate.request import CheckOptions
 from charter.inventory.diff import (
@@ -28,6 +29,9 @@ from charter.regions import with_line_ends
 from charter.result import CheckResult, Impact, RevisionInfo
 from charter.vcs.cache import Cache
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision
+
+if TYPE_CHECKING:
+    from charter.github.reviews import PullRequest
 
 
 def gate(options: CheckOptions) -> CheckResult:
@@ -65,12 +69,24 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     if scope is None and not options.scope_all:
         notes.append(f"every entity is judged: {', '.join(change.unattributed)} changed, "
                      "and no single entity accounts for it")
+    subject = Subject(head.inventory, head.source, base_inventory, change)
+    waiver_inventory = _waiver_inventory(base, head, options.policies_from)
+    pull_request = _pull_request(options)
+    ledger = _ledger(options, base_rev, head_rev, head, base_inventory, pull_request)
+    inventory_scope = scope  # evidence reads no ledger file: what it measures is unchanged
+    if scope is not None:  # runs and KPI files changed beside models.yaml are judged too
+        if ledger.facts.unattributed:
+            notes.append("every entity is judged: monitoring/ changed in ways no version or "
+                         "model accounts for")
+            scope = None
+        else:
+            scope = scope | ledger.facts.touched
     problems = validation_problems(head, scope)
     if problems:
         raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
-    subject = Subject(head.inventory, head.source, base_inventory, change)
-    waiver_inventory = _waiver_inventory(base, head, options.policies_from)
-    measured = None if scope is None else measured_entities(head.inventory, change)
+    if scope is None:
+        ledger.list_all()
+    measured = None if inventory_scope is None else measured_entities(head.inventory, change)
     evidence = _evidence(options, head, base, measured, notes)
     if scope is not None:  # versions whose files changed behind models.yaml's back
         scope = scope | {("version", v) for v in evidence}
@@ -79,15 +95,16 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     newly_failing: set[EntityKey] = set()
     if changed and proposed is not None and current is not None:
         impact, newly_failing = policy_impact(subject, current, proposed, options.today,
-                                              evidence, waiver_inventory, authors)
+                                              evidence, waiver_inventory, authors, ledger)
     if scope is not None and policies is proposed and newly_failing:
         # the head's rules judge: what they newly fail is part of the change, wherever it is
         scope = scope | newly_failing
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
-                                   waiver_inventory, authors)
+                                   waiver_inventory, authors, ledger=ledger)
     findings = evaluation.findings
-    if options.reviews is not None:
-        findings += tuple(_unbacked_claims(options, change, head, base_inventory, authors))
+    if pull_request is not None:
+        findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
+                                           authors))
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
         policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
@@ -110,13 +127,30 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     )
 
 
-def _unbacked_claims(options: CheckOptions, change: Change, head: Snapshot,
-                     base: Mapping[str, Any] | None, authors: Mapping[str, str]
-                     ) -> list[Finding]:
-    from charter.github.reviews import claim_findings, load_pull_request
+def _pull_request(options: CheckOptions) -> PullRequest | None:
+    if options.reviews is None:
+        return None
+    from charter.github.reviews import load_pull_request
 
-    assert options.reviews is not None
-    pull_request = load_pull_request(options.reviews, os.environ, options.root)
+    return load_pull_request(options.reviews, os.environ, options.root)
+
+
+def _ledger(options: CheckOptions, base_rev: Revision | None, head_rev: Revision,
+            head: Snapshot, base_inventory: Mapping[str, Any] | None,
+            pull_request: PullRequest | None) -> LedgerView:
+    """The monitoring ledger at the head, with what the change did to it. Trust (which
+    storage may be read to verify inputs) comes from the base, as for evidence."""
+    trust = base_inventory if base_inventory is not None else head.inventory
+    facts = ledger_facts(options.root, base_rev, head_rev, head.inventory, base_inventory,
+                         trust, options.today, pull_request.author if pull_request else None)
+    return LedgerView(head_rev, facts)
+
+
+def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
+                     head: Snapshot, base: Mapping[str, Any] | None,
+                     authors: Mapping[str, str]) -> list[Finding]:
+    from charter.github.reviews import claim_findings
+
     return claim_findings(pull_request, change, head.inventory, base, head.source,
                           options.today, authors)
 

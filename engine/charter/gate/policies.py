@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from charter.inventory.diff import Change, EntityKey
+from charter.policy.context import Ledger
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.result import Impact, ImpactItem
@@ -44,12 +45,15 @@ def policies_in_force(base: Revision | None, head: Revision, policies_from: str,
 
 def policy_impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,
                   evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any],
-                  authors: Mapping[str, str]) -> tuple[Impact, set[EntityKey]]:
+                  authors: Mapping[str, str], ledger: Ledger | None = None
+                  ) -> tuple[Impact, set[EntityKey]]:
     """The impact of the proposed rules, and the entities they newly fail."""
     every = Change(subject.change.entities, subject.change.initial, True)
     full = Subject(subject.head, subject.source, subject.base, every)
-    before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors)
-    after = evaluate_policies(full, proposed, today, None, evidence, subject.head, authors)
+    before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors,
+                               ledger=ledger)
+    after = evaluate_policies(full, proposed, today, None, evidence, subject.head, authors,
+                              ledger=ledger)
     impact = _compare(before, after, current, proposed)
     newly = {(item.rule, item.entity) for item in impact.newly_failing}
     return impact, {(r.kind, r.entity) for r in after.results if (r.rule, r.entity) in newly

@@ -1,14 +1,17 @@
 """The data a rule sees for one entity: its fields, its model, `base`, `champion`, `change`,
 `evidence`, the datasets it names (`training_datasets`, `evaluation_dataset`,
-`monitoring_datasets.reference`/`.current`), and the evaluation date."""
+`monitoring_datasets.reference`/`.current`), the evaluation date, and what the monitoring
+ledger recorded (`monitoring.latest`/`.runs` of a version, `kpi.latest`/`.observations` of a
+model, `ledger.problems`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from charter.errors import CharterError
 from charter.inventory.diff import Change, models_naming
 from charter.inventory.entities import (
     Entity,
@@ -29,6 +32,37 @@ from charter.inventory.membership import current_members, validating_members
 from charter.policy.classification import classification_fields, strict_views
 
 
+class Ledger(Protocol):
+    """The monitoring ledger at the revision judged (the gate reads it; rules see it)."""
+
+    def version(self, version_id: str) -> Mapping[str, Any]: ...  # runs, problems, unverified
+
+    def model(self, model_id: str) -> Mapping[str, Any]: ...  # observations, problems
+
+    def change(self) -> Mapping[str, Any]: ...  # problems
+
+
+@dataclass(frozen=True)
+class StaticLedger:
+    """A ledger given as data: {versions: {id: {...}}, models: {id: {...}}, change: {...}}."""
+
+    data: Mapping[str, Any]
+
+    def version(self, version_id: str) -> Mapping[str, Any]:
+        return (self.data.get("versions") or {}).get(version_id) or {}
+
+    def model(self, model_id: str) -> Mapping[str, Any]:
+        return (self.data.get("models") or {}).get(model_id) or {}
+
+    def change(self) -> Mapping[str, Any]:
+        return self.data.get("change") or {}
+
+
+EMPTY_LEDGER = StaticLedger({})
+LEDGER_KEYS = ("latest", "runs")
+KPI_KEYS = ("latest", "observations", "streak")
+
+
 @dataclass
 class ContextBuilder:
     head: Mapping[str, Any]
@@ -36,6 +70,7 @@ class ContextBuilder:
     change: Change
     today: dt.date
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    ledger: Ledger = EMPTY_LEDGER
     _validators: list[str] | None = None
     _strict: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     _readers: dict[str, set[str]] | None = None  # dataset version -> released base versions
@@ -126,7 +161,8 @@ class ContextBuilder:
 
     def for_change(self) -> dict[str, Any]:
         return {"kind": "change", "id": "change", "change": self.change.summary(),
-                "today": self.today.isoformat(), "validators": self._validator_list()}
+                "today": self.today.isoformat(), "validators": self._validator_list(),
+                "ledger": {"problems": list(self.ledger.change().get("problems") or [])}}
 
     def _change(self, entity: Entity) -> dict[str, Any]:
         found = self.change.entities.get(entity.key)
@@ -196,11 +232,15 @@ class ContextBuilder:
 
     def _model(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
         live = production_version(record)
+        found = self.ledger.model(entity.id)
         return {
             **record,
             "model_id": entity.id,
             "owner_team": self._team(record.get("owner")),
             "production": {"version": live[0], **live[1]} if live else None,
+            "kpi": _with_observations(entity.id, record.get("kpi"),
+                                      list(found.get("observations") or [])),
+            "ledger": {"problems": list(found.get("problems") or [])},
         }
 
     def _version(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:
@@ -209,8 +249,13 @@ class ContextBuilder:
                     if isinstance(r, str)]
         evaluation = record.get("evaluation") or {}
         eval_ref = evaluation.get("dataset") if isinstance(evaluation, Mapping) else None
+        found = self.ledger.version(entity.id)
         return {
             **record,
+            "monitoring": _with_runs(entity.id, record.get("monitoring"),
+                                     list(found.get("runs") or [])),
+            "ledger": {"problems": list(found.get("problems") or []),
+                       "unverified": list(found.get("unverified") or [])},
             "model_id": name,
             "version": version,
             "model": self._model_view(name),
@@ -328,6 +373,51 @@ class ContextBuilder:
             record = {k: v for k, v in (dataset_record(self.base, base_entity.id) or {}).items()
                       if k not in ("id", "name", "version")}
         return {**record, "id": base_entity.id}
+
+
+def _with_runs(version_id: str, monitoring: Any, runs: list[Any]) -> Any:
+    """`monitoring` with the recorded runs, oldest first, and the latest (or null)."""
+    if not isinstance(monitoring, Mapping):
+        return monitoring if not runs else {"latest": runs[-1], "runs": runs}
+    _refuse_collision(version_id, "monitoring", monitoring, LEDGER_KEYS)
+    return {**monitoring, "latest": runs[-1] if runs else None, "runs": runs}
+
+
+def _with_observations(model_id: str, kpi: Any, observations: list[Any]) -> Any:
+    """The declared KPI with its observations, the latest, and `streak`: the periods of the
+    run of observations on the wrong side of the target that ends with the latest."""
+    if not isinstance(kpi, Mapping):
+        if not observations:
+            return kpi
+        kpi = {}
+    _refuse_collision(model_id, "kpi", kpi, KPI_KEYS)
+    return {**kpi, "latest": observations[-1] if observations else None,
+            "observations": observations, "streak": _streak(kpi, observations)}
+
+
+def _streak(kpi: Mapping[str, Any], observations: list[Any]) -> list[str]:
+    target, direction = kpi.get("target"), kpi.get("direction")
+    if not isinstance(target, int | float) or direction not in (
+            "higher_is_better", "lower_is_better"):
+        return []
+    streak: list[str] = []
+    for observation in reversed(observations):
+        value = observation.get("value") if isinstance(observation, Mapping) else None
+        if not isinstance(value, int | float) or isinstance(value, bool) or (
+                value >= target if direction == "higher_is_better" else value <= target):
+            break
+        streak.append(str(observation.get("period")))
+    return streak[::-1]
+
+
+def _refuse_collision(entity_id: str, name: str, record: Mapping[str, Any],
+                      keys: tuple[str, ...]) -> None:
+    """The schema keeps these keys out of models.yaml; a record that has one anyway must
+    not shadow what the ledger recorded."""
+    clash = sorted(k for k in keys if k in record)
+    if clash:
+        raise CharterError.at(f"{entity_id}: {name}.{clash[0]} is recorded by the monitoring "
+                              "ledger and cannot be set in models.yaml")
 
 
 RELEASED = ("staging", "production", "retired")

@@ -25,7 +25,7 @@ from charter.policy.conditions import (
     Scope,
     Transition,
 )
-from charter.policy.context import ContextBuilder
+from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.parallel import in_parallel
@@ -46,6 +46,10 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "(`validates: true`) today, who is independent of what the waiver "
                      "covers: not the author of the waived version, and not a member of the "
                      "team that owns its model or dataset. The waiver is ignored until then."),
+    "CHARTER-W005": ("error", "Waiver of a rule that cannot be waived",
+                     "The rule guards a record that has no exceptions (it is tagged "
+                     "`no-waiver`, e.g. the append-only monitoring ledger): a waiver does not "
+                     "cover it. Fix what the rule found instead."),
     "CHARTER-W004": ("warning", "Waiver expires soon",
                      "The waiver expires within 30 days: fix the finding it covers, or have a "
                      "validator renew it with a new expiry before then."),
@@ -63,7 +67,7 @@ WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
 _NAMED_FIELD = re.compile(r"(?<![\w.@])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w(.])")
 _QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
-_CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators",
+_CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators", "ledger",
                  "owners_at_validation", "released_by", "monitoring_datasets", "same_content",
                  "validators_on_base",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
@@ -105,7 +109,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       evidence: Mapping[str, Any] | None = None,
                       waiver_inventory: Mapping[str, Any] | None = None,
                       authors: Mapping[str, str] | None = None,
-                      plain: bool = False) -> Evaluation:
+                      plain: bool = False, ledger: Ledger | None = None) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
@@ -115,7 +119,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
     independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {})
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
-                             independence=independence, judges_all=scope is None)
+                             ledger=ledger or EMPTY_LEDGER, independence=independence,
+                             judges_all=scope is None)
     entities = _entities(subject, scope)
     by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
                                       ("model", "version", "dataset", "change")}
@@ -135,7 +140,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     approvers = validators(trusted, today)
     results, waiver_findings = _apply_waivers(results, policies.waivers, today,
                                               _Approvers(approvers, independence, today),
-                                              check_unused=scope is None)
+                                              check_unused=scope is None,
+                                              unwaivable=_unwaivable(policies))
     findings = [r.finding for r in results if r.finding is not None] + waiver_findings
     if subject.base is not None and not subject.change.initial:
         findings += lowering_findings(subject.base, subject.head, subject.source,
@@ -428,8 +434,17 @@ class _Approvers:
                                            [d for d in days if d is not None])
 
 
+NO_WAIVER_TAG = "no-waiver"
+
+
+def _unwaivable(policies: PolicySet) -> frozenset[str]:
+    """Rules tagged `no-waiver`: what they guard (an append-only record) has no exception."""
+    return frozenset(r.id for r in policies.rules.values() if NO_WAIVER_TAG in r.tags)
+
+
 def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: dt.date,
-                   approvers: _Approvers, check_unused: bool
+                   approvers: _Approvers, check_unused: bool,
+                   unwaivable: frozenset[str] = frozenset()
                    ) -> tuple[list[RuleResult], list[Finding]]:
     waivers = list(waivers)
     valid = [w for w in waivers if w.approved_by in approvers.validators]
@@ -442,6 +457,15 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
     out = []
     for result in results:
         if result.status != "fail" or result.finding is None:
+            out.append(result)
+            continue
+        if result.rule in unwaivable:
+            for refused in valid:
+                if refused.covers(result.rule, result.entity) and refused.id not in used:
+                    used.add(refused.id)
+                    engine.append(_waiver_finding(
+                        "CHARTER-W005", refused, f"waiver {refused.id} does not waive "
+                        f"{result.rule} for {result.entity}: the rule cannot be waived"))
             out.append(result)
             continue
         waiver = _independent_waiver(result, valid, approvers, used, engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Case:
     policies_changed: bool
     evidence: Mapping[str, Any]
     expect: tuple[Expectation, ...]
+    monitoring: Mapping[str, Any] = field(default_factory=dict)  # the ledger, as data
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -86,13 +87,15 @@ def load_cases(path: Path, label: str) -> list[Case]:
         base = None if base_raw == EMPTY_BASE else head if base_raw is None else {
             "charter": 1, **merge_patch(shared, base_raw)}
         evidence = merge_patch(data.get("evidence") or {}, raw.get("evidence") or {})
+        monitoring = merge_patch(data.get("monitoring") or {}, raw.get("monitoring") or {})
         expect = tuple(
             Expectation(str(e["rule"]), str(e["entity"]), str(e["result"]), label,
                         document.source.locate((*at, "expect", j)).line)
             for j, e in enumerate(raw["expect"]))
         cases.append(Case(str(raw["name"]), label, document.source.locate(at).line,
                           _date(raw.get("today")) or today, head, source, base,
-                          bool(raw.get("policies_changed", False)), evidence, expect))
+                          bool(raw.get("policies_changed", False)), evidence, expect,
+                          monitoring))
     return cases
 
 

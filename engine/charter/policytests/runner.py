@@ -11,6 +11,7 @@ from charter.errors import CharterError, Problem
 from charter.inventory.diff import diff_inventories
 from charter.inventory.entities import iter_entities
 from charter.policy.conditions import show
+from charter.policy.context import StaticLedger
 from charter.policy.evaluate import ENGINE_RULES, Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import State
@@ -67,7 +68,8 @@ def run_case(policies: PolicySet, case: Case, today: dt.date) -> CaseResult:
                               policies_changed=case.policies_changed)
     subject = Subject(case.head, case.source, case.base, change)
     evaluation = evaluate_policies(subject, traced_policies(policies, tracer),
-                                   case.today or today, None, case.evidence, case.head)
+                                   case.today or today, None, case.evidence, case.head,
+                                   ledger=StaticLedger(case.monitoring))
     mismatches = []
     for expectation in case.expect:
         actual = _actual(evaluation, expectation)

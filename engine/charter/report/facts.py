@@ -13,6 +13,7 @@ from typing import Any
 
 from charter import __version__
 from charter.errors import CharterError
+from charter.gate.ledger import LedgerView
 from charter.inventory.diff import Change
 from charter.inventory.entities import dataset_record
 from charter.inventory.snapshot import load_snapshot, validation_problems
@@ -83,8 +84,10 @@ def gather_facts(root: Path, ref: str = "HEAD", today: dt.date | None = None,
     quality = _quality(root, inventory, models, revision.commit) if evidence else Optional(
         None, "not measured in this run (--no-evidence)")
     subject = Subject(inventory, snapshot.source, inventory, Change())
+    ledger = LedgerView(revision)  # the rules see the runs recorded at the reported commit
+    ledger.list_all()
     results = evaluate_policies(subject, policies, day, None, evidence_part.value or {},
-                                inventory).results
+                                inventory, ledger=ledger).results
     return ReportFacts(
         root=root, commit=revision.commit, label=revision.label, committed=committed,
         today=day, inventory=inventory, policies=policies, results=results,

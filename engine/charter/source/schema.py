@@ -28,7 +28,7 @@ from charter.suggest import did_you_mean
 if TYPE_CHECKING:
     import jsonschema
 
-SCHEMA_NAMES = ("models", "policies", "policy-tests")
+SCHEMA_NAMES = ("models", "policies", "policy-tests", "kpi")
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

@@ -153,6 +153,25 @@ class Revision:
                  for name in names]
         return [INVENTORY_FILE, *sorted(paths + odd)]
 
+    def files_under(self, *folders: str) -> list[str]:
+        """Every file under the folders (or the files themselves), links included, in order;
+        at a commit they become readable. Only what is asked for is listed: a pull request
+        reads a few folders of a ledger that may hold thousands of files."""
+        if not folders:
+            return []
+        if self.commit is None:
+            found: list[str] = []
+            for folder in folders:
+                if os.path.islink(self.root / folder) or (self.root / folder).is_file():
+                    found.append(folder)
+                else:
+                    _walk_all(self.root, folder, found)
+            return sorted(set(found))
+        blobs, links = _list_blobs(self.root, self.commit, list(folders))
+        self._blobs.update(blobs)
+        self._links.update(links)
+        return sorted(blobs)
+
     def is_link(self, path: str) -> bool:
         """A symbolic link at the commit: what it holds can change while it does not."""
         if self._entities is None and path.startswith(_ENTITY_PREFIXES):
@@ -397,6 +416,21 @@ def _walk(root: Path, folder: str, found: list[str]) -> None:
         if child.is_dir(follow_symlinks=False):
             _walk(root, path, found)
         elif child.name.lower().endswith(YAML_SUFFIXES):
+            found.append(path)
+
+
+def _walk_all(root: Path, folder: str, found: list[str]) -> None:
+    try:
+        children = list(os.scandir(root / folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise CharterError.at(f"cannot list: {exc.strerror}", file=folder) from None
+    for child in children:
+        path = f"{folder}/{child.name}"
+        if child.is_dir(follow_symlinks=False):
+            _walk_all(root, path, found)
+        else:
             found.append(path)
 
 
