@@ -7,7 +7,7 @@ catalog.json without rebuilding.
 ``python examples/build.py --monitoring`` writes twelve monthly live partitions per production
 model (examples/data/live/), in which one feature drifts further each month and the labels of
 the last two months have not arrived yet, then builds the monitoring ledger (monitoring/) by
-running ``charter monitor --since 2025-12-01 --as-of 2026-11-27``: each day of that year, the
+running ``charter monitor --since 2025-12-26 --as-of 2026-11-27``: each day of that year, the
 runs the daily workflow would have made are recorded. Delete monitoring/ first to
 rebuild the ledger from scratch; an existing ledger is only extended.
 """
@@ -945,7 +945,7 @@ LIVE_MODELS: dict[str, tuple[str, str, float]] = {
 LIVE_PERIODS = tuple(f"{2025 + (10 + k) // 12}-{(10 + k) % 12 + 1:02d}" for k in range(12))
 UNLABELLED_PERIODS = LIVE_PERIODS[-2:]
 LIVE_ROWS = 600
-SCHEDULE = ("2025-12-01", "2026-11-27")  # the days the daily workflow ran
+SCHEDULE = ("2025-12-26", "2026-11-27")  # the days the daily workflow ran; 28-day runs end on the last
 
 
 def live_partition(model: str, index: int) -> tuple[Path, pd.DataFrame]:
