@@ -276,8 +276,8 @@ def test_a_missed_cadence_fails_on_a_schedule(ledger: tuple[GitRepo, str]) -> No
     assert run.code == 0, run.out
     run = check(repo, "--all", today="2026-12-24")
     assert run.code == 1
-    assert ("credit@1.0.0: monitoring is overdue: its latest run (before the first, its first "
-            "deployment) is from 2026-11-20, more than every_days + grace_days (33 days) ago"
+    assert ("credit@1.0.0: monitoring is overdue: its latest run (or, before any run, its first "
+            "deployment) dates from 2026-11-20, more than every_days + grace_days (33 days) ago"
             in run.out)
 
 
@@ -289,8 +289,8 @@ def test_no_run_since_the_first_deployment_fails(ledger: tuple[GitRepo, str]) ->
     assert "LC-044" not in run.out
     run = check(repo, "--all")
     assert run.code == 1
-    assert ("credit@1.0.0: monitoring is overdue: its latest run (before the first, its first "
-            "deployment) is from 2026-06-02") in run.out
+    assert ("credit@1.0.0: monitoring is overdue: its latest run (or, before any run, its first "
+            "deployment) dates from 2026-06-02") in run.out
 
 
 def test_red_drift_blocks_unless_waived(ledger: tuple[GitRepo, str]) -> None:
