@@ -74,7 +74,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
         for key, value in (("user.name", "Test"), ("user.email", "test@example.com"),
                            ("commit.gpgsign", "false")):
             subprocess.run(["git", "config", key, value], cwd=root, check=True)
-        for name in ("models.yaml", "policies", "examples"):
+        for name in ("models.yaml", "policies", "examples", "monitoring"):
             source = REPO_ROOT / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
         GitRepo(root).commit("the governed example", date=COMMIT_DATE)
