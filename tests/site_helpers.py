@@ -78,6 +78,7 @@ def example_repo(folder: Path) -> GitRepo:
         repo.git("config", key, value)
     shutil.copy(REPO_ROOT / "models.yaml", folder / "models.yaml")
     shutil.copytree(REPO_ROOT / "policies", folder / "policies")
+    shutil.copytree(REPO_ROOT / "monitoring", folder / "monitoring")  # the ledger of runs
     repo.commit("the governed example", date=COMMIT_DATE)
     return repo
 

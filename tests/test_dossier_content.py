@@ -74,7 +74,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reports]:
         for key, value in (("user.name", "Test"), ("user.email", "test@example.com"),
                            ("commit.gpgsign", "false")):
             subprocess.run(["git", "config", key, value], cwd=root, check=True)
-        for name in ("models.yaml", "policies", "examples"):
+        for name in ("models.yaml", "policies", "examples", "monitoring"):
             source = REPO_ROOT / name
             (shutil.copytree if source.is_dir() else shutil.copy)(source, root / name)
         GitRepo(root).commit("the governed example", date=COMMIT_DATE)
@@ -174,7 +174,7 @@ def test_stale_monitoring_and_a_current_set_that_is_the_reference_source_are_fla
     credit = squash(reports.now["credit-default"].text)
     # 2026-11-20 (the commit) - 2025-09-30 (credit-live created): the commit's date, no clock
     assert squash("STALE: the current data credit-live@2025-09 is 416 days old "
-                  "(about 14 months), against a cadence of 30 days") in credit
+                  "(about 14 months), against a cadence of 28 days") in credit
     later = squash(reports.later["credit-default"].text)
     assert squash("credit-live@2025-09 is 531 days old") in later
     fraud = squash(reports.now["fraud-score"].text)

@@ -30,6 +30,7 @@ def example(repo: GitRepo) -> GitRepo:
     """This repository's own inventory and policies, committed in a fresh repository."""
     shutil.copy(REPO_ROOT / "models.yaml", repo.root / "models.yaml")
     shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
+    shutil.copytree(REPO_ROOT / "monitoring", repo.root / "monitoring")  # the ledger of runs
     repo.commit("the governed example", date=COMMIT_DATE)
     return repo
 

@@ -34,6 +34,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = GitRepo(root)
     shutil.copy(REPO_ROOT / "models.yaml", root / "models.yaml")
     shutil.copytree(REPO_ROOT / "policies", root / "policies")
+    shutil.copytree(REPO_ROOT / "monitoring", root / "monitoring")  # the ledger of runs
     repo.commit("the governed example", date=COMMIT_DATE)
     for chosen in (["credit-default", "claims-severity"], ["--only", "inventory", "--only",
                                                           "lineage"]):

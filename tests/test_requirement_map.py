@@ -118,6 +118,7 @@ def test_annex_points_of_a_reference() -> None:
 def example(repo: GitRepo) -> GitRepo:
     shutil.copy(REPO_ROOT / "models.yaml", repo.root / "models.yaml")
     shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
+    shutil.copytree(REPO_ROOT / "monitoring", repo.root / "monitoring")  # the ledger of runs
     repo.commit("the governed example", date="2026-11-20T10:00:00+00:00")
     return repo
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from charter.errors import EXIT_BLOCKED, EXIT_PASS, CharterError
+from charter.gate.ledger import ledger_at
 from charter.history import Timeline, TimelineEvent, build_timeline, require_since_in_history
 from charter.history.timeline import RECORDS, Period
 from charter.inventory.entities import datasets, models
@@ -38,7 +39,7 @@ class HistoryOptions:
 def run_history(options: HistoryOptions) -> int:
     _require_history(options.root, options.ref)
     everything = build_timeline(options.root, None, None, options.ref,
-                                use_cache=options.use_cache)
+                                use_cache=options.use_cache, ledger_at=ledger_at(options.root))
     require_since_in_history(everything, options.since)
     if options.model is not None:
         _require_known(everything, options.root, options.model)

@@ -1,6 +1,8 @@
 """Permutation importance of the features on the evaluation data, for the dossier.
 
-Deterministic: a fixed seed, 5 repeats, on at most 5,000 rows drawn with the same seed.
+Deterministic: a fixed seed, 5 repeats, on at most 5,000 rows: beyond that, the rows of
+`figures.importance_sample` (a seeded hash of each row's position), the same rows whichever
+backend reads the data (whole, streamed or Spark).
 Scored by ROC AUC for binary classifiers, accuracy for other classifiers, R² for regressors.
 """
 
@@ -23,7 +25,11 @@ def permutation_top(estimator: Any, frame: pd.DataFrame, features: Sequence[str]
                     task: str, scores: bool, plain: bool = False) -> list[dict[str, Any]]:
     """`scores`: a binary classifier with probabilities, ranked by ROC AUC. `plain`: always
     scikit-learn's permutation_importance, the twin the tests compare with."""
-    sample = frame.sample(n=MAX_ROWS, random_state=SEED) if len(frame) > MAX_ROWS else frame
+    if len(frame) > MAX_ROWS:  # the rows every backend draws (figures.importance_sample)
+        from charter.evidence.figures import importance_sample
+
+        frame = frame.iloc[importance_sample(len(frame), MAX_ROWS)].reset_index(drop=True)
+    sample = frame
     scoring = "r2" if task == "regression" else ("roc_auc" if scores else "accuracy")
     inputs, truth = sample[list(features)], sample[target]
     found = None if plain or scoring != "roc_auc" else _auc_importances(estimator, inputs,

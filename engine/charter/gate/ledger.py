@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -583,3 +583,8 @@ def _kpi_owner_members(inventory: Mapping[str, Any], model: str, today: Any
     if not isinstance(owner, str):
         return None, []
     return owner, current_members(teams(inventory).get(owner), today)
+
+
+def ledger_at(root: Path) -> Callable[[str], LedgerView]:
+    """The ledger as recorded at a commit, for the history's judgement of that commit."""
+    return lambda commit: LedgerView(Revision.at(root, commit))

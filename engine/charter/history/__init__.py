@@ -9,7 +9,7 @@ from typing import Any
 from charter.errors import CharterError
 from charter.history.authors import attribute_to_authors
 from charter.history.records import recorded_service
-from charter.history.replay import Replay, replay
+from charter.history.replay import LedgerAt, Replay, replay
 from charter.history.timeline import (
     EVENT_KINDS,
     CommitState,
@@ -26,8 +26,12 @@ __all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "Unreadabl
 
 
 def build_timeline(root: Path, model: str | None = None, since: dt.date | None = None,
-                   ref: str = "HEAD", use_cache: bool = True) -> Timeline:
-    """Every change to the inventory on `ref`'s first-parent history, oldest first."""
+                   ref: str = "HEAD", use_cache: bool = True,
+                   ledger_at: LedgerAt | None = None) -> Timeline:
+    """Every change to the inventory on `ref`'s first-parent history, oldest first.
+
+    `ledger_at(commit)` gives the monitoring ledger at a commit: rules about monitoring runs
+    then judge each commit as the gate judged it (callers above the gate's layer pass it)."""
     head = git.resolve_commit(root, ref)
     if head is None:
         shallow = " (the clone is shallow: fetch with fetch-depth: 0)" if git.is_shallow(
@@ -35,12 +39,12 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
         raise CharterError.at(f"git revision {ref!r} does not exist{shallow}")
     cache = Cache.for_repo(root, use_cache)
     shallow_key = ",".join(sorted(git.shallow_boundary(root)))
-    key = f"{head}-{len(shallow_key)}"
+    key = f"{head}-{len(shallow_key)}-{'ledger' if ledger_at is not None else 'none'}"
     entry = cache.get("history", key)
     result = _decode(entry)
     records = _decode_records(entry)
     if result is None or records is None:
-        result = replay(root, head)
+        result = replay(root, head, ledger_at=ledger_at)
         result.events = attribute_to_authors(root, result.events)
         records = recorded_service(root, head)
         if use_cache:

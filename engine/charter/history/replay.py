@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,16 @@ from charter.history.events import Draft, drafts_for
 from charter.history.merged import MergedInventory
 from charter.history.timeline import CommitState, TimelineEvent, UnreadableCommit
 from charter.history.validity import IncrementalValidator
-from charter.inventory.diff import ENTITY_SECTIONS, Change, affected_entities, diff_inventories
-from charter.inventory.entities import entity_index, models, versions_of
+from charter.inventory.diff import (
+    ENTITY_SECTIONS,
+    Change,
+    EntityKey,
+    affected_entities,
+    diff_inventories,
+)
+from charter.inventory.entities import entity_index, find_entity, models, versions_of
 from charter.layout import ENTITY_FOLDERS
+from charter.policy.context import Ledger
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.source.yamlsource import SourceMap
@@ -101,13 +108,19 @@ class Replay:
     served: set[str] = field(default_factory=set)
 
 
-def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False) -> Replay:
+LedgerAt = Callable[[str], Ledger]  # the monitoring ledger as recorded at a commit
+
+
+def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
+           ledger_at: LedgerAt | None = None) -> Replay:
     """The timeline of `head`'s first-parent history.
 
     `judge_all` evaluates the whole scope of each commit, not only the entities its events
     are about: the same timeline, slower (the tests compare the two). `plain` is the plain
     full computation the shortcuts are tested against: every commit's files parsed whole,
     its scope validated and judged afresh, nothing remembered from the commit before.
+    `ledger_at` gives the monitoring ledger at a commit, for the versions that declare
+    `monitoring.live` and the models that declare a `kpi` (without it, rules see no runs).
     """
     out = Replay()
     boundary = git.shallow_boundary(root)
@@ -160,7 +173,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False) 
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by, judge_all)
+                          added_by, judge_all, ledger_at)
             production, served = live.update(inventory)
             _record_state(out, info, production, ever_live)
             if served is not last_served:
@@ -271,7 +284,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
                   validator: IncrementalValidator, added_by: dict[str, str],
-                  judge_all: bool = False) -> None:
+                  judge_all: bool = False, ledger_at: LedgerAt | None = None) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -284,7 +297,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
     if not drafts:
         return
     wanted = None if judge_all else {draft.entity for draft in drafts}
-    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted)
+    verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted,
+                                 ledger_at)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -323,7 +337,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
               validator: IncrementalValidator, added_by: Mapping[str, str],
-              wanted: set[str] | None = None) -> tuple[dict[str, _Verdict], str | None]:
+              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None
+              ) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
 
     With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
@@ -348,8 +363,11 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     today = dt.date.fromisoformat(info.date[:10])
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
+        ledger = ledger_at(info.sha) if ledger_at is not None and _monitored(
+            head, judged) else None
         evaluation = evaluate_policies(subject, rules, today, judged, None,
-                                       base if base is not None else head, added_by)
+                                       base if base is not None else head, added_by,
+                                       ledger=ledger)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
                 }, rules.digest
@@ -363,6 +381,20 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
         overall = [m for v in blocking.values() for m in v]
         verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
     return verdicts, rules.digest
+
+
+def _monitored(head: Mapping[str, Any], judged: Iterable[EntityKey]) -> bool:
+    """Whether a judged version declares live monitoring, or a judged model a KPI: only then
+    is the ledger read (one git listing per commit judged)."""
+    for kind, entity_id in judged:
+        found = find_entity(head, kind, entity_id)
+        record = found.record if found is not None else {}
+        if kind == "version" and isinstance(record.get("monitoring"), Mapping) and \
+                record["monitoring"].get("live") is not None:
+            return True
+        if kind == "model" and record.get("kpi") is not None:
+            return True
+    return False
 
 
 def _policy_draft(old: _Loaded, new: _Loaded) -> Draft:

@@ -13,7 +13,7 @@ from typing import Any
 
 from charter import __version__
 from charter.errors import CharterError
-from charter.gate.ledger import LedgerView
+from charter.gate.ledger import LedgerView, ledger_at
 from charter.inventory.diff import Change
 from charter.inventory.entities import dataset_record
 from charter.inventory.snapshot import load_snapshot, validation_problems
@@ -182,7 +182,7 @@ def _timeline(root: Path, commit: str) -> Optional:
     except ImportError:
         return Optional(None, "not available in this run: the history module is not installed")
     try:
-        timeline = build_timeline(root, ref=commit)
+        timeline = build_timeline(root, ref=commit, ledger_at=ledger_at(root))
     except CharterError as exc:
         return Optional(None, f"not available in this run: {exc.render()}")
     except Exception as exc:  # history is optional; its failure must not lose the report
