@@ -307,10 +307,16 @@ def evidence(target: str | None, output: str, today: dt.date | None, base: str |
               "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL): the only network use.")
 @click.option("--repository", metavar="OWNER/NAME",
               help="The repository of the issues (default: GITHUB_REPOSITORY).")
+@click.option("--engine", type=click.Choice(["pandas", "spark"]),
+              help="Compute with pandas on this machine or with Apache Spark (default: "
+              "settings.evidence.engine, else pandas).")
+@click.option("--spark-master", metavar="URL", help="The Spark master for --engine spark: "
+              "local[*], spark://HOST:PORT, yarn, k8s://... (default: "
+              "settings.evidence.spark_master, else local[*]).")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def monitor(target: str | None, as_of: dt.date | None, since: dt.date | None, dry_run: bool,
-            output: str, github_issues: bool, repository: str | None, repo: str | None
-            ) -> None:
+            output: str, github_issues: bool, repository: str | None, engine: str | None,
+            spark_master: str | None, repo: str | None) -> None:
     """Run the due monitoring checks and record each run in monitoring/.
 
     For every production version that declares monitoring.live (or the one named), a run is
@@ -328,7 +334,8 @@ def monitor(target: str | None, as_of: dt.date | None, since: dt.date | None, dr
     today = _today(None)
     options = MonitorOptions(root=_repo_root(repo), as_of=as_of or today, today=today,
                              target=target, since=since, dry_run=dry_run, output=output,
-                             github_issues=github_issues, repository=repository)
+                             github_issues=github_issues, repository=repository,
+                             engine=engine, spark_master=spark_master)
     sys.exit(run_monitor_command(options))
 
 

@@ -34,6 +34,8 @@ class MonitorOptions:
     output: str = "text"
     github_issues: bool = False
     repository: str | None = None
+    engine: str | None = None  # pandas | spark; None: settings.evidence.engine
+    spark_master: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,13 +110,15 @@ class _Session:
                    for day in days for t in targets):
             return []
         require("evidence", "charter monitor cannot measure drift or performance")
+        from charter.evidence.api import chosen_backend
         from charter.evidence.files import FileStore
         from charter.evidence.progress import progress
         from charter.monitoring.run import Monitor
 
         settings = _trusted_settings(self.options.root, self.head)
+        backend = chosen_backend(settings, self.options.engine, self.options.spark_master)
         with FileStore(self.options.root, None, settings.allowed_uri_schemes) as files:
-            monitor = Monitor(self.options.root, self.head.inventory, files, settings)
+            monitor = Monitor(self.options.root, self.head.inventory, files, settings, backend)
             steps = [(d, t) for d in days for t in targets] if len(days) > 1 else [
                 (days[0], t) for t in targets if self.always or is_due(t, runs.get(
                     t.id, []), days[0])]

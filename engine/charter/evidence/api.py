@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
-from charter.evidence.backends import spark_unavailable
+from charter.evidence.backends import Backend, spark_unavailable
 from charter.evidence.compute import EvidenceEngine
 from charter.evidence.files import FileStore
 from charter.evidence.progress import progress
@@ -55,14 +55,10 @@ def compute_evidence(root: Path, inventory: Mapping[str, Any],
                         base_commit=commit, one_pass=one_pass).evidence
 
 
-def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None,
-                 base_inventory: Mapping[str, Any] | None, trust: Mapping[str, Any] | None,
-                 use_cache: bool = True, head_commit: str | None = None,
-                 base_commit: str | None = None, trust_pickles: bool = True,
-                 one_pass: bool = True, engine: str | None = None,
-                 spark_master: str | None = None) -> EvidenceRun:
-    """`engine`, `spark_master`: the command line's choice over settings.evidence."""
-    settings = EvidenceSettings.of(trust, pickles=trust_pickles)
+def chosen_backend(settings: EvidenceSettings, engine: str | None = None,
+                   spark_master: str | None = None) -> Backend:
+    """The backend settings.evidence names, with the command line's choice over it; asking
+    for Spark where it cannot run is bad configuration (exit 2), never a silent fallback."""
     backend = replace(settings.backend, engine=engine or settings.backend.engine,
                       spark_master=spark_master or settings.backend.spark_master,
                       trusted_types=settings.trusted_types,
@@ -72,6 +68,18 @@ def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None
         if unavailable:
             raise CharterError.at(f"evidence cannot be computed with the Spark engine: "
                                   f"{unavailable}")
+    return backend
+
+
+def run_evidence(root: Path, inventory: Mapping[str, Any], ids: list[str] | None,
+                 base_inventory: Mapping[str, Any] | None, trust: Mapping[str, Any] | None,
+                 use_cache: bool = True, head_commit: str | None = None,
+                 base_commit: str | None = None, trust_pickles: bool = True,
+                 one_pass: bool = True, engine: str | None = None,
+                 spark_master: str | None = None) -> EvidenceRun:
+    """`engine`, `spark_master`: the command line's choice over settings.evidence."""
+    settings = EvidenceSettings.of(trust, pickles=trust_pickles)
+    backend = chosen_backend(settings, engine, spark_master)
     cache = Cache.for_repo(root, use_cache)
     wanted = version_ids(inventory) if ids is None else list(ids)
     schemes = settings.allowed_uri_schemes

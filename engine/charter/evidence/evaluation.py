@@ -77,6 +77,13 @@ def _dispatch(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str]
     return measure_streamed(spec, loaded, features, task, one_pass)
 
 
+def measure_with(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
+                 backend: Backend) -> dict[str, Any]:
+    """One evaluation on the backend's path for its data (whole, streamed or Spark); raises
+    InputError (`charter monitor` measures live partitions this way)."""
+    return _dispatch(spec, loaded, features, read_frame, True, backend)
+
+
 def _measure(spec: EvaluationSpec, loaded: LoadedModel, features: Sequence[str],
              read: FrameReader, one_pass: bool) -> dict[str, Any]:
     columns = {name: "feature" for name in features}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from charter import __version__
 from charter.evidence.artifacts import LoadedModel, artifact_format, load_artifact
+from charter.evidence.backends import Backend
 from charter.evidence.files import Fetched, FileStore, declared_location
 from charter.evidence.frames import dataset_format, read_frame
 from charter.evidence.problems import InputError
@@ -68,11 +69,13 @@ class Monitor:
     """Runs versions of one inventory; holds the loaded models and recent partitions."""
 
     def __init__(self, root: Path, inventory: Mapping[str, Any], files: FileStore,
-                 settings: EvidenceSettings) -> None:
+                 settings: EvidenceSettings, backend: Backend | None = None) -> None:
         self.root = root
         self.inventory = inventory
         self.files = files
         self.settings = settings
+        # how each file is read: whole, streamed in bounded memory, or by Spark (as evidence)
+        self.backend = backend or Backend()
         self._models: dict[str, LoadedModel] = {}
         self._references: OrderedDict[tuple[str, tuple[str, ...]], pd.DataFrame] = OrderedDict()
         self._partitions: OrderedDict[str, pd.DataFrame] = OrderedDict()
@@ -216,17 +219,23 @@ class _Run:
         check = check if isinstance(check, Mapping) else {}
         features = [str(f) for f in check.get("features") or self._model_features()]
         bands = drift_bands(check)
-        reference = self._reference(features)
         partition = newest_ended(self._partitions(), self.as_of)
         if partition is None:
             raise self.error(f"no live partition of a period ended by {self.as_of} matches "
                              f"{self.live.get('path')}", ("monitoring", "live", "path"))
         fetched = self._fetch(partition.location, ("monitoring", "live", "path"))
+        apart = self._drift_apart(partition, fetched, features)
+        if apart is not None:
+            report, rows = apart
+            table = {name: self._feature(row, bands) for name, row in report["features"].items()}
+            return {"band": worst(row["band"] for row in table.values()), "features": table,
+                    "bands": bands, "period": partition.period, "rows": rows}
         columns = {name: "feature" for name in features}
         label = self._label_column()
         if label and label not in columns and label in _header(fetched,
                                                               self._format(fetched.name)):
             columns[label] = "target"  # kept with the frame for the next period's run
+        reference = self._reference(features)
         current = self._read(fetched, columns, ("monitoring", "live", "path"))
         self.inputs["live"] = [_input(fetched, len(current), period=partition.period)]
         try:
@@ -246,7 +255,43 @@ class _Run:
         out["band"] = feature_band(out, bands)
         return out
 
-    def _reference(self, features: Sequence[str]) -> pd.DataFrame:
+    def _drift_apart(self, partition: Partition, current: Fetched, features: Sequence[str]
+                     ) -> tuple[dict[str, Any], int] | None:
+        """Drift computed by the streamed or the Spark path, as `charter evidence` chooses it
+        for these files (None: both are read whole, below)."""
+        from charter.evidence.drift import DEFAULT_PSI_THRESHOLD
+        from charter.evidence.stream import Restart, RoleError
+
+        ref, reference, ref_format = self._reference_file()
+        formats = [ref_format, self._format(current.name)]
+        backend = self.monitor.backend
+        modes = {backend.mode(reference, formats[0]), backend.mode(current, formats[1])}
+        if modes == {"whole"}:
+            return None
+        try:
+            if modes == {"spark"}:
+                from charter.evidence.backends.spark import drift_spark
+
+                report = drift_spark(reference, current, features, DEFAULT_PSI_THRESHOLD,
+                                     backend.spark_master)
+            else:
+                from charter.evidence.stream import drift_streamed
+
+                report = drift_streamed(reference, current, formats, features,
+                                        DEFAULT_PSI_THRESHOLD)
+        except Restart:
+            return None  # the streamed path hands over to the whole read
+        except RoleError as exc:
+            where: KeyPath = ("monitoring", "reference") if exc.role == "reference" else (
+                "monitoring", "live", "path")
+            raise self.error(exc.error.message, where) from None
+        self.inputs["reference"] = _input(reference, _rows(reference, formats[0]), dataset=ref)
+        rows = _rows(current, formats[1])
+        self.inputs["live"] = [_input(current, rows, period=partition.period)]
+        return report, rows
+
+    def _reference_file(self) -> tuple[str, Fetched, str]:
+        """The reference dataset's id, its verified file and its format."""
         ref = self.monitoring.get("reference")
         key: KeyPath = ("monitoring", "reference")
         if not isinstance(ref, str):
@@ -261,10 +306,14 @@ class _Run:
         if declared and declared != fetched.sha256:
             raise self.error(f"{location}: sha256 is {fetched.sha256}, not the declared "
                              f"{declared} of {ref}", key)
+        return ref, fetched, dataset_format(record, location)
+
+    def _reference(self, features: Sequence[str]) -> pd.DataFrame:
+        ref, fetched, fmt = self._reference_file()
         try:
-            frame = self.monitor.reference(fetched, dataset_format(record, location), features)
+            frame = self.monitor.reference(fetched, fmt, features)
         except InputError as exc:
-            raise self.error(exc.message, key) from None
+            raise self.error(exc.message, ("monitoring", "reference")) from None
         self.inputs["reference"] = _input(fetched, len(frame), dataset=ref)
         return frame
 
@@ -299,19 +348,18 @@ class _Run:
             raise self.error("no label column: declare monitoring.checks.performance.target "
                              "or evaluation.target", where)
         delay = int(self.live.get("label_delay_days") or 0)
-        labelled = self._labelled(target, self.as_of - dt.timedelta(days=delay))
+        labelled = self._labelled(target, self.as_of - dt.timedelta(days=delay), metric)
         out: dict[str, Any] = {"metric": metric, "validated": validated,
                                "label_delay_days": delay}
         if labelled is None:
             return {**out, "live": None, "decay": None, "band": "green",
                     "pending": f"no period with labels ended {delay} days before {self.as_of}"}
-        partition, fetched, frame = labelled
-        live = self._measure(frame, target, metric, fetched)
-        self.inputs["labelled"] = [_input(fetched, len(frame), period=partition.period)]
+        partition, fetched, live, rows = labelled
+        self.inputs["labelled"] = [_input(fetched, rows, period=partition.period)]
         decay = decay_of(metric, validated, live) if live is not None else None
         band = band_of(decay, check["decay"]) if decay is not None else "red"
         found = {**out, "live": live, "decay": decay, "band": band,
-                 "period": partition.period, "rows": len(frame)}
+                 "period": partition.period, "rows": rows}
         if live is None:  # fails closed: a period the metric says nothing about is no pass
             found["note"] = (f"{metric} is not defined on {fetched.name} (a single class, or "
                              "a model without probability scores?)")
@@ -333,21 +381,58 @@ class _Run:
         raise self.error(f"evaluation.metrics declares no {named} to compare the live "
                          "performance with", ("monitoring", "checks", "performance", "metric"))
 
-    def _labelled(self, target: str, by: dt.date
-                  ) -> tuple[Partition, Fetched, pd.DataFrame] | None:
-        """The newest partition ended by `by` whose labels are all there."""
+    def _labelled(self, target: str, by: dt.date, metric: str
+                  ) -> tuple[Partition, Fetched, float | None, int] | None:
+        """The newest partition ended by `by` whose labels are all there, with `metric`
+        measured on it and its rows."""
         features = self._model_features()
         columns = {name: "feature" for name in features}
         columns[target] = "target"
         key: KeyPath = ("monitoring", "live", "path")
         for partition in reversed([p for p in self._partitions() if p.ends <= by]):
             fetched = self._fetch(partition.location, key)
-            if target not in _header(fetched, self._format(fetched.name)):
+            fmt = self._format(fetched.name)
+            if target not in _header(fetched, fmt):
+                continue
+            if self.monitor.backend.mode(fetched, fmt) != "whole":
+                measured = self._measure_apart(fetched, fmt, target, metric)
+                if measured is not None:
+                    return partition, fetched, *measured
                 continue
             frame = self._read(fetched, columns, key)
             if not frame[target].isna().any():
-                return partition, fetched, frame
+                return partition, fetched, self._measure(frame, target, metric, fetched), len(
+                    frame)
         return None
+
+    def _measure_apart(self, fetched: Fetched, fmt: str, target: str, metric: str
+                       ) -> tuple[float | None, int] | None:
+        """`metric` and the rows of a partition measured by the streamed or the Spark path,
+        as `charter evidence` measures it (None: some labels are missing)."""
+        from charter.evidence.evaluation import measure_with
+        from charter.evidence.spec import EvaluationSpec
+
+        artifact, loaded = self._artifact_model()
+        record = self.record_.get("artifact")
+        model = models(self.monitor.inventory).get(self.target.model) or {}
+        evaluation = self._evaluation()
+        threshold = evaluation.get("threshold")
+        features = self._model_features()
+        spec = EvaluationSpec(
+            artifact=artifact, artifact_format=artifact_format(
+                record if isinstance(record, Mapping) else {}, artifact.name),
+            data=fetched, data_format=fmt, features=tuple(features), target=target,
+            task=model.get("task") if isinstance(model, Mapping) else None,
+            threshold=float(threshold) if isinstance(threshold, int | float) else None,
+            positive_label=evaluation.get("positive_label"), importance=False)
+        try:
+            result = measure_with(spec, loaded, features, self.monitor.backend)
+        except InputError as exc:
+            if exc.code == "wrong-dtype" and exc.message.endswith("missing values"):
+                return None  # labels not all arrived: an older period is measured
+            raise self.error(f"{fetched.name}: {exc.message}", ("monitoring", "live")) from None
+        value = result["metrics"].get(metric)
+        return (None if value is None else float(value)), int(result["rows"])
 
     def _measure(self, frame: pd.DataFrame, target: str, metric: str, fetched: Fetched
                  ) -> float | None:
@@ -366,6 +451,25 @@ class _Run:
         except InputError as exc:
             raise self.error(f"{fetched.name}: {exc.message}", ("monitoring", "live")) from None
         return compute_metrics(predictions, [metric]).get(metric)
+
+
+def _rows(fetched: Fetched, fmt: str) -> int:
+    """The rows of a file, counted without holding it: Parquet's footer, CSV in chunks."""
+    try:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(fetched.path).metadata.num_rows)
+        from charter.evidence.batches import read_batches
+
+        first = _header(fetched, fmt)[:1]
+        return sum(len(batch) for batch in read_batches(
+            fetched, fmt, dict.fromkeys(first, "feature")))
+    except InputError:
+        raise
+    except Exception as exc:  # pandas and pyarrow raise their own types for damaged files
+        raise InputError("unreadable", f"{fetched.name}: cannot count its rows as {fmt}: "
+                         f"{type(exc).__name__}") from None
 
 
 def _header(fetched: Fetched, fmt: str) -> list[str]:
