@@ -82,3 +82,18 @@ def test_missing_values_form_their_own_bin() -> None:
     expected = 2 * (floor - 0.25) * math.log(floor / 0.25) + (0.5 - floor) * math.log(
         0.5 / floor)
     assert row["psi"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_reference_counts_kept_for_later_calls_give_what_a_fresh_call_gives() -> None:
+    """Differential: one reference compared with several current datasets, its counts taken
+    once and kept, against a fresh computation each time."""
+    rng = np.random.default_rng(5)
+    reference = pd.DataFrame({"x": rng.normal(0, 1, 3000).round(2),
+                              "k": rng.choice(["u", "v", None], 3000)})
+    summaries: dict[str, object] = {}
+    for shift in (0.0, 0.3, 1.0):
+        current = pd.DataFrame({"x": rng.normal(shift, 1, 2000).round(2),
+                                "k": rng.choice(["u", "w"], 2000)})
+        kept = drift_report(reference, current, ["x", "k"], summaries=summaries)
+        assert kept == drift_report(reference, current, ["x", "k"])
+    assert set(summaries) == {"x", "k"}

@@ -119,3 +119,31 @@ def test_chi_square_and_psi_from_category_counts() -> None:
     assert found["chi2"] == pytest.approx(statistic, abs=1e-6)
     assert found["chi2_pvalue"] == pytest.approx(pvalue, abs=1e-9)
     assert found["psi"] == pytest.approx(psi, abs=1e-6)
+
+
+def union_gaps(first: figures.DistinctCounts, second: figures.DistinctCounts
+               ) -> tuple[float, float]:
+    """Both distribution functions evaluated on the union of the two sides' values."""
+    every = np.union1d(first.distinct, second.distinct)
+    f1 = np.array([first.counts[first.distinct <= x].sum() for x in every]) / first.present
+    f2 = np.array([second.counts[second.distinct <= x].sum() for x in every]) / second.present
+    return float((f1 - f2).max()), float((f2 - f1).max())
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # inf - inf
+@pytest.mark.parametrize("seed", range(40))
+def test_ks_gaps_equal_the_distribution_functions_on_the_union(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n1, n2 = (int(n) for n in rng.integers(1, 400, 2))
+    kind = seed % 4
+    first, second = rng.normal(0, 1, n1), rng.normal(rng.normal(0, 0.5), 1, n2)
+    if kind == 1:  # many ties, partly shared
+        first, second = first.round(1), second.round(1)
+    elif kind == 2:  # infinities and signed zeros
+        first = rng.choice([-np.inf, -0.0, 0.0, 1.0, np.inf], n1)
+        second = rng.choice([-np.inf, 0.0, 2.0], n2)
+    elif kind == 3:  # one value on each side, the same one
+        first, second = np.full(n1, 2.5), np.full(n2, 2.5)
+    a, b = figures.DistinctCounts.of(first), figures.DistinctCounts.of(second)
+    assert figures.distinct_gaps(a, b) == union_gaps(a, b)
+    assert figures.distinct_gaps(b, a) == union_gaps(b, a)

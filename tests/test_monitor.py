@@ -233,6 +233,27 @@ def test_a_backfill_sharing_reads_writes_the_bytes_of_separate_runs(
     assert {p.name: p.read_bytes() for p in ledger(monitored)} == shared
 
 
+def test_a_backfill_reusing_measured_periods_writes_the_bytes_of_separate_runs(
+        monitored: GitRepo) -> None:
+    """Differential with a period whose labels arrived only in part: the backfill measures
+    each partition once (the half-labelled one is skipped once and the older one measured
+    once for two runs), a fresh process per run measures them again; same records."""
+    path = monitored.root / "data/live/loans-2026-03.csv"
+    data = partition(3)
+    data.loc[data.index[::2], "defaulted"] = np.nan
+    data.to_csv(path, index=False)
+    document = monitor(monitored, "--since", "2026-04-01", "--as-of", "2026-06-30")
+    periods = [run["record"]["results"]["performance"].get("period")
+               for run in document["runs"]]
+    assert periods == ["2026-02", "2026-02", "2026-04", "2026-04"]
+    shared = {p.name: p.read_bytes() for p in ledger(monitored)}
+    for run_path in ledger(monitored):
+        run_path.unlink()
+    for run in document["runs"]:
+        monitor(monitored, "scorer@1.0.0", "--as-of", run["as_of"])
+    assert {p.name: p.read_bytes() for p in ledger(monitored)} == shared
+
+
 def test_a_dry_backfill_follows_the_cadence_and_writes_nothing(monitored: GitRepo) -> None:
     document = monitor(monitored, "--since", "2026-04-01", "--as-of", "2026-05-31",
                        "--dry-run")

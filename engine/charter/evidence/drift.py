@@ -16,7 +16,7 @@ a chi-square test of the category counts (scipy.stats.chi2_contingency).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from charter.evidence.figures import BINS
@@ -51,12 +51,20 @@ def numeric_drift(reference: np.ndarray, current: np.ndarray) -> dict[str, Any]:
 
 
 def category_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    return aligned_counts(value_counts(reference), value_counts(current))
+
+
+def value_counts(column: pd.Series) -> pd.Series:
+    """Rows per category, missing values counted as a category of their own."""
+    return column.astype("string").fillna("<missing>").value_counts()
+
+
+def aligned_counts(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Both sides' rows over the categories either holds, sorted."""
     import pandas as pd
 
-    ref = reference.astype("string").fillna("<missing>").value_counts()
-    cur = current.astype("string").fillna("<missing>").value_counts()
-    index = sorted(set(ref.index) | set(cur.index))
-    both = pd.DataFrame({"r": ref, "c": cur}).reindex(index).fillna(0)
+    index = sorted(set(reference.index) | set(current.index))
+    both = pd.DataFrame({"r": reference, "c": current}).reindex(index).fillna(0)
     return both["r"].to_numpy(dtype=float), both["c"].to_numpy(dtype=float)
 
 
@@ -73,20 +81,45 @@ def is_numeric(series: pd.Series) -> bool:
                 pd.api.types.is_bool_dtype(series))
 
 
-def feature_drift(reference: pd.Series, current: pd.Series) -> dict[str, Any]:
+# The reference side's counts of each feature, by feature name: one reference compared with
+# many current datasets (a monitoring backfill) is summarised once. Only valid for one
+# reference frame: whoever holds it keeps it beside that frame.
+ReferenceSummaries = MutableMapping[str, Any]
+
+
+def feature_drift(reference: pd.Series, current: pd.Series,
+                  summaries: ReferenceSummaries | None = None) -> dict[str, Any]:
+    from charter.evidence.figures import (
+        DistinctCounts,
+        categorical_drift_figures,
+        distinct_gaps,
+        numeric_drift_figures,
+    )
+
     if is_numeric(reference) != is_numeric(current):
         kinds = ["numeric" if is_numeric(s) else f"text ({s.dtype})" for s in (reference,
                                                                                  current)]
         raise InputError("wrong-dtype", f"column {reference.name!r} is {kinds[0]} in the "
                          f"reference data but {kinds[1]} in the current data")
+    summaries = {} if summaries is None else summaries
+    key = str(reference.name)
     if is_numeric(reference):
-        return numeric_drift(reference.to_numpy(dtype=float), current.to_numpy(dtype=float))
-    return categorical_drift(reference, current)
+        if key not in summaries:
+            summaries[key] = DistinctCounts.of(reference.to_numpy(dtype=float))
+        return numeric_drift_figures(summaries[key],
+                                     DistinctCounts.of(current.to_numpy(dtype=float)),
+                                     distinct_gaps)
+    if key not in summaries:
+        summaries[key] = value_counts(reference)
+    return categorical_drift_figures(*aligned_counts(summaries[key], value_counts(current)))
 
 
 def drift_report(reference: pd.DataFrame, current: pd.DataFrame, features: Sequence[str],
-                 threshold: float = DEFAULT_PSI_THRESHOLD) -> dict[str, Any]:
+                 threshold: float = DEFAULT_PSI_THRESHOLD,
+                 summaries: ReferenceSummaries | None = None) -> dict[str, Any]:
+    """`summaries`, when given, keeps the reference's counts for the next call with the same
+    reference frame."""
     from charter.evidence.figures import drift_summary
 
-    return drift_summary({name: feature_drift(reference[name], current[name])
+    return drift_summary({name: feature_drift(reference[name], current[name], summaries)
                           for name in features}, threshold)

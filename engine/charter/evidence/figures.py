@@ -463,12 +463,18 @@ class DistinctCounts:
 
 
 def distinct_gaps(first: DistinctCounts, second: DistinctCounts) -> tuple[float, float]:
+    """The largest F1 - F2 and F2 - F1 over every value either side holds. Each side's
+    distribution function at its own values is its running count; only the other side's is
+    searched, so no union of the two is sorted (the same floats as evaluating both on it)."""
     import numpy as np
 
-    every = np.union1d(first.distinct, second.distinct)
-    f1 = _at_or_below(first, every) / first.present
-    f2 = _at_or_below(second, every) / second.present
-    return float((f1 - f2).max()), float((f2 - f1).max())
+    own_first = np.cumsum(first.counts) / first.present
+    own_second = np.cumsum(second.counts) / second.present
+    second_at_first = _at_or_below(second, first.distinct) / second.present
+    first_at_second = _at_or_below(first, second.distinct) / first.present
+    rise = max((own_first - second_at_first).max(), (first_at_second - own_second).max())
+    fall = max((second_at_first - own_first).max(), (own_second - first_at_second).max())
+    return float(rise), float(fall)
 
 
 def _at_or_below(column: DistinctCounts, points: np.ndarray) -> np.ndarray:

@@ -34,6 +34,8 @@ from charter.source.yamlsource import KeyPath
 if TYPE_CHECKING:
     import pandas as pd
 
+    from charter.evidence.drift import ReferenceSummaries
+
 KEPT_PARTITIONS = 1
 
 
@@ -77,8 +79,13 @@ class Monitor:
         # how each file is read: whole, streamed in bounded memory, or by Spark (as evidence)
         self.backend = backend or Backend()
         self._models: dict[str, LoadedModel] = {}
-        self._references: OrderedDict[tuple[str, tuple[str, ...]], pd.DataFrame] = OrderedDict()
+        # the reference read and its per-feature counts, kept for the next run comparing it
+        self._references: OrderedDict[tuple[str, tuple[str, ...]],
+                                      tuple[pd.DataFrame, ReferenceSummaries]] = OrderedDict()
         self._partitions: OrderedDict[str, pd.DataFrame] = OrderedDict()
+        # (version, partition sha256, label column, metric) -> the metric and rows measured, or
+        # None when labels are missing: a backfill's runs measure one partition once
+        self.measured: dict[tuple[str, str, str, str], tuple[float | None, int] | None] = {}
 
     def run(self, target: Target, as_of: dt.date) -> dict[str, Any]:
         """The ledger record of `target` as of `as_of`; raises MonitorError."""
@@ -90,10 +97,13 @@ class Monitor:
     def fetch(self, location: str) -> Fetched:
         return self.files.fetch(location)
 
-    def reference(self, fetched: Fetched, fmt: str, features: Sequence[str]) -> pd.DataFrame:
+    def reference(self, fetched: Fetched, fmt: str, features: Sequence[str]
+                  ) -> tuple[pd.DataFrame, ReferenceSummaries]:
+        """The reference's feature columns, and the counts drift has taken of them so far."""
         key = (fetched.sha256, tuple(features))
         if key not in self._references:
-            self._references[key] = read_frame(fetched, fmt, {f: "feature" for f in features})
+            self._references[key] = (read_frame(fetched, fmt, {f: "feature" for f in features}),
+                                     {})
             while len(self._references) > 1:
                 self._references.popitem(last=False)
         return self._references[key]
@@ -235,11 +245,11 @@ class _Run:
         if label and label not in columns and label in _header(fetched,
                                                               self._format(fetched.name)):
             columns[label] = "target"  # kept with the frame for the next period's run
-        reference = self._reference(features)
+        reference, summaries = self._reference(features)
         current = self._read(fetched, columns, ("monitoring", "live", "path"))
         self.inputs["live"] = [_input(fetched, len(current), period=partition.period)]
         try:
-            report = drift_report(reference, current, features)
+            report = drift_report(reference, current, features, summaries=summaries)
         except InputError as exc:
             raise self.error(f"{fetched.name}: {exc.message}", ("monitoring", "live")) from None
         table = {name: self._feature(row, bands) for name, row in report["features"].items()}
@@ -308,14 +318,14 @@ class _Run:
                              f"{declared} of {ref}", key)
         return ref, fetched, dataset_format(record, location)
 
-    def _reference(self, features: Sequence[str]) -> pd.DataFrame:
+    def _reference(self, features: Sequence[str]) -> tuple[pd.DataFrame, ReferenceSummaries]:
         ref, fetched, fmt = self._reference_file()
         try:
-            frame = self.monitor.reference(fetched, fmt, features)
+            frame, summaries = self.monitor.reference(fetched, fmt, features)
         except InputError as exc:
             raise self.error(exc.message, ("monitoring", "reference")) from None
         self.inputs["reference"] = _input(fetched, len(frame), dataset=ref)
-        return frame
+        return frame, summaries
 
     def _read(self, fetched: Fetched, columns: Mapping[str, str], key: KeyPath
               ) -> pd.DataFrame:
@@ -394,16 +404,25 @@ class _Run:
             fmt = self._format(fetched.name)
             if target not in _header(fetched, fmt):
                 continue
-            if self.monitor.backend.mode(fetched, fmt) != "whole":
-                measured = self._measure_apart(fetched, fmt, target, metric)
-                if measured is not None:
-                    return partition, fetched, *measured
-                continue
-            frame = self._read(fetched, columns, key)
-            if not frame[target].isna().any():
-                return partition, fetched, self._measure(frame, target, metric, fetched), len(
-                    frame)
+            done = (self.target.id, fetched.sha256, target, metric)
+            if done not in self.monitor.measured:
+                self.monitor.measured[done] = self._measure_partition(fetched, fmt, columns,
+                                                                      target, metric)
+            measured = self.monitor.measured[done]
+            if measured is not None:
+                self._artifact_model()  # measured by an earlier run: its input still recorded
+                return partition, fetched, *measured
         return None
+
+    def _measure_partition(self, fetched: Fetched, fmt: str, columns: Mapping[str, str],
+                           target: str, metric: str) -> tuple[float | None, int] | None:
+        """`metric` and the rows of one partition (None: some labels are missing)."""
+        if self.monitor.backend.mode(fetched, fmt) != "whole":
+            return self._measure_apart(fetched, fmt, target, metric)
+        frame = self._read(fetched, columns, ("monitoring", "live", "path"))
+        if frame[target].isna().any():
+            return None
+        return self._measure(frame, target, metric, fetched), len(frame)
 
     def _measure_apart(self, fetched: Fetched, fmt: str, target: str, metric: str
                        ) -> tuple[float | None, int] | None:
