@@ -122,6 +122,14 @@ def check(repo: GitRepo, *args: str, today: str = TODAY) -> Run:
     return repo.charter("check", "--today", today, "--evidence", "none", *args)
 
 
+def whole(repo: GitRepo) -> Run:
+    """The scheduled check of a branch's head as it stands: every entity judged, nothing
+    changed. The runs these tests write by hand would not pass a pull request's check, which
+    computes every added run again from its inputs (tests/test_monitoring_rerun.py); this
+    judges what rules make of recorded runs."""
+    return check(repo, "--all", "--base", "HEAD")
+
+
 def pr_check(repo: GitRepo, *args: str) -> Run:
     repo.commit("the pull request")
     return check(repo, "--base", "main", *args)
@@ -132,7 +140,8 @@ def test_the_monitored_inventory_passes(ledger: tuple[GitRepo, str]) -> None:
     run = check(repo, "--all")
     assert run.code == 0, run.out + run.err
     write_run(repo.root, run_record(as_of="2026-11-26"))
-    run = pr_check(repo)
+    repo.commit("a run")
+    run = whole(repo)  # a pull request adding a run: tests/test_monitoring_rerun.py
     assert run.code == 0, run.out + run.err
 
 
@@ -296,7 +305,8 @@ def test_no_run_since_the_first_deployment_fails(ledger: tuple[GitRepo, str]) ->
 def test_red_drift_blocks_unless_waived(ledger: tuple[GitRepo, str]) -> None:
     repo, _ = ledger
     red, _ = write_run(repo.root, run_record(as_of="2026-11-26", drift="red"))
-    run = pr_check(repo)
+    repo.commit("a red run")
+    run = whole(repo)
     assert run.code == 1, run.out
     assert (f"credit@1.0.0: drift is in the red band in the latest monitoring run "
             f"(2026-11-26, {red})") in run.out
@@ -313,7 +323,7 @@ waivers:
     repo.commit("waiver")
     repo.git("checkout", "-q", "change")
     repo.git("rebase", "-q", "main")
-    run = check(repo, "--base", "main")
+    run = whole(repo)
     assert run.code == 0, run.out
     assert "W-DRIFT" in run.out
 
@@ -322,12 +332,14 @@ def test_performance_decay_red_blocks_and_amber_warns(ledger: tuple[GitRepo, str
     repo, _ = ledger
     write_run(repo.root, run_record(as_of="2026-11-26", metric="roc_auc", validated=0.81,
                                     live=0.78, decay=0.03, band="amber"))
-    run = pr_check(repo)
+    repo.commit("an amber run")
+    run = whole(repo)
     assert run.code == 0, run.out
     assert "LC-047" in run.out and "LC-046" not in run.out
     write_run(repo.root, run_record(as_of="2026-11-27", metric="roc_auc", validated=0.81,
                                     live=0.70, decay=0.11, band="red"))
-    run = pr_check(repo)
+    repo.commit("a red run")
+    run = whole(repo)
     assert run.code == 1, run.out
     assert ("credit@1.0.0: live roc_auc is 0.7 against 0.81 validated, a decay of 0.11 "
             "beyond the red band (0.05)") in run.out

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
 from charter.inventory.diff import EntityKey
@@ -47,6 +47,9 @@ from charter.monitoring.ledger import (
 )
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE, POLICY_DIR, Revision
+
+if TYPE_CHECKING:
+    from charter.gate.recompute import Recomputer
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -208,6 +211,7 @@ class _Judge:
     author: str | None
     facts: LedgerFacts = field(default_factory=LedgerFacts)
     _hashes: dict[str, str | None] = field(default_factory=dict)
+    _recomputer: Recomputer | None = None
 
     def run(self, changes: Iterable[tuple[str, str, bool]]) -> LedgerFacts:
         for status, path, link in changes:
@@ -316,9 +320,41 @@ class _Judge:
         future = [f"dated {where.as_of}, after today ({self.today.isoformat()}): a run "
                   "cannot vouch for a day that has not come"] if (
             where.as_of > self.today.isoformat()) else []
-        for message in [*future, *self._input_problems(entity.record, record.get("inputs") or {}),
-                        *result_problems(entity.record, record)]:
+        problems = [*future, *self._input_problems(entity.record, record.get("inputs") or {}),
+                    *result_problems(entity.record, record)]
+        for message in problems:
             self._blame(path, message)
+        if not problems and not self._remote_inputs(record):
+            self._recompute(path, where, entity.record, record)
+
+    def _remote_inputs(self, record: Mapping[str, Any]) -> bool:
+        """Inputs in storage the base does not let Charter read (LC-041 tells those apart)."""
+        allowed = (self.trust.get("settings") or {}).get("allowed_uri_schemes") or []
+        for value in _mapping(record.get("inputs")).values():
+            for item in value if isinstance(value, list) else [value]:
+                location = str(_mapping(item).get("location"))
+                if "://" in location and location.split("://", 1)[0].lower() not in allowed:
+                    return True
+        return False
+
+    def _recompute(self, path: str, where: RunPath, version: Mapping[str, Any],
+                   record: Mapping[str, Any]) -> None:
+        """The run computed again from the head's files must be the recorded one."""
+        if self._recomputer is None:
+            from charter.gate.recompute import Recomputer
+
+            self._recomputer = Recomputer(self.root, self.head, self.head_inventory,
+                                          self.trust)
+        verdict = self._recomputer.check(where.model, where.version, version, where.as_of,
+                                         record)
+        for problem in verdict.problems:
+            self._blame(path, problem)
+        if verdict.unverified:
+            self.facts.add(self.facts.unverified, where.version_id, path, verdict.unverified)
+
+    def close(self) -> None:
+        if self._recomputer is not None:
+            self._recomputer.close()
 
     def _input_problems(self, version: Mapping[str, Any], inputs: Mapping[str, Any]
                         ) -> list[str]:
@@ -531,7 +567,10 @@ def ledger_facts(root: Path, base: Revision | None, head: Revision,
     """What the change from `base` to `head` did to the ledger."""
     changes = ledger_changes(root, base, head)
     judge = _Judge(root, base, head, head_inventory, base_inventory, trust, today, author)
-    facts = judge.run(changes)
+    try:
+        facts = judge.run(changes)
+    finally:
+        judge.close()
     _unverified(facts, head, trust, changes)
     _altered_inputs(judge, root, base, head)
     return facts

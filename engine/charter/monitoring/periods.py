@@ -41,13 +41,15 @@ def period_end(period: str) -> dt.date:
                          ) from None
 
 
-def partitions(pattern: str, root: Path, allowed_schemes: Collection[str]) -> list[Partition]:
-    """Every partition `pattern` names, oldest first."""
+def partitions(pattern: str, root: Path, allowed_schemes: Collection[str],
+               commit: str | None = None) -> list[Partition]:
+    """Every partition `pattern` names, oldest first: in the working tree, or at `commit`."""
     if pattern.count(PLACEHOLDER) != 1:
         raise InputError("bad-pattern", f"{pattern}: the live path needs `{PLACEHOLDER}` "
                          "exactly once")
     shape = re.compile(re.escape(pattern).replace(re.escape(PLACEHOLDER), _PERIOD))
-    names = _remote(pattern, allowed_schemes) if "://" in pattern else _local(pattern, root)
+    names = _remote(pattern, allowed_schemes) if "://" in pattern else _local(pattern, root,
+                                                                              commit)
     found = []
     for name in names:
         match = shape.fullmatch(name)
@@ -56,11 +58,16 @@ def partitions(pattern: str, root: Path, allowed_schemes: Collection[str]) -> li
     return sorted(found)
 
 
-def _local(pattern: str, root: Path) -> list[str]:
+def _local(pattern: str, root: Path, commit: str | None) -> list[str]:
     pure = PurePosixPath(pattern)
     if pure.is_absolute() or ".." in pure.parts:
         raise InputError("outside-repository", f"{pattern}: paths must be relative and stay "
                          "inside the repository (use a URI for other storage)")
+    if commit is not None:
+        from charter.vcs.git import list_tree
+
+        folder = pattern.split(PLACEHOLDER, 1)[0].rpartition("/")[0]
+        return sorted(e.path for e in list_tree(root, commit, [folder] if folder else []))
     base = root.resolve()
     return sorted(p.relative_to(base).as_posix()
                   for p in base.glob(pattern.replace(PLACEHOLDER, "*")) if p.is_file())

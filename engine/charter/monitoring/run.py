@@ -176,7 +176,8 @@ class _Run:
                 raise self.error("monitoring.live declares no path", ("monitoring", "live"))
             try:
                 self._found = partitions(pattern, self.monitor.root,
-                                         self.monitor.settings.allowed_uri_schemes)
+                                         self.monitor.settings.allowed_uri_schemes,
+                                         self.monitor.files.commit)
             except InputError as exc:
                 raise self.error(exc.message, ("monitoring", "live", "path")) from None
         return self._found
