@@ -13,19 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from charter.inventory.monitoring import DEFAULT_DRIFT_BANDS as DEFAULT_DRIFT_BANDS
+from charter.inventory.monitoring import drift_bands as drift_bands
 from charter.monitoring.ledger import worst
 
-DEFAULT_DRIFT_BANDS: dict[str, dict[str, float]] = {"psi": {"amber": 0.1, "red": 0.25}}
 LOWER_IS_BETTER = ("log_loss", "brier", "mae", "rmse")
 # Where each band's statistic is in a drift row, and whether small values are the bad ones.
 _STATISTICS = {"psi": ("psi", False), "ks": ("ks", False), "chi2_p": ("chi2_p", True)}
-
-
-def drift_bands(drift_check: Mapping[str, Any]) -> dict[str, dict[str, float]]:
-    declared = {name: {"amber": float(spec["amber"]), "red": float(spec["red"])}
-                for name, spec in drift_check.items()
-                if name in _STATISTICS and isinstance(spec, Mapping)}
-    return declared or {k: dict(v) for k, v in DEFAULT_DRIFT_BANDS.items()}
 
 
 def band_of(value: float | None, band: Mapping[str, float], low_is_bad: bool = False) -> str:

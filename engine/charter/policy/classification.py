@@ -164,10 +164,10 @@ def lowering_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: 
         found = lowerings(classification_fields(kind, *settings), old, new)
         if not found:
             continue
-        owners = _members(base, old.get("owner")) | _members(head, new.get("owner"))
+        owners = team_members(base, old.get("owner")) | team_members(head, new.get("owner"))
         added = [a for old_list, new_list in _approval_lists(base, head, kind, entity_id)
                  for a in new_approvals(old_list, new_list)]
-        if any(_approves(a, approvers, owners, today) for a in added):
+        if any(approves(a, approvers, owners, today) for a in added):
             continue
         path = _location(kind, entity_id, found[0].field, head)
         findings.setdefault(path, _finding(entity_id, kind, path, found, source, owners))
@@ -196,7 +196,7 @@ def _approval_lists(base: Mapping[str, Any], head: Mapping[str, Any], kind: str,
     return [(approvals(base, *p), approvals(head, *p)) for p in paths]
 
 
-def _approves(approval: Mapping[str, Any], approvers: set[str], owners: set[str],
+def approves(approval: Mapping[str, Any], approvers: set[str], owners: set[str],
               today: dt.date) -> bool:
     by, date = approval.get("by"), approval.get("date")
     when = date if isinstance(date, dt.date) else _parse_date(date)
@@ -211,7 +211,7 @@ def _parse_date(value: Any) -> dt.date | None:
         return None
 
 
-def _members(inventory: Mapping[str, Any], team: Any) -> set[str]:
+def team_members(inventory: Mapping[str, Any], team: Any) -> set[str]:
     record = teams(inventory).get(team) if isinstance(team, str) else None
     members = _mapping(record).get("members")
     return {m if isinstance(m, str) else str(_mapping(m).get("id"))

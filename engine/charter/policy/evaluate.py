@@ -31,6 +31,7 @@ from charter.policy.outcome import Outcome, State
 from charter.policy.parallel import in_parallel
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
+from charter.policy.weakening import WEAKENING_RULE, WEAKENING_RULE_ID, weakening_findings
 from charter.source.yamlsource import KeyPath, SourceMap
 
 # Findings the engine itself raises about waivers; documented for `charter explain`.
@@ -62,6 +63,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "that owns the model. Ask the validator to approve the latest commit, or "
                      "name the validator who did."),
     LOWERING_RULE_ID: LOWERING_RULE,
+    WEAKENING_RULE_ID: WEAKENING_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -146,6 +148,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     if subject.base is not None and not subject.change.initial:
         findings += lowering_findings(subject.base, subject.head, subject.source,
                                       subject.change, approvers, today)
+        findings += weakening_findings(subject.base, subject.head, subject.source,
+                                       subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
 
