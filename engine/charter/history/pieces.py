@@ -13,6 +13,7 @@ errors, ...) falls back to parsing the whole file, which also yields the exact e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from charter.errors import CharterError
@@ -20,6 +21,7 @@ from charter.source.cutter import (
     VERSIONS,
     Cut,
     Piece,
+    Recut,
     Unsegmentable,
     check_frame,
     cut,
@@ -31,33 +33,46 @@ from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
 
 _MISSING = object()
-_Where = tuple[tuple[int, ...], str]  # the columns of the keys above a piece, and its text
+
+
+@dataclass
+class _Cutting:
+    """A text that was cut, its compacted cut, and what its pieces parsed to."""
+
+    text: str
+    cut: Cut
+    values: list[Any]  # each piece's value, in the order of the cut's pieces
+    frame: Any  # the compacted frame's value (or, in a model, its own fields)
+
+    def known(self) -> dict[str, Any]:
+        """Piece text -> its value."""
+        return {p.text: v for p, v in zip(self.cut.pieces, self.values, strict=True)}
 
 
 class PieceParser:
-    """Parses successive inventories; text it has seen in the last two is not parsed again."""
+    """Parses successive inventories, each piece of text once while it stays the same.
+
+    The last inventory's cut is kept: the next text is compared with its text, and only the
+    pieces the edit touched are cut and parsed again (`recut`); the others keep their values,
+    so unchanged models and datasets come back as the very same objects. The same is done
+    one level down, in each model or dataset, for its versions (kept while the entry exists,
+    so an entry edited again much later parses only what changed since).
+    """
 
     def __init__(self) -> None:
-        # piece or frame text -> its value; the previous inventory's, then this one's
-        self._previous: dict[str, Any] = {}
-        self._current: dict[str, Any] = {}
-        self._last: tuple[str, Cut] | None = None  # the last text cut, and its cut
-        # per model or dataset: its own fields' (compacted) text and each version's text,
-        # under the keys and columns they were cut under -> their values; kept while the
-        # entry exists, so an entry edited again much later parses only what changed
-        self._entries: dict[tuple[str, ...], dict[_Where, Any]] = {}
+        self._last: _Cutting | None = None  # the last inventory cut
+        self._recuts = False  # whether the next text may be spliced into the last cut
+        self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
         self.full_parses = 0
         self.pieces_parsed = 0
 
     def parse(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`; CharterError when it does not parse."""
-        self._current = {}
         try:
-            inventory = self._assembled(data)
+            return self._assembled(data)
         except (Unsegmentable, UnicodeDecodeError):
-            return self.parse_whole(data)  # the pieces of the last inventory cut are kept
-        self._previous = self._current
-        return inventory
+            self._recuts = False  # the pieces of the last inventory cut are kept
+            return self.parse_whole(data)
 
     def parse_whole(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`, parsed as one file."""
@@ -74,88 +89,90 @@ class PieceParser:
         if len(data) > MAX_FILE_BYTES:
             raise Unsegmentable
         text = data.decode("utf-8-sig")
-        last, self._last = self._last, None
-        found = recut(*last, text) if last is not None else None
-        if found is None:
+        last, recuts, self._recuts = self._last, self._recuts, False
+        spliced = recut(last.text, last.cut, text) if last is not None and recuts else None
+        if spliced is not None and last is not None:
+            cutting = self._spliced(last, spliced, text, self._cut_entry)
+        else:
             whole = cut(text)
             if whole is None or not whole.pieces:
                 raise Unsegmentable
-            found = whole.compacted()
-        frame = self._known(found.frame)
-        if frame is _MISSING:
-            frame = self._frame(found)
-        inventory = dict(frame)
-        for key in found.keys:
+            cutting = self._fresh(whole.compacted(), text, last)
+        inventory = dict(cutting.frame)
+        for key in cutting.cut.keys:
             inventory[key] = {}
-        current, previous = self._current, self._previous
-        for piece in found.pieces:  # _remembered(piece, self._cut_entry), inlined: the hot loop
-            value = current.get(piece.text, _MISSING)
-            if value is _MISSING:
-                value = previous.get(piece.text, _MISSING)
-                if value is _MISSING:
-                    value = self._cut_entry(piece)
-                current[piece.text] = value
+        for piece, value in zip(cutting.cut.pieces, cutting.values, strict=True):
             inventory[piece.path[0]][piece.name] = value
-        self._last = (text, found)
+        self._last, self._recuts = cutting, True
         return inventory
 
-    def _known(self, text: str) -> Any:
-        value = self._current.get(text, _MISSING)
-        if value is _MISSING:
-            value = self._previous.get(text, _MISSING)
-            if value is not _MISSING:
-                self._current[text] = value
-        return value
+    @staticmethod
+    def _spliced(last: _Cutting, spliced: Recut, text: str, parse: Callable[[Piece], Any]
+                 ) -> _Cutting:
+        """The last cutting with the pieces the edit replaced parsed again (a piece whose
+        text is the same as one it replaced keeps that one's value)."""
+        lo, hi = spliced.lo, spliced.hi
+        replaced = dict(zip((p.text for p in last.cut.pieces[lo:hi]), last.values[lo:hi],
+                            strict=True))
+        fresh = [replaced[p.text] if p.text in replaced else parse(p)
+                 for p in spliced.cut.pieces[lo:lo + spliced.fresh]]
+        return _Cutting(text, spliced.cut, [*last.values[:lo], *fresh, *last.values[hi:]],
+                        last.frame)
 
-    def _frame(self, found: Cut) -> dict[str, Any]:
-        try:
-            document = load_yaml_text(found.frame, INVENTORY_FILE)
-        except CharterError:
-            raise Unsegmentable from None
-        check_frame(document.data, document.source.marks, found)
-        self.pieces_parsed += 1
-        self._current[found.frame] = document.data
-        return document.data  # type: ignore[no-any-return]
-
-    def _remembered(self, piece: Piece, parse: Callable[[Piece], Any]) -> Any:
-        """The value of a piece whose text an earlier commit held, else `parse` of it."""
-        value = self._known(piece.text)
-        if value is _MISSING:
-            value = parse(piece)
-            self._current[piece.text] = value
-        return value
+    def _fresh(self, found: Cut, text: str, last: _Cutting | None) -> _Cutting:
+        known = last.known() if last is not None else {}
+        if last is not None and last.cut.frame == found.frame:
+            frame = last.frame
+        else:
+            try:
+                document = load_yaml_text(found.frame, INVENTORY_FILE)
+            except CharterError:
+                raise Unsegmentable from None
+            check_frame(document.data, document.source.marks, found)
+            self.pieces_parsed += 1
+            frame = document.data
+        values = []
+        for piece in found.pieces:
+            value = known.get(piece.text, _MISSING)
+            values.append(self._cut_entry(piece) if value is _MISSING else value)
+        return _Cutting(text, found, values, frame)
 
     def _cut_entry(self, piece: Piece) -> Any:
         """A model or dataset: its own fields, then each version, parsed apart."""
         path, indents = (*piece.path, piece.name), (*piece.indents, piece.indent)
-        found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
-        if found is None or not found.pieces:
-            return self._parsed(piece)
-        known = self._entries.get(path, {})
-        kept: dict[_Where, Any] = {}
-        compact = found.compacted()
-        where = (indents, compact.frame)
-        value = known.get(where, _MISSING)
-        if value is _MISSING:
-            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, compact.frame)
-            value, marks = parse_piece(frame, INVENTORY_FILE)
-            check_frame(value, marks, compact, path)
-            self.pieces_parsed += 1
-        kept[where] = value
-        versions = {}
-        for version in found.pieces:
-            where = (version.indents, version.text)
-            entry = known.get(where, _MISSING)
-            if entry is _MISSING:
-                entry = self._version(version)
-            versions[version.name] = kept[where] = entry
-        self._entries[path] = kept
-        record = dict(value)
-        record[VERSIONS] = versions
+        where, last = self._entries.get(path, ((), None))
+        if where != indents:
+            last = None  # cut under other keys or columns: nothing of it can be reused
+        spliced = recut(last.text, last.cut, piece.text) if last is not None else None
+        if spliced is not None and last is not None:
+            entry = self._spliced(last, spliced, piece.text, self._parsed)
+        else:
+            found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
+            if found is None or not found.pieces:
+                self._entries.pop(path, None)
+                return self._parsed(piece)
+            entry = self._fresh_entry(piece, found.compacted(), path, last)
+        self._entries[path] = (indents, entry)
+        record = dict(entry.frame)
+        record[VERSIONS] = {p.name: v for p, v in zip(entry.cut.pieces, entry.values,
+                                                       strict=True)}
         return record
 
-    def _version(self, piece: Piece) -> Any:
-        return self._remembered(piece, self._parsed)
+    def _fresh_entry(self, piece: Piece, found: Cut, path: tuple[str, ...],
+                     last: _Cutting | None) -> _Cutting:
+        if last is not None and last.cut.frame == found.frame:
+            value = last.frame
+        else:
+            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, found.frame)
+            value, marks = parse_piece(frame, INVENTORY_FILE)
+            check_frame(value, marks, found, path)
+            self.pieces_parsed += 1
+        known = last.known() if last is not None else {}
+        values = []
+        for version in found.pieces:
+            entry = known.get(version.text, _MISSING)
+            values.append(self._parsed(version) if entry is _MISSING else entry)
+        return _Cutting(piece.text, found, values, value)
 
     def _parsed(self, piece: Piece) -> Any:
         self.pieces_parsed += 1
