@@ -176,4 +176,4 @@ class PieceParser:
 
     def _parsed(self, piece: Piece) -> Any:
         self.pieces_parsed += 1
-        return parse_piece(piece, INVENTORY_FILE)[0]
+        return parse_piece(piece, INVENTORY_FILE, positions=False)[0]

@@ -26,7 +26,14 @@ from functools import cache, cached_property
 from typing import Any
 
 from charter.errors import CharterError
-from charter.source.yamlsource import MAX_FILE_BYTES, MAX_NODES, KeyPath, Mark, load_yaml_text
+from charter.source.yamlsource import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    KeyPath,
+    Mark,
+    load_yaml_text,
+)
 
 SECTIONS = ("models", "datasets")
 VERSIONS = "versions"
@@ -400,12 +407,14 @@ def spine(path: tuple[str, ...], indents: tuple[int, ...]) -> str:
         path, indents, strict=True))
 
 
-def parse_piece(piece: Piece, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
-    """The entry's value and its positions in the file; Unsegmentable when the parser reads
-    the piece differently from the cutter."""
+def parse_piece(piece: Piece, file: str, positions: bool = True
+                ) -> tuple[Any, dict[KeyPath, Mark]]:
+    """The entry's value and its positions in the file (none without `positions`);
+    Unsegmentable when the parser reads the piece differently from the cutter."""
     lead = len(piece.path)
     try:
-        document = load_yaml_text(spine(piece.path, piece.indents) + piece.text, file)
+        document = load_yaml_text(spine(piece.path, piece.indents) + piece.text, file,
+                                  mark_depth=MAX_DEPTH if positions else lead + 1)
     except CharterError:
         raise Unsegmentable from None  # the whole-file parse gives the true error
     value = document.data
@@ -417,6 +426,8 @@ def parse_piece(piece: Piece, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
     if not isinstance(value, dict) or list(value) != [piece.name] or document.source.marks.get(
             entry) != Mark(lead + 1, piece.indent + 1):
         raise Unsegmentable  # the key did not read as the cutter read it
+    if not positions:
+        return value[piece.name], {}
     shift = piece.line - lead
     marks = {path: Mark(mark.line + shift, mark.column)
              for path, mark in document.source.marks.items() if len(path) > lead}
