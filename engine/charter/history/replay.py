@@ -29,6 +29,7 @@ from charter.inventory.diff import (
     diff_inventories,
 )
 from charter.inventory.entities import entity_index, find_entity, models, versions_of
+from charter.inventory.membership import TeamFacts
 from charter.layout import ENTITY_FOLDERS
 from charter.policy.context import Ledger
 from charter.policy.evaluate import Subject, evaluate_policies
@@ -133,6 +134,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     last_served: frozenset[str] | None = None
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
     validator = IncrementalValidator(_EMPTY_SOURCE)
+    facts = None if plain else TeamFacts()  # what the teams say, read once per teams text
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
     with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
@@ -173,7 +175,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by, judge_all, ledger_at)
+                          added_by, judge_all, ledger_at, facts)
             production, served = live.update(inventory)
             _record_state(out, info, production, ever_live)
             if served is not last_served:
@@ -284,7 +286,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
                   validator: IncrementalValidator, added_by: dict[str, str],
-                  judge_all: bool = False, ledger_at: LedgerAt | None = None) -> None:
+                  judge_all: bool = False, ledger_at: LedgerAt | None = None,
+                  facts: TeamFacts | None = None) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -298,7 +301,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         return
     wanted = None if judge_all else {draft.entity for draft in drafts}
     verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted,
-                                 ledger_at)
+                                 ledger_at, facts)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -337,8 +340,8 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
               validator: IncrementalValidator, added_by: Mapping[str, str],
-              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None
-              ) -> tuple[dict[str, _Verdict], str | None]:
+              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None,
+              facts: TeamFacts | None = None) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
 
     With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
@@ -367,7 +370,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
             head, judged) else None
         evaluation = evaluate_policies(subject, rules, today, judged, None,
                                        base if base is not None else head, added_by,
-                                       ledger=ledger)
+                                       ledger=ledger, facts=facts)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
                 }, rules.digest
