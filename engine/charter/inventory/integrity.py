@@ -50,6 +50,7 @@ class _Context:
         self.team_ids = sorted(teams(inventory))
         self.problems: list[Problem] = []
         self._validators: dict[str | None, set[str]] = {}
+        self._datasets: dict[str, Mapping[str, Any] | None] = {}  # versions share a few
 
     def report(self, path: KeyPath, message: str, hint: str = "") -> None:
         mark = self.source.locate(path)
@@ -93,7 +94,9 @@ class _Context:
     def _dataset(self, ref: Any, path: KeyPath) -> Mapping[str, Any] | None:
         if not isinstance(ref, str):
             return None
-        record = dataset_record(self.inventory, ref)
+        if ref not in self._datasets:
+            self._datasets[ref] = dataset_record(self.inventory, ref)
+        record = self._datasets[ref]
         if record is None:
             known = [e.id for e in iter_entities(self.inventory) if e.kind == "dataset"]
             self.report(path, f"dataset {ref!r} is not declared", did_you_mean(ref, known))
