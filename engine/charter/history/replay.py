@@ -222,6 +222,7 @@ class _LiveVersions:
     """
 
     def __init__(self) -> None:
+        self._section: Mapping[str, Any] = {}  # the models of the last inventory
         self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
         # how many models give each id (two can, in an inventory that is not valid:
         # model "a" version "b@c" and model "a@b" version "c")
@@ -233,8 +234,8 @@ class _LiveVersions:
         """(versions in production, versions whose records list a deployment)."""
         current = models(inventory or {})
         known = self._models
-        changed = [n for n, model in current.items() if n not in known or known[n][0] is not model]
-        gone = [n for n in known if n not in current]
+        changed, gone = entry_changes(self._section, current)  # known mirrors the last section
+        self._section = current
         if not changed and not gone:
             return self._union
         moved = [False, False]  # whether an id came or went, per set
@@ -321,7 +322,9 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
     def changed(section: str) -> tuple[dict[str, Any], dict[str, Any]]:
         old = _mapping(base.get(section))
         new = _mapping(head.get(section))
-        names = {n for n in set(old) | set(new) if old.get(n) is not new.get(n)}
+        added_or_changed, gone = entry_changes(old, new)
+        names = {n for n in added_or_changed if old.get(n) is not new[n]} | {
+            n for n in gone if old[n] is not None}
         return ({n: old[n] for n in names if n in old}, {n: new[n] for n in names if n in new})
 
     old_models, new_models = changed("models")
@@ -335,6 +338,33 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+_ABSENT = object()
+
+
+class _EntryChanges:
+    """The names of a section whose entries are not the same objects in two mappings: those
+    added or changed, and those gone. The last answer is kept: the diff and the versions in
+    production ask about the same pair of sections at each commit."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any, tuple[list[str], list[str]]] | None = None
+
+    def __call__(self, old: Mapping[str, Any], new: Mapping[str, Any]
+                 ) -> tuple[list[str], list[str]]:
+        last = self._last
+        if last is not None and last[0] is old and last[1] is new:
+            return last[2]
+        changed = [n for n, value in new.items() if old.get(n, _ABSENT) is not value]
+        added = sum(1 for n in changed if n not in old)
+        # the names kept are those of `new` not added: none is gone when they are all of `old`
+        gone = [] if len(new) - added == len(old) else [n for n in old if n not in new]
+        self._last = (old, new, (changed, gone))
+        return changed, gone
+
+
+entry_changes = _EntryChanges()
 
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
