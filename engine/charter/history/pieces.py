@@ -43,10 +43,23 @@ class _Cutting:
     cut: Cut
     values: list[Any]  # each piece's value, in the order of the cut's pieces
     frame: Any  # the compacted frame's value (or, in a model, its own fields)
+    names: list[str]  # each piece's name
 
     def known(self) -> dict[str, Any]:
         """Piece text -> its value."""
         return {p.text: v for p, v in zip(self.cut.pieces, self.values, strict=True)}
+
+    def mapping(self, start: int = 0, end: int | None = None) -> dict[str, Any]:
+        """The pieces from `start` to `end` as a mapping of their names to their values."""
+        return dict(zip(self.names[start:end], self.values[start:end], strict=True))
+
+
+def _sections(found: Cut) -> dict[str, tuple[int, int]]:
+    """Each cut key -> the range of its pieces (a section's pieces are consecutive)."""
+    bounds: dict[str, tuple[int, int]] = {}
+    for i, piece in enumerate(found.pieces):
+        bounds[piece.path[0]] = (bounds.get(piece.path[0], (i, i))[0], i + 1)
+    return bounds
 
 
 class PieceParser:
@@ -61,6 +74,8 @@ class PieceParser:
 
     def __init__(self) -> None:
         self._last: _Cutting | None = None  # the last inventory cut
+        self._inventory: dict[str, Any] = {}  # what it parsed to
+        self._bounds: dict[str, tuple[int, int]] = {}  # the range of each section's pieces
         self._recuts = False  # whether the next text may be spliced into the last cut
         self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
         self.full_parses = 0
@@ -93,17 +108,36 @@ class PieceParser:
         spliced = recut(last.text, last.cut, text) if last is not None and recuts else None
         if spliced is not None and last is not None:
             cutting = self._spliced(last, spliced, text, self._cut_entry)
+            inventory = self._respliced(spliced, cutting)
         else:
             whole = cut(text)
             if whole is None or not whole.pieces:
                 raise Unsegmentable
             cutting = self._fresh(whole.compacted(), text, last)
-        inventory = dict(cutting.frame)
-        for key in cutting.cut.keys:
-            inventory[key] = {}
-        for piece, value in zip(cutting.cut.pieces, cutting.values, strict=True):
-            inventory[piece.path[0]][piece.name] = value
-        self._last, self._recuts = cutting, True
+            self._bounds = _sections(cutting.cut)
+            inventory = dict(cutting.frame)
+            for key in cutting.cut.keys:
+                inventory[key] = {}
+            for key, (start, end) in self._bounds.items():
+                inventory[key] = cutting.mapping(start, end)
+        self._last, self._recuts, self._inventory = cutting, True, inventory
+        return dict(inventory)
+
+    def _respliced(self, spliced: Recut, cutting: _Cutting) -> dict[str, Any]:
+        """The last inventory with the section the edit was in made again (the others are
+        the same mappings)."""
+        section = cutting.cut.pieces[spliced.lo].path[0]
+        shift = spliced.fresh - (spliced.hi - spliced.lo)
+        bounds = {}
+        for key, (start, end) in self._bounds.items():
+            if key == section:
+                end += shift
+            elif start > spliced.lo:
+                start, end = start + shift, end + shift
+            bounds[key] = (start, end)
+        self._bounds = bounds
+        inventory = dict(self._inventory)
+        inventory[section] = cutting.mapping(*bounds[section])
         return inventory
 
     @staticmethod
@@ -117,7 +151,8 @@ class PieceParser:
         fresh = [replaced[p.text] if p.text in replaced else parse(p)
                  for p in spliced.cut.pieces[lo:lo + spliced.fresh]]
         return _Cutting(text, spliced.cut, [*last.values[:lo], *fresh, *last.values[hi:]],
-                        last.frame)
+                        last.frame, [*last.names[:lo], *(p.name for p in spliced.cut.pieces[
+                            lo:lo + spliced.fresh]), *last.names[hi:]])
 
     def _fresh(self, found: Cut, text: str, last: _Cutting | None) -> _Cutting:
         known = last.known() if last is not None else {}
@@ -135,7 +170,7 @@ class PieceParser:
         for piece in found.pieces:
             value = known.get(piece.text, _MISSING)
             values.append(self._cut_entry(piece) if value is _MISSING else value)
-        return _Cutting(text, found, values, frame)
+        return _Cutting(text, found, values, frame, [p.name for p in found.pieces])
 
     def _cut_entry(self, piece: Piece) -> Any:
         """A model or dataset: its own fields, then each version, parsed apart."""
@@ -154,8 +189,7 @@ class PieceParser:
             entry = self._fresh_entry(piece, found.compacted(), path, last)
         self._entries[path] = (indents, entry)
         record = dict(entry.frame)
-        record[VERSIONS] = {p.name: v for p, v in zip(entry.cut.pieces, entry.values,
-                                                       strict=True)}
+        record[VERSIONS] = entry.mapping()
         return record
 
     def _fresh_entry(self, piece: Piece, found: Cut, path: tuple[str, ...],
@@ -172,7 +206,7 @@ class PieceParser:
         for version in found.pieces:
             entry = known.get(version.text, _MISSING)
             values.append(self._parsed(version) if entry is _MISSING else entry)
-        return _Cutting(piece.text, found, values, value)
+        return _Cutting(piece.text, found, values, value, [p.name for p in found.pieces])
 
     def _parsed(self, piece: Piece) -> Any:
         self.pieces_parsed += 1

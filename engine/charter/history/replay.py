@@ -223,7 +223,7 @@ class _LiveVersions:
 
     def __init__(self) -> None:
         self._section: Mapping[str, Any] = {}  # the models of the last inventory
-        self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        self._models: dict[str, _Share] = {}
         # how many models give each id (two can, in an inventory that is not valid:
         # model "a" version "b@c" and model "a@b" version "c")
         self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
@@ -240,26 +240,36 @@ class _LiveVersions:
             return self._union
         moved = [False, False]  # whether an id came or went, per set
         for name in [*changed, *gone]:
-            if name in known:
-                self._count(known.pop(name), -1, moved)
-        for name in changed:
-            known[name] = (current[name], *_live_and_served(name, current[name]))
-            self._count(known[name], 1, moved)
+            before = known.pop(name, None)
+            after = None
+            if name in current:
+                after = known[name] = (current[name], *_live_and_served(name, current[name]))
+            self._count(before, after, moved)
         # the same set object while its members stay: the callers compare by identity first
         live, served = (frozenset(counts) if came_or_went else union for union, counts, came_or_went
                         in zip(self._union, self._counts, moved, strict=True))
         self._union = (live, served)
         return self._union
 
-    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int,
-               moved: list[bool]) -> None:
-        for which, (ids, counts) in enumerate(zip(share[1:], self._counts, strict=True)):
-            for version in ids:
-                count = counts[version] = counts.get(version, 0) + step
-                if count == 0:
+    def _count(self, before: _Share | None, after: _Share | None, moved: list[bool]) -> None:
+        """Count the ids a model gives now instead of those it gave (most stay the same)."""
+        for which, counts in enumerate(self._counts):
+            old = before[which + 1] if before is not None else frozenset()
+            new = after[which + 1] if after is not None else frozenset()
+            if old == new:
+                continue
+            for version in old - new:
+                counts[version] -= 1
+                if not counts[version]:
                     del counts[version]
-                if count == (1 if step > 0 else 0):
                     moved[which] = True
+            for version in new - old:
+                counts[version] = counts.get(version, 0) + 1
+                if counts[version] == 1:
+                    moved[which] = True
+
+
+_Share = tuple[Any, frozenset[str], frozenset[str]]  # a model, its versions live and served
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
