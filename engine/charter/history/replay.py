@@ -338,12 +338,28 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
         return ({n: old[n] for n in names if n in old}, {n: new[n] for n in names if n in new})
 
     old_models, new_models = changed("models")
+    for name in old_models.keys() & new_models.keys():
+        old_models[name], new_models[name] = _changed_versions(old_models[name],
+                                                               new_models[name])
     old_data, new_data = changed("datasets")
     change = diff_inventories({"models": old_models, "datasets": old_data},
                               {"models": new_models, "datasets": new_data}, initial=initial)
     others = sorted(k for k in set(base) | set(head) if k not in ENTITY_SECTIONS and (
         k not in base or k not in head or (base[k] is not head[k] and base[k] != head[k])))
     return replace(change, unattributed=(*change.unattributed, *others))
+
+
+def _changed_versions(old: Any, new: Any) -> tuple[Any, Any]:
+    """Two records of a model with only the versions that are not the same objects: the
+    others parse from unchanged text, and their entities are unchanged."""
+    old_versions = old.get("versions") if isinstance(old, Mapping) else None
+    new_versions = new.get("versions") if isinstance(new, Mapping) else None
+    if not isinstance(old_versions, Mapping) or not isinstance(new_versions, Mapping):
+        return old, new
+    return ({**old, "versions": {v: r for v, r in old_versions.items()
+                                 if new_versions.get(v, _ABSENT) is not r}},
+            {**new, "versions": {v: r for v, r in new_versions.items()
+                                 if old_versions.get(v, _ABSENT) is not r}})
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
