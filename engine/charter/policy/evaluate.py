@@ -12,8 +12,8 @@ from charter.findings import Finding
 from charter.inventory.diff import Change, EntityKey
 from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
-from charter.inventory.membership import TeamFacts
 from charter.inventory.integrity import validators
+from charter.inventory.membership import TeamFacts
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
 from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.conditions import (
