@@ -168,13 +168,16 @@ class Inventory:
             members = self.teams[rng.choice(sorted(self.teams))]["members"]
             person = rng.choice(PEOPLE)
             present = [m for m in members if (m if isinstance(m, str) else m["id"]) == person]
-            if present and len(members) > 1:
+            if present and rng.random() < 0.2:
+                members.append(person)  # listed twice: the teams are not valid
+            elif present and len(members) > 1:
                 members.remove(present[0])
             elif not present:
                 members.append(rng.choice([  # days around the validations and the commits
                     person, {"id": person, "until": "2026-07-01"},
                     {"id": person, "since": "2026-07-02"}, {"id": person, "until": "2026-05-15"},
-                    {"id": person, "since": "2026-06-15"}]))
+                    {"id": person, "since": "2026-06-15"},
+                    {"id": person, "since": "2026-07-02", "until": "2026-06-01"}]))
             return "members"
         name = rng.choice(sorted(self.models))
         if roll < 0.7:

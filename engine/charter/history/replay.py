@@ -133,8 +133,8 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     live = _LiveVersions()
     last_served: frozenset[str] | None = None
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
-    validator = IncrementalValidator(_EMPTY_SOURCE)
     facts = None if plain else TeamFacts()  # what the teams say, read once per teams text
+    validator = IncrementalValidator(_EMPTY_SOURCE, facts)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
     with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:

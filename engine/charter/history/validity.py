@@ -13,6 +13,7 @@ from charter.errors import Problem
 from charter.inventory.diff import ENTITY_SECTIONS, Change, EntityKey
 from charter.inventory.entities import Entity, find_entity, holding_records
 from charter.inventory.integrity import check_integrity
+from charter.inventory.membership import TeamFacts
 from charter.source.schema import validate
 from charter.source.yamlsource import SourceMap
 
@@ -20,8 +21,9 @@ _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 
 
 class IncrementalValidator:
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, facts: TeamFacts | None = None) -> None:
         self.source = source
+        self.facts = facts  # what the teams say, shared with the evaluations
         # what was validated (its identity, or its keys and its values' identities) -> the
         # objects it was read from (held, so that their ids stay unique) and the problems
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Problem]]] = {}
@@ -40,7 +42,7 @@ class IncrementalValidator:
             return problems
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
-        return check_integrity(head, self.source, scoped)
+        return check_integrity(head, self.source, scoped, self.facts)
 
     def _top(self, top: dict[str, Any]) -> list[Problem]:
         """The shallow validation of the top level. It reads the names of the changed models

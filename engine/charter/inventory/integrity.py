@@ -16,7 +16,7 @@ from charter.inventory.entities import (
     teams,
     versions_of,
 )
-from charter.inventory.membership import team_members, validating_members
+from charter.inventory.membership import TeamFacts, team_members, validating_members
 from charter.source.yamlsource import KeyPath, SourceMap, format_path
 from charter.suggest import did_you_mean
 
@@ -27,12 +27,20 @@ def validators(inventory: Mapping[str, Any], on: dt.date | str | None = None) ->
 
 
 def check_integrity(
-    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None
+    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None,
+    facts: TeamFacts | None = None
 ) -> list[Problem]:
-    """Problems with references in `scope` (all entities by default), plus lineage cycles."""
+    """Problems with references in `scope` (all entities by default), plus lineage cycles.
+
+    `facts` remembers the teams' problems across checks (the history's revisions share
+    their unchanged teams)."""
     entities = list(iter_entities(inventory) if scope is None else scope)
     context = _Context(inventory, source)
-    context.check_teams()
+    if facts is None:
+        context.check_teams()
+    else:
+        context.problems += facts.once((teams(inventory), source), ("team problems",),
+                                       lambda: _teams_problems(inventory, source))
     for entity in entities:
         context.check(entity)
     if scope is None:
@@ -41,6 +49,12 @@ def check_integrity(
         starts = [e.id for e in entities if e.kind == "dataset"]
         context.problems.extend(_cycles_through(inventory, source, starts))
     return sorted(context.problems, key=lambda p: (p.line, p.column))
+
+
+def _teams_problems(inventory: Mapping[str, Any], source: SourceMap) -> tuple[Problem, ...]:
+    context = _Context(inventory, source)
+    context.check_teams()
+    return tuple(context.problems)
 
 
 class _Context:
