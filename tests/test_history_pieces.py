@@ -139,6 +139,8 @@ def test_an_entry_edited_again_later_parses_only_what_changed_since() -> None:
     (b"  m1:\n", b"  m1:\n    extra: 1\n"),  # a line at the end of the entry before
     (b"title: y\n", b"title: y\n  m3:\n    title: z\n"),  # an entry appended at the end
     (b"title: y\n", b"title: y\nsettings: {}\n"),  # the frame grows after the last entry
+    (b"title: x\n", "title: \u00e9t\u00e9\n".encode()),  # beyond ASCII: bytes are not characters
+    (b"  m0:\n    title: a\n", "  m0:\n    title: \u00e0\n".encode()),
 ])
 def test_edits_at_the_boundaries_of_entries_parse_as_the_whole_file(edit: tuple[bytes, bytes]
                                                                    ) -> None:
@@ -149,3 +151,5 @@ def test_edits_at_the_boundaries_of_entries_parse_as_the_whole_file(edit: tuple[
     edited = text.replace(*edit)
     assert edited != text
     assert pieces(parser, edited) == whole(edited)
+    again = edited.replace(b"title: y", b"title: z")  # an edit after one beyond ASCII
+    assert pieces(parser, again) == whole(again)

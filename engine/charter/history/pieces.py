@@ -23,11 +23,13 @@ from charter.source.cutter import (
     Piece,
     Recut,
     Unsegmentable,
+    changed_span,
     check_frame,
     cut,
     cut_block,
     parse_piece,
     recut,
+    splice,
 )
 from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
@@ -39,7 +41,7 @@ _MISSING = object()
 class _Cutting:
     """A text that was cut, its compacted cut, and what its pieces parsed to."""
 
-    text: str
+    text: str | None  # None: known only as the bytes the parser kept (ASCII)
     cut: Cut
     values: list[Any]  # each piece's value, in the order of the cut's pieces
     frame: Any  # the compacted frame's value (or, in a model, its own fields)
@@ -77,6 +79,7 @@ class PieceParser:
         self._inventory: dict[str, Any] = {}  # what it parsed to
         self._bounds: dict[str, tuple[int, int]] = {}  # the range of each section's pieces
         self._recuts = False  # whether the next text may be spliced into the last cut
+        self._data = b""  # the last text cut, as read
         self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
         self.full_parses = 0
         self.pieces_parsed = 0
@@ -103,13 +106,20 @@ class PieceParser:
     def _assembled(self, data: bytes) -> dict[str, Any]:
         if len(data) > MAX_FILE_BYTES:
             raise Unsegmentable
-        text = data.decode("utf-8-sig")
         last, recuts, self._recuts = self._last, self._recuts, False
-        spliced = recut(last.text, last.cut, text) if last is not None and recuts else None
+        before, self._data = self._data, data
+        text = None
+        spliced = self._ascii_splice(last.cut, before, data) if (
+            last is not None and recuts) else None
+        if spliced is None and last is not None and recuts:
+            text = data.decode("utf-8-sig")
+            spliced = recut(last.text if last.text is not None else before.decode(
+                "utf-8-sig"), last.cut, text)
         if spliced is not None and last is not None:
             cutting = self._spliced(last, spliced, text, self._cut_entry)
             inventory = self._respliced(spliced, cutting)
         else:
+            text = data.decode("utf-8-sig") if text is None else text
             whole = cut(text)
             if whole is None or not whole.pieces:
                 raise Unsegmentable
@@ -122,6 +132,18 @@ class PieceParser:
                 inventory[key] = cutting.mapping(start, end)
         self._last, self._recuts, self._inventory = cutting, True, inventory
         return dict(inventory)
+
+    @staticmethod
+    def _ascii_splice(found: Cut, before: bytes, data: bytes) -> Recut | None:
+        """`recut` on the bytes, when the last text was ASCII and the edit writes ASCII (so
+        the new text is ASCII, and its characters are its bytes): only the run cut again
+        is decoded."""
+        start, old_stop = changed_span(before, data)
+        delta = len(data) - len(before)
+        if not before.isascii() or not data[start:old_stop + delta].isascii():
+            return None
+        return splice(found, start, old_stop, len(data), delta,
+                      lambda a, b: data[a:b].decode("ascii"))
 
     def _respliced(self, spliced: Recut, cutting: _Cutting) -> dict[str, Any]:
         """The last inventory with the section the edit was in made again (the others are
@@ -141,7 +163,8 @@ class PieceParser:
         return inventory
 
     @staticmethod
-    def _spliced(last: _Cutting, spliced: Recut, text: str, parse: Callable[[Piece], Any]
+    def _spliced(last: _Cutting, spliced: Recut, text: str | None,
+                 parse: Callable[[Piece], Any]
                  ) -> _Cutting:
         """The last cutting with the pieces the edit replaced parsed again (a piece whose
         text is the same as one it replaced keeps that one's value)."""
@@ -154,7 +177,7 @@ class PieceParser:
                         last.frame, [*last.names[:lo], *(p.name for p in spliced.cut.pieces[
                             lo:lo + spliced.fresh]), *last.names[hi:]])
 
-    def _fresh(self, found: Cut, text: str, last: _Cutting | None) -> _Cutting:
+    def _fresh(self, found: Cut, text: str | None, last: _Cutting | None) -> _Cutting:
         known = last.known() if last is not None else {}
         if last is not None and last.cut.frame == found.frame:
             frame = last.frame
@@ -178,7 +201,8 @@ class PieceParser:
         where, last = self._entries.get(path, ((), None))
         if where != indents:
             last = None  # cut under other keys or columns: nothing of it can be reused
-        spliced = recut(last.text, last.cut, piece.text) if last is not None else None
+        spliced = recut(last.text, last.cut, piece.text) if last is not None and (
+            last.text is not None) else None
         if spliced is not None and last is not None:
             entry = self._spliced(last, spliced, piece.text, self._parsed)
         else:

@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any
+from typing import Any, AnyStr
 
 from charter.errors import CharterError
 from charter.source.yamlsource import (
@@ -251,10 +251,19 @@ def recut(before: str, found: Cut, text: str) -> Recut | None:
     just after it may make its entry longer). The run cut again must end on a line end, so
     that what follows it still starts a line of its own.
     """
+    start, old_stop = changed_span(before, text)
+    return splice(found, start, old_stop, len(text), len(text) - len(before),
+                  lambda a, b: text[a:b])
+
+
+def splice(found: Cut, start: int, old_stop: int, length: int, delta: int,
+           read: Callable[[int, int], str]) -> Recut | None:
+    """`recut` of an edit that replaced the old text from `start` to `old_stop`, making
+    the new text `length` long (`delta` longer); `read(a, b)` is the new text from a to b
+    (only the run that is cut again is read)."""
     pieces, starts, ends = found.pieces, found.starts, found.ends
     if not pieces:
         return None
-    start, old_stop = changed_span(before, text)
     first = bisect_right(ends, start)  # pieces[:first] lie in the shared start
     if first == 0:
         return None  # no kept piece anchors the run: cut afresh
@@ -268,24 +277,23 @@ def recut(before: str, found: Cut, text: str) -> Recut | None:
             return None  # a frame line lies in the run: cut afresh
     if last < len(pieces) and starts[last] == old_end and pieces[last].path != low.path:
         return None
-    delta = len(text) - len(before)
     end = old_end + delta
-    if end < len(text) and text[end - 1] != "\n":
+    run = read(low_start, end)
+    if end < length and not run.endswith("\n"):
         return None  # the run's last line runs into what follows it
-    if len(text) >= MAX_NODES or len(text) * 4 > MAX_FILE_BYTES or unsafe(
-            text[low_start:end]):
+    if length >= MAX_NODES or length * 4 > MAX_FILE_BYTES or unsafe(run):
         return None  # a long text is cut afresh, which counts its nodes
-    entries = _entries(text, low_start, end, low.indents[-1])
-    if not entries or entries[0][0] != low_start or entries[0][3] != low.indent:
+    entries = _entries(run, 0, len(run), low.indents[-1])
+    if not entries or entries[0][0] != 0 or entries[0][3] != low.indent:
         return None
-    fresh = [Piece(low.path, low.indents, name, 0, indent, text[a:b], a)
+    fresh = [Piece(low.path, low.indents, name, 0, indent, run[a:b], low_start + a)
              for a, b, name, indent in entries]
     if _duplicate(fresh, pieces, first - 1, last):
         return None  # the whole-file parse says where
     kept = (*pieces[:first - 1], *fresh, *pieces[last:])
-    spans = ([*starts[:first - 1], *(a for a, _, _, _ in entries),
+    spans = ([*starts[:first - 1], *(low_start + a for a, _, _, _ in entries),
               *(a + delta for a in starts[last:])],
-             [*ends[:first - 1], *(b for _, b, _, _ in entries),
+             [*ends[:first - 1], *(low_start + b for _, b, _, _ in entries),
               *(b + delta for b in ends[last:])])
     return Recut(Cut(found.frame, kept, found.keys, spans=spans), first - 1, last, len(fresh))
 
@@ -306,7 +314,7 @@ def _duplicate(fresh: list[Piece], pieces: tuple[Piece, ...], lo: int, hi: int) 
 _CHUNK = 16384
 
 
-def changed_span(before: str, text: str) -> tuple[int, int]:
+def changed_span(before: AnyStr, text: AnyStr) -> tuple[int, int]:
     """(start, stop): `before[start:stop]` is what the edit to `text` replaced; the two
     texts share `before[:start]` at their start and `before[stop:]` at their end."""
     limit = min(len(before), len(text))
@@ -314,7 +322,7 @@ def changed_span(before: str, text: str) -> tuple[int, int]:
     return start, len(before) - _shared_end(before, text, limit - start)
 
 
-def _shared_start(a: str, b: str, limit: int) -> int:
+def _shared_start(a: AnyStr, b: AnyStr, limit: int) -> int:
     """The length of the longest common start of a and b, at most `limit`."""
     low = 0
     while low < limit:
@@ -333,7 +341,7 @@ def _shared_start(a: str, b: str, limit: int) -> int:
     return low
 
 
-def _shared_end(a: str, b: str, limit: int) -> int:
+def _shared_end(a: AnyStr, b: AnyStr, limit: int) -> int:
     """The length of the longest common end of a and b, at most `limit`."""
     size_a, size_b = len(a), len(b)
     low = 0
