@@ -139,7 +139,9 @@ class _Builder:
         return CharterError([Problem(message, self.file, line, col, key, hint)])
 
     def build(self, text: str) -> Document:
-        events = self._events(text)
+        parser = _Parser(text)
+        # the parser's own method, called by a C iterator: no Python frame per event
+        events: Iterator[Any] = iter(parser.get_event, None)
         data: Any = None
         try:
             for event in events:
@@ -149,19 +151,7 @@ class _Builder:
                     data = self._node(next(events), events, (), 1)
         except StopIteration:  # pragma: no cover - the parser always closes its stream
             pass
-        return Document(data, SourceMap(self.file, self.marks))
-
-    def _events(self, text: str) -> Iterator[Any]:
-        parser = _Parser(text)
-        try:
-            while True:
-                event = parser.get_event()
-                if event is None:
-                    return
-                yield event
-                if isinstance(event, yaml.StreamEndEvent):
-                    return
-        except yaml.MarkedYAMLError as exc:
+        except yaml.MarkedYAMLError as exc:  # only the parser raises these
             raise self._syntax_error(text, exc) from None
         except yaml.YAMLError as exc:
             raise CharterError.at(f"YAML syntax error: {exc}", file=self.file) from None
@@ -169,6 +159,7 @@ class _Builder:
             dispose = getattr(parser, "dispose", None)
             if dispose is not None:
                 dispose()
+        return Document(data, SourceMap(self.file, self.marks))
 
     def _syntax_error(self, text: str | bytes, exc: yaml.MarkedYAMLError) -> CharterError:
         mark = exc.problem_mark or exc.context_mark
