@@ -273,3 +273,21 @@ def test_a_version_imported_already_retired_counts_as_ever_in_production(repo: G
     assert "credit@0.9.0                     2023-01-01* → 2024-01-01*" in run.out
     assert "* from the deployments recorded in models.yaml" in run.out
     assert "credit@0.8.0" not in run.out
+
+
+def test_a_record_that_stays_invalid_is_reported_once_per_commit(governed: GitRepo) -> None:
+    """The invalid version is read again (unchanged) when a dataset it names changes: its
+    schema problem is the commit's finding once, as a plain run of that commit gives it."""
+    broken = BASIC_INVENTORY.replace("stage: production", "stage: prod")
+    governed.write("models.yaml", broken)
+    governed.commit("Break the stage (#2)")
+    governed.write("models.yaml", broken.replace(
+        '"2024-06": {path: data/loans.csv, created: 2024-06-30}}',
+        '"2024-06": {path: data/loans-2024-06.csv, created: 2024-06-30}}'))
+    governed.commit("Move the data (#3)")
+    run = governed.charter("history", "--format", "json", "--no-cache")
+    assert run.code == 0, run.err
+    last = json.loads(run.out)["events"][-1]
+    assert last["kind"] == "dataset-changed" and last["verdict"] == "fail"
+    assert len(last["findings"]) == len(set(last["findings"])) == 1
+    assert "'prod' is not one of" in last["findings"][0]

@@ -3,24 +3,30 @@
 The replay parses only the pieces of models.yaml that changed, validates and judges only what
 each commit's events are about, and keeps what it derived while it stays the same. Its plain
 twin (`replay(..., plain=True)`) parses every commit's files whole and validates, judges and
-derives everything afresh. On generated repositories with random edits (split layouts,
-renamed and deleted files, commits that do not parse or are not valid in the middle, policy
-changes) both must give the same timeline.
+derives everything afresh. On generated repositories with random edits (models, versions,
+datasets, teams, owners, validations; split layouts, moved, renamed and deleted files; commits
+that do not parse or are not valid in the middle; policy and waiver changes) both must give
+the same timeline, and `charter history --format json` the same bytes.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import random
 from typing import Any
 
 import pytest
 import yaml
 
+from charter.gate.ledger import ledger_at
+from charter.history import build_timeline
 from charter.history.replay import Replay, replay
 from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
 
 STAGES = ("development", "staging", "production", "retired")
 ROOT = yaml.safe_load(BASIC_INVENTORY)
+PEOPLE = ("vera", "victor", "dana", "ravi")
 
 
 class Inventory:
@@ -28,36 +34,62 @@ class Inventory:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.models: dict[str, Any] = {"credit": ROOT["models"]["credit"]}
-        self.split: set[str] = set()  # models written to models/<name>.yaml
+        self.sections: dict[str, dict[str, Any]] = {
+            "models": {"credit": copy.deepcopy(ROOT["models"]["credit"])},
+            "datasets": copy.deepcopy(ROOT["datasets"])}
+        self.teams = copy.deepcopy(ROOT["teams"])
+        self.split: set[tuple[str, str]] = set()  # (section, name) written to its own file
         self.serial = 0
 
+    @property
+    def models(self) -> dict[str, Any]:
+        return self.sections["models"]
+
     def files(self) -> dict[str, str]:
-        root = {k: v for k, v in ROOT.items() if k != "models"}
-        inline = {n: m for n, m in self.models.items() if n not in self.split}
-        if inline:
-            root["models"] = inline
+        root: dict[str, Any] = {"charter": 1, "teams": self.teams}
+        for section, entries in self.sections.items():
+            inline = {n: e for n, e in entries.items() if (section, n) not in self.split}
+            if inline:
+                root[section] = inline
         files = {"models.yaml": yaml.safe_dump(root, sort_keys=False)}
-        for name in self.split:
-            files[f"models/{name}.yaml"] = yaml.safe_dump(self.models[name], sort_keys=False)
+        for section, name in self.split:
+            files[f"{section}/{name}.yaml"] = yaml.safe_dump(self.sections[section][name],
+                                                             sort_keys=False)
         return files
 
     def version(self) -> dict[str, Any]:
+        data = self.rng.choice(sorted(self.dataset_refs()) or ["loans@2024-06"])
         record: dict[str, Any] = {
             "stage": self.rng.choice(STAGES[:2]), "algorithm": "GradientBoostingClassifier",
-            "training_data": ["loans@2024-06"],
-            "evaluation": {"dataset": "loans@2024-06", "target": "defaulted",
+            "training_data": [data],
+            "evaluation": {"dataset": data, "target": "defaulted",
                            "metrics": {"roc_auc": self.rng.choice([0.7, 0.8, 0.9])}}}
         if self.rng.random() < 0.5:
-            record["validation"] = {"by": "vera", "date": "2026-06-01", "outcome": "approved"}
+            record["validation"] = self.validation()
         return record
+
+    def validation(self) -> dict[str, str]:
+        return {"by": self.rng.choice(PEOPLE), "outcome": "approved",
+                "date": self.rng.choice(["2026-05-01", "2026-06-01", "2026-07-01"])}
+
+    def dataset_refs(self) -> set[str]:
+        return {f"{name}@{version}" for name, dataset in self.sections["datasets"].items()
+                for version in dataset.get("versions") or {}}
 
     def edit(self) -> str:
         """One random edit; its name (the commit message)."""
+        roll = self.rng.random()
+        self.serial += 1
+        if roll < 0.2:
+            return self.edit_dataset()
+        if roll < 0.4:
+            return self.edit_people()
+        return self.edit_model()
+
+    def edit_model(self) -> str:
         rng = self.rng
         name = rng.choice(sorted(self.models))
         versions = self.models[name]["versions"]
-        self.serial += 1
         roll = rng.random()
         if roll < 0.25 and versions:
             record = versions[rng.choice(sorted(versions))]
@@ -84,18 +116,77 @@ class Inventory:
             return "add model"
         if roll < 0.75 and len(self.models) > 1:
             del self.models[name]
-            self.split.discard(name)
+            self.split.discard(("models", name))
             return "delete model"
-        if roll < 0.85:
-            self.split ^= {name}  # into its own file, or back into models.yaml
-            return "move"
-        if name in self.split:  # a renamed file renames its model
-            new = f"r{self.serial}"
-            self.models[new] = self.models.pop(name)
-            self.split = (self.split - {name}) | {new}
-            return "rename"
-        self.models[name]["risk_tier"] = rng.choice(["high", "medium", "low"])
+        return self.move_or_rename("models", name) or self.set_risk_tier(name)
+
+    def set_risk_tier(self, name: str) -> str:
+        self.models[name]["risk_tier"] = self.rng.choice(["high", "medium", "low"])
         return "risk tier"
+
+    def move_or_rename(self, section: str, name: str) -> str | None:
+        if self.rng.random() < 0.6:
+            self.split ^= {(section, name)}  # into its own file, or back into models.yaml
+            return "move"
+        if (section, name) in self.split:  # a renamed file renames its entry
+            new = f"r{self.serial}"
+            entries = self.sections[section]
+            entries[new] = entries.pop(name)
+            self.split = (self.split - {(section, name)}) | {(section, new)}
+            return "rename"
+        return None
+
+    def edit_dataset(self) -> str:
+        rng = self.rng
+        entries = self.sections["datasets"]
+        name = rng.choice(sorted(entries))
+        versions = entries[name].setdefault("versions", {})
+        roll = rng.random()
+        if roll < 0.3:
+            versions[f"2025-{self.serial:02d}"] = {"path": f"data/{name}-{self.serial}.csv",
+                                                    "created": "2025-01-01"}
+            return "add dataset version"
+        if roll < 0.45 and versions:
+            versions[rng.choice(sorted(versions))]["path"] = f"data/moved-{self.serial}.csv"
+            return "dataset changed"
+        if roll < 0.55:
+            entries[name]["contains_pii"] = not entries[name].get("contains_pii")
+            return "pii"
+        if roll < 0.65 and len(versions) > 1:
+            del versions[rng.choice(sorted(versions))]  # may leave a reference dangling
+            return "delete dataset version"
+        if roll < 0.75:
+            entries[f"d{self.serial}"] = {"owner": "risk-analytics", "contains_pii": False,
+                                          "versions": {"2025-01": {"path": "data/d.csv"}}}
+            return "add dataset"
+        return self.move_or_rename("datasets", name) or "no change"
+
+    def edit_people(self) -> str:
+        rng = self.rng
+        roll = rng.random()
+        if roll < 0.4:  # someone joins or leaves, now or on a day during the history
+            members = self.teams[rng.choice(sorted(self.teams))]["members"]
+            person = rng.choice(PEOPLE)
+            present = [m for m in members if (m if isinstance(m, str) else m["id"]) == person]
+            if present and rng.random() < 0.2:
+                members.append(person)  # listed twice: the teams are not valid
+            elif present and len(members) > 1:
+                members.remove(present[0])
+            elif not present:
+                members.append(rng.choice([  # days around the validations and the commits
+                    person, {"id": person, "until": "2026-07-01"},
+                    {"id": person, "since": "2026-07-02"}, {"id": person, "until": "2026-05-15"},
+                    {"id": person, "since": "2026-06-15"},
+                    {"id": person, "since": "2026-07-02", "until": "2026-06-01"}]))
+            return "members"
+        name = rng.choice(sorted(self.models))
+        if roll < 0.7:
+            self.models[name]["owner"] = rng.choice(["risk-analytics", "model-risk"])
+            return "owner"
+        versions = self.models[name]["versions"]
+        if versions:
+            versions[rng.choice(sorted(versions))]["validation"] = self.validation()
+        return "validation"
 
 
 def broken(rng: random.Random, files: dict[str, str]) -> dict[str, str]:
@@ -114,8 +205,19 @@ def broken(rng: random.Random, files: dict[str, str]) -> dict[str, str]:
     return {**files, "models.yaml": files["models.yaml"] + "  bad-root: [\n"}
 
 
+def waivers(rng: random.Random) -> str:
+    """A waivers file: some of them lapse during the history, some are approved by people
+    who cannot approve them."""
+    chosen = [{"id": f"W-{n}", "rule": rng.choice(["PERF-001", "VAL-001"]),
+               "target": rng.choice(["credit@*", "m*", "*"]),
+               "justification": "A generated exception", "approved_by": rng.choice(PEOPLE),
+               "expires": rng.choice(["2026-07-02", "2026-07-04", "2027-01-01"])}
+              for n in range(rng.randrange(3))]
+    return yaml.safe_dump({"charter": 1, "waivers": chosen}, sort_keys=False)
+
+
 def write(repo: GitRepo, files: dict[str, str]) -> None:
-    for old in [*repo.root.glob("models/*.yaml")]:
+    for old in [*repo.root.glob("models/*.yaml"), *repo.root.glob("datasets/*.yaml")]:
         if str(old.relative_to(repo.root)) not in files:
             old.unlink()
     for path, text in files.items():
@@ -130,19 +232,29 @@ def generated(repo: GitRepo, seed: int, commits: int) -> str:
     write(repo, inventory.files())
     repo.write("policies/rules.yaml", BASIC_POLICIES)
     repo.commit("initial", date="2026-06-01T09:00:00+00:00")
+    breakage: int | None = None  # how the files are broken, while they stay broken
     for n in range(commits):
         date = f"2026-07-{1 + n // 24:02d}T{n % 24:02d}:00:00+00:00"
         roll = rng.random()
-        if roll < 0.12:
-            write(repo, broken(rng, inventory.files()))
+        if breakage is not None and roll < 0.5:  # edited again, still broken
+            message = inventory.edit() + " (still broken)"
+            write(repo, broken(random.Random(breakage), inventory.files()))
+        elif roll < 0.1:
+            breakage = rng.randrange(1 << 30)
+            write(repo, broken(random.Random(breakage), inventory.files()))
             message = "broken"
-        elif roll < 0.18:
+        elif roll < 0.15:
             floor = rng.choice(["0.7", "0.75", "0.8"])
             repo.write("policies/rules.yaml", BASIC_POLICIES.replace("gte: 0.75", f"gte: {floor}"))
             message = "policy"
+        elif roll < 0.2:
+            repo.write("policies/waivers.yaml", waivers(rng))
+            message = "waivers"
         else:
             message = " and ".join(inventory.edit() for _ in range(rng.choice([1, 1, 2])))
             write(repo, inventory.files())
+        if message != "broken" and "still" not in message:
+            breakage = None
         repo.commit(f"{message} (#{n + 2})", date=date)
     return repo.git("rev-parse", "HEAD")
 
@@ -161,3 +273,18 @@ def test_the_optimised_history_equals_the_plain_full_computation(repo: GitRepo, 
     assert plain_view(fast) == plain_view(full)
     kinds = {e.kind for e in full.events}
     assert len(full.events) > 20 and len(kinds) > 4  # the edits exercised the replay
+
+
+@pytest.mark.parametrize("seed", range(10, 13))
+def test_charter_history_prints_what_the_plain_computation_gives_byte_for_byte(
+        repo: GitRepo, seed: int) -> None:
+    generated(repo, seed, 45)
+    run = repo.charter("history", "--format", "json", "--no-cache")
+    assert run.code == 0, run.err
+    plain = build_timeline(repo.root, use_cache=False, ledger_at=ledger_at(repo.root),
+                           plain=True)
+    assert run.out == json.dumps(plain.as_dict(), indent=2) + "\n"
+    events = json.loads(run.out)["events"]
+    kinds = {e["kind"] for e in events}
+    assert "policy-changed" in kinds and {k for k in kinds if k.startswith("dataset-")}
+    assert {e["verdict"] for e in events} >= {"pass", "fail"}

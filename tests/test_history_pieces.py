@@ -56,7 +56,7 @@ def test_small_edits_reparse_only_the_changed_piece() -> None:
     assert len(unchanged) == len(first["models"]) - 1
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(8))
 def test_random_edits_match_the_whole_file_parse(seed: int) -> None:
     original = source().splitlines(keepends=True)
     rng = random.Random(seed)
@@ -78,6 +78,10 @@ def test_random_edits_match_the_whole_file_parse(seed: int) -> None:
             lines[at] = b"  " + lines[at]
         elif roll < 0.8:
             lines[at] = lines[at].lstrip()
+        elif roll < 0.84:
+            lines[at] = lines[at].rstrip(b"\n")  # joins the next line
+        elif roll < 0.88:
+            lines[at] = b" " + lines[at]
         elif roll < 0.9:
             lines = list(original)
         else:
@@ -126,3 +130,26 @@ def test_an_entry_edited_again_later_parses_only_what_changed_since() -> None:
         assert parser.parse(edited) == whole(edited)
         assert parser.pieces_parsed - before == 1
     assert parser.full_parses == 0
+
+
+@pytest.mark.parametrize("edit", [
+    (b"title: a\n  m1:", b"title: a  m1:"),  # the next entry's key joins the line before it
+    (b"title: x\n# note\n  m2:", b"title: x# note\n  m2:"),  # a comment after the run joins it
+    (b"  m2:\n", b"    m2:\n"),  # an entry's key moves into the entry before it
+    (b"  m1:\n", b"  m1:\n    extra: 1\n"),  # a line at the end of the entry before
+    (b"title: y\n", b"title: y\n  m3:\n    title: z\n"),  # an entry appended at the end
+    (b"title: y\n", b"title: y\nsettings: {}\n"),  # the frame grows after the last entry
+    (b"title: x\n", "title: \u00e9t\u00e9\n".encode()),  # beyond ASCII: bytes are not characters
+    (b"  m0:\n    title: a\n", "  m0:\n    title: \u00e0\n".encode()),
+])
+def test_edits_at_the_boundaries_of_entries_parse_as_the_whole_file(edit: tuple[bytes, bytes]
+                                                                   ) -> None:
+    text = b"charter: 1\nmodels:\n  m0:\n    title: a\n  m1:\n    title: x\n# note\n" \
+           b"  m2:\n    title: y\n"
+    parser = PieceParser()
+    assert pieces(parser, text) == whole(text)
+    edited = text.replace(*edit)
+    assert edited != text
+    assert pieces(parser, edited) == whole(edited)
+    again = edited.replace(b"title: y", b"title: z")  # an edit after one beyond ASCII
+    assert pieces(parser, again) == whole(again)

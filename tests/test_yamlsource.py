@@ -111,3 +111,29 @@ def test_indentation_error_of_a_line_that_left_its_block() -> None:
     assert problem(text).startswith(
         "f.yaml:3:3: YAML syntax error on line 4: mapping values are not allowed in this "
         "context (check the indentation of line 3: it has 2 spaces")
+
+
+SCALARS = ["1", "-7", "0x1F", "0o17", "1_000", "1:20", "1.5", "-.inf", "1e3", "yes", "No",
+           "true", "off", "~", "null", "", "'1'", '"yes"', "abc", "1.0.0", "+12"]
+
+
+@pytest.mark.parametrize("repeat", range(2))
+def test_scalars_read_the_same_the_first_time_and_after(repeat: int) -> None:
+    """Scalar texts resolve and build once; later reads reuse them, with the same result
+    (and type) as YAML's own reading."""
+    import yaml
+
+    text = "".join(f"k{i}: {s}\n" for i, s in enumerate(SCALARS))
+    expected = yaml.safe_load(text)
+    for _ in range(2):
+        data = load_yaml_text(text, "x.yaml").data
+        assert data == expected
+        assert [type(v) for v in data.values()] == [type(v) for v in expected.values()]
+
+
+def test_marks_can_stop_at_a_depth() -> None:
+    text = "a:\n  b:\n    c: 1\n  d: [1, 2]\n"
+    full = load_yaml_text(text, "x.yaml")
+    shallow = load_yaml_text(text, "x.yaml", mark_depth=2)
+    assert shallow.data == full.data
+    assert shallow.source.marks == {k: v for k, v in full.source.marks.items() if len(k) <= 2}

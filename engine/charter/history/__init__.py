@@ -27,16 +27,19 @@ __all__ = ["EVENT_KINDS", "CommitState", "Timeline", "TimelineEvent", "Unreadabl
 
 def build_timeline(root: Path, model: str | None = None, since: dt.date | None = None,
                    ref: str = "HEAD", use_cache: bool = True,
-                   ledger_at: LedgerAt | None = None) -> Timeline:
+                   ledger_at: LedgerAt | None = None, plain: bool = False) -> Timeline:
     """Every change to the inventory on `ref`'s first-parent history, oldest first.
 
     `ledger_at(commit)` gives the monitoring ledger at a commit: rules about monitoring runs
-    then judge each commit as the gate judged it (callers above the gate's layer pass it)."""
+    then judge each commit as the gate judged it (callers above the gate's layer pass it).
+    `plain` replays with nothing remembered from one commit to the next and no cache: the
+    full computation the tests compare the incremental replay with."""
     head = git.resolve_commit(root, ref)
     if head is None:
         shallow = " (the clone is shallow: fetch with fetch-depth: 0)" if git.is_shallow(
             root) else ""
         raise CharterError.at(f"git revision {ref!r} does not exist{shallow}")
+    use_cache = use_cache and not plain
     cache = Cache.for_repo(root, use_cache)
     shallow_key = ",".join(sorted(git.shallow_boundary(root)))
     key = f"{head}-{len(shallow_key)}-{'ledger' if ledger_at is not None else 'none'}"
@@ -44,7 +47,7 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
     result = _decode(entry)
     records = _decode_records(entry)
     if result is None or records is None:
-        result = replay(root, head, ledger_at=ledger_at)
+        result = replay(root, head, plain=plain, ledger_at=ledger_at)
         result.events = attribute_to_authors(root, result.events)
         records = recorded_service(root, head)
         if use_cache:

@@ -13,6 +13,7 @@ errors, ...) falls back to parsing the whole file, which also yields the exact e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from charter.errors import CharterError
@@ -20,44 +21,76 @@ from charter.source.cutter import (
     VERSIONS,
     Cut,
     Piece,
+    Recut,
     Unsegmentable,
+    changed_span,
     check_frame,
     cut,
     cut_block,
     parse_piece,
     recut,
+    splice,
 )
 from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
 
 _MISSING = object()
-_Where = tuple[tuple[int, ...], str]  # the columns of the keys above a piece, and its text
+
+
+@dataclass
+class _Cutting:
+    """A text that was cut, its compacted cut, and what its pieces parsed to."""
+
+    text: str | None  # None: known only as the bytes the parser kept (ASCII)
+    cut: Cut
+    values: list[Any]  # each piece's value, in the order of the cut's pieces
+    frame: Any  # the compacted frame's value (or, in a model, its own fields)
+    names: list[str]  # each piece's name
+
+    def known(self) -> dict[str, Any]:
+        """Piece text -> its value."""
+        return {p.text: v for p, v in zip(self.cut.pieces, self.values, strict=True)}
+
+    def mapping(self, start: int = 0, end: int | None = None) -> dict[str, Any]:
+        """The pieces from `start` to `end` as a mapping of their names to their values."""
+        return dict(zip(self.names[start:end], self.values[start:end], strict=True))
+
+
+def _sections(found: Cut) -> dict[str, tuple[int, int]]:
+    """Each cut key -> the range of its pieces (a section's pieces are consecutive)."""
+    bounds: dict[str, tuple[int, int]] = {}
+    for i, piece in enumerate(found.pieces):
+        bounds[piece.path[0]] = (bounds.get(piece.path[0], (i, i))[0], i + 1)
+    return bounds
 
 
 class PieceParser:
-    """Parses successive inventories; text it has seen in the last two is not parsed again."""
+    """Parses successive inventories, each piece of text once while it stays the same.
+
+    The last inventory's cut is kept: the next text is compared with its text, and only the
+    pieces the edit touched are cut and parsed again (`recut`); the others keep their values,
+    so unchanged models and datasets come back as the very same objects. The same is done
+    one level down, in each model or dataset, for its versions (kept while the entry exists,
+    so an entry edited again much later parses only what changed since).
+    """
 
     def __init__(self) -> None:
-        # piece or frame text -> its value; the previous inventory's, then this one's
-        self._previous: dict[str, Any] = {}
-        self._current: dict[str, Any] = {}
-        self._last: tuple[str, Cut] | None = None  # the last text cut, and its cut
-        # per model or dataset: its own fields' (compacted) text and each version's text,
-        # under the keys and columns they were cut under -> their values; kept while the
-        # entry exists, so an entry edited again much later parses only what changed
-        self._entries: dict[tuple[str, ...], dict[_Where, Any]] = {}
+        self._last: _Cutting | None = None  # the last inventory cut
+        self._inventory: dict[str, Any] = {}  # what it parsed to
+        self._bounds: dict[str, tuple[int, int]] = {}  # the range of each section's pieces
+        self._recuts = False  # whether the next text may be spliced into the last cut
+        self._data = b""  # the last text cut, as read
+        self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
         self.full_parses = 0
         self.pieces_parsed = 0
 
     def parse(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`; CharterError when it does not parse."""
-        self._current = {}
         try:
-            inventory = self._assembled(data)
+            return self._assembled(data)
         except (Unsegmentable, UnicodeDecodeError):
-            return self.parse_whole(data)  # the pieces of the last inventory cut are kept
-        self._previous = self._current
-        return inventory
+            self._recuts = False  # the pieces of the last inventory cut are kept
+            return self.parse_whole(data)
 
     def parse_whole(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`, parsed as one file."""
@@ -73,90 +106,132 @@ class PieceParser:
     def _assembled(self, data: bytes) -> dict[str, Any]:
         if len(data) > MAX_FILE_BYTES:
             raise Unsegmentable
-        text = data.decode("utf-8-sig")
-        last, self._last = self._last, None
-        found = recut(*last, text) if last is not None else None
-        if found is None:
+        last, recuts, self._recuts = self._last, self._recuts, False
+        before, self._data = self._data, data
+        text = None
+        spliced = self._ascii_splice(last.cut, before, data) if (
+            last is not None and recuts) else None
+        if spliced is None and last is not None and recuts:
+            text = data.decode("utf-8-sig")
+            spliced = recut(last.text if last.text is not None else before.decode(
+                "utf-8-sig"), last.cut, text)
+        if spliced is not None and last is not None:
+            cutting = self._spliced(last, spliced, text, self._cut_entry)
+            inventory = self._respliced(spliced, cutting)
+        else:
+            text = data.decode("utf-8-sig") if text is None else text
             whole = cut(text)
             if whole is None or not whole.pieces:
                 raise Unsegmentable
-            found = whole.compacted()
-        frame = self._known(found.frame)
-        if frame is _MISSING:
-            frame = self._frame(found)
-        inventory = dict(frame)
-        for key in found.keys:
-            inventory[key] = {}
-        current, previous = self._current, self._previous
-        for piece in found.pieces:  # _remembered(piece, self._cut_entry), inlined: the hot loop
-            value = current.get(piece.text, _MISSING)
-            if value is _MISSING:
-                value = previous.get(piece.text, _MISSING)
-                if value is _MISSING:
-                    value = self._cut_entry(piece)
-                current[piece.text] = value
-            inventory[piece.path[0]][piece.name] = value
-        self._last = (text, found)
+            cutting = self._fresh(whole.compacted(), text, last)
+            self._bounds = _sections(cutting.cut)
+            inventory = dict(cutting.frame)
+            for key in cutting.cut.keys:
+                inventory[key] = {}
+            for key, (start, end) in self._bounds.items():
+                inventory[key] = cutting.mapping(start, end)
+        self._last, self._recuts, self._inventory = cutting, True, inventory
+        return dict(inventory)
+
+    @staticmethod
+    def _ascii_splice(found: Cut, before: bytes, data: bytes) -> Recut | None:
+        """`recut` on the bytes, when the last text was ASCII and the edit writes ASCII (so
+        the new text is ASCII, and its characters are its bytes): only the run cut again
+        is decoded."""
+        start, old_stop = changed_span(before, data)
+        delta = len(data) - len(before)
+        if not before.isascii() or not data[start:old_stop + delta].isascii():
+            return None
+        return splice(found, start, old_stop, len(data), delta,
+                      lambda a, b: data[a:b].decode("ascii"))
+
+    def _respliced(self, spliced: Recut, cutting: _Cutting) -> dict[str, Any]:
+        """The last inventory with the section the edit was in made again (the others are
+        the same mappings)."""
+        section = cutting.cut.pieces[spliced.lo].path[0]
+        shift = spliced.fresh - (spliced.hi - spliced.lo)
+        bounds = {}
+        for key, (start, end) in self._bounds.items():
+            if key == section:
+                end += shift
+            elif start > spliced.lo:
+                start, end = start + shift, end + shift
+            bounds[key] = (start, end)
+        self._bounds = bounds
+        inventory = dict(self._inventory)
+        inventory[section] = cutting.mapping(*bounds[section])
         return inventory
 
-    def _known(self, text: str) -> Any:
-        value = self._current.get(text, _MISSING)
-        if value is _MISSING:
-            value = self._previous.get(text, _MISSING)
-            if value is not _MISSING:
-                self._current[text] = value
-        return value
+    @staticmethod
+    def _spliced(last: _Cutting, spliced: Recut, text: str | None,
+                 parse: Callable[[Piece], Any]
+                 ) -> _Cutting:
+        """The last cutting with the pieces the edit replaced parsed again (a piece whose
+        text is the same as one it replaced keeps that one's value)."""
+        lo, hi = spliced.lo, spliced.hi
+        replaced = dict(zip((p.text for p in last.cut.pieces[lo:hi]), last.values[lo:hi],
+                            strict=True))
+        fresh = [replaced[p.text] if p.text in replaced else parse(p)
+                 for p in spliced.cut.pieces[lo:lo + spliced.fresh]]
+        return _Cutting(text, spliced.cut, [*last.values[:lo], *fresh, *last.values[hi:]],
+                        last.frame, [*last.names[:lo], *(p.name for p in spliced.cut.pieces[
+                            lo:lo + spliced.fresh]), *last.names[hi:]])
 
-    def _frame(self, found: Cut) -> dict[str, Any]:
-        try:
-            document = load_yaml_text(found.frame, INVENTORY_FILE)
-        except CharterError:
-            raise Unsegmentable from None
-        check_frame(document.data, document.source.marks, found)
-        self.pieces_parsed += 1
-        self._current[found.frame] = document.data
-        return document.data  # type: ignore[no-any-return]
-
-    def _remembered(self, piece: Piece, parse: Callable[[Piece], Any]) -> Any:
-        """The value of a piece whose text an earlier commit held, else `parse` of it."""
-        value = self._known(piece.text)
-        if value is _MISSING:
-            value = parse(piece)
-            self._current[piece.text] = value
-        return value
+    def _fresh(self, found: Cut, text: str | None, last: _Cutting | None) -> _Cutting:
+        known = last.known() if last is not None else {}
+        if last is not None and last.cut.frame == found.frame:
+            frame = last.frame
+        else:
+            try:
+                document = load_yaml_text(found.frame, INVENTORY_FILE)
+            except CharterError:
+                raise Unsegmentable from None
+            check_frame(document.data, document.source.marks, found)
+            self.pieces_parsed += 1
+            frame = document.data
+        values = []
+        for piece in found.pieces:
+            value = known.get(piece.text, _MISSING)
+            values.append(self._cut_entry(piece) if value is _MISSING else value)
+        return _Cutting(text, found, values, frame, [p.name for p in found.pieces])
 
     def _cut_entry(self, piece: Piece) -> Any:
         """A model or dataset: its own fields, then each version, parsed apart."""
         path, indents = (*piece.path, piece.name), (*piece.indents, piece.indent)
-        found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
-        if found is None or not found.pieces:
-            return self._parsed(piece)
-        known = self._entries.get(path, {})
-        kept: dict[_Where, Any] = {}
-        compact = found.compacted()
-        where = (indents, compact.frame)
-        value = known.get(where, _MISSING)
-        if value is _MISSING:
-            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, compact.frame)
-            value, marks = parse_piece(frame, INVENTORY_FILE)
-            check_frame(value, marks, compact, path)
-            self.pieces_parsed += 1
-        kept[where] = value
-        versions = {}
-        for version in found.pieces:
-            where = (version.indents, version.text)
-            entry = known.get(where, _MISSING)
-            if entry is _MISSING:
-                entry = self._version(version)
-            versions[version.name] = kept[where] = entry
-        self._entries[path] = kept
-        record = dict(value)
-        record[VERSIONS] = versions
+        where, last = self._entries.get(path, ((), None))
+        if where != indents:
+            last = None  # cut under other keys or columns: nothing of it can be reused
+        spliced = recut(last.text, last.cut, piece.text) if last is not None and (
+            last.text is not None) else None
+        if spliced is not None and last is not None:
+            entry = self._spliced(last, spliced, piece.text, self._parsed)
+        else:
+            found = cut_block(piece.text, path, indents, piece.indent, (VERSIONS,))
+            if found is None or not found.pieces:
+                self._entries.pop(path, None)
+                return self._parsed(piece)
+            entry = self._fresh_entry(piece, found.compacted(), path, last)
+        self._entries[path] = (indents, entry)
+        record = dict(entry.frame)
+        record[VERSIONS] = entry.mapping()
         return record
 
-    def _version(self, piece: Piece) -> Any:
-        return self._remembered(piece, self._parsed)
+    def _fresh_entry(self, piece: Piece, found: Cut, path: tuple[str, ...],
+                     last: _Cutting | None) -> _Cutting:
+        if last is not None and last.cut.frame == found.frame:
+            value = last.frame
+        else:
+            frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, found.frame)
+            value, marks = parse_piece(frame, INVENTORY_FILE)
+            check_frame(value, marks, found, path)
+            self.pieces_parsed += 1
+        known = last.known() if last is not None else {}
+        values = []
+        for version in found.pieces:
+            entry = known.get(version.text, _MISSING)
+            values.append(self._parsed(version) if entry is _MISSING else entry)
+        return _Cutting(piece.text, found, values, value, [p.name for p in found.pieces])
 
     def _parsed(self, piece: Piece) -> Any:
         self.pieces_parsed += 1
-        return parse_piece(piece, INVENTORY_FILE)[0]
+        return parse_piece(piece, INVENTORY_FILE, positions=False)[0]

@@ -29,6 +29,7 @@ from charter.inventory.diff import (
     diff_inventories,
 )
 from charter.inventory.entities import entity_index, find_entity, models, versions_of
+from charter.inventory.membership import TeamFacts
 from charter.layout import ENTITY_FOLDERS
 from charter.policy.context import Ledger
 from charter.policy.evaluate import Subject, evaluate_policies
@@ -132,7 +133,8 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     live = _LiveVersions()
     last_served: frozenset[str] | None = None
     added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
-    validator = IncrementalValidator(_EMPTY_SOURCE)
+    facts = None if plain else TeamFacts()  # what the teams say, read once per teams text
+    validator = IncrementalValidator(_EMPTY_SOURCE, facts)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
     with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
@@ -173,7 +175,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by, judge_all, ledger_at)
+                          added_by, judge_all, ledger_at, facts)
             production, served = live.update(inventory)
             _record_state(out, info, production, ever_live)
             if served is not last_served:
@@ -220,7 +222,8 @@ class _LiveVersions:
     """
 
     def __init__(self) -> None:
-        self._models: dict[str, tuple[Any, frozenset[str], frozenset[str]]] = {}
+        self._section: Mapping[str, Any] = {}  # the models of the last inventory
+        self._models: dict[str, _Share] = {}
         # how many models give each id (two can, in an inventory that is not valid:
         # model "a" version "b@c" and model "a@b" version "c")
         self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
@@ -231,32 +234,42 @@ class _LiveVersions:
         """(versions in production, versions whose records list a deployment)."""
         current = models(inventory or {})
         known = self._models
-        changed = [n for n, model in current.items() if n not in known or known[n][0] is not model]
-        gone = [n for n in known if n not in current]
+        changed, gone = entry_changes(self._section, current)  # known mirrors the last section
+        self._section = current
         if not changed and not gone:
             return self._union
         moved = [False, False]  # whether an id came or went, per set
         for name in [*changed, *gone]:
-            if name in known:
-                self._count(known.pop(name), -1, moved)
-        for name in changed:
-            known[name] = (current[name], *_live_and_served(name, current[name]))
-            self._count(known[name], 1, moved)
+            before = known.pop(name, None)
+            after = None
+            if name in current:
+                after = known[name] = (current[name], *_live_and_served(name, current[name]))
+            self._count(before, after, moved)
         # the same set object while its members stay: the callers compare by identity first
         live, served = (frozenset(counts) if came_or_went else union for union, counts, came_or_went
                         in zip(self._union, self._counts, moved, strict=True))
         self._union = (live, served)
         return self._union
 
-    def _count(self, share: tuple[Any, frozenset[str], frozenset[str]], step: int,
-               moved: list[bool]) -> None:
-        for which, (ids, counts) in enumerate(zip(share[1:], self._counts, strict=True)):
-            for version in ids:
-                count = counts[version] = counts.get(version, 0) + step
-                if count == 0:
+    def _count(self, before: _Share | None, after: _Share | None, moved: list[bool]) -> None:
+        """Count the ids a model gives now instead of those it gave (most stay the same)."""
+        for which, counts in enumerate(self._counts):
+            old = before[which + 1] if before is not None else frozenset()
+            new = after[which + 1] if after is not None else frozenset()
+            if old == new:
+                continue
+            for version in old - new:
+                counts[version] -= 1
+                if not counts[version]:
                     del counts[version]
-                if count == (1 if step > 0 else 0):
                     moved[which] = True
+            for version in new - old:
+                counts[version] = counts.get(version, 0) + 1
+                if counts[version] == 1:
+                    moved[which] = True
+
+
+_Share = tuple[Any, frozenset[str], frozenset[str]]  # a model, its versions live and served
 
 
 def _live_and_served(name: str, model: Any) -> tuple[frozenset[str], frozenset[str]]:
@@ -284,7 +297,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
                   validator: IncrementalValidator, added_by: dict[str, str],
-                  judge_all: bool = False, ledger_at: LedgerAt | None = None) -> None:
+                  judge_all: bool = False, ledger_at: LedgerAt | None = None,
+                  facts: TeamFacts | None = None) -> None:
     drafts: list[Draft] = []
     change = Change()
     if head is not None and head is not base:
@@ -298,7 +312,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         return
     wanted = None if judge_all else {draft.entity for draft in drafts}
     verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted,
-                                 ledger_at)
+                                 ledger_at, facts)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -318,10 +332,15 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
     def changed(section: str) -> tuple[dict[str, Any], dict[str, Any]]:
         old = _mapping(base.get(section))
         new = _mapping(head.get(section))
-        names = {n for n in set(old) | set(new) if old.get(n) is not new.get(n)}
+        added_or_changed, gone = entry_changes(old, new)
+        names = {n for n in added_or_changed if old.get(n) is not new[n]} | {
+            n for n in gone if old[n] is not None}
         return ({n: old[n] for n in names if n in old}, {n: new[n] for n in names if n in new})
 
     old_models, new_models = changed("models")
+    for name in old_models.keys() & new_models.keys():
+        old_models[name], new_models[name] = _changed_versions(old_models[name],
+                                                               new_models[name])
     old_data, new_data = changed("datasets")
     change = diff_inventories({"models": old_models, "datasets": old_data},
                               {"models": new_models, "datasets": new_data}, initial=initial)
@@ -330,15 +349,55 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
     return replace(change, unattributed=(*change.unattributed, *others))
 
 
+def _changed_versions(old: Any, new: Any) -> tuple[Any, Any]:
+    """Two records of a model with only the versions that are not the same objects: the
+    others parse from unchanged text, and their entities are unchanged."""
+    old_versions = old.get("versions") if isinstance(old, Mapping) else None
+    new_versions = new.get("versions") if isinstance(new, Mapping) else None
+    if not isinstance(old_versions, Mapping) or not isinstance(new_versions, Mapping):
+        return old, new
+    return ({**old, "versions": {v: r for v, r in old_versions.items()
+                                 if new_versions.get(v, _ABSENT) is not r}},
+            {**new, "versions": {v: r for v, r in new_versions.items()
+                                 if old_versions.get(v, _ABSENT) is not r}})
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+_ABSENT = object()
+
+
+class _EntryChanges:
+    """The names of a section whose entries are not the same objects in two mappings: those
+    added or changed, and those gone. The last answer is kept: the diff and the versions in
+    production ask about the same pair of sections at each commit."""
+
+    def __init__(self) -> None:
+        self._last: tuple[Any, Any, tuple[list[str], list[str]]] | None = None
+
+    def __call__(self, old: Mapping[str, Any], new: Mapping[str, Any]
+                 ) -> tuple[list[str], list[str]]:
+        last = self._last
+        if last is not None and last[0] is old and last[1] is new:
+            return last[2]
+        changed = [n for n, value in new.items() if old.get(n, _ABSENT) is not value]
+        added = sum(1 for n in changed if n not in old)
+        # the names kept are those of `new` not added: none is gone when they are all of `old`
+        gone = [] if len(new) - added == len(old) else [n for n in old if n not in new]
+        self._last = (old, new, (changed, gone))
+        return changed, gone
+
+
+entry_changes = _EntryChanges()
 
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
               validator: IncrementalValidator, added_by: Mapping[str, str],
-              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None
-              ) -> tuple[dict[str, _Verdict], str | None]:
+              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None,
+              facts: TeamFacts | None = None) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
 
     With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
@@ -367,7 +426,7 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
             head, judged) else None
         evaluation = evaluate_policies(subject, rules, today, judged, None,
                                        base if base is not None else head, added_by,
-                                       ledger=ledger)
+                                       ledger=ledger, facts=facts)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
                 }, rules.digest

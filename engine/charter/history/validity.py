@@ -6,13 +6,14 @@ dataset's record is checked once per parsed object (unchanged text parses to the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter.errors import Problem
-from charter.inventory.diff import Change, EntityKey
+from charter.inventory.diff import ENTITY_SECTIONS, Change, EntityKey
 from charter.inventory.entities import Entity, find_entity, holding_records
 from charter.inventory.integrity import check_integrity
+from charter.inventory.membership import TeamFacts
 from charter.source.schema import validate
 from charter.source.yamlsource import SourceMap
 
@@ -20,13 +21,16 @@ _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 
 
 class IncrementalValidator:
-    def __init__(self, source: SourceMap) -> None:
+    def __init__(self, source: SourceMap, facts: TeamFacts | None = None) -> None:
         self.source = source
-        self._records: dict[tuple[int, tuple[str, ...]], tuple[Any, list[Problem]]] = {}
+        self.facts = facts  # what the teams say, shared with the evaluations
+        # what was validated (its identity, or its keys and its values' identities) -> the
+        # objects it was read from (held, so that their ids stay unique) and the problems
+        self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Problem]]] = {}
 
     def problems(self, head: Mapping[str, Any], change: Change,
                  scope: set[EntityKey]) -> list[Problem]:
-        problems = validate(_top_level(head, change), self.source, "models", shallow=True)
+        problems = self._top(_top_level(head, change))
         if problems:
             return problems
         entities = [e for e in (find_entity(head, *key) for key in sorted(scope)) if e]
@@ -38,7 +42,17 @@ class IncrementalValidator:
             return problems
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
-        return check_integrity(head, self.source, scoped)
+        return check_integrity(head, self.source, scoped, self.facts)
+
+    def _top(self, top: dict[str, Any]) -> list[Problem]:
+        """The shallow validation of the top level. It reads the names of the changed models
+        and datasets (their records are validated one by one), and the other values whole:
+        those are known by their identity."""
+        named = {k for k, v in top.items() if k in ENTITY_SECTIONS and isinstance(v, Mapping)}
+        shape = tuple((k, tuple(v)) if k in named else (k, id(v)) for k, v in top.items())
+        held = tuple(v for k, v in top.items() if k not in named)
+        return self._remembered(("top", shape), held, lambda: validate(
+            top, self.source, "models", shallow=True))
 
     def _record(self, record: Any, section: str, name: str) -> list[Problem]:
         definition = "dataset" if section == "datasets" else "model"
@@ -46,22 +60,30 @@ class IncrementalValidator:
         if definition == "dataset" or not isinstance(versions, Mapping):
             return self._checked(record, definition, (section, name))
         # A model's own fields, then each version on its own: an edit to one version
-        # re-checks that version only.
-        problems = self._checked({**record, "versions": {}}, definition, (section, name),
-                                 key=record)
+        # re-checks that version only, and the own fields are known by their values' identity
+        # (an unchanged text parses to the same objects).
+        own = {**record, "versions": {}}
+        shape = tuple((k, id(v)) for k, v in record.items() if k != "versions")
+        problems = self._remembered(
+            ("own", section, name, shape), tuple(v for k, v in record.items() if k != "versions"),
+            lambda: validate(own, self.source, "models", definition, (section, name)))
         for version, entry in versions.items():
             problems += self._checked(entry, "version", (section, name, "versions", version))
         return problems
 
-    def _checked(self, record: Any, definition: str, path: tuple[str, ...],
-                 key: Any = None) -> list[Problem]:
-        key = record if key is None else key
-        known = self._records.get((id(key), path))
-        if known is not None and known[0] is key:
-            return known[1]
-        found = validate(record, self.source, "models", definition, path)
-        self._records[(id(key), path)] = (key, found)  # holding the object keeps its id unique
-        return found
+    def _checked(self, record: Any, definition: str, path: tuple[str, ...]) -> list[Problem]:
+        return self._remembered((id(record), path), (record,), lambda: validate(
+            record, self.source, "models", definition, path))
+
+    def _remembered(self, key: tuple[Any, ...], held: tuple[Any, ...],
+                    validated: Callable[[], list[Problem]]) -> list[Problem]:
+        """A copy of the problems found for `key`, validated once while `held` are the very
+        objects it was validated from."""
+        known = self._known.get(key)
+        if known is None or len(known[0]) != len(held) or any(
+                a is not b for a, b in zip(known[0], held, strict=True)):
+            known = self._known[key] = (held, validated())
+        return list(known[1])
 
 
 def _owner(entity: Entity) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.inventory.entities import datasets, find_entity, models, split_ref
-from charter.inventory.membership import Member, everyone, team_members_on
+from charter.inventory.entities import datasets, find_entity, models, split_ref, teams
+from charter.inventory.membership import Member, TeamFacts, everyone, team_members_on
 
 _IDENTITY = re.compile(r"(?P<name>.*?)\s*<(?P<email>[^<>]*)>\s*$")
 _NOREPLY = re.compile(r"(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com")
@@ -48,6 +48,7 @@ class Independence:
 
     inventories: tuple[Mapping[str, Any], ...]
     git_authors: Mapping[str, str] = field(default_factory=dict)  # version id -> identity
+    facts: TeamFacts | None = None  # shared with the evaluations of other revisions
     _people: list[Member] | None = None
     _logins: dict[str, str | None] = field(default_factory=dict)  # git identity -> login
 
@@ -62,8 +63,15 @@ class Independence:
         if identity is None:
             return None
         if identity not in self._logins:  # a few people add thousands of versions
-            self._logins[identity] = login_of(identity, self._members())
+            self._logins[identity] = self._login(identity)
         return self._logins[identity] or identity
+
+    def _login(self, identity: str) -> str | None:
+        if self.facts is None:
+            return login_of(identity, self._members())
+        held = tuple(teams(i) for i in self.inventories)
+        return self.facts.once(held, ("login", identity),
+                               lambda: login_of(identity, self._members()))
 
     def owning_teams(self, kind: str, entity_id: str) -> set[str]:
         name = entity_id if kind == "model" else split_ref(entity_id)[0]
@@ -79,6 +87,9 @@ class Independence:
         return owners
 
     def owners_on(self, kind: str, entity_id: str, day: str | None) -> dict[str, set[str]]:
+        if self.facts is not None:
+            return {team: self.facts.members_on(self.inventories, team, day)
+                    for team in sorted(self.owning_teams(kind, entity_id))}
         return {team: team_members_on(self.inventories, team, day)
                 for team in sorted(self.owning_teams(kind, entity_id))}
 
@@ -98,7 +109,8 @@ class Independence:
 
     def _members(self) -> list[Member]:
         if self._people is None:
-            self._people = [m for inventory in self.inventories for m in everyone(inventory)]
+            self._people = self.facts.people(self.inventories) if self.facts is not None else [
+                m for inventory in self.inventories for m in everyone(inventory)]
         return self._people
 
 

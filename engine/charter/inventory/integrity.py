@@ -16,7 +16,7 @@ from charter.inventory.entities import (
     teams,
     versions_of,
 )
-from charter.inventory.membership import team_members, validating_members
+from charter.inventory.membership import TeamFacts, team_members, validating_members
 from charter.source.yamlsource import KeyPath, SourceMap, format_path
 from charter.suggest import did_you_mean
 
@@ -27,12 +27,20 @@ def validators(inventory: Mapping[str, Any], on: dt.date | str | None = None) ->
 
 
 def check_integrity(
-    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None
+    inventory: Mapping[str, Any], source: SourceMap, scope: Iterable[Entity] | None = None,
+    facts: TeamFacts | None = None
 ) -> list[Problem]:
-    """Problems with references in `scope` (all entities by default), plus lineage cycles."""
+    """Problems with references in `scope` (all entities by default), plus lineage cycles.
+
+    `facts` remembers the teams' problems across checks (the history's revisions share
+    their unchanged teams)."""
     entities = list(iter_entities(inventory) if scope is None else scope)
     context = _Context(inventory, source)
-    context.check_teams()
+    if facts is None:
+        context.check_teams()
+    else:
+        context.problems += facts.once((teams(inventory), source), ("team problems",),
+                                       lambda: _teams_problems(inventory, source))
     for entity in entities:
         context.check(entity)
     if scope is None:
@@ -43,6 +51,12 @@ def check_integrity(
     return sorted(context.problems, key=lambda p: (p.line, p.column))
 
 
+def _teams_problems(inventory: Mapping[str, Any], source: SourceMap) -> tuple[Problem, ...]:
+    context = _Context(inventory, source)
+    context.check_teams()
+    return tuple(context.problems)
+
+
 class _Context:
     def __init__(self, inventory: Mapping[str, Any], source: SourceMap) -> None:
         self.inventory = inventory
@@ -50,6 +64,7 @@ class _Context:
         self.team_ids = sorted(teams(inventory))
         self.problems: list[Problem] = []
         self._validators: dict[str | None, set[str]] = {}
+        self._datasets: dict[str, Mapping[str, Any] | None] = {}  # versions share a few
 
     def report(self, path: KeyPath, message: str, hint: str = "") -> None:
         mark = self.source.locate(path)
@@ -93,7 +108,9 @@ class _Context:
     def _dataset(self, ref: Any, path: KeyPath) -> Mapping[str, Any] | None:
         if not isinstance(ref, str):
             return None
-        record = dataset_record(self.inventory, ref)
+        if ref not in self._datasets:
+            self._datasets[ref] = dataset_record(self.inventory, ref)
+        record = self._datasets[ref]
         if record is None:
             known = [e.id for e in iter_entities(self.inventory) if e.kind == "dataset"]
             self.report(path, f"dataset {ref!r} is not declared", did_you_mean(ref, known))

@@ -8,9 +8,9 @@ every past validation and approval they signed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from charter.inventory.entities import teams
 
@@ -94,3 +94,64 @@ def validating_members(inventory: Mapping[str, Any], day: str | None) -> set[str
 def everyone(inventory: Mapping[str, Any]) -> Iterator[Member]:
     for team in teams(inventory).values():
         yield from team_members(team)
+
+
+_Computed = TypeVar("_Computed")
+
+
+class TeamFacts:
+    """What the teams say, read once per `teams` mapping (and day).
+
+    The history judges thousands of successive revisions whose `teams` is one parsed object
+    (an unchanged text parses to the same object, and nothing changes a parsed inventory),
+    so each fact is read from each such object once. Facts are keyed by the identity of the
+    mappings they were read from; each entry holds those mappings, so an id is not reused
+    while it is remembered. Callers get copies of what is remembered.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any]] = {}
+
+    def _remembered(self, sources: tuple[Any, ...], key: tuple[Any, ...],
+                    compute: Callable[[], _Computed]) -> _Computed:
+        full = (*(id(s) for s in sources), *key)
+        found = self._memo.get(full)
+        if found is not None and all(a is b for a, b in zip(found[0], sources, strict=True)):
+            return found[1]  # type: ignore[no-any-return]
+        if len(self._memo) >= self.LIMIT:
+            self._memo.clear()
+        value = compute()
+        self._memo[full] = (sources, value)
+        return value
+
+    def validating(self, inventory: Mapping[str, Any], day: str | None) -> set[str]:
+        """validating_members(inventory, day)."""
+        held = teams(inventory)
+        return set(self._remembered((held,), ("validating", day),
+                                    lambda: frozenset(validating_members(inventory, day))))
+
+    def members_on(self, inventories: tuple[Mapping[str, Any], ...], team_id: str,
+                   day: str | None) -> set[str]:
+        """team_members_on(inventories, team_id, day)."""
+        held = tuple(teams(i) for i in inventories)
+        return set(self._remembered(held, ("members", team_id, day), lambda: frozenset(
+            team_members_on(inventories, team_id, day))))
+
+    def people(self, inventories: tuple[Mapping[str, Any], ...]) -> list[Member]:
+        """Every member of every team of the inventories, in order."""
+        held = tuple(teams(i) for i in inventories)
+        return list(self._remembered(held, ("people",), lambda: tuple(
+            m for inventory in inventories for m in everyone(inventory))))
+
+    def current(self, team: Mapping[str, Any], today: dt.date) -> list[str]:
+        """current_members(team, today)."""
+        return list(self._remembered((team,), ("current", today),
+                                     lambda: tuple(current_members(team, today))))
+
+    def once(self, sources: tuple[Any, ...], key: tuple[Any, ...],
+             compute: Callable[[], _Computed]) -> _Computed:
+        """`compute()`, remembered while `sources` are the same objects (the caller copies
+        or does not change what it gets)."""
+        return self._remembered(sources, ("once", *key), compute)

@@ -28,7 +28,7 @@ from charter.inventory.entities import (
 )
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
-from charter.inventory.membership import current_members, validating_members
+from charter.inventory.membership import TeamFacts, current_members, validating_members
 from charter.policy.classification import classification_fields, strict_views
 
 
@@ -78,6 +78,7 @@ class ContextBuilder:
     _base_validators_on: dict[str, list[str]] = field(default_factory=dict)
     independence: Independence | None = None
     judges_all: bool = False  # every entity is judged: read the base's readers in one pass
+    facts: TeamFacts | None = None  # what the teams say, shared with other revisions' builders
     # Shared by the contexts of many entities (nothing changes a context once built).
     _head_datasets: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     _teams: dict[str, dict[str, Any] | None] = field(default_factory=dict)
@@ -173,7 +174,9 @@ class ContextBuilder:
 
     def _validator_list(self) -> list[str]:
         if self._validators is None:
-            self._validators = sorted(validators(self.head, self.today))
+            self._validators = sorted(validators(self.head, self.today)) if (
+                self.facts is None) else sorted(self.facts.validating(
+                    self.head, self.today.isoformat()))
         return self._validators
 
     def _team(self, name: Any) -> dict[str, Any] | None:
@@ -182,6 +185,7 @@ class ContextBuilder:
         if name not in self._teams:
             team = teams(self.head).get(name)
             self._teams[name] = {"id": name, **team, "members": current_members(
+                team, self.today) if self.facts is None else self.facts.current(
                 team, self.today)} if isinstance(team, Mapping) else None
         return self._teams[name]
 
@@ -227,7 +231,8 @@ class ContextBuilder:
         if self.base is None or self.change.initial:
             return None
         if day not in self._base_validators_on:
-            self._base_validators_on[day] = sorted(validating_members(self.base, day))
+            self._base_validators_on[day] = sorted(validating_members(self.base, day) if (
+                self.facts is None) else self.facts.validating(self.base, day))
         return self._base_validators_on[day]
 
     def _model(self, entity: Entity, record: dict[str, Any]) -> dict[str, Any]:

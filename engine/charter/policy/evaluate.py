@@ -13,6 +13,7 @@ from charter.inventory.diff import Change, EntityKey
 from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
+from charter.inventory.membership import TeamFacts
 from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
 from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.conditions import (
@@ -111,25 +112,27 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       evidence: Mapping[str, Any] | None = None,
                       waiver_inventory: Mapping[str, Any] | None = None,
                       authors: Mapping[str, str] | None = None,
-                      plain: bool = False, ledger: Ledger | None = None) -> Evaluation:
+                      plain: bool = False, ledger: Ledger | None = None,
+                      facts: TeamFacts | None = None) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
     `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
-    tests compare the fast evaluation with.
+    tests compare the fast evaluation with. `facts` remembers what the teams say across
+    evaluations (the history's successive revisions share their unchanged parts).
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
-    independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {})
+    independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {},
+                                facts=facts)
     builder = ContextBuilder(subject.head, subject.base, subject.change, today, evidence or {},
                              ledger=ledger or EMPTY_LEDGER, independence=independence,
-                             judges_all=scope is None)
+                             judges_all=scope is None, facts=facts)
     entities = _entities(subject, scope)
-    by_kind: dict[str, list[Rule]] = {k: policies.rules_for(k) for k in
-                                      ("model", "version", "dataset", "change")}
-    selectors = _selectors_of(policies, plain)
+    prepared = _prepared(policies, plain)
+    by_kind, selectors = prepared.by_kind, prepared.selectors
 
     def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
-        return _judge_entities(chunk, builder, by_kind, selectors, subject.source, today, plain)
+        return _judge_entities(chunk, builder, prepared, subject.source, today, plain)
 
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
@@ -139,11 +142,12 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         context = builder.for_change()
         results += [_judge(r, entity, [selectors.scope(context, today)], subject.source)
                     for r in by_kind["change"]]
-    approvers = validators(trusted, today)
+    approvers = validators(trusted, today) if facts is None else facts.validating(
+        trusted, today.isoformat())
     results, waiver_findings = _apply_waivers(results, policies.waivers, today,
                                               _Approvers(approvers, independence, today),
                                               check_unused=scope is None,
-                                              unwaivable=_unwaivable(policies))
+                                              unwaivable=prepared.unwaivable)
     findings = [r.finding for r in results if r.finding is not None] + waiver_findings
     if subject.base is not None and not subject.change.initial:
         findings += lowering_findings(subject.base, subject.head, subject.source,
@@ -155,15 +159,12 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
 
 
 def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBuilder,
-                    by_kind: Mapping[str, list[Rule]], selectors: _Selectors,
-                    source: SourceMap, today: dt.date, plain: bool) -> list[RuleResult]:
+                    prepared: _Prepared, source: SourceMap, today: dt.date, plain: bool
+                    ) -> list[RuleResult]:
     results: list[RuleResult] = []
-    plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
+    selectors = prepared.selectors
     for entity, removed in entities:
-        plan = plans.get((entity.kind, removed))
-        if plan is None:
-            rules = [r for r in by_kind[entity.kind] if r.sees_removed or not removed]
-            plan = plans[(entity.kind, removed)] = (rules, selectors.steps(rules))
+        plan = prepared.plan(entity.kind, removed)
         rules = plan[0]
         if not rules:
             continue
@@ -268,17 +269,40 @@ class _SharedScope:
         return found
 
 
-_SELECTORS: dict[tuple[int, bool], tuple[PolicySet, _Selectors]] = {}
+class _Prepared:
+    """What a policy set's evaluation needs whatever it judges: the rules of each kind,
+    their selectors and compiled requirements, and the rules no waiver covers."""
+
+    def __init__(self, policies: PolicySet, plain: bool) -> None:
+        self.by_kind = {k: policies.rules_for(k) for k in ("model", "version", "dataset",
+                                                             "change")}
+        self.selectors = _Selectors(policies.rules.values(), plain)
+        self.unwaivable = _unwaivable(policies)
+        self._plans: dict[tuple[str, bool], tuple[list[Rule], list[_Step]]] = {}
+
+    def plan(self, kind: str, removed: bool) -> tuple[list[Rule], list[_Step]]:
+        """The rules that judge an entity of `kind` (present, or removed by the change),
+        each with its selectors' slots and compiled requirement."""
+        plan = self._plans.get((kind, removed))
+        if plan is None:
+            rules = [r for r in self.by_kind[kind] if r.sees_removed or not removed]
+            plan = self._plans[(kind, removed)] = (rules, self.selectors.steps(rules))
+        return plan
 
 
-def _selectors_of(policies: PolicySet, plain: bool = False) -> _Selectors:
-    """One _Selectors per policy set: the history judges thousands of commits under few."""
-    known = _SELECTORS.get((id(policies), plain))
+_PREPARED: dict[tuple[int, bool], tuple[PolicySet, _Prepared]] = {}
+
+
+def _prepared(policies: PolicySet, plain: bool = False) -> _Prepared:
+    """One _Prepared per policy set: the history judges thousands of commits under few.
+    The plain twin prepares afresh each time."""
+    if plain:
+        return _Prepared(policies, plain)
+    known = _PREPARED.get((id(policies), plain))
     if known is None or known[0] is not policies:
-        if len(_SELECTORS) >= 16:
-            _SELECTORS.clear()
-        known = _SELECTORS[(id(policies), plain)] = (
-            policies, _Selectors(policies.rules.values(), plain))
+        if len(_PREPARED) >= 16:
+            _PREPARED.clear()
+        known = _PREPARED[(id(policies), plain)] = (policies, _Prepared(policies, plain))
     return known[1]
 
 

@@ -32,22 +32,32 @@ Result = TypeVar("Result")
 
 
 def workers() -> int:
-    configured = os.environ.get(WORKERS_ENV, "").strip()
-    if configured:
-        if not configured.isdigit() or int(configured) < 1:
-            raise CharterError.at(f"{WORKERS_ENV} must be a whole number of processes, 1 or "
-                                  f"more, not {configured!r}")
-        return int(configured)
+    configured = _configured()
+    if configured is not None:
+        return configured
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
 
 
+def _configured() -> int | None:
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    if not configured:
+        return None
+    if not configured.isdigit() or int(configured) < 1:
+        raise CharterError.at(f"{WORKERS_ENV} must be a whole number of processes, 1 or "
+                              f"more, not {configured!r}")
+    return int(configured)
+
+
 def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
                 per_worker: int | None = None) -> list[Result]:
     """`judge(items)`, computed in up to `workers()` processes."""
     least = MIN_PER_WORKER if per_worker is None else per_worker
+    if len(items) < 2 * max(least, 1):
+        _configured()  # a bad setting is refused however short the list
+        return judge(items)
     count = min(workers(), len(items) // max(least, 1))
     # A thread running at the fork could hold a lock the child then waits on for ever.
     if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:

@@ -19,13 +19,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import Any, AnyStr
 
 from charter.errors import CharterError
-from charter.source.yamlsource import MAX_FILE_BYTES, MAX_NODES, KeyPath, Mark, load_yaml_text
+from charter.source.yamlsource import (
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_NODES,
+    KeyPath,
+    Mark,
+    load_yaml_text,
+)
 
 SECTIONS = ("models", "datasets")
 VERSIONS = "versions"
@@ -38,7 +46,8 @@ _UNSAFE = re.compile(
     r"|^ *\t"  # a tab in indentation
     r"|\r(?!\n)|[\x85\u2028\u2029\ufeff]",  # line breaks other than \n and \r\n; a BOM
     re.MULTILINE)
-_RARE = re.compile(r"[&*!%\t\r\x85\u2028\u2029\ufeff]")  # what _UNSAFE may start with
+_RARE = "&*!%\t\r"  # what _UNSAFE may start with, besides characters beyond ASCII
+_RARE_WIDE = "\x85\u2028\u2029\ufeff"
 _PLAIN_KEY = r"[^\s\-?:,\[\]{}#&*!|>'\"%@`][^\n]*?"
 _KEY = re.compile(rf"(\"[^\"\\\n]*\"|'[^'\n]*'|{_PLAIN_KEY})[ ]*:(?:[ \t]|\r?$)", re.MULTILINE)
 
@@ -67,9 +76,21 @@ class Cut:
     keys: dict[str, int]  # each cut key -> the 0-based line it is written on
     compact: str = ""  # the frame without those blank lines: it stays the same while
     compact_keys: dict[str, int] | None = None  # only pieces change (the history's frame)
+    # Where each piece starts and ends in the text now: a spliced cut (`recut`) moves the
+    # pieces after an edit without making them again, so their own `offset` is where they
+    # were cut. None: at their own offsets.
+    spans: tuple[list[int], list[int]] | None = None
 
     def compacted(self) -> Cut:
         return Cut(self.compact, self.pieces, self.compact_keys or {})
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return self.spans[0] if self.spans else [p.offset for p in self.pieces]
+
+    @cached_property
+    def ends(self) -> list[int]:
+        return self.spans[1] if self.spans else [p.end for p in self.pieces]
 
 
 @cache
@@ -136,8 +157,11 @@ def unsafe(text: str) -> bool:
     if "<<" in text or "\n---" in text or "\n..." in text or text.startswith(
             ("---", "...", "%")):
         return True
-    # A scan for the characters first: the full expression is slower on large files.
-    return _RARE.search(text) is not None and _UNSAFE.search(text) is not None
+    # A scan for the characters first (one per character: `in` is much faster than a
+    # character class): the full expression is slower on large files.
+    rare = any(c in text for c in _RARE) or (
+        not text.isascii() and any(c in text for c in _RARE_WIDE))
+    return rare and _UNSAFE.search(text) is not None
 
 
 def node_bound(text: str) -> int:
@@ -204,66 +228,137 @@ def cut_block(text: str, path: tuple[str, ...], indents: tuple[int, ...], parent
     return Cut(_blanked(text, blanks), tuple(pieces), found, compact, compact_keys)
 
 
-def recut(before: str, found: Cut, text: str) -> Cut | None:
+@dataclass(frozen=True)
+class Recut:
+    """A cut spliced from the one before: pieces[lo:hi] of the old cut became the `fresh`
+    pieces starting at index lo of the new one; every other piece is the old one (moved)."""
+
+    cut: Cut
+    lo: int
+    hi: int
+    fresh: int
+
+
+def recut(before: str, found: Cut, text: str) -> Recut | None:
     """The compacted cut of `text`, an edit of `before` whose compacted cut is `found`, when
     the edit stays inside the entries of one section (the frame is the same); None: cut
     `text` afresh.
 
-    The pieces that both texts start and end with are kept (their text is compared, not
-    read again); the changed run, from the last kept piece before it (whose key line did not
-    change), is cut again as entries of that section.
+    The text the two share at their start and at their end is found by comparing them (a
+    few slices, however long the text). Pieces wholly inside the shared start are kept, and
+    so are those wholly inside the shared end (moved); the rest is cut again as entries of
+    its section from the last kept piece before it, whose key line did not change (an edit
+    just after it may make its entry longer). The run cut again must end on a line end, so
+    that what follows it still starts a line of its own.
     """
-    pieces = found.pieces
-    count = len(pieces)
-    if not count or not text.endswith(before[pieces[-1].end:]):
-        return None  # the frame after the last piece changed
-    delta = len(text) - len(before)
-    first = 0
-    while first < count and _gap_kept(before, text, pieces, first, 0) and text.startswith(
-            pieces[first].text, pieces[first].offset):
-        first += 1
-    if first == count:
-        return found if delta == 0 else None
-    last = count
-    while last > first and _gap_kept(before, text, pieces, last, delta) and text.startswith(
-            pieces[last - 1].text, pieces[last - 1].offset + delta):
-        last -= 1
-    if first == 0 or not _gap_kept(before, text, pieces, last, delta):
+    start, old_stop = changed_span(before, text)
+    return splice(found, start, old_stop, len(text), len(text) - len(before),
+                  lambda a, b: text[a:b])
+
+
+def splice(found: Cut, start: int, old_stop: int, length: int, delta: int,
+           read: Callable[[int, int], str]) -> Recut | None:
+    """`recut` of an edit that replaced the old text from `start` to `old_stop`, making
+    the new text `length` long (`delta` longer); `read(a, b)` is the new text from a to b
+    (only the run that is cut again is read)."""
+    pieces, starts, ends = found.pieces, found.starts, found.ends
+    if not pieces:
         return None
-    low = pieces[first - 1]  # the run starts on this piece's key line, which did not change
+    first = bisect_right(ends, start)  # pieces[:first] lie in the shared start
+    if first == 0:
+        return None  # no kept piece anchors the run: cut afresh
+    last = max(bisect_left(starts, old_stop), first)  # pieces[last:] lie in the shared end
+    low, low_start = pieces[first - 1], starts[first - 1]
+    old_end = ends[last - 1]
+    if old_stop > old_end:
+        return None  # the frame changed after the run
     for k in range(first, last):
-        if pieces[k].path != low.path or pieces[k - 1].end != pieces[k].offset:
+        if pieces[k].path != low.path or ends[k - 1] != starts[k]:
             return None  # a frame line lies in the run: cut afresh
-    old_end = pieces[last - 1].end if last > first else low.end
-    if last < count and pieces[last].offset == old_end and pieces[last].path != low.path:
+    if last < len(pieces) and starts[last] == old_end and pieces[last].path != low.path:
         return None
     end = old_end + delta
-    if end < low.offset:
-        return None
-    run = text[low.offset:end]
-    if unsafe(run) or len(text) >= MAX_NODES or len(text) * 4 > MAX_FILE_BYTES:
+    run = read(low_start, end)
+    if end < length and not run.endswith("\n"):
+        return None  # the run's last line runs into what follows it
+    if length >= MAX_NODES or length * 4 > MAX_FILE_BYTES or unsafe(run):
         return None  # a long text is cut afresh, which counts its nodes
-    entries = _entries(text, low.offset, end, low.indents[-1])
-    if not entries or entries[0][0] != low.offset or entries[0][3] != low.indent:
+    entries = _entries(run, 0, len(run), low.indents[-1])
+    if not entries or entries[0][0] != 0 or entries[0][3] != low.indent:
         return None
-    fresh = [Piece(low.path, low.indents, name, 0, indent, text[a:b], a)
+    fresh = [Piece(low.path, low.indents, name, 0, indent, run[a:b], low_start + a)
              for a, b, name, indent in entries]
-    kept = [*pieces[:first - 1], *fresh,
-            *(Piece(p.path, p.indents, p.name, p.line, p.indent, p.text, p.offset + delta)
-              for p in pieces[last:])]
-    names = [(p.path, p.name) for p in kept]
-    if len(set(names)) != len(names):
-        return None
-    return Cut(found.frame, tuple(kept), found.keys)
+    if _duplicate(fresh, pieces, first - 1, last):
+        return None  # the whole-file parse says where
+    kept = (*pieces[:first - 1], *fresh, *pieces[last:])
+    spans = ([*starts[:first - 1], *(low_start + a for a, _, _, _ in entries),
+              *(a + delta for a in starts[last:])],
+             [*ends[:first - 1], *(low_start + b for _, b, _, _ in entries),
+              *(b + delta for b in ends[last:])])
+    return Recut(Cut(found.frame, kept, found.keys, spans=spans), first - 1, last, len(fresh))
 
 
-def _gap_kept(before: str, text: str, pieces: tuple[Piece, ...], k: int, delta: int) -> bool:
-    """The frame text just before piece k (after the previous one) is the same in both."""
-    gap_start = pieces[k - 1].end if k > 0 else 0
-    gap_end = pieces[k].offset if k < len(pieces) else len(before)
-    if gap_end == gap_start:
+def _duplicate(fresh: list[Piece], pieces: tuple[Piece, ...], lo: int, hi: int) -> bool:
+    """Whether a fresh entry's name is taken, in place of pieces[lo:hi]. The names of a
+    section's pieces are distinct in every cut: only a name none of the replaced pieces had
+    can be another kept piece's."""
+    names = {p.name for p in fresh}
+    if len(names) != len(fresh):
         return True
-    return text.startswith(before[gap_start:gap_end], gap_start + delta)
+    new = names - {p.name for p in pieces[lo:hi]}
+    path = fresh[0].path
+    return bool(new) and any(p.path == path and p.name in new
+                             for p in (*pieces[:lo], *pieces[hi:]))
+
+
+_CHUNK = 16384
+
+
+def changed_span(before: AnyStr, text: AnyStr) -> tuple[int, int]:
+    """(start, stop): `before[start:stop]` is what the edit to `text` replaced; the two
+    texts share `before[:start]` at their start and `before[stop:]` at their end."""
+    limit = min(len(before), len(text))
+    start = _shared_start(before, text, limit)
+    return start, len(before) - _shared_end(before, text, limit - start)
+
+
+def _shared_start(a: AnyStr, b: AnyStr, limit: int) -> int:
+    """The length of the longest common start of a and b, at most `limit`."""
+    low = 0
+    while low < limit:
+        high = min(low + _CHUNK, limit)
+        if not a.startswith(b[low:high], low):
+            break
+        low = high
+    else:
+        return limit
+    while high - low > 1:  # a[:low] == b[:low]; a[low:high] != b[low:high]
+        middle = (low + high) // 2
+        if a.startswith(b[low:middle], low):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _shared_end(a: AnyStr, b: AnyStr, limit: int) -> int:
+    """The length of the longest common end of a and b, at most `limit`."""
+    size_a, size_b = len(a), len(b)
+    low = 0
+    while low < limit:
+        high = min(low + _CHUNK, limit)
+        if not a.endswith(b[size_b - high:size_b - low], 0, size_a - low):
+            break
+        low = high
+    else:
+        return limit
+    while high - low > 1:  # the last `low` agree; the last `high` do not
+        middle = (low + high) // 2
+        if a.endswith(b[size_b - middle:size_b - low], 0, size_a - low):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _child_indent(text: str, parent: int) -> int | None:
@@ -320,12 +415,14 @@ def spine(path: tuple[str, ...], indents: tuple[int, ...]) -> str:
         path, indents, strict=True))
 
 
-def parse_piece(piece: Piece, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
-    """The entry's value and its positions in the file; Unsegmentable when the parser reads
-    the piece differently from the cutter."""
+def parse_piece(piece: Piece, file: str, positions: bool = True
+                ) -> tuple[Any, dict[KeyPath, Mark]]:
+    """The entry's value and its positions in the file (none without `positions`);
+    Unsegmentable when the parser reads the piece differently from the cutter."""
     lead = len(piece.path)
     try:
-        document = load_yaml_text(spine(piece.path, piece.indents) + piece.text, file)
+        document = load_yaml_text(spine(piece.path, piece.indents) + piece.text, file,
+                                  mark_depth=MAX_DEPTH if positions else lead + 1)
     except CharterError:
         raise Unsegmentable from None  # the whole-file parse gives the true error
     value = document.data
@@ -337,6 +434,8 @@ def parse_piece(piece: Piece, file: str) -> tuple[Any, dict[KeyPath, Mark]]:
     if not isinstance(value, dict) or list(value) != [piece.name] or document.source.marks.get(
             entry) != Mark(lead + 1, piece.indent + 1):
         raise Unsegmentable  # the key did not read as the cutter read it
+    if not positions:
+        return value[piece.name], {}
     shift = piece.line - lead
     marks = {path: Mark(mark.line + shift, mark.column)
              for path, mark in document.source.marks.items() if len(path) > lead}

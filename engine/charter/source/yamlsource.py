@@ -56,6 +56,12 @@ _KNOWN_SCALAR_TAGS = {
 _KNOWN_COLLECTION_TAGS = {None, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
 _resolver = yaml.resolver.Resolver()
 _constructor = yaml.constructor.SafeConstructor()
+# Scalar texts -> their resolved tag, and (tag, text) -> the value built from it
+_RESOLVED: dict[tuple[str, Any], str] = {}
+_CONSTRUCTED: dict[tuple[str, str], tuple[Any]] = {}
+_REMEMBERED = 1 << 16
+_ScalarEvent = yaml.ScalarEvent
+_MappingEndEvent = yaml.MappingEndEvent
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,9 @@ def format_path(path: KeyPath) -> str:
     return out
 
 
-def load_yaml_text(text: str | bytes, file: str, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_yaml_text(text: str | bytes, file: str, max_bytes: int = MAX_FILE_BYTES,
+                   mark_depth: int = MAX_DEPTH) -> Document:
+    """The document in `text`, with the mark of each key path up to `mark_depth` long."""
     size = len(text.encode() if isinstance(text, str) else text)
     if size > max_bytes:
         raise CharterError.at(
@@ -114,13 +122,14 @@ def load_yaml_text(text: str | bytes, file: str, max_bytes: int = MAX_FILE_BYTES
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CharterError.at(f"not UTF-8 text: {exc.reason}", file=file) from None
-    return _Builder(file).build(text)
+    return _Builder(file, mark_depth).build(text)
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, mark_depth: int = MAX_DEPTH) -> None:
         self.file = file
         self.marks: dict[KeyPath, Mark] = {}
+        self.mark_depth = mark_depth  # marks only for key paths this long or shorter
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
 
@@ -130,7 +139,9 @@ class _Builder:
         return CharterError([Problem(message, self.file, line, col, key, hint)])
 
     def build(self, text: str) -> Document:
-        events = self._events(text)
+        parser = _Parser(text)
+        # the parser's own method, called by a C iterator: no Python frame per event
+        events: Iterator[Any] = iter(parser.get_event, None)
         data: Any = None
         try:
             for event in events:
@@ -140,19 +151,7 @@ class _Builder:
                     data = self._node(next(events), events, (), 1)
         except StopIteration:  # pragma: no cover - the parser always closes its stream
             pass
-        return Document(data, SourceMap(self.file, self.marks))
-
-    def _events(self, text: str) -> Iterator[Any]:
-        parser = _Parser(text)
-        try:
-            while True:
-                event = parser.get_event()
-                if event is None:
-                    return
-                yield event
-                if isinstance(event, yaml.StreamEndEvent):
-                    return
-        except yaml.MarkedYAMLError as exc:
+        except yaml.MarkedYAMLError as exc:  # only the parser raises these
             raise self._syntax_error(text, exc) from None
         except yaml.YAMLError as exc:
             raise CharterError.at(f"YAML syntax error: {exc}", file=self.file) from None
@@ -160,6 +159,7 @@ class _Builder:
             dispose = getattr(parser, "dispose", None)
             if dispose is not None:
                 dispose()
+        return Document(data, SourceMap(self.file, self.marks))
 
     def _syntax_error(self, text: str | bytes, exc: yaml.MarkedYAMLError) -> CharterError:
         mark = exc.problem_mark or exc.context_mark
@@ -191,6 +191,14 @@ class _Builder:
     def _node(self, event: Any, events: Iterator[Any], path: KeyPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
             raise self.fail(f"nesting deeper than {MAX_DEPTH} levels", event.start_mark, path)
+        if type(event) is _ScalarEvent:  # the common case first
+            self.nodes += 1
+            if self.nodes > MAX_NODES:
+                self._count(0, event.start_mark)
+            value = self._scalar(event, path)
+            if event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+            return value
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
                 raise self.fail(f"unknown alias *{event.anchor}", event.start_mark, path)
@@ -220,8 +228,15 @@ class _Builder:
     def _scalar(self, event: Any, path: KeyPath) -> Any:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = _resolver.resolve(  # type: ignore[no-untyped-call]  # untyped in the stubs
-                yaml.ScalarNode, event.value, event.implicit)
+            # The same few texts recur (stages, booleans, dates): each is resolved once.
+            key = (event.value, event.implicit)
+            tag = _RESOLVED.get(key)
+            if tag is None:
+                tag = _resolver.resolve(  # type: ignore[no-untyped-call]  # untyped stubs
+                    yaml.ScalarNode, event.value, event.implicit)
+                if len(_RESOLVED) >= _REMEMBERED:
+                    _RESOLVED.clear()
+                _RESOLVED[key] = tag
         elif tag.startswith("!!"):
             tag = "tag:yaml.org,2002:" + tag[2:]
         if tag in (_STR, _MERGE):
@@ -233,12 +248,25 @@ class _Builder:
             )
         if tag == "tag:yaml.org,2002:timestamp":
             return event.value
+        known = _CONSTRUCTED.get((tag, event.value))
+        if known is not None:
+            return known[0]  # a number, a boolean or null: immutable, so shared
+        value = self._constructed(tag, event, path)
+        if len(_CONSTRUCTED) >= _REMEMBERED:
+            _CONSTRUCTED.clear()
+        _CONSTRUCTED[(tag, event.value)] = (value,)
+        return value
+
+    def _constructed(self, tag: str, event: Any, path: KeyPath) -> Any:
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             value = _constructor.construct_object(node, deep=True)
         except (ValueError, yaml.YAMLError) as exc:
             kind = tag.rsplit(":", 1)[-1]
             raise self.fail(f"invalid {kind}: {exc}", event.start_mark, path) from None
+        finally:
+            _constructor.constructed_objects.pop(node, None)  # it keeps every node it built
+            _constructor.recursive_objects.pop(node, None)
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
             # every number is compared as a float somewhere; a larger one cannot be
             raise self.fail(f"number too large ({len(str(abs(value)))} digits)",
@@ -252,7 +280,9 @@ class _Builder:
             if isinstance(event, yaml.SequenceEndEvent):
                 return items
             item_path = (*path, len(items))
-            self.marks[item_path] = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+            if depth <= self.mark_depth:
+                self.marks[item_path] = Mark(event.start_mark.line + 1,
+                                             event.start_mark.column + 1)
             items.append(self._node(event, events, item_path, depth + 1))
         return items  # pragma: no cover
 
@@ -262,7 +292,8 @@ class _Builder:
         result: dict[str, Any] = {}
         merged: dict[str, Any] = {}
         for key_event in events:
-            if isinstance(key_event, yaml.MappingEndEvent):
+            if type(key_event) is _MappingEndEvent or isinstance(key_event,
+                                                                  yaml.MappingEndEvent):
                 break
             key = self._key(key_event, path)
             key_path = (*path, key)
@@ -274,8 +305,9 @@ class _Builder:
                 first = self.marks.get(key_path)
                 where = f" (first defined on line {first.line})" if first else ""
                 raise self.fail(f"duplicate key {key!r}{where}", key_event.start_mark, key_path)
-            self.marks[key_path] = Mark(key_event.start_mark.line + 1,
-                                        key_event.start_mark.column + 1)
+            if depth <= self.mark_depth:
+                self.marks[key_path] = Mark(key_event.start_mark.line + 1,
+                                            key_event.start_mark.column + 1)
             result[key] = self._node(value_event, events, key_path, depth + 1)
         if merged:
             return {**merged, **result}
@@ -284,8 +316,12 @@ class _Builder:
     def _key(self, event: Any, path: KeyPath) -> str:
         if not isinstance(event, yaml.ScalarEvent):
             raise self.fail("mapping keys must be plain strings", event.start_mark, path)
-        self._count(1, event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            self._count(0, event.start_mark)
         value = self._scalar(event, path)
+        if type(value) is str:
+            return value
         if isinstance(value, bool) or value is None:
             raise self.fail(
                 f"key {event.value!r} reads as {value!r}, not as a name",
