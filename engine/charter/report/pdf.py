@@ -250,6 +250,17 @@ def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]
     return bytes(pdf), fetcher.refused
 
 
+def prepare_renderer(charts: bool) -> None:
+    """Load the renderer, the shipped fonts and the stylesheets (and the chart library when
+    documents have charts) into this process."""
+    report_stylesheet()
+    page_reference_stylesheet(False)
+    if charts:
+        from charter.report.charts import prepare_charts
+
+        prepare_charts()
+
+
 @functools.cache
 def font_configuration() -> Any:
     """One font set-up per process: the shipped fonts are loaded once, and the shaping caches
