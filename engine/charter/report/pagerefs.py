@@ -46,9 +46,9 @@ def fill_page_numbers(document: Any) -> bool:
         number = str(pages.get(target, ""))
         if not number or len(number) > len(PLACEHOLDER):
             return False
-        head = box.text[: -len(PLACEHOLDER)]
-        edits.append((box, head + number if head else number.rjust(len(PLACEHOLDER),
-                                                                    FIGURE_SPACE)))
+        inline = "pageref" in str(box.element.get("class") or "").split()
+        edits.append((box, box.text[: -len(PLACEHOLDER)]
+                      + (number if inline else number.rjust(len(PLACEHOLDER), FIGURE_SPACE))))
     for box, text in edits:
         # The box keeps its place and width; its glyphs are shaped again from this text
         # when the page is drawn.
