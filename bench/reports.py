@@ -18,7 +18,8 @@ well (e.g. the repository's own example, with evidence).
 `--compare-with TREE` renders every report of the example (models.yaml and policies, no
 evidence) cold, once with TREE's engine and TREE's example (e.g. a checkout of main) and once
 with this checkout's, one after the other in the same run: CPU seconds of the `charter
-report` processes, wall seconds, pages and bytes.
+report` processes, wall seconds, pages and bytes. `--rounds N` alternates N runs of each and
+compares the medians.
 """
 
 from __future__ import annotations
@@ -217,22 +218,31 @@ def cold_reports(root: Path, engine: Path, out: Path) -> tuple[float, float, int
     return cpu, wall, pages, sum(f.stat().st_size for f in files)
 
 
-def compare_trees(before: Path) -> None:
+def compare_trees(before: Path, rounds: int = 1) -> None:
     """Each tree renders its own example (the same models and policies; a newer inventory may
-    use keys that an older engine refuses) with its own engine."""
+    use keys that an older engine refuses) with its own engine. With several rounds the two
+    alternate, and the ratios are those of the medians: on a machine shared with other work the
+    CPU seconds of one run vary by a tenth or more."""
+    import statistics
+
     here = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as folder:
-        figures = {}
-        for label, tree in (("before", before), ("after", here)):
-            root = example_repository(Path(folder), tree)
-            engine = tree / "engine"
-            figures[label] = cold_reports(root, engine, Path(folder) / f"out-{label}")
-            cpu, wall, pages, size = figures[label]
-            print(f"example reports, cold, {label:<6} ({engine}): {cpu:6.2f} s CPU, "
-                  f"{wall:6.2f} s wall, {pages} pages, {size:,} bytes")
-        (cpu_b, wall_b, pages_b, _), (cpu_a, wall_a, pages_a, _) = (figures["before"],
-                                                                   figures["after"])
-        print(f"example reports, cold: after/before CPU {cpu_a / cpu_b:.2f}x, wall "
+        runs: dict[str, list[tuple[float, float, int, int]]] = {"before": [], "after": []}
+        roots = {label: example_repository(Path(folder), tree)
+                 for label, tree in (("before", before), ("after", here))}
+        for i in range(rounds):
+            for label, tree in (("before", before), ("after", here)):
+                engine = tree / "engine"
+                out = Path(folder) / f"out-{label}-{i}"
+                runs[label].append(cold_reports(roots[label], engine, out))
+                cpu, wall, pages, size = runs[label][-1]
+                print(f"example reports, cold, {label:<6} ({engine}): {cpu:6.2f} s CPU, "
+                      f"{wall:6.2f} s wall, {pages} pages, {size:,} bytes")
+        cpu_b, wall_b = (statistics.median(r[k] for r in runs["before"]) for k in (0, 1))
+        cpu_a, wall_a = (statistics.median(r[k] for r in runs["after"]) for k in (0, 1))
+        pages_b, pages_a = runs["before"][0][2], runs["after"][0][2]
+        what = f"medians of {rounds} runs" if rounds > 1 else "one run"
+        print(f"example reports, cold ({what}): after/before CPU {cpu_a / cpu_b:.2f}x, wall "
               f"{wall_a / wall_b:.2f}x; CPU per page {(cpu_a / pages_a) / (cpu_b / pages_b):.2f}x")
 
 
@@ -245,9 +255,11 @@ def main() -> None:
                         "dossiers, with evidence")
     parser.add_argument("--compare-with", metavar="TREE", help="a checkout of another "
                         "version (e.g. main): render the example's reports cold with both")
+    parser.add_argument("--rounds", type=int, default=1, help="with --compare-with: runs of "
+                        "each tree, alternating; the ratios compare the medians")
     args = parser.parse_args()
     if args.compare_with:
-        compare_trees(Path(args.compare_with))
+        compare_trees(Path(args.compare_with), args.rounds)
     if args.example:
         example = gather_facts(Path(args.example), evidence=True)
         dossier_ratios(example, sorted(example.inventory["models"]), f"dossiers of "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Sequence
@@ -15,10 +16,11 @@ from typing import Any
 
 from charter import __version__
 from charter.errors import CharterError
-from charter.report.pdf import RenderJob, render_pdf, renderer_versions
+from charter.report.pdf import RenderJob, prepare_renderer, render_pdf, renderer_versions
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+_FORK = multiprocessing.get_context("fork")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,11 @@ def _render_all(jobs: list[RenderJob], workers: int | None
     if count <= 1:
         results = [_render(job) for job in jobs]
     else:
-        with ProcessPoolExecutor(max_workers=count) as pool:
+        # Workers are forked from this process once it has loaded what every document needs
+        # (the renderer, the fonts, the stylesheet, the chart library), so no worker loads
+        # them again.
+        prepare_renderer(charts=any(job.charts for job in jobs))
+        with ProcessPoolExecutor(max_workers=count, mp_context=_FORK) as pool:
             results = list(pool.map(_render, jobs, chunksize=1))
     return [(by_name[name], pdf) for name, pdf, _refused in results]
 

@@ -146,15 +146,26 @@ def _draw(spec: Mapping[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def chart_figure(spec: Mapping[str, Any]) -> Any:
-    """The matplotlib figure of a spec, not yet drawn."""
+@functools.cache
+def prepare_charts() -> None:
+    """matplotlib and its SVG writer loaded, the shipped fonts registered."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    import matplotlib.backends.backend_svg  # what savefig(format="svg") loads
+    import matplotlib.figure
+    import matplotlib.layout_engine
+
+    _register_fonts()
+
+
+def chart_figure(spec: Mapping[str, Any]) -> Any:
+    """The matplotlib figure of a spec, not yet drawn."""
+    import matplotlib
     from matplotlib.figure import Figure
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    _register_fonts()
+    prepare_charts()
     if spec.get("kind") == "series":
         with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
             return _series_figure(spec)

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from charter import __version__
+from charter.report.pagerefs import COUNTED_CSS, FILLED_CSS, fill_page_numbers
 
 ASSET_PREFIX = "charter:asset/"
 IMAGE_PREFIX = "charter:image/"
@@ -206,8 +207,10 @@ def svg_title(svg: str) -> str:
     return html.unescape(match.group(1)).strip() if match else ""
 
 
-def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
-    """The PDF bytes, and the URLs that were refused while rendering."""
+def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]:
+    """The PDF bytes, and the URLs that were refused while rendering. Page references are
+    filled in after one layout (charter.report.pagerefs); `counted` has WeasyPrint count
+    them instead, the plain way, which lays their pages out again."""
     import weasyprint
 
     from charter.report.charts import chart_svg
@@ -230,13 +233,32 @@ def render_pdf(job: RenderJob) -> tuple[bytes, list[str]]:
     ]
     html_doc = weasyprint.HTML(string=render_html(job), url_fetcher=fetcher.fetcher,
                                base_url=ASSET_PREFIX)
+    # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
+    options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True,
+               "pdf_identifier": job.identifier(), "attachments": attachments}
+    document = None
+    if not counted:
+        document = html_doc.render(font_config=font_configuration(), stylesheets=[
+            report_stylesheet(), page_reference_stylesheet(False)], **options)
+        if not fill_page_numbers(document):
+            document = None
+    if document is None:
+        document = html_doc.render(font_config=font_configuration(), stylesheets=[
+            report_stylesheet(), page_reference_stylesheet(True)], **options)
     with _source_date(int(committed.timestamp())):
-        # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
-        pdf = html_doc.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True,
-                                 pdf_identifier=job.identifier(), attachments=attachments,
-                                 stylesheets=[report_stylesheet()],
-                                 font_config=font_configuration())
+        pdf = document.write_pdf(**options)
     return bytes(pdf), fetcher.refused
+
+
+def prepare_renderer(charts: bool) -> None:
+    """Load the renderer, the shipped fonts and the stylesheets (and the chart library when
+    documents have charts) into this process."""
+    report_stylesheet()
+    page_reference_stylesheet(False)
+    if charts:
+        from charter.report.charts import prepare_charts
+
+        prepare_charts()
 
 
 @functools.cache
@@ -247,6 +269,14 @@ def font_configuration() -> Any:
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
+
+
+@functools.cache
+def page_reference_stylesheet(counted: bool) -> Any:
+    import weasyprint
+
+    return weasyprint.CSS(string=COUNTED_CSS if counted else FILLED_CSS,
+                          font_config=font_configuration())
 
 
 @functools.cache
