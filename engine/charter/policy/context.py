@@ -86,6 +86,7 @@ class ContextBuilder:
     _owners: dict[tuple[tuple[str, ...], str], list[str]] = field(default_factory=dict)
     _champions: dict[str, tuple[str, Any] | None] = field(default_factory=dict)
     _owning: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model -> its teams
+    _contents: dict[str, dict[str, dict[str, Any]]] | None = None  # see _by_content
 
     def for_entity(self, entity: Entity, removed: bool = False) -> dict[str, Any]:
         base_entity = find_entity(self.base, entity.kind, entity.id) if self.base else None
@@ -329,24 +330,31 @@ class ContextBuilder:
                 "same_content": self._same_content(entity.id, merged.get("sha256"))}
 
     def _same_content(self, dataset_id: str, sha256: Any) -> list[dict[str, Any]]:
-        """The other versions of the dataset, on the head or the base, that hold the same
-        bytes: data re-registered under a new version and a fresh date is still old data."""
+        """The other dataset versions, of this dataset or any other, on the head or the
+        base, that hold the same bytes: data re-registered under a new version or a new
+        dataset name and a fresh date is still old data."""
         if not isinstance(sha256, str):
             return []
-        name = split_ref(dataset_id)[0]
-        found: dict[str, dict[str, Any]] = {}
-        for inventory in (self.head, self.base):
-            versions = datasets(inventory or {}).get(name)
-            versions = versions.get("versions") if isinstance(versions, Mapping) else None
-            for version, record in (versions or {}).items() if isinstance(
-                    versions, Mapping) else ():
-                ref = f"{name}@{version}"
-                if ref != dataset_id and ref not in found and isinstance(record, Mapping) \
-                        and record.get("sha256") == sha256:
-                    created = record.get("created")
-                    found[ref] = {"id": ref, "created": None if created is None else str(
-                        created)}
-        return [found[ref] for ref in sorted(found)]
+        found = self._by_content().get(sha256, {})
+        return [found[ref] for ref in sorted(found) if ref != dataset_id]
+
+    def _by_content(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """sha256 -> dataset version -> {id, created}, over the head and then the base (a
+        version's head record wins). Built once, on the first dataset judged."""
+        if self._contents is None:
+            self._contents = {}
+            for inventory in (self.head, self.base):
+                for name, dataset in datasets(inventory or {}).items():
+                    versions = dataset.get("versions") if isinstance(dataset, Mapping) else None
+                    for version, record in versions.items() if isinstance(
+                            versions, Mapping) else ():
+                        sha256 = record.get("sha256") if isinstance(record, Mapping) else None
+                        if not isinstance(sha256, str):
+                            continue
+                        ref, created = f"{name}@{version}", record.get("created")
+                        self._contents.setdefault(sha256, {}).setdefault(ref, {
+                            "id": ref, "created": None if created is None else str(created)})
+        return self._contents
 
     def _released_by(self, dataset_id: str) -> list[str]:
         """Versions that read the dataset version and had been released (staging,
