@@ -585,3 +585,22 @@ def test_the_reports_policy_results_see_the_ledger_of_the_reported_commit(
     late = gather_facts(repo.root, "main", today=dt.date(2026, 12, 24), evidence=False)
     assert {(r.rule, r.entity): r.status for r in late.results}[
         ("LC-044", "credit@1.0.0")] == "fail"
+
+
+def test_history_sees_the_runs_of_a_version_that_no_longer_declares_live_data(
+        ledger: tuple[GitRepo, str]) -> None:
+    """The history reads the ledger for every version that ever had runs, as the gate does,
+    not only for versions that declare `monitoring.live` at the commit judged."""
+    repo, _ = ledger
+    repo.git("checkout", "-q", "main")
+    write_run(repo.root, run_record(as_of="2026-11-26", drift="red"))
+    repo.commit("a red run")
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace('          live: {path: "data/live-{period}.csv"}\n',
+                                           ""))
+    repo.commit("stop declaring the live data")
+    run = repo.charter("history", "--format", "json", "--no-cache")
+    assert run.code == 0, run.err
+    events = [e for e in json.loads(run.out)["events"] if e["entity"] == "credit@1.0.0"]
+    assert "drift is in the red band in the latest monitoring run (2026-11-26" in json.dumps(
+        events[-1])

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 ROOT_FILE = "models.yaml"
 ENTITY_FOLDERS = {"models": "models", "datasets": "datasets"}  # section -> folder
 ENTITY_SUFFIX = ".yaml"
+LEDGER_FOLDER = "monitoring"  # monitoring runs and KPI observations (charter.monitoring.ledger)
 YAML_SUFFIXES = (".yaml", ".yml")  # any case: a file that reads as YAML may be meant as a record
 _SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")  # the schema's pattern for model and dataset names

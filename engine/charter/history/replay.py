@@ -28,9 +28,9 @@ from charter.inventory.diff import (
     affected_entities,
     diff_inventories,
 )
-from charter.inventory.entities import entity_index, find_entity, models, versions_of
+from charter.inventory.entities import entity_index, models, versions_of
 from charter.inventory.membership import TeamFacts
-from charter.layout import ENTITY_FOLDERS
+from charter.layout import ENTITY_FOLDERS, LEDGER_FOLDER
 from charter.policy.context import Ledger
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
@@ -120,10 +120,12 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     are about: the same timeline, slower (the tests compare the two). `plain` is the plain
     full computation the shortcuts are tested against: every commit's files parsed whole,
     its scope validated and judged afresh, nothing remembered from the commit before.
-    `ledger_at` gives the monitoring ledger at a commit, for the versions that declare
-    `monitoring.live` and the models that declare a `kpi` (without it, rules see no runs).
+    `ledger_at` gives the monitoring ledger at a commit, read for the versions and models
+    that held anything under `monitoring/` at some commit of the history (without it, rules
+    see no runs).
     """
     out = Replay()
+    ledger = _ScopedLedger.of(root, head, ledger_at) if ledger_at is not None else None
     boundary = git.shallow_boundary(root)
     judge_all = judge_all or plain
     state = MergedInventory(whole=plain)
@@ -175,7 +177,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
-                          added_by, judge_all, ledger_at, facts)
+                          added_by, judge_all, ledger, facts)
             production, served = live.update(inventory)
             _record_state(out, info, production, ever_live)
             if served is not last_served:
@@ -297,7 +299,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
                   validator: IncrementalValidator, added_by: dict[str, str],
-                  judge_all: bool = False, ledger_at: LedgerAt | None = None,
+                  judge_all: bool = False, ledger: _ScopedLedger | None = None,
                   facts: TeamFacts | None = None) -> None:
     drafts: list[Draft] = []
     change = Change()
@@ -312,7 +314,7 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
         return
     wanted = None if judge_all else {draft.entity for draft in drafts}
     verdicts, digest = _verdicts(info, base, head, change, rules, validator, added_by, wanted,
-                                 ledger_at, facts)
+                                 ledger, facts)
     for draft in drafts:
         verdict, findings = verdicts.get(draft.entity, verdicts.get("*", ("unknown", ())))
         out.events.append(TimelineEvent(
@@ -396,7 +398,7 @@ entry_changes = _EntryChanges()
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
               validator: IncrementalValidator, added_by: Mapping[str, str],
-              wanted: set[str] | None = None, ledger_at: LedgerAt | None = None,
+              wanted: set[str] | None = None, ledger: _ScopedLedger | None = None,
               facts: TeamFacts | None = None) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.
 
@@ -422,11 +424,10 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     today = dt.date.fromisoformat(info.date[:10])
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
-        ledger = ledger_at(info.sha) if ledger_at is not None and _monitored(
-            head, judged) else None
+        at = ledger.at(info.sha, judged) if ledger is not None else None
         evaluation = evaluate_policies(subject, rules, today, judged, None,
                                        base if base is not None else head, added_by,
-                                       ledger=ledger, facts=facts)
+                                       ledger=at, facts=facts)
     except Exception as exc:
         return {"*": ("unknown", (f"could not evaluate: {type(exc).__name__}: {exc}",))
                 }, rules.digest
@@ -442,18 +443,36 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     return verdicts, rules.digest
 
 
-def _monitored(head: Mapping[str, Any], judged: Iterable[EntityKey]) -> bool:
-    """Whether a judged version declares live monitoring, or a judged model a KPI: only then
-    is the ledger read (one git listing per commit judged)."""
-    for kind, entity_id in judged:
-        found = find_entity(head, kind, entity_id)
-        record = found.record if found is not None else {}
-        if kind == "version" and isinstance(record.get("monitoring"), Mapping) and \
-                record["monitoring"].get("live") is not None:
-            return True
-        if kind == "model" and record.get("kpi") is not None:
-            return True
-    return False
+@dataclass(frozen=True)
+class _ScopedLedger:
+    """The ledger at each commit, read only where it can hold something: the versions and
+    models that had any file under `monitoring/` at some commit of the history (one `git
+    log` of that folder). A version with no such file sees no runs at any commit, exactly
+    what the ledger would show it, so the listing per commit is skipped."""
+
+    ledger_at: LedgerAt
+    versions: frozenset[str]
+    models: frozenset[str]
+
+    @classmethod
+    def of(cls, root: Path, head: str, ledger_at: LedgerAt) -> _ScopedLedger:
+        listed = git.run_git(root, ["log", "--format=", "--name-only", "--no-renames", head,
+                                    "--", f"{LEDGER_FOLDER}/"]).stdout
+        versions, owners = set(), set()
+        for line in listed.decode(errors="surrogateescape").splitlines():
+            parts = line.split("/")
+            if len(parts) >= 4:
+                versions.add(f"{parts[1]}@{parts[2]}")
+            if len(parts) >= 3:
+                owners.add(parts[1])
+        return cls(ledger_at, frozenset(versions), frozenset(owners))
+
+    def at(self, commit: str, judged: Iterable[EntityKey]) -> Ledger | None:
+        for kind, entity_id in judged:
+            if (kind == "version" and entity_id in self.versions) or (
+                    kind == "model" and entity_id in self.models):
+                return self.ledger_at(commit)
+        return None
 
 
 def _policy_draft(old: _Loaded, new: _Loaded) -> Draft:

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError, Problem
+from charter.layout import LEDGER_FOLDER as LEDGER_FOLDER
 
-LEDGER_FOLDER = "monitoring"
 KPI_FILE = "kpi.yaml"
 RUN_FORMAT = 1
 DIGEST_LENGTH = 16
