@@ -33,6 +33,7 @@ from charter.inventory.entities import (
 )
 from charter.inventory.membership import current_members
 from charter.layout import ENTITY_FOLDERS
+from charter.monitoring.bands import LOWER_IS_BETTER
 from charter.monitoring.kpi import KpiFile, edited_observations, kpi_problems, read_kpi
 from charter.monitoring.ledger import (
     BANDS,
@@ -430,8 +431,6 @@ class _Judge:
         return self._hashes[location]
 
 
-# Metrics where a larger value is worse: their decay is live - validated (as the monitor has it).
-LOWER_IS_BETTER = ("log_loss", "brier", "mae", "rmse")
 _DRIFT_STATISTICS = {"psi": False, "ks": False, "chi2_p": True}  # name -> small values are bad
 
 
