@@ -176,22 +176,35 @@ def test_the_site_home_page_has_a_monitoring_health_column(
     assert '<span class="band none">1.0.0: no run recorded</span>' in home
 
 
-def test_kpi_observations_that_do_not_fit_are_listed_not_used() -> None:
+def test_a_kpi_file_the_gate_refuses_shows_its_problems_and_no_observations() -> None:
+    """The report reads KPI observations as the gate does: a file it would refuse is not
+    half used."""
     from charter.report.ledger import read_kpi
 
     found = read_kpi("monitoring/churn/kpi.yaml", b"""\
 charter: 1
 observations:
-  - {period: 2026-09, value: 88}
-  - {period: September, value: 91}
-  - {period: 2026-08, value: high}
+  - {period: 2026-09, value: 88, recorded_by: sam}
+  - {period: September, value: 91, recorded_by: sam}
+  - {period: 2026-08, value: high, recorded_by: sam}
 """)
-    assert [o["period"] for o in found["observations"]] == ["2026-09"]
+    assert found["observations"] == []
     assert found["problems"] == [
-        "$.observations[1]: needs a period (YYYY-MM or YYYY-MM-DD) and a numeric value",
-        "$.observations[2]: needs a period (YYYY-MM or YYYY-MM-DD) and a numeric value"]
+        "monitoring/churn/kpi.yaml:4:6: $.observations[1].period: 'September' does not match "
+        "'^[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?$'",
+        "monitoring/churn/kpi.yaml:5:23: $.observations[2].value: 'high' is not of type "
+        "'number'"]
     assert read_kpi("monitoring/churn/kpi.yaml", b"[1, 2]")["problems"] == [
-        "expected {charter: 1, observations: [...]}"]
+        "monitoring/churn/kpi.yaml:1:1: $: [1, 2] is not of type 'object'"]
+    sound = read_kpi("monitoring/churn/kpi.yaml", b"""\
+charter: 1
+observations:
+  - {period: 2026-08, value: 3, recorded_by: sam}
+  - {period: 2026-09, value: 88, note: campaign, recorded_by: sam}
+""")
+    assert sound == {"path": "monitoring/churn/kpi.yaml", "problems": [], "observations": [
+        {"period": "2026-08", "value": 3.0, "note": None, "recorded_by": "sam"},
+        {"period": "2026-09", "value": 88.0, "note": "campaign", "recorded_by": "sam"}]}
 
 
 def test_a_time_series_is_told_in_words_with_its_bands(

@@ -4,16 +4,13 @@ the reported commit, read from git's blobs at that commit, each run checked with
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
 from charter.monitoring.ledger import LEDGER_FOLDER, kpi_model, parse_run_path, read_run
 from charter.vcs import git
-
-_PERIOD = re.compile(r"[0-9]{4}-[0-9]{2}(-[0-9]{2})?")
 
 
 def read_ledger(root: Path, commit: str) -> dict[str, Any]:
@@ -68,34 +65,22 @@ def _run(path: str, data: bytes | None) -> dict[str, Any]:
 
 
 def read_kpi(path: str, data: bytes | None) -> dict[str, Any]:
-    """KPI observations of one model ({charter: 1, observations: [{period, value, note,
-    recorded_by}]}); what is wrong is listed, and only sound observations are kept."""
-    from charter.source.yamlsource import load_yaml_text
+    """KPI observations of one model, read as the gate reads them (`monitoring.kpi`): a file
+    the gate would refuse shows its problems and no observations."""
+    from charter.monitoring.kpi import kpi_problems
 
     out: dict[str, Any] = {"path": path, "observations": [], "problems": []}
     if data is None:
         out["problems"].append("not a regular file")
         return out
-    try:
-        document = load_yaml_text(data, path).data
-    except CharterError as exc:
-        out["problems"].append(exc.render())
+    found, problems = kpi_problems(path, data)
+    if problems or found is None:
+        out["problems"] = [p.render() for p in problems]
         return out
-    if not isinstance(document, Mapping) or document.get("charter") != 1 or not isinstance(
-            document.get("observations"), list):
-        out["problems"].append("expected {charter: 1, observations: [...]}")
-        return out
-    for i, item in enumerate(document["observations"]):
-        period = str(item.get("period")) if isinstance(item, Mapping) else ""
-        value = number(item.get("value")) if isinstance(item, Mapping) else None
-        if not _PERIOD.fullmatch(period) or value is None:
-            out["problems"].append(f"$.observations[{i}]: needs a period (YYYY-MM or "
-                                   "YYYY-MM-DD) and a numeric value")
-            continue
-        out["observations"].append({"period": period, "value": value,
-                                    "note": item.get("note"),
-                                    "recorded_by": item.get("recorded_by")})
-    out["observations"].sort(key=lambda o: o["period"])
+    out["observations"] = sorted(
+        ({"period": str(o["period"]), "value": float(o["value"]), "note": o.get("note"),
+          "recorded_by": o.get("recorded_by")} for o in found.observations),
+        key=lambda o: o["period"])
     return out
 
 
