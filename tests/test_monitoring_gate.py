@@ -604,3 +604,27 @@ def test_history_sees_the_runs_of_a_version_that_no_longer_declares_live_data(
     events = [e for e in json.loads(run.out)["events"] if e["entity"] == "credit@1.0.0"]
     assert "drift is in the red band in the latest monitoring run (2026-11-26" in json.dumps(
         events[-1])
+
+
+def test_the_history_reads_the_ledger_where_the_plain_replay_reads_it_everywhere(
+        ledger: tuple[GitRepo, str]) -> None:
+    """Differential: the replay reads the ledger only for entities that ever had a file
+    under monitoring/; the plain replay reads it at every commit judged."""
+    from charter.gate.ledger import ledger_at
+    from charter.history import build_timeline
+
+    repo, _ = ledger
+    repo.git("checkout", "-q", "main")
+    write_run(repo.root, run_record(as_of="2026-11-26", drift="red"))
+    repo.commit("a red run")
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace('          live: {path: "data/live-{period}.csv"}\n',
+                                           "").replace("every_days: 30", "every_days: 20"))
+    repo.commit("stop declaring the live data")
+    repo.write("models.yaml", (repo.root / "models.yaml").read_text().replace(
+        "purpose: Price loans by default risk", "purpose: Price loans"))
+    repo.commit("an edit elsewhere")
+    scoped = build_timeline(repo.root, use_cache=False, ledger_at=ledger_at(repo.root))
+    plain = build_timeline(repo.root, ledger_at=ledger_at(repo.root), plain=True)
+    assert scoped.events == plain.events
+    assert any("drift is in the red band" in str(e) for e in plain.events)

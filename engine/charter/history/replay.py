@@ -125,7 +125,8 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     see no runs).
     """
     out = Replay()
-    ledger = _ScopedLedger.of(root, head, ledger_at) if ledger_at is not None else None
+    ledger = _ScopedLedger.of(root, head, ledger_at, every=plain) if (
+        ledger_at is not None) else None
     boundary = git.shallow_boundary(root)
     judge_all = judge_all or plain
     state = MergedInventory(whole=plain)
@@ -453,9 +454,11 @@ class _ScopedLedger:
     ledger_at: LedgerAt
     versions: frozenset[str]
     models: frozenset[str]
+    every: bool = False  # the plain replay: read at every commit judged
 
     @classmethod
-    def of(cls, root: Path, head: str, ledger_at: LedgerAt) -> _ScopedLedger:
+    def of(cls, root: Path, head: str, ledger_at: LedgerAt, every: bool = False
+           ) -> _ScopedLedger:
         listed = git.run_git(root, ["log", "--format=", "--name-only", "--no-renames", head,
                                     "--", f"{LEDGER_FOLDER}/"]).stdout
         versions, owners = set(), set()
@@ -465,9 +468,11 @@ class _ScopedLedger:
                 versions.add(f"{parts[1]}@{parts[2]}")
             if len(parts) >= 3:
                 owners.add(parts[1])
-        return cls(ledger_at, frozenset(versions), frozenset(owners))
+        return cls(ledger_at, frozenset(versions), frozenset(owners), every)
 
     def at(self, commit: str, judged: Iterable[EntityKey]) -> Ledger | None:
+        if self.every:
+            return self.ledger_at(commit)
         for kind, entity_id in judged:
             if (kind == "version" and entity_id in self.versions) or (
                     kind == "model" and entity_id in self.models):
