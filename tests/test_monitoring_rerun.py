@@ -40,6 +40,11 @@ def test_a_run_as_charter_monitor_wrote_it_passes(monitored: GitRepo) -> None:
     checked = pr_check(monitored)
     assert "LC-040" not in checked.out, checked.out
     assert "ran it again" not in checked.out
+    # judged at the commit: partitions listed and read from git, not the working tree
+    (monitored.root / "data/live/loans-2026-05.csv").unlink()
+    at_commit = monitored.charter("check", "--today", TODAY, "--evidence", "none", "--base",
+                                  "main", "--head", "HEAD")
+    assert "LC-040" not in at_commit.out, at_commit.out
 
 
 def greened(record: dict[str, Any]) -> dict[str, Any]:
@@ -81,3 +86,6 @@ def test_a_run_redated_to_a_later_day_is_blocked(monitored: GitRepo) -> None:
     assert run.code == 1, run.out
     assert f"{path}: the gate ran it again" in run.out
     assert "inputs.labelled[0].period is '2026-01', recomputed '2026-04'" in run.out
+    at_commit = monitored.charter("check", "--today", TODAY, "--evidence", "none", "--base",
+                                  "main", "--head", "HEAD")
+    assert at_commit.code == 1 and f"{path}: the gate ran it again" in at_commit.out
