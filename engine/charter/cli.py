@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -205,6 +205,20 @@ def cli() -> None:
     """Charter: govern machine-learning models with versioned YAML and policies."""
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _evidence_engine(command: F) -> F:
+    """--engine and --spark-master, as `charter evidence` and `charter monitor` take them."""
+    command = click.option(
+        "--spark-master", metavar="URL", help="The Spark master for --engine spark: "
+        "local[*], spark://HOST:PORT, yarn, k8s://... (default: "
+        "settings.evidence.spark_master, else local[*]).")(command)
+    return click.option("--engine", type=click.Choice(["pandas", "spark"]),
+                        help="Compute with pandas on this machine or with Apache Spark "
+                        "(default: settings.evidence.engine, else pandas).")(command)
+
+
 @cli.command()
 @click.option("--base", metavar="REF", help="Base revision (default: merge base with the "
               "PR target in GitHub Actions, else origin/main, else main; 'none': empty).")
@@ -273,12 +287,7 @@ def check(base: str | None, head: str | None, policies_from: str, today: dt.date
 @click.option("--base", metavar="REF", help="Where champions and trust settings come from "
               "(default: as for `charter check`; 'none': no champion, no trusted pickle).")
 @click.option("--no-cache", is_flag=True, help="Recompute everything; do not use .charter/cache.")
-@click.option("--engine", type=click.Choice(["pandas", "spark"]),
-              help="Compute with pandas on this machine or with Apache Spark (default: "
-              "settings.evidence.engine, else pandas).")
-@click.option("--spark-master", metavar="URL", help="The Spark master for --engine spark: "
-              "local[*], spark://HOST:PORT, yarn, k8s://... (default: "
-              "settings.evidence.spark_master, else local[*]).")
+@_evidence_engine
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def evidence(target: str | None, output: str, today: dt.date | None, base: str | None,
              no_cache: bool, engine: str | None, spark_master: str | None,
@@ -307,12 +316,7 @@ def evidence(target: str | None, output: str, today: dt.date | None, base: str |
               "(GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL): the only network use.")
 @click.option("--repository", metavar="OWNER/NAME",
               help="The repository of the issues (default: GITHUB_REPOSITORY).")
-@click.option("--engine", type=click.Choice(["pandas", "spark"]),
-              help="Compute with pandas on this machine or with Apache Spark (default: "
-              "settings.evidence.engine, else pandas).")
-@click.option("--spark-master", metavar="URL", help="The Spark master for --engine spark: "
-              "local[*], spark://HOST:PORT, yarn, k8s://... (default: "
-              "settings.evidence.spark_master, else local[*]).")
+@_evidence_engine
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
 def monitor(target: str | None, as_of: dt.date | None, since: dt.date | None, dry_run: bool,
             output: str, github_issues: bool, repository: str | None, engine: str | None,
