@@ -330,13 +330,7 @@ class _Judge:
 
     def _remote_inputs(self, record: Mapping[str, Any]) -> bool:
         """Inputs in storage the base does not let Charter read (LC-041 tells those apart)."""
-        allowed = (self.trust.get("settings") or {}).get("allowed_uri_schemes") or []
-        for value in _mapping(record.get("inputs")).values():
-            for item in value if isinstance(value, list) else [value]:
-                location = str(_mapping(item).get("location"))
-                if "://" in location and location.split("://", 1)[0].lower() not in allowed:
-                    return True
-        return False
+        return bool(unreadable_inputs(record, self.trust))
 
     def _recompute(self, path: str, where: RunPath, version: Mapping[str, Any],
                    record: Mapping[str, Any]) -> None:
@@ -535,7 +529,6 @@ def _hash_input(root: Path, head: Revision, location: str,
 def _unverified(facts: LedgerFacts, head: Revision, trust: Mapping[str, Any],
                 touched: Iterable[tuple[str, str, bool]]) -> None:
     """Inputs of added runs read from storage the settings do not let Charter read."""
-    allowed = (trust.get("settings") or {}).get("allowed_uri_schemes") or []
     for status, path, _ in touched:
         where = parse_run_path(path)
         if status != "A" or where is None or where.version_id not in {
@@ -546,17 +539,24 @@ def _unverified(facts: LedgerFacts, head: Revision, trust: Mapping[str, Any],
             record = json.loads((data or b"").decode("utf-8"))
         except ValueError:
             continue
-        inputs = record.get("inputs") if isinstance(record, Mapping) else None
-        items = []
-        for role, value in (inputs or {}).items():
-            items += [(f"inputs.{role}", v) for v in (value if isinstance(value, list)
-                                                      else [value])]
-        for name, item in items:
+        for name, location in unreadable_inputs(_mapping(record), trust):
+            facts.add(facts.unverified, where.version_id, path,
+                      f"{name} {location} cannot be verified: its scheme is not in "
+                      "settings.allowed_uri_schemes")
+
+
+def unreadable_inputs(record: Mapping[str, Any], trust: Mapping[str, Any]
+                      ) -> list[tuple[str, str]]:
+    """(inputs.ROLE, location) of a run's inputs in storage whose scheme the trusted
+    settings' `allowed_uri_schemes` does not name."""
+    allowed = (trust.get("settings") or {}).get("allowed_uri_schemes") or []
+    out = []
+    for role, value in _mapping(record.get("inputs")).items():
+        for item in value if isinstance(value, list) else [value]:
             location = str(item.get("location")) if isinstance(item, Mapping) else ""
             if "://" in location and location.split("://", 1)[0].lower() not in allowed:
-                facts.add(facts.unverified, where.version_id, path,
-                          f"{name} {location} cannot be verified: its scheme is not in "
-                          "settings.allowed_uri_schemes")
+                out.append((f"inputs.{role}", location))
+    return out
 
 
 def ledger_facts(root: Path, base: Revision | None, head: Revision,
