@@ -65,10 +65,10 @@ class Relaxed:
 
     def describe(self) -> str:
         if self.new is None:
-            return f"{self.field} removed (was {_show(self.old)})"
+            return f"{self.field} removed (was {self.old})"
         if self.old is None:
-            return f"{self.field} added ({_show(self.new)}), which may narrow what is checked"
-        return f"{self.field} relaxed from {_show(self.old)} to {_show(self.new)}"
+            return f"{self.field} added ({self.new}), which may narrow what is checked"
+        return f"{self.field} relaxed from {self.old} to {self.new}"
 
 
 def monitoring_relaxations(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Relaxed]:
@@ -228,10 +228,6 @@ def _finding(kind: str, entity_id: str, path: KeyPath, found: list[Relaxed],
                    entity_kind=kind, message=message, file=source.file_of(path),
                    line=mark.line, column=mark.column, title=title,
                    model=entity_id.partition("@")[0], field=found[0].field, remediation=remediation)
-
-
-def _show(value: Any) -> str:
-    return str(value)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
