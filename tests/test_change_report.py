@@ -174,3 +174,20 @@ def test_the_report_of_a_clean_tree_is_reproducible(promoted: GitRepo) -> None:
         assert run.code in (0, 1), run.err
     one, two = (promoted.root / f / "change-report.pdf" for f in ("one", "two"))
     assert one.read_bytes() == two.read_bytes()
+
+
+def test_an_approvals_entry_shows_whether_a_review_backs_it(promoted: GitRepo,
+                                                            tmp_path: Path) -> None:
+    text = (promoted.root / "models.yaml").read_text()
+    promoted.write("models.yaml", text.replace(
+        '      "1.1.0":\n', '      "1.1.0":\n        approvals: [{by: victor, date: 2026-11-19, '
+        'role: risk officer}]\n'))
+    head = promoted.commit("victor signs off 1.1.0", date=HEAD_DATE)
+    reviews = tmp_path / "reviews.json"
+    reviews.write_text(json.dumps({
+        "pull_request": {"user": {"login": "ravi"}, "head": {"sha": head}},
+        "reviews": [{"user": {"login": "vera"}, "state": "APPROVED", "commit_id": head}]}))
+    flat = squash(report(promoted, "--reviews", str(reviews)))
+    assert squash("victor signed off as risk officer on 2026-11-19 not backed by the pull "
+                  "request's reviews: credit@1.1.0: approvals[0].by victor is not backed") in flat
+    assert squash("vera approved on 2026-11-18 backed by the pull request's reviews") in flat

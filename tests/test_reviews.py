@@ -307,3 +307,127 @@ def test_a_validator_who_left_cannot_back_a_new_claim(claim: GitRepo, tmp_path: 
                 reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
     assert run.code == 1, run.out + run.err
     assert "vera is not in a validating team on the base revision (as of 2026-11-27)" in run.out
+
+
+def lower_tier_with_approval(repo: GitRepo, by: str) -> tuple[str, int, int]:
+    """Lower credit's risk tier with an `approvals` entry by `by`; return the head and the
+    entry's `by` line and column."""
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace(
+        "    risk_tier: high\n",
+        f"    risk_tier: low\n    approvals:\n      - {{by: {by}, date: 2026-11-20}}\n"))
+    head = repo.commit("credit is low risk")
+    lines = (repo.root / "models.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "- {by:" in text)
+    return head, line, lines[line - 1].index("by:") + 1
+
+
+def test_a_written_approval_is_a_claim_until_the_approver_reviews(claim: GitRepo,
+                                                                 tmp_path: Path) -> None:
+    head, line, column = lower_tier_with_approval(claim, "vera")
+    trusted = check(claim, "--base", "main")
+    assert trusted.code == 0, trusted.out + trusted.err  # the claim alone clears CHARTER-C001
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert (f"CHARTER-R002 models.yaml:{line}:{column}  credit: approvals[0].by vera is not "
+            "backed by the pull request's reviews: vera has not approved this pull request"
+            ) in run.out
+    backed = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert backed.code == 0, backed.out + backed.err
+    stale = check(claim, "--base", "main", "--reviews",
+                  reviews_file(tmp_path, head, review("vera", "APPROVED", OLD_COMMIT, 1)))
+    assert stale.code == 1 and "vera approved commit" in stale.out
+
+
+def test_the_author_cannot_approve_their_own_change(claim: GitRepo, tmp_path: Path) -> None:
+    head, _, _ = lower_tier_with_approval(claim, "dana")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(
+        tmp_path, head, review("dana", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert "dana opened this pull request and cannot approve it" in run.out
+
+
+def test_approvals_already_on_the_base_are_not_asked_again(claim: GitRepo,
+                                                          tmp_path: Path) -> None:
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace(
+        "    risk_tier: high\n", "    risk_tier: high\n    approvals:\n"
+        "      - {by: vera, date: 2026-01-05, role: validator}\n"))
+    claim.commit("approved in January")
+    claim.git("checkout", "-q", "main")
+    claim.git("merge", "-q", "--ff-only", "feature")
+    claim.git("checkout", "-q", "feature")
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace("purpose: Price loans by default risk",
+                                            "purpose: Price consumer loans by default risk")
+                .replace("role: validator}\n",
+                         "role: validator}\n      - {by: victor, date: 2026-11-21}\n"))
+    head = claim.commit("a clearer purpose, and victor's sign-off")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert "approvals[1].by victor is not backed" in run.out
+    assert "approvals[0]" not in run.out  # vera's entry is the base's, unchanged
+    altered = text.replace("date: 2026-01-05", "date: 2026-11-22")
+    claim.write("models.yaml", altered)
+    head = claim.commit("vera's sign-off moved to a later date")
+    moved = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert moved.code == 1 and "approvals[0].by vera is not backed" in moved.out
+
+
+def test_a_datasets_shared_approval_is_asked_once(claim: GitRepo, tmp_path: Path) -> None:
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace(
+        "    contains_pii: false\n",
+        "    contains_pii: false\n    approvals: [{by: victor, date: 2026-11-20}]\n"))
+    head = claim.commit("loans signed off")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    line = next(i for i, text in enumerate((claim.root / "models.yaml").read_text()
+                                            .splitlines(), 1) if "approvals:" in text)
+    assert run.out.count("CHARTER-R002") == 1  # two versions read it; one entry is written
+    assert f"CHARTER-R002 models.yaml:{line}:" in run.out
+    assert "loans: approvals[0].by victor is not backed" in run.out
+
+
+WAIVER = """\
+waivers:
+  - id: W-1
+    rule: PERF-001
+    target: credit@*
+    justification: A challenger is being validated this quarter.
+    approved_by: victor
+    expires: 2027-01-31
+"""
+
+
+def test_a_waiver_written_in_the_change_needs_its_approvers_review(claim: GitRepo,
+                                                                  tmp_path: Path) -> None:
+    claim.write("policies/waivers.yaml", "charter: 1\n" + WAIVER)
+    head = claim.commit("waive PERF-001 for credit")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert ("CHARTER-R002 policies/waivers.yaml:3:1  waiver W-1: approved_by victor is not "
+            "backed by the pull request's reviews: victor has not approved this pull request"
+            ) in run.out
+    backed = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert backed.code == 0, backed.out + backed.err
+    claim.git("checkout", "-q", "main")
+    claim.git("merge", "-q", "--ff-only", "feature")
+    claim.git("checkout", "-q", "feature")
+    claim.write("policies/waivers.yaml", "charter: 1\n# reviewed\n" + WAIVER)
+    head = claim.commit("a comment above the waiver")
+    moved = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert moved.code == 0, moved.out + moved.err  # the same waiver, on another line
+    claim.write("policies/waivers.yaml", "charter: 1\n" + WAIVER.replace("2027-01-31",
+                                                                         "2027-12-31"))
+    head = claim.commit("a longer waiver")
+    extended = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert extended.code == 1 and "waiver W-1: approved_by victor is not backed" in extended.out
+
+
+def test_the_approval_rule_explains_itself(claim: GitRepo) -> None:
+    run = claim.charter("explain", "CHARTER-R002")
+    assert run.code == 0
+    assert "Approval not backed by an approving review" in run.out

@@ -108,6 +108,11 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
         policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
+    if pull_request is not None and changed and proposed is not None:
+        # waivers written by this change: their lines are in the head's policies/
+        findings = tuple(sorted(findings + with_line_ends(
+            _unbacked_waivers(pull_request, current, proposed), head_rev.read),
+            key=Finding.sort_key))
     return CheckResult(
         findings=findings,
         rules=policies.rules,
@@ -149,10 +154,18 @@ def _ledger(options: CheckOptions, base_rev: Revision | None, head_rev: Revision
 def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
                      head: Snapshot, base: Mapping[str, Any] | None,
                      authors: Mapping[str, str]) -> list[Finding]:
-    from charter.github.reviews import claim_findings
+    from charter.github.claims import claim_findings
 
     return claim_findings(pull_request, change, head.inventory, base, head.source,
                           options.today, authors)
+
+
+def _unbacked_waivers(pull_request: PullRequest, current: PolicySet | None,
+                      proposed: PolicySet) -> list[Finding]:
+    """Waivers the head adds or alters (every waiver, where the base had no policies/)."""
+    from charter.github.claims import waiver_findings
+
+    return waiver_findings(pull_request, current.waivers if current else (), proposed.waivers)
 
 
 def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,

@@ -1,10 +1,11 @@
-"""Approvals from real reviews: a `validation.by` claim counts only when the PR backs it.
+"""A pull request's reviews, and why a sign-off is or is not backed by them.
 
-A claim the change adds or modifies (a new version's `validation`, or an edit of one) is
-backed when that login approved the pull request at its head commit, belongs to a validating
-team today (on the trusted revision), and is neither the pull request's author, nor the
-version's author, nor a member of the team that owns the model (today or on the validation
-date, on either revision). A version retired or otherwise edited keeps its old claim unasked.
+A validation claim the change adds or modifies is backed when that login approved the pull
+request at its head commit, belongs to a validating team today (on the trusted revision), and
+is neither the pull request's author, nor the version's author, nor a member of the team that
+owns the model (today or on the validation date, on either revision); any other sign-off
+(an `approvals` entry, a waiver's `approved_by`) when that login, not the pull request's
+author, approved the head commit. `charter.github.claims` finds the sign-offs a change writes.
 Reviews come from GitHub's REST API (`--reviews-from github`) or from a file in the same JSON
 shape (`--reviews FILE`), for other CI systems.
 """
@@ -19,18 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
-from charter.findings import Finding
 from charter.github.actions import load_event, pull_request_of
 from charter.github.jsonfile import read_json
-from charter.inventory.diff import Change, EntityChange
-from charter.inventory.entities import find_entity
-from charter.inventory.independence import Independence
-from charter.inventory.integrity import validators
-from charter.policy.evaluate import ENGINE_RULES
-from charter.source.yamlsource import SourceMap
 
-RULE_ID = "CHARTER-R001"
-_, RULE_TITLE, RULE_HELP = ENGINE_RULES[RULE_ID]
 GITHUB = "github"
 _DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
@@ -144,74 +136,35 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
-                   base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                   authors: Mapping[str, str] | None = None) -> list[Finding]:
-    """A blocking finding for every changed `validation.by` claim the pull request does not
-    back."""
-    trusted = base if base is not None else head
-    facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors or {})
-    validating = validators(trusted, today)
-    findings = []
-    for (kind, entity_id), entity_change in sorted(change.entities.items()):
-        if kind != "version" or not _claim_changed(entity_change):
-            continue
-        entity = find_entity(head, kind, entity_id)
-        validation = entity.record.get("validation") if entity else None
-        by = validation.get("by") if isinstance(validation, Mapping) else None
-        if entity is None or not isinstance(by, str):
-            continue
-        date = validation.get("date") if isinstance(validation, Mapping) else None
-        days = [today.isoformat(), *([str(date)] if date is not None else [])]
-        reasons = unbacked_reasons(by, pr, validating, today,
-                                   facts.conflicts(by, kind, entity.id, days))
-        if reasons:
-            findings.append(_finding(entity.id, entity.parent or "", entity.path, by, pr,
-                                     reasons, source))
-    return findings
-
-
-def _claim_changed(change: EntityChange) -> bool:
-    if change.status == "added":
-        return True
-    return change.status == "modified" and any(
-        p == "validation" or p.startswith("validation.") for p in change.paths)
-
-
 def unbacked_reasons(login: str, pr: PullRequest, validating: set[str], today: dt.date,
                      conflicts: Sequence[str]) -> list[str]:
+    """Why a validation claim by `login` does not count: not a validator, not independent,
+    or not backed by the login's approval of the head commit."""
     reasons = []
     if not any(_same(login, v) for v in validating):
         reasons.append(f"{login} is not in a validating team on the base revision "
                        f"(as of {today.isoformat()})")
     if _same(login, pr.author):
         reasons.append(f"{login} opened this pull request and cannot validate it")
-    reasons += conflicts
+    return [*reasons, *conflicts, *_decision_reasons(login, pr)]
+
+
+def review_reasons(login: str, pr: PullRequest) -> list[str]:
+    """Why a sign-off by `login` is not backed by the pull request's reviews (none: it is)."""
+    reasons = []
+    if _same(login, pr.author):
+        reasons.append(f"{login} opened this pull request and cannot approve it")
+    return [*reasons, *_decision_reasons(login, pr)]
+
+
+def _decision_reasons(login: str, pr: PullRequest) -> list[str]:
     decision = pr.decision(login)
     if decision is None:
-        reasons.append(f"{login} has not approved this pull request")
-    elif decision.state != "APPROVED":
+        return [f"{login} has not approved this pull request"]
+    if decision.state != "APPROVED":
         state = "dismissed" if decision.state == "DISMISSED" else "changes requested"
-        reasons.append(f"{login}'s latest review is {state}, not an approval")
-    elif decision.commit_id != pr.head_sha:
-        reasons.append(f"{login} approved commit {decision.commit_id[:10] or 'unknown'}, not "
-                       f"the head {pr.head_sha[:10]}: approve the latest commit")
-    return reasons
-
-
-def _finding(entity_id: str, model: str, path: Sequence[str | int], by: str, pr: PullRequest,
-             reasons: list[str], source: SourceMap) -> Finding:
-    where = (*path, "validation", "by")
-    mark = source.locate(where)
-    return Finding(
-        rule=RULE_ID, severity="error", entity=entity_id, entity_kind="version",
-        message=f"{entity_id}: validation.by {by} is not backed by the pull request's "
-                f"reviews: {'; '.join(reasons)}",
-        file=source.file_of(where), line=mark.line, column=mark.column, title=RULE_TITLE,
-        model=model,
-        field="validation.by",
-        requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, from a "
-                    "validating team, independent of the pull request's and the version's "
-                    "author and of the owning team",
-        found="; ".join(reasons), remediation=RULE_HELP,
-    )
+        return [f"{login}'s latest review is {state}, not an approval"]
+    if decision.commit_id != pr.head_sha:
+        return [f"{login} approved commit {decision.commit_id[:10] or 'unknown'}, not the head "
+                f"{pr.head_sha[:10]}: approve the latest commit"]
+    return []

@@ -63,6 +63,12 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "request's author, nor the version's author, nor a member of the team "
                      "that owns the model. Ask the validator to approve the latest commit, or "
                      "name the validator who did."),
+    "CHARTER-R002": ("error", "Approval not backed by an approving review",
+                     "An entry the pull request adds to (or changes in) an `approvals` list, "
+                     "and a waiver it adds or changes, name who signed off. Each counts only "
+                     "if that login approved the pull request at its head commit and did not "
+                     "open it: a name written in YAML is a claim, a review is the sign-off. "
+                     "Ask the approver to approve the latest commit, or remove the entry."),
     LOWERING_RULE_ID: LOWERING_RULE,
     WEAKENING_RULE_ID: WEAKENING_RULE,
 }

@@ -26,6 +26,7 @@ LONG_TEXT = 60
 MAX_FIELDS = 60
 _HASH = re.compile(r"[0-9a-f]{40,}")
 REVIEWS_RULE = "CHARTER-R001"
+APPROVALS_RULE = "CHARTER-R002"
 
 
 def load_sides(root: Path, base: str | None, head: str | None
@@ -164,8 +165,18 @@ def approval_rows(change: Change, base: Mapping[str, Any], head: Mapping[str, An
             rows.append({"entity": key[1], "what": "approval",
                          "text": f"{approval.get('by')} signed off{role} on "
                                  f"{show(approval.get('date'))}",
-                         "status": "a claim in the inventory"})
+                         "status": _approval_backing(key, approval.get("by"), findings,
+                                                     reviews_checked)})
     return rows
+
+
+def _approval_backing(key: tuple[str, str], by: Any, findings: Sequence[Finding],
+                      reviews_checked: bool) -> str:
+    # a dataset's shared entry is reported on the dataset, read by each of its versions
+    subjects = {key[1], key[1].partition("@")[0]} if key[0] == "dataset" else {key[1]}
+    messages = [f.message for f in findings if f.rule == APPROVALS_RULE
+                and f.entity in subjects and f"].by {by} is not backed" in f.message]
+    return _backing(key[1], {key[1]: messages[0]} if messages else {}, reviews_checked)
 
 
 def _claim(validation: Mapping[str, Any]) -> str:

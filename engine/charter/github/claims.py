@@ -1,0 +1,180 @@
+"""Sign-offs a change writes, held against the pull request's real reviews.
+
+A pull request can write anyone's name. Three kinds of sign-off count for something in the
+gate, so each one the change adds or alters must be backed by that person's approval of the
+head commit:
+- a version's `validation.by` (CHARTER-R001), whose validator must also be independent;
+- an entry of `approvals` on a model, a version, a dataset or a dataset version
+  (CHARTER-R002): the sign-off that clears a lowered classification (CHARTER-C001), a relaxed
+  declaration (CHARTER-C002), or a rule counting approvals;
+- a waiver's `approved_by` (CHARTER-R002), added or changed in `policies/`, which takes
+  effect once merged.
+An entry that the base already holds, unchanged at the same place, is not asked again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from charter.findings import Finding
+from charter.github.reviews import PullRequest, review_reasons, unbacked_reasons
+from charter.inventory.diff import Change, EntityChange
+from charter.inventory.entities import find_entity, split_ref
+from charter.inventory.independence import Independence
+from charter.inventory.integrity import validators
+from charter.policy.classification import new_approvals
+from charter.policy.evaluate import ENGINE_RULES
+from charter.policy.rules import Waiver
+from charter.source.yamlsource import KeyPath, SourceMap
+
+VALIDATION_RULE = "CHARTER-R001"
+APPROVAL_RULE = "CHARTER-R002"
+
+
+def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
+                   base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
+                   authors: Mapping[str, str] | None = None) -> list[Finding]:
+    """A blocking finding for every changed `validation.by` claim and every added
+    `approvals` entry the pull request does not back."""
+    return [*_validation_findings(pr, change, head, base, source, today, authors or {}),
+            *_approval_findings(pr, change, head, base or {}, source)]
+
+
+def waiver_findings(pr: PullRequest, old: Iterable[Waiver], new: Iterable[Waiver]
+                    ) -> list[Finding]:
+    """A blocking finding for every waiver the head adds or alters whose `approved_by` did
+    not approve the pull request at its head commit."""
+    before = {_terms(w) for w in old}
+    findings = []
+    for waiver in new:
+        if _terms(waiver) in before:
+            continue
+        reasons = review_reasons(waiver.approved_by, pr)
+        if reasons:
+            findings.append(_approval_finding(
+                waiver.id, "waiver", None, f"waiver {waiver.id}: approved_by", waiver.approved_by,
+                pr, reasons, waiver.file, waiver.line, 1, "approved_by"))
+    return findings
+
+
+def _terms(waiver: Waiver) -> tuple[Any, ...]:
+    """What the approver vouches for; where the waiver is written is not part of it."""
+    return (waiver.id, waiver.rule, waiver.target, waiver.justification, waiver.approved_by,
+            waiver.expires, waiver.granted)
+
+
+def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
+                         base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
+                         authors: Mapping[str, str]) -> list[Finding]:
+    trusted = base if base is not None else head
+    facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors)
+    validating = validators(trusted, today)
+    findings = []
+    for (kind, entity_id), entity_change in sorted(change.entities.items()):
+        if kind != "version" or not _claim_changed(entity_change):
+            continue
+        entity = find_entity(head, kind, entity_id)
+        validation = entity.record.get("validation") if entity else None
+        by = validation.get("by") if isinstance(validation, Mapping) else None
+        if entity is None or not isinstance(by, str):
+            continue
+        date = validation.get("date") if isinstance(validation, Mapping) else None
+        days = [today.isoformat(), *([str(date)] if date is not None else [])]
+        reasons = unbacked_reasons(by, pr, validating, today,
+                                   facts.conflicts(by, kind, entity.id, days))
+        if reasons:
+            findings.append(_validation_finding(entity.id, entity.parent or "", entity.path, by,
+                                                pr, reasons, source))
+    return findings
+
+
+def _claim_changed(change: EntityChange) -> bool:
+    if change.status == "added":
+        return True
+    return change.status == "modified" and any(
+        p == "validation" or p.startswith("validation.") for p in change.paths)
+
+
+def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
+                       base: Mapping[str, Any], source: SourceMap) -> list[Finding]:
+    findings: list[Finding] = []
+    seen: set[KeyPath] = set()  # a dataset's shared `approvals` is read by each version
+    for (kind, entity_id), entity_change in sorted(change.entities.items()):
+        if entity_change.status == "removed":
+            continue
+        for record_path, subject, subject_kind in _records(kind, entity_id):
+            if record_path in seen:
+                continue
+            seen.add(record_path)
+            old, new = _approvals(base, record_path), _approvals(head, record_path)
+            added = {id(a) for a in new_approvals(old, new)}
+            for index, approval in enumerate(new):
+                if id(approval) not in added or not isinstance(approval.get("by"), str):
+                    continue
+                reasons = review_reasons(approval["by"], pr)
+                if not reasons:
+                    continue
+                where = (*record_path, "approvals", index, "by")
+                mark = source.locate(where)
+                findings.append(_approval_finding(
+                    subject, subject_kind, entity_id.partition("@")[0] if kind != "dataset"
+                    else None, f"{subject}: approvals[{index}].by", approval["by"], pr,
+                    reasons, source.file_of(where), mark.line, mark.column,
+                    f"approvals[{index}].by"))
+    return findings
+
+
+def _records(kind: str, entity_id: str) -> list[tuple[KeyPath, str, str]]:
+    """Where the entity's `approvals` can be written: (path, subject, subject's kind). A
+    dataset version also reads its dataset's shared `approvals`."""
+    name, version = split_ref(entity_id)
+    if kind == "model":
+        return [(("models", entity_id), entity_id, "model")]
+    if kind == "version":
+        return [(("models", name, "versions", version), entity_id, "version")]
+    return [(("datasets", name), name, "dataset"),
+            (("datasets", name, "versions", version), entity_id, "dataset")]
+
+
+def _approvals(inventory: Mapping[str, Any], path: KeyPath) -> list[Mapping[str, Any]]:
+    node: Any = inventory
+    for key in path:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    entries = node.get("approvals") if isinstance(node, Mapping) else None
+    return [a for a in entries if isinstance(a, Mapping)] if isinstance(entries, list) else []
+
+
+def _validation_finding(entity_id: str, model: str, path: Sequence[str | int], by: str,
+                        pr: PullRequest, reasons: list[str], source: SourceMap) -> Finding:
+    _, title, remediation = ENGINE_RULES[VALIDATION_RULE]
+    where = (*path, "validation", "by")
+    mark = source.locate(where)
+    return Finding(
+        rule=VALIDATION_RULE, severity="error", entity=entity_id, entity_kind="version",
+        message=f"{entity_id}: validation.by {by} is not backed by the pull request's "
+                f"reviews: {'; '.join(reasons)}",
+        file=source.file_of(where), line=mark.line, column=mark.column, title=title,
+        model=model,
+        field="validation.by",
+        requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, from a "
+                    "validating team, independent of the pull request's and the version's "
+                    "author and of the owning team",
+        found="; ".join(reasons), remediation=remediation,
+    )
+
+
+def _approval_finding(entity: str, kind: str, model: str | None, what: str, by: str,
+                      pr: PullRequest, reasons: list[str], file: str, line: int, column: int,
+                      field: str) -> Finding:
+    _, title, remediation = ENGINE_RULES[APPROVAL_RULE]
+    return Finding(
+        rule=APPROVAL_RULE, severity="error", entity=entity, entity_kind=kind,
+        message=f"{what} {by} is not backed by the pull request's reviews: "
+                f"{'; '.join(reasons)}",
+        file=file, line=line, column=column, title=title, model=model, field=field,
+        requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, by someone "
+                    "other than the pull request's author",
+        found="; ".join(reasons), remediation=remediation,
+    )
