@@ -236,10 +236,12 @@ def _evidence_engine(command: F) -> F:
               show_default=True, help="Compute evidence for changed versions, all, or none.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .charter/cache.")
 @click.option("--repo", metavar="DIR", help="Repository root (default: the current one).")
-@click.option("--reviews-from", type=click.Choice(["github"]), help="Check validation.by "
-              "claims against the pull request's reviews, read with GITHUB_TOKEN.")
-@click.option("--reviews", "reviews_file", metavar="FILE", help="Check validation.by claims "
-              "against reviews in a JSON file (GitHub's shape), for other CI systems.")
+@click.option("--reviews-from", type=click.Choice(["github"]), help="Check the sign-offs "
+              "the change writes (validation.by, approvals, waivers) against the pull "
+              "request's reviews, read with GITHUB_TOKEN.")
+@click.option("--reviews", "reviews_file", metavar="FILE", help="Check the sign-offs the "
+              "change writes against reviews in a JSON file (GitHub's shape), for other CI "
+              "systems.")
 @click.option("--pull-request", type=click.IntRange(min=1), metavar="N",
               help="Pull request number (default: from GITHUB_EVENT_PATH).")
 @click.option("--repository", metavar="OWNER/NAME", help="Repository of the pull request "

@@ -102,6 +102,10 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory, authors, ledger=ledger)
     findings = evaluation.findings
+    if options.evidence == "none":
+        from charter.gate.pinned import rewritten_files
+
+        findings += tuple(rewritten_files(options.root, head, base))
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
                                            authors))

@@ -69,6 +69,13 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "if that login approved the pull request at its head commit and did not "
                      "open it: a name written in YAML is a claim, a review is the sign-off. "
                      "Ask the approver to approve the latest commit, or remove the entry."),
+    # raised by charter.gate.pinned when the gate measures no evidence (--evidence none)
+    "CHARTER-I001": ("error", "A file the inventory pins was rewritten in place",
+                     "A dataset version's or an artifact's file changed in the pull request "
+                     "while its record, and its declared sha256, stayed the same: everything "
+                     "judged on that record (metrics, validation, lineage) was judged on "
+                     "other bytes. Restore the file, or register the new content as a new "
+                     "dataset or model version with its real sha256."),
     LOWERING_RULE_ID: LOWERING_RULE,
     WEAKENING_RULE_ID: WEAKENING_RULE,
 }

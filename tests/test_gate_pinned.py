@@ -1,0 +1,99 @@
+"""`--evidence none` measures nothing, yet a pinned file rewritten in place is still caught."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from conftest import BASIC_INVENTORY, GitRepo
+from scenarios import check, split_inventory, write_files
+
+DATA = "id,income,defaulted\n1,52000,0\n2,31000,1\n"
+MODEL = b"not a real model, but bytes with a hash\n"
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pinned_inventory() -> str:
+    return (BASIC_INVENTORY.replace("a" * 64, sha(MODEL))
+            .replace('"2024-06": {path: data/loans.csv, created: 2024-06-30}',
+                     '"2024-06": {path: data/loans-2024-06.csv, created: 2024-06-30,\n'
+                     f'        sha256: {sha(DATA.encode())}}}'))
+
+
+@pytest.fixture
+def pinned(repo: GitRepo) -> GitRepo:
+    repo.write("models.yaml", pinned_inventory())
+    repo.write("data/loans-2024-06.csv", DATA)
+    (repo.root / "models").mkdir()
+    (repo.root / "models" / "credit-1.0.0.skops").write_bytes(MODEL)
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("pinned data and artifact")
+    repo.git("checkout", "-q", "-b", "feature")
+    return repo
+
+
+def line_of(repo: GitRepo, path: str, text: str) -> int:
+    return next(i for i, row in enumerate((repo.root / path).read_text().splitlines(), 1)
+                if text in row)
+
+
+def test_a_dataset_rewritten_in_place_blocks_without_evidence(pinned: GitRepo) -> None:
+    rewritten = DATA.replace("1,52000,0", "1,52000,1")
+    pinned.write("data/loans-2024-06.csv", rewritten)
+    pinned.commit("relabel one row")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    line = line_of(pinned, "models.yaml", "sha256: " + sha(DATA.encode()))
+    assert (f"CHARTER-I001 models.yaml:{line}:9  loans@2024-06: data/loans-2024-06.csv changed "
+            "since the base and no longer matches its record: its sha256 is now "
+            f"{sha(rewritten.encode())}, not the declared {sha(DATA.encode())}") in run.out
+    pinned.write("data/loans-2024-06.csv", DATA + "3,1,0\n")
+    worktree = check(pinned, "--base", "main")  # the working tree is judged, not only commits
+    assert worktree.code == 1 and "CHARTER-I001" in worktree.out
+
+
+def test_a_replaced_or_deleted_artifact_blocks(pinned: GitRepo) -> None:
+    (pinned.root / "models" / "credit-1.0.0.skops").write_bytes(b"another model\n")
+    pinned.commit("swap the model")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "credit@1.0.0: models/credit-1.0.0.skops changed since the base" in run.out
+    (pinned.root / "models" / "credit-1.0.0.skops").unlink()
+    gone = check(pinned, "--base", "main")
+    assert gone.code == 1
+    assert "no longer matches its record: the file is gone, not the declared" in gone.out
+
+
+def test_new_data_registered_as_a_new_version_passes(pinned: GitRepo) -> None:
+    fresh = DATA + "3,47000,0\n"
+    pinned.write("data/loans-2024-12.csv", fresh)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace(
+        "    versions: {", '    versions: {"2024-12": {path: data/loans-2024-12.csv, '
+        f"created: 2024-12-31, sha256: {sha(fresh.encode())}}},\n      "))
+    pinned.commit("loans 2024-12")
+    run = check(pinned, "--base", "main")
+    assert run.code == 0, run.out + run.err
+    assert "CHARTER-I001" not in run.out
+
+
+def test_the_finding_points_into_a_split_inventorys_dataset_file(repo: GitRepo) -> None:
+    write_files(repo, split_inventory(pinned_inventory(), models=[], datasets=["loans"]))
+    repo.write("data/loans-2024-06.csv", DATA)
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("split inventory")
+    repo.write("data/loans-2024-06.csv", DATA + "3,1,0\n")
+    run = check(repo, "--base", "HEAD")
+    assert run.code == 1, run.out + run.err
+    line = line_of(repo, "datasets/loans.yaml", "sha256:")
+    assert f"CHARTER-I001 datasets/loans.yaml:{line}:" in run.out
+
+
+def test_the_rule_explains_itself(pinned: GitRepo) -> None:
+    run = pinned.charter("explain", "CHARTER-I001")
+    assert run.code == 0
+    assert "A file the inventory pins was rewritten in place" in run.out
