@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,12 +148,13 @@ def test_completion_scripts_complete_commands(governed: GitRepo, tmp_path: Path)
 
 
 def test_project_config_sets_cli_defaults(governed: GitRepo) -> None:
-    mixed_change(governed)
     governed.write(".charter.yaml", f"""\
         today: {TODAY}
         evidence: none
         formats: [json=out/result.json, text]
         """)
+    governed.commit("project settings")  # what judges a change comes from its base
+    mixed_change(governed)
     run = governed.charter("check")
     assert run.code == 1, run.err
     document = json.loads((governed.root / "out/result.json").read_text())
@@ -175,15 +177,51 @@ def test_pyproject_tool_charter_table_and_debug_sources(governed: GitRepo) -> No
         evidence = "none"
         base = "HEAD"
         """)
+    governed.commit("project settings")
     run = governed.charter("check", "--debug", "--format", "json",
                            env={"CHARTER_EVIDENCE": "none"})
     assert run.code == 0, run.err
     document = json.loads(run.out)
     assert document["base"]["commit"] == governed.git("rev-parse", "HEAD")
-    assert "charter: debug: today = '2026-11-27' (pyproject.toml:5)" in run.err
+    assert re.search(r"charter: debug: today = '2026-11-27' \(pyproject.toml at merge base "
+                     r"with main \([0-9a-f]{10}\):5\)", run.err), run.err
     assert "charter: debug: evidence = 'none' (environment CHARTER_EVIDENCE)" in run.err
     assert "charter: debug: format = ('json',) (command line)" in run.err
     assert "charter: debug: policies_from = 'base' (default)" in run.err
+
+
+def test_a_change_cannot_choose_what_judges_it(governed: GitRepo) -> None:
+    """Settings that decide how a change is judged come from the base revision's file."""
+    governed.git("checkout", "-q", "-b", "feature")
+    governed.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    governed.write("models.yaml", (governed.root / "models.yaml").read_text() + """\
+      "1.1.0":
+        stage: development
+        training_data: [loans@2024-06]
+        evaluation: {dataset: loans@2024-06, target: defaulted, metrics: {roc_auc: 0.61}}
+""")
+    governed.write(".charter.yaml", "policies_from: head\nbase: HEAD\ntoday: 2020-01-01\n")
+    governed.commit("weaker rules, a weaker model, and settings to pass")
+    run = governed.charter("check", "--evidence", "none", "--format", "json")
+    assert run.code == 1, run.out + run.err
+    document = json.loads(run.out)
+    assert document["policies"]["from"] == "base"
+    assert document["base"]["commit"] == governed.git("rev-parse", "main")
+    assert document["today"] != "2020-01-01"
+    assert [f["rule"] for f in document["findings"]] == ["PERF-001"]
+    assert (".charter.yaml:1: policies_from 'head' is not the base revision's (unset) and "
+            "does not apply") in run.err
+    assert ".charter.yaml:3: today '2020-01-01' is not the base revision's" in run.err
+    given = governed.charter("check", "--evidence", "none", "--policies-from", "head",
+                             "--today", TODAY)
+    assert given.code == 0, given.out + given.err  # the command line is the workflow's choice
+    governed.git("checkout", "-q", "main")
+    governed.git("merge", "-q", "--ff-only", "feature")
+    governed.write(".charter.yaml", "policies_from: base\n")
+    later = governed.charter("check", "--evidence", "none", "--debug")
+    # merged, the settings judge the next change: the working tree's edit does not
+    assert "charter: debug: policies_from = 'head' (.charter.yaml at " in later.err, later.err
+    assert "charter: debug: today = '2020-01-01' (.charter.yaml at " in later.err
 
 
 def test_unknown_or_bad_config_keys_are_errors(governed: GitRepo) -> None:

@@ -146,11 +146,15 @@ def _apply_config(ctx: click.Context) -> None:
     from charter.config import load_config
 
     repo = ctx.params.get("repo")
-    config = load_config(_repo_root(repo if isinstance(repo, str) else None))
+    root = _repo_root(repo if isinstance(repo, str) else None)
+    config = load_config(root)
     _State.config_color = config.color
     if config.cache_max_mib is not None:
         os.environ.setdefault("CHARTER_CACHE_MAX_MIB", str(config.cache_max_mib))
-    settings = config.for_command(str(ctx.command.name))
+    settings = {param: (key, value, config)
+                for param, (key, value) in config.for_command(str(ctx.command.name)).items()}
+    if ctx.command.name == "check":
+        settings = _judging_settings(ctx, root, config, settings)
     sources: dict[str, str] = {}
     for param in ctx.command.params:
         if not isinstance(param, click.Option) or not param.expose_value or not param.name:
@@ -161,9 +165,9 @@ def _apply_config(ctx: click.Context) -> None:
         elif source is ParameterSource.ENVIRONMENT:
             sources[param.name] = f"environment {param.envvar}"
         elif param.name in settings:
-            key, raw = settings[param.name]
-            ctx.params[param.name] = _config_value(ctx, param, key, raw, config)
-            sources[param.name] = config.where(key)
+            key, raw, origin = settings[param.name]
+            ctx.params[param.name] = _config_value(ctx, param, key, raw, origin)
+            sources[param.name] = origin.where(key)
         else:
             sources[param.name] = "default"
     if _State.debug:
@@ -173,6 +177,69 @@ def _apply_config(ctx: click.Context) -> None:
                     param.name
                 click.echo(f"charter: debug: {label} = {_shown(ctx.params[param.name])} "
                            f"({sources[param.name]})", err=True)
+
+
+Settings = dict[str, tuple[str, Any, Any]]  # parameter -> (key, raw value, its Config)
+
+
+def _judging_settings(ctx: click.Context, root: Path, config: Any,
+                      settings: Settings) -> Settings:
+    """`charter check`'s judging settings (base, policies_from, evidence, today) as the base
+    revision's settings file has them: a pull request that edits `.charter.yaml` or
+    `[tool.charter]` cannot choose its own base, rules, evidence or date. The base here is
+    the one given on the command line or in the environment, else the default (the merge
+    base with the pull request's target, else origin/main, else main), found without the
+    settings file; with none of those (a local repository without main), the working tree's
+    settings apply."""
+    from charter.config import JUDGING, load_config_at
+    from charter.gate.base import default_base_ref
+    from charter.gate.request import EMPTY_BASE
+    from charter.vcs import git
+
+    ref = ctx.params.get("base") if _given(ctx, "base") else None
+    if ref == EMPTY_BASE or git.find_root(root) is None:
+        return settings
+    found = (ref, ref) if isinstance(ref, str) else default_base_ref(root)
+    commit = git.resolve_commit(root, found[0]) if found else None
+    if found is None or commit is None:
+        return settings  # no base: nothing to trust more than the working tree (or an error)
+
+    def read(path: str) -> bytes | None:
+        entry = git.tree_entry(root, commit, path)
+        return git.read_blob(root, entry.blob) if entry and entry.kind == "blob" else None
+
+    trusted = load_config_at(read, f"at {found[1]}")
+    params = {p.name: p for p in ctx.command.params if isinstance(p, click.Option)}
+    for param, (key, raw, origin) in settings.items():
+        if key in JUDGING and param in params:  # a bad value is an error even when unused
+            _config_value(ctx, params[param], key, raw, origin)
+    out = {param: value for param, value in settings.items() if value[0] not in JUDGING}
+    out.update({param: (key, value, trusted) for param, (key, value)
+                in trusted.for_command("check").items() if key in JUDGING})
+    for key in JUDGING:
+        if (key in config.values and config.values[key] != trusted.values.get(key)
+                and not _given(ctx, key)):
+            base_value = trusted.values.get(key)
+            shown = "unset" if base_value is None else repr(_plain(base_value))
+            _note(f"{config.where(key)}: {key} {_plain(config.values[key])!r} is not the base "
+                  f"revision's ({shown}) and does not apply: what judges a change comes from "
+                  "its base, so a new setting takes effect once merged")
+    return out
+
+
+def _given(ctx: click.Context, param: str) -> bool:
+    """Set on the command line or in the environment, which outrank any settings file."""
+    return ctx.get_parameter_source(param) in (ParameterSource.COMMANDLINE,
+                                               ParameterSource.ENVIRONMENT)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _note(message: str) -> None:
+    if _State.verbosity >= 0:
+        click.echo(f"charter: note: {message}", err=True)
 
 
 def _shown(value: Any) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key(("report", "jobs"), (("report", "workers"),)),
 )}
 TABLES = {"report"}
+# What decides how `charter check` judges a change: read from the base revision's settings,
+# so a pull request cannot pick its own base, rules, evidence or date.
+JUDGING = ("base", "policies_from", "evidence", "today")
 ENVVARS: dict[tuple[str, str], str] = {target: key.envvar for key in KEYS.values()
                                        for target in key.targets}
 COLOR_CHOICES = ("auto", "always", "never")
@@ -90,49 +93,66 @@ class Config:
 
 
 def load_config(root: Path) -> Config:
-    yaml_file = root / YAML_FILE
-    if yaml_file.is_file():
-        return _checked(_from_yaml(yaml_file))
-    pyproject = root / PYPROJECT
-    if pyproject.is_file():
-        return _checked(_from_pyproject(pyproject))
+    """The settings in the working tree."""
+    def read(name: str) -> bytes | None:
+        path = root / name
+        return path.read_bytes() if path.is_file() else None
+
+    return _load(read, "")
+
+
+def load_config_at(read: Callable[[str], bytes | None], label: str) -> Config:
+    """The settings as a revision holds them; `read` gives a file's bytes at that revision
+    (None: absent), `label` names it in messages ("at main (1a2b3c4d5e)")."""
+    return _load(read, f" {label}")
+
+
+def _load(read: Callable[[str], bytes | None], label: str) -> Config:
+    data = read(YAML_FILE)
+    if data is not None:
+        return _checked(_from_yaml(data, YAML_FILE + label))
+    data = read(PYPROJECT)
+    if data is not None:
+        return _checked(_from_pyproject(data, PYPROJECT + label))
     return Config()
 
 
-def _from_yaml(path: Path) -> Config:
+def _from_yaml(raw: bytes, file: str) -> Config:
     from charter.source.yamlsource import load_yaml_text
 
-    document = load_yaml_text(path.read_bytes(), YAML_FILE)
+    document = load_yaml_text(raw, file)
     data = document.data
     if data is None:
-        return Config(YAML_FILE)
+        return Config(file)
     if not isinstance(data, dict):
         raise CharterError.at("the settings must be a mapping of keys to values",
-                              file=YAML_FILE, line=1)
+                              file=file, line=1)
     values, lines, columns = {}, {}, {}
     for name, value in _flatten(data):
         parts = tuple(name.split("."))
         mark = document.source.locate(parts)
         values[name], lines[name], columns[name] = value, mark.line, mark.column
-    _reject_unknown(values, lines, YAML_FILE)
-    return Config(YAML_FILE, values, lines, columns)
+    _reject_unknown(values, lines, file)
+    return Config(file, values, lines, columns)
 
 
-def _from_pyproject(path: Path) -> Config:
-    text = path.read_text(encoding="utf-8")
+def _from_pyproject(raw: bytes, file: str) -> Config:
     try:
+        text = raw.decode("utf-8")
         data = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise CharterError.at("not UTF-8 text", file=file) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CharterError.at(f"TOML syntax error: {exc}", file=PYPROJECT) from None
+        raise CharterError.at(f"TOML syntax error: {exc}", file=file) from None
     table = data.get("tool", {}).get("charter")
     if table is None:
         return Config()
     if not isinstance(table, dict):
-        raise CharterError.at("[tool.charter] must be a table", file=PYPROJECT)
+        raise CharterError.at("[tool.charter] must be a table", file=file)
     values = dict(_flatten(table))
     lines = {name: _toml_line(text, name) for name in values}
-    _reject_unknown(values, lines, PYPROJECT)
-    return Config(PYPROJECT, values, lines)
+    _reject_unknown(values, lines, file)
+    return Config(file, values, lines)
 
 
 def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
