@@ -89,3 +89,21 @@ def test_a_run_redated_to_a_later_day_is_blocked(monitored: GitRepo) -> None:
     at_commit = monitored.charter("check", "--today", TODAY, "--evidence", "none", "--base",
                                   "main", "--head", "HEAD")
     assert at_commit.code == 1 and f"{path}: the gate ran it again" in at_commit.out
+
+
+def test_without_the_evidence_extra_an_added_run_is_unverified_not_passed(
+        monitored: GitRepo, tmp_path: Any) -> None:
+    from charter.extras import EXTRAS
+    from conftest import without_modules
+
+    run = monitored.charter("monitor", "scorer@1.0.0", "--as-of", "2026-05-31")
+    assert run.code == 0, run.err
+    monitored.commit("monitoring runs")
+    core = without_modules(tmp_path, *(module for module, _ in EXTRAS["evidence"]))
+    checked = monitored.charter("check", "--today", TODAY, "--evidence", "none", "--base",
+                                "main", env=core)
+    assert checked.code == 1, checked.out + checked.err
+    assert "Traceback" not in checked.err
+    assert "LC-040" not in checked.out, checked.out
+    assert "its figures cannot be recomputed here: the 'evidence' extra is not installed" \
+        in checked.out
