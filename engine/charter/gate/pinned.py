@@ -20,9 +20,11 @@ from typing import Any
 from charter.findings import Finding
 from charter.inventory.entities import datasets, models
 from charter.inventory.snapshot import Snapshot
+from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, LEDGER_FOLDER, ROOT_FILE
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
 from charter.vcs import git
+from charter.vcs.revisions import POLICY_DIR
 
 RULE_ID = "CHARTER-I001"
 
@@ -42,8 +44,10 @@ def rewritten_files(root: Path, head: Snapshot, base: Snapshot | None) -> list[F
     no longer matches its declared sha256."""
     if base is None or not base.present or base.revision.commit is None:
         return []
-    changed = git.changed_paths(root, base.revision.commit, head.revision.commit)
-    if not changed:
+    changed = {path for path in git.changed_paths(root, base.revision.commit,
+                                                  head.revision.commit)
+               if not _inventory_file(path)}
+    if not changed:  # the usual pull request: no file but the inventory's own changed
         return []
     title, remediation = ENGINE_RULES[RULE_ID][1:]
     findings = []
@@ -65,6 +69,16 @@ def rewritten_files(root: Path, head: Snapshot, base: Snapshot | None) -> list[F
             requirement=f"{pin.path} has the sha256 its record declares", found=found,
             remediation=remediation))
     return findings
+
+
+def _inventory_file(path: str) -> bool:
+    """models.yaml, an entity file, a policy or a ledger record: never a pinned file, and
+    judged on their own (the ledger's files are append-only)."""
+    folder, _, name = path.partition("/")
+    if path == ROOT_FILE or folder in (POLICY_DIR, LEDGER_FOLDER):
+        return True
+    return folder in ENTITY_FOLDERS.values() and "/" not in name and name.endswith(
+        ENTITY_SUFFIX)
 
 
 def _pinned(inventory: Mapping[str, Any]) -> Iterator[Pinned]:
