@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -180,6 +181,8 @@ def _apply_config(ctx: click.Context) -> None:
 
 
 Settings = dict[str, tuple[str, Any, Any]]  # parameter -> (key, raw value, its Config)
+DEFAULT_BASE = "charter.default_base"  # context key: the default base, found once
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 def _judging_settings(ctx: click.Context, root: Path, config: Any,
@@ -191,24 +194,25 @@ def _judging_settings(ctx: click.Context, root: Path, config: Any,
     base with the pull request's target, else origin/main, else main), found without the
     settings file; with none of those (a local repository without main), the working tree's
     settings apply."""
-    from charter.config import JUDGING, load_config_at
+    from charter.config import JUDGING, PYPROJECT, YAML_FILE, load_config_at
     from charter.gate.base import default_base_ref
     from charter.gate.request import EMPTY_BASE
     from charter.vcs import git
 
     ref = ctx.params.get("base") if _given(ctx, "base") else None
-    if ref == EMPTY_BASE or git.find_root(root) is None:
+    if ref == EMPTY_BASE:
         return settings
     found = (ref, ref) if isinstance(ref, str) else default_base_ref(root)
-    commit = git.resolve_commit(root, found[0]) if found else None
+    commit = found[0] if found and _SHA.fullmatch(found[0]) else (
+        git.resolve_commit(root, found[0]) if found else None)
     if found is None or commit is None:
         return settings  # no base: nothing to trust more than the working tree (or an error)
-
-    def read(path: str) -> bytes | None:
-        entry = git.tree_entry(root, commit, path)
-        return git.read_blob(root, entry.blob) if entry and entry.kind == "blob" else None
-
-    trusted = load_config_at(read, f"at {found[1]}")
+    entries = {e.path: e for e in git.list_tree(root, commit, [YAML_FILE, PYPROJECT])
+               if "/" not in e.path}
+    trusted = load_config_at(lambda path: git.read_blob(root, entries[path].blob)
+                             if path in entries else None, f"at {found[1]}")
+    if ref is None and "base" not in trusted.values:
+        ctx.meta[DEFAULT_BASE] = found  # the gate uses it rather than finding it again
     params = {p.name: p for p in ctx.command.params if isinstance(p, click.Option)}
     for param, (key, raw, origin) in settings.items():
         if key in JUDGING and param in params:  # a bad value is an error even when unused
@@ -342,6 +346,7 @@ def check(base: str | None, head: str | None, policies_from: str, today: dt.date
         root=_repo_root(repo), base=base, head=head, policies_from=policies_from,
         today=_today(today), scope_all=scope_all, use_cache=not no_cache,
         evidence=evidence, reviews=reviews,
+        default_base=click.get_current_context().meta.get(DEFAULT_BASE),
     )
     outputs = tuple(OutputSpec.parse(f) for f in formats)
     sys.exit(run_check(options, outputs, reports_dir, github=not no_github, style=_style()))

@@ -29,13 +29,15 @@ def default_base_ref(root: Path) -> tuple[str, str] | None:
     return None
 
 
-def base_revision(root: Path, ref: str | None, notes: list[str]) -> Revision | None:
+def base_revision(root: Path, ref: str | None, notes: list[str],
+                  default: tuple[str, str] | None = None) -> Revision | None:
+    """The revision `ref` names, else `default` (found already), else the default base."""
     if ref == EMPTY_BASE:
         notes.append("compared with an empty base: every entity counts as new")
         return None
     if ref is not None:
         return Revision.at(root, ref)
-    found = default_base_ref(root)
+    found = default or default_base_ref(root)
     if found is None:
         if git.find_root(root) is None:
             notes.append("not a git repository: compared with an empty base, so every "

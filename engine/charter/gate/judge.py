@@ -38,7 +38,7 @@ def gate(options: CheckOptions) -> CheckResult:
     notes: list[str] = []
     head_rev = Revision.at(options.root, options.head) if options.head else Revision.worktree(
         options.root)
-    base_rev = base_revision(options.root, options.base, notes)
+    base_rev = base_revision(options.root, options.base, notes, options.default_base)
     return judge_revisions(options, base_rev, head_rev, notes)
 
 

@@ -21,4 +21,6 @@ class CheckOptions:
     scope_all: bool = False
     use_cache: bool = True
     evidence: str = "auto"
-    reviews: ReviewOptions | None = None  # check validation.by claims against PR reviews
+    reviews: ReviewOptions | None = None  # check the sign-offs against the PR's reviews
+    # the default base when already found (commit, label): `base` None and no setting
+    default_base: tuple[str, str] | None = None
