@@ -405,6 +405,31 @@ def _unquote(key: str) -> str:
     return key
 
 
+_EMPTY_VALUE = re.compile(r"[ \t]*(?:#[^\n]*)?\r?\n")
+
+
+def fields_of(piece: Piece) -> tuple[Piece, list[Piece]] | None:
+    """The piece's own mapping cut into its entries, one per field, and the frame: the
+    piece's key line (with nothing after its colon but a comment) and the blank and comment
+    lines before the first field. None: the value is not a block mapping written below the
+    key line. Each field, and the frame, must still be confirmed by parsing it (`parse_piece`:
+    the frame's value must be null)."""
+    text = piece.text
+    key = _KEY.match(text, piece.indent)
+    if key is None or _EMPTY_VALUE.match(text, text.index(":", key.end(1)) + 1) is None:
+        return None
+    newline = text.find("\n")
+    entries = _entries(text, newline + 1, len(text), piece.indent)
+    if not entries:
+        return None
+    path, indents = (*piece.path, piece.name), (*piece.indents, piece.indent)
+    fields = [Piece(path, indents, name, 0, indent, text[a:b], a) for a, b, name, indent in entries]
+    if len({f.name for f in fields}) != len(fields):
+        return None  # a duplicate field: the whole-file parse says where
+    frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, text[:entries[0][0]])
+    return frame, fields
+
+
 class Unsegmentable(Exception):
     """The text must be parsed whole (the cutter's reading could not be confirmed)."""
 
