@@ -247,8 +247,9 @@ def recut(before: str, found: Cut, text: str) -> Recut | None:
     The text the two share at their start and at their end is found by comparing them (a
     few slices, however long the text). Pieces wholly inside the shared start are kept, and
     so are those wholly inside the shared end (moved); the rest is cut again as entries of
-    its section from the last kept piece before it, whose key line did not change (an edit
-    just after it may make its entry longer). The run cut again must end on a line end, so
+    its section from the last piece whose key line did not change: the piece the edit
+    starts in when the edit is below its key line, else the one before it (an edit just
+    after it may make its entry longer). The run cut again must end on a line end, so
     that what follows it still starts a line of its own.
     """
     start, old_stop = changed_span(before, text)
@@ -265,6 +266,10 @@ def splice(found: Cut, start: int, old_stop: int, length: int, delta: int,
     if not pieces:
         return None
     first = bisect_right(ends, start)  # pieces[:first] lie in the shared start
+    if first < len(pieces) and starts[first] <= start:
+        key_line = pieces[first].text.find("\n")
+        if 0 <= key_line < start - starts[first]:
+            first += 1  # the edit is below the key line of the piece it starts in: it anchors
     if first == 0:
         return None  # no kept piece anchors the run: cut afresh
     last = max(bisect_left(starts, old_stop), first)  # pieces[last:] lie in the shared end
