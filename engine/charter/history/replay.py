@@ -145,7 +145,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
         in_force: PolicySet | CharterError | None = None
         for commit in commits:
             if plain:
-                validator, live = IncrementalValidator(_EMPTY_SOURCE), _LiveVersions()
+                validator, live = IncrementalValidator(_EMPTY_SOURCE, plain=True), _LiveVersions()
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
             policies_changed = inventory_changed = False

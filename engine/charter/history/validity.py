@@ -11,8 +11,16 @@ from typing import Any
 
 from charter.errors import Problem
 from charter.inventory.diff import ENTITY_SECTIONS, Change, EntityKey
-from charter.inventory.entities import Entity, find_entity, holding_records
-from charter.inventory.integrity import check_integrity
+from charter.inventory.entities import (
+    Entity,
+    datasets,
+    find_entity,
+    holding_records,
+    models,
+    teams,
+    versions_of,
+)
+from charter.inventory.integrity import check_integrity, entity_problems
 from charter.inventory.membership import TeamFacts
 from charter.source.schema import validate
 from charter.source.yamlsource import SourceMap
@@ -21,9 +29,11 @@ _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 
 
 class IncrementalValidator:
-    def __init__(self, source: SourceMap, facts: TeamFacts | None = None) -> None:
+    def __init__(self, source: SourceMap, facts: TeamFacts | None = None,
+                 plain: bool = False) -> None:
         self.source = source
         self.facts = facts  # what the teams say, shared with the evaluations
+        self.plain = plain  # check every entity in scope in full (the differential twin)
         # what was validated (its identity, or its keys and its values' identities) -> the
         # objects it was read from (held, so that their ids stay unique) and the problems
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Problem]]] = {}
@@ -42,7 +52,25 @@ class IncrementalValidator:
             return problems
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
+        others = [e for e in scoped if e.kind != "version"]
+        if not self.plain and len(others) < len(scoped) and all(self._clean(head, e) for e in scoped
+                                             if e.kind == "version"):
+            # versions without problems add nothing, wherever they are in the scope
+            return check_integrity(head, self.source, others, self.facts)
         return check_integrity(head, self.source, scoped, self.facts)
+
+    def _clean(self, head: Mapping[str, Any], version: Entity) -> bool:
+        """Whether the version's references are sound. They read its record, the datasets,
+        the teams and (for `supersedes`) the names of its model's versions: the answer is
+        kept while the first three are the very same objects and the last is the same."""
+        record = version.record
+        supersedes = record.get("supersedes")
+        declared = isinstance(supersedes, str) and supersedes in versions_of(
+            models(head).get(version.parent or "") or {})
+        held = (record, datasets(head), teams(head), declared)
+        return not self._remembered(
+            ("references", version.path), held,
+            lambda: entity_problems(head, self.source, version)[:1])
 
     def _top(self, top: dict[str, Any]) -> list[Problem]:
         """The shallow validation of the top level. It reads the names of the changed models
