@@ -53,8 +53,8 @@ class IncrementalValidator:
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
         others = [e for e in scoped if e.kind != "version"]
-        if not self.plain and len(others) < len(scoped) and all(self._clean(head, e) for e in scoped
-                                             if e.kind == "version"):
+        versions = [e for e in scoped if e.kind == "version"]
+        if not self.plain and versions and all(self._clean(head, e) for e in versions):
             # versions without problems add nothing, wherever they are in the scope
             return check_integrity(head, self.source, others, self.facts)
         return check_integrity(head, self.source, scoped, self.facts)

@@ -61,13 +61,13 @@ class BlobStream:
             if len(fields) != 3:
                 raise ValueError
             size = int(fields[2])
-            data = stdout.read(size + 1)  # with the newline after the content
-            if len(data) != size + 1:
+            data = stdout.read(size)
+            if len(data) != size or stdout.read(1) != b"\n":  # the newline after the content
                 raise ValueError
         except (OSError, ValueError):
             raise GitError.at("git cat-file stopped before every blob was read") from None
         self._left -= 1
-        return data[:size]
+        return data
 
     def _write(self, blobs: Sequence[str]) -> None:
         stdin = self._process.stdin
