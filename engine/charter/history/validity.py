@@ -23,7 +23,7 @@ from charter.inventory.entities import (
 from charter.inventory.integrity import check_integrity, entity_problems
 from charter.inventory.membership import TeamFacts
 from charter.source.schema import validate
-from charter.source.yamlsource import SourceMap
+from charter.source.yamlsource import KeyPath, SourceMap
 
 _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 
@@ -37,6 +37,9 @@ class IncrementalValidator:
         # what was validated (its identity, or its keys and its values' identities) -> the
         # objects it was read from (held, so that their ids stay unique) and the problems
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Problem]]] = {}
+        # a version's path -> (its record, the datasets, the teams, whether the version it
+        # supersedes is declared, and whether its references were sound)
+        self._references: dict[KeyPath, tuple[Any, Any, Any, bool, bool]] = {}
 
     def problems(self, head: Mapping[str, Any], change: Change,
                  scope: set[EntityKey]) -> list[Problem]:
@@ -53,24 +56,32 @@ class IncrementalValidator:
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
         others = [e for e in scoped if e.kind != "version"]
-        versions = [e for e in scoped if e.kind == "version"]
-        if not self.plain and versions and all(self._clean(head, e) for e in versions):
+        if not self.plain and len(others) < len(scoped) and self._clean(
+                head, [e for e in scoped if e.kind == "version"]):
             # versions without problems add nothing, wherever they are in the scope
             return check_integrity(head, self.source, others, self.facts)
         return check_integrity(head, self.source, scoped, self.facts)
 
-    def _clean(self, head: Mapping[str, Any], version: Entity) -> bool:
-        """Whether the version's references are sound. They read its record, the datasets,
-        the teams and (for `supersedes`) the names of its model's versions: the answer is
-        kept while the first three are the very same objects and the last is the same."""
-        record = version.record
-        supersedes = record.get("supersedes")
-        declared = isinstance(supersedes, str) and supersedes in versions_of(
-            models(head).get(version.parent or "") or {})
-        held = (record, datasets(head), teams(head), declared)
-        return not self._remembered(
-            ("references", version.path), held,
-            lambda: entity_problems(head, self.source, version)[:1])
+    def _clean(self, head: Mapping[str, Any], versions: list[Entity]) -> bool:
+        """Whether the versions' references are all sound. They read each version's record,
+        the datasets, the teams and (for `supersedes`) the names of its model's versions: an
+        answer is kept while the first three are the very same objects and the last is the
+        same."""
+        shared = (datasets(head), teams(head))
+        known = self._references
+        for version in versions:
+            record = version.record
+            supersedes = record.get("supersedes")
+            declared = isinstance(supersedes, str) and supersedes in versions_of(
+                models(head).get(version.parent or "") or {})
+            last = known.get(version.path)
+            if last is None or last[0] is not record or last[1] is not shared[0] or (
+                    last[2] is not shared[1]) or last[3] is not declared:
+                clean = not entity_problems(head, self.source, version)
+                last = known[version.path] = (record, *shared, declared, clean)
+            if not last[4]:
+                return False
+        return True
 
     def _top(self, top: dict[str, Any]) -> list[Problem]:
         """The shallow validation of the top level. It reads the names of the changed models
