@@ -206,13 +206,19 @@ class Inventory:
 def broken(rng: random.Random, files: dict[str, str]) -> dict[str, str]:
     """The files with one that does not parse, is not valid, or breaks the layout."""
     path = rng.choice(sorted(files))
-    kind = rng.randrange(4)
+    kind = rng.randrange(6)
     if kind == 0:
         return {**files, path: files[path] + "  bad: [unclosed\n"}
     if kind == 1:
         return {**files, path: files[path].replace("stage: development", "stage: prod", 1)}
+    if kind == 4:  # a field of the wrong type, or one the schema does not know
+        return {**files, path: files[path].replace(
+            "algorithm: GradientBoostingClassifier", rng.choice([
+                "algorithm: [GradientBoostingClassifier]", "algoritm: Gradient"]), 1)}
     if kind == 2:
         return {**files, "models/Not A Name.yaml": "title: x\n"}
+    if kind == 5:  # valid fields that are not valid together in a version: no stage
+        return {**files, path: files[path].replace("    stage: ", "    x-stage: ", 1)}
     name = next((p for p in files if p.startswith("models/")), None)
     if name is None:  # a record defined in models.yaml and in its own file
         return {**files, "models/credit.yaml": yaml.safe_dump(ROOT["models"]["credit"])}

@@ -7,6 +7,7 @@ dataset's record is checked once per parsed object (unchanged text parses to the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from charter.errors import Problem
@@ -22,7 +23,7 @@ from charter.inventory.entities import (
 )
 from charter.inventory.integrity import check_integrity, entity_problems
 from charter.inventory.membership import TeamFacts
-from charter.source.schema import validate
+from charter.source.schema import load_schema, validate
 from charter.source.yamlsource import KeyPath, SourceMap
 
 _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
@@ -40,6 +41,8 @@ class IncrementalValidator:
         # a version's path -> (its record, the datasets, the teams, whether the version it
         # supersedes is declared, and whether its references were sound)
         self._references: dict[KeyPath, tuple[Any, Any, Any, bool, bool]] = {}
+        # (a version field, its value's identity) -> the value and whether it is valid
+        self._fields: dict[tuple[str, int], tuple[Any, bool]] = {}
 
     def problems(self, head: Mapping[str, Any], change: Change,
                  scope: set[EntityKey]) -> list[Problem]:
@@ -111,8 +114,32 @@ class IncrementalValidator:
         return problems
 
     def _checked(self, record: Any, definition: str, path: tuple[str, ...]) -> list[Problem]:
+        if definition == "version" and not self.plain and self._fields_valid(record):
+            return []
         return self._remembered((id(record), path), (record,), lambda: validate(
             record, self.source, "models", definition, path))
+
+    def _fields_valid(self, record: Any) -> bool:
+        """Whether a version is valid, known from its fields: the schema checks each field
+        on its own (see `_version_fields`), and a field's value is checked once per parsed
+        object (a field's text parses to the same object in every version that has it).
+        False says nothing: the version is then validated whole."""
+        fields = _version_fields()
+        if fields is None or type(record) is not dict or "stage" not in record:
+            return False
+        for name, value in record.items():
+            if name.startswith("x-"):
+                continue
+            if name not in fields:
+                return False
+            known = self._fields.get((name, id(value)))
+            if known is None or known[0] is not value:
+                probe = {"stage": value} if name == "stage" else {"stage": _STAGE, name: value}
+                known = self._fields[(name, id(value))] = (value, not validate(
+                    probe, self.source, "models", "version"))
+            if not known[1]:
+                return False
+        return True
 
     def _remembered(self, key: tuple[Any, ...], held: tuple[Any, ...],
                     validated: Callable[[], list[Problem]]) -> list[Problem]:
@@ -123,6 +150,26 @@ class IncrementalValidator:
                 a is not b for a, b in zip(known[0], held, strict=True)):
             known = self._known[key] = (held, validated())
         return list(known[1])
+
+
+_STAGE = "development"  # a valid stage, beside which another field is checked
+
+
+@cache
+def _version_fields() -> frozenset[str] | None:
+    """The fields of a version when the schema checks each on its own: an object of known
+    properties, any `x-` key, `stage` required, and nothing that relates two fields (a
+    condition, a dependency). None when the schema says more: versions are then validated
+    whole."""
+    schema = load_schema("models")["$defs"]["version"]
+    if set(schema) - {"type", "properties", "patternProperties", "additionalProperties",
+                      "required", "title", "description"} or schema.get("type") != "object" or (
+            schema.get("additionalProperties") is not False) or schema.get(
+            "patternProperties", {}) != {"^x-": {}} or schema.get("required") != ["stage"]:
+        return None
+    if validate({"stage": _STAGE}, SourceMap("", {}), "models", "version"):
+        return None
+    return frozenset(schema["properties"])
 
 
 def _owner(entity: Entity) -> str:
