@@ -114,7 +114,9 @@ class IncrementalValidator:
         return problems
 
     def _checked(self, record: Any, definition: str, path: tuple[str, ...]) -> list[Problem]:
-        if definition == "version" and not self.plain and self._fields_valid(record):
+        if definition == "version" and not self.plain and (id(record), path) not in self._known \
+                and self._fields_valid(record):
+            self._known[(id(record), path)] = ((record,), [])
             return []
         return self._remembered((id(record), path), (record,), lambda: validate(
             record, self.source, "models", definition, path))
