@@ -82,6 +82,7 @@ class PieceParser:
         self._bounds: dict[str, tuple[int, int]] = {}  # the range of each section's pieces
         self._recuts = False  # whether the next text may be spliced into the last cut
         self._data = b""  # the last text cut, as read
+        self._ascii = True  # whether it is all ASCII
         self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
         # a field's text (at its columns) -> its value; a frame's text -> whether it is
         # confirmed: shared by every entry, so a field text another version had is not parsed
@@ -115,9 +116,11 @@ class PieceParser:
             raise Unsegmentable
         last, recuts, self._recuts = self._last, self._recuts, False
         before, self._data = self._data, data
+        before_ascii, self._ascii = self._ascii, False  # known again once the text is cut
         text = None
         spliced = self._ascii_splice(last.cut, before, data) if (
-            last is not None and recuts) else None
+            last is not None and recuts and before_ascii) else None
+        ascii_text = spliced is not None
         if spliced is None and last is not None and recuts:
             text = data.decode("utf-8-sig")
             spliced = recut(last.text if last.text is not None else before.decode(
@@ -138,16 +141,17 @@ class PieceParser:
             for key, (start, end) in self._bounds.items():
                 inventory[key] = cutting.mapping(start, end)
         self._last, self._recuts, self._inventory = cutting, True, inventory
+        self._ascii = ascii_text or data.isascii()
         return dict(inventory)
 
     @staticmethod
     def _ascii_splice(found: Cut, before: bytes, data: bytes) -> Recut | None:
-        """`recut` on the bytes, when the last text was ASCII and the edit writes ASCII (so
-        the new text is ASCII, and its characters are its bytes): only the run cut again
-        is decoded."""
+        """`recut` on the bytes, when the last text was ASCII (the caller knows) and the
+        edit writes ASCII (so the new text is ASCII, and its characters are its bytes): only
+        the run cut again is decoded."""
         start, old_stop = changed_span(before, data)
         delta = len(data) - len(before)
-        if not before.isascii() or not data[start:old_stop + delta].isascii():
+        if not data[start:old_stop + delta].isascii():
             return None
         return splice(found, start, old_stop, len(data), delta,
                       lambda a, b: data[a:b].decode("ascii"))
