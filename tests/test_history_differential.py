@@ -231,7 +231,8 @@ def waivers(rng: random.Random) -> str:
     chosen = [{"id": f"W-{n}", "rule": rng.choice(["PERF-001", "VAL-001"]),
                "target": rng.choice(["credit@*", "m*", "*"]),
                "justification": "A generated exception", "approved_by": rng.choice(PEOPLE),
-               "expires": rng.choice(["2026-07-02", "2026-07-04", "2027-01-01"])}
+               # the commits are dated 2026-07-01 and 07-02: one expiry falls between them
+               "expires": rng.choice(["2026-07-01", "2026-07-02", "2026-07-04", "2027-01-01"])}
               for n in range(rng.randrange(3))]
     return yaml.safe_dump({"charter": 1, "waivers": chosen}, sort_keys=False)
 
