@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from charter.errors import CharterError
 from charter.history.pieces import PieceParser
-from charter.source.cutter import cut
+from charter.source.cutter import cut, recut
 from charter.source.segments import Unsegmentable, load_segmented, parse_unknown
 from charter.source.yamlsource import Document, load_yaml_text
 
@@ -366,3 +366,20 @@ def test_the_cutter_cuts_plain_block_inventories() -> None:
     assert [(p.path, p.name, p.line) for p in found.pieces] == [
         (("models",), "a", 2), (("models",), "b", 5)]
     assert found.frame == "charter: 1\nmodels:\n\n\n\n\n"
+
+
+@pytest.mark.parametrize(("edit", "run"), [
+    (("title: b", "title: B"), (1, 2)),  # below b's key line: b alone is cut again
+    (("  b:\n", "  bb:\n"), (0, 2)),  # b's key line: from the entry before it
+    (("title: a\n", "title: a\n    more: 1\n"), (0, 2)),  # the shared start ends in b's key line
+])
+def test_an_edit_below_a_key_line_cuts_again_from_that_entry(
+        edit: tuple[str, str], run: tuple[int, int]) -> None:
+    text = "charter: 1\nmodels:\n  a:\n    title: a\n  b:\n    title: b\n  c:\n    title: c\n"
+    found = cut(text)
+    assert found is not None
+    edited = text.replace(*edit)
+    spliced = recut(text, found.compacted(), edited)
+    assert spliced is not None
+    assert (spliced.lo, spliced.hi) == run
+    assert [p.name for p in spliced.cut.pieces] == [p.name for p in cut(edited).pieces]

@@ -4,9 +4,10 @@ The replay parses only the pieces of models.yaml that changed, validates and jud
 each commit's events are about, and keeps what it derived while it stays the same. Its plain
 twin (`replay(..., plain=True)`) parses every commit's files whole and validates, judges and
 derives everything afresh. On generated repositories with random edits (models, versions,
-datasets, teams, owners, validations; split layouts, moved, renamed and deleted files; commits
-that do not parse or are not valid in the middle; policy and waiver changes) both must give
-the same timeline, and `charter history --format json` the same bytes.
+datasets, teams, owners, validations, validators leaving and joining their team; split
+layouts, moved, renamed and deleted files; commits that do not parse or are not valid in the
+middle; policy and waiver changes) both must give the same timeline, and `charter history
+--format json` the same bytes.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Inventory:
         return record
 
     def validation(self) -> dict[str, str]:
-        return {"by": self.rng.choice(PEOPLE), "outcome": "approved",
+        # mostly a validator: a version whose validator left its team is then found again
+        by = self.rng.choice(("vera", "victor") if self.rng.random() < 0.9 else PEOPLE)
+        return {"by": by, "outcome": "approved",
                 "date": self.rng.choice(["2026-05-01", "2026-06-01", "2026-07-01"])}
 
     def dataset_refs(self) -> set[str]:
@@ -179,6 +182,17 @@ class Inventory:
                     {"id": person, "since": "2026-06-15"},
                     {"id": person, "since": "2026-07-02", "until": "2026-06-01"}]))
             return "members"
+        if roll < 0.55:  # the validator of some version leaves the validating team, or joins
+            members = self.teams["model-risk"]["members"]
+            person = rng.choice(sorted({r["validation"]["by"] for m in self.models.values()
+                                        for r in m["versions"].values() if "validation" in r}
+                                       or PEOPLE))
+            listed = [m for m in members if (m if isinstance(m, str) else m["id"]) == person]
+            if listed and len(members) > 1:
+                members.remove(listed[0])
+            elif not listed:
+                members.append(person)
+            return "validator moves"
         name = rng.choice(sorted(self.models))
         if roll < 0.7:
             self.models[name]["owner"] = rng.choice(["risk-analytics", "model-risk"])
@@ -192,13 +206,19 @@ class Inventory:
 def broken(rng: random.Random, files: dict[str, str]) -> dict[str, str]:
     """The files with one that does not parse, is not valid, or breaks the layout."""
     path = rng.choice(sorted(files))
-    kind = rng.randrange(4)
+    kind = rng.randrange(6)
     if kind == 0:
         return {**files, path: files[path] + "  bad: [unclosed\n"}
     if kind == 1:
         return {**files, path: files[path].replace("stage: development", "stage: prod", 1)}
+    if kind == 4:  # a field of the wrong type, or one the schema does not know
+        return {**files, path: files[path].replace(
+            "algorithm: GradientBoostingClassifier", rng.choice([
+                "algorithm: [GradientBoostingClassifier]", "algoritm: Gradient"]), 1)}
     if kind == 2:
         return {**files, "models/Not A Name.yaml": "title: x\n"}
+    if kind == 5:  # valid fields that are not valid together in a version: no stage
+        return {**files, path: files[path].replace("    stage: ", "    x-stage: ", 1)}
     name = next((p for p in files if p.startswith("models/")), None)
     if name is None:  # a record defined in models.yaml and in its own file
         return {**files, "models/credit.yaml": yaml.safe_dump(ROOT["models"]["credit"])}
@@ -211,7 +231,8 @@ def waivers(rng: random.Random) -> str:
     chosen = [{"id": f"W-{n}", "rule": rng.choice(["PERF-001", "VAL-001"]),
                "target": rng.choice(["credit@*", "m*", "*"]),
                "justification": "A generated exception", "approved_by": rng.choice(PEOPLE),
-               "expires": rng.choice(["2026-07-02", "2026-07-04", "2027-01-01"])}
+               # the commits are dated 2026-07-01 and 07-02: one expiry falls between them
+               "expires": rng.choice(["2026-07-01", "2026-07-02", "2026-07-04", "2027-01-01"])}
               for n in range(rng.randrange(3))]
     return yaml.safe_dump({"charter": 1, "waivers": chosen}, sort_keys=False)
 

@@ -153,3 +153,59 @@ def test_edits_at_the_boundaries_of_entries_parse_as_the_whole_file(edit: tuple[
     assert pieces(parser, edited) == whole(edited)
     again = edited.replace(b"title: y", b"title: z")  # an edit after one beyond ASCII
     assert pieces(parser, again) == whole(again)
+
+
+BLOCK_VERSIONS = b"""\
+charter: 1
+models:
+  m:
+    title: a
+    versions:
+      "1.0.0":
+        stage: production
+        validation: {by: vera, date: 2024-06-01, outcome: approved}
+        deployments:
+          - {target: api, since: 2024-06-02}
+      "1.1.0":   # the next one
+        # a comment before its fields
+        stage: development
+        evaluation: {metrics: {roc_auc: 0.8}}
+"""
+
+
+def test_a_version_edit_parses_only_field_texts_not_seen_before() -> None:
+    """A block-style version is cut into its fields, each text parsed once: a field that
+    another version already had (a stage, a validation) is not parsed again."""
+    parser = PieceParser()
+    assert parser.parse(BLOCK_VERSIONS) == whole(BLOCK_VERSIONS)
+    before = parser.fields_parsed
+    edited = BLOCK_VERSIONS.replace(b"stage: development", b"stage: production")
+    assert parser.parse(edited) == whole(edited)
+    assert parser.fields_parsed == before  # `stage: production` was parsed for 1.0.0
+    edited = edited.replace(b"roc_auc: 0.8}", b"roc_auc: 0.9}")
+    assert parser.parse(edited) == whole(edited)
+    assert parser.fields_parsed == before + 1
+    assert parser.full_parses == 0
+
+
+@pytest.mark.parametrize("edit", [
+    (b'"1.1.0":   # the next one', b'"1.1.0": null'),  # a value on the key line
+    (b'"1.1.0":   # the next one', b'"1.1.0": {}'),
+    (b'"1.1.0":   # the next one', b'"1.1.0": |'),
+    (b"        stage: development\n", b"        stage: development\n       x: 1\n"),
+    (b"        stage: development\n", b"        stage: development\n        stage: x\n"),
+    (b"        stage: development\n", b"        stage: development,\n        - x\n"),
+    (b"evaluation: {metrics: {roc_auc: 0.8}}", b"evaluation: {metrics: {roc_auc: 0.8},\n"
+     b"        more: 1}"),  # a flow mapping continued at the fields' column
+    (b"        stage: development\n", b"        stage: development\n          more\n"),
+    (b"        stage: development\n", b"        stage: >\n          folded\n"),
+    (b'"1.1.0":   # the next one', b"1.1.0:"),  # a plain key
+    (b'"1.1.0":   # the next one', b'"1.1.0": # x\n'),
+])
+def test_version_fields_cut_parse_as_the_whole_file(edit: tuple[bytes, bytes]) -> None:
+    parser = PieceParser()
+    assert pieces(parser, BLOCK_VERSIONS) == whole(BLOCK_VERSIONS)
+    edited = BLOCK_VERSIONS.replace(*edit)
+    assert edited != BLOCK_VERSIONS
+    assert pieces(parser, edited) == whole(edited)
+    assert pieces(PieceParser(), edited) == whole(edited)

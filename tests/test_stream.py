@@ -1,7 +1,10 @@
-"""Blobs streamed in order from one `git cat-file --batch`, read ahead by a thread."""
+"""Blobs streamed in order from one `git cat-file --batch`."""
 
 from __future__ import annotations
 
+import pytest
+
+from charter.vcs.git import GitError
 from charter.vcs.stream import BlobStream
 from conftest import GitRepo
 
@@ -26,10 +29,18 @@ def test_blobs_come_in_the_order_asked_and_a_missing_one_is_none(repo: GitRepo) 
         assert [stream.read_next() for _ in asked] == expected
 
 
-def test_stopping_early_ends_git_and_the_threads(repo: GitRepo) -> None:
+def test_stopping_early_ends_git_and_the_writer(repo: GitRepo) -> None:
     ids = blob_ids(repo, [b"y" * 200_000]) * 200
-    stream = BlobStream(repo.root, ids, ahead=2)
+    stream = BlobStream(repo.root, ids)
     assert stream.read_next() == b"y" * 200_000
-    stream.close()  # returns: nothing is left blocked on a full queue or pipe
+    stream.close()  # returns: nothing is left blocked on a full pipe
     assert stream._process.returncode is not None
-    assert not any(thread.is_alive() for thread in stream._threads)
+    assert not stream._writer.is_alive()
+
+
+def test_reading_past_the_blobs_asked_is_an_error(repo: GitRepo) -> None:
+    ids = blob_ids(repo, [b"z\n"])
+    with BlobStream(repo.root, ids) as stream:
+        assert stream.read_next() == b"z\n"
+        with pytest.raises(GitError, match="stopped before every blob"):
+            stream.read_next()

@@ -27,6 +27,7 @@ from charter.source.cutter import (
     check_frame,
     cut,
     cut_block,
+    fields_of,
     parse_piece,
     recut,
     splice,
@@ -35,6 +36,7 @@ from charter.source.yamlsource import MAX_FILE_BYTES, load_yaml_text
 from charter.vcs.revisions import INVENTORY_FILE
 
 _MISSING = object()
+_REMEMBERED = 1 << 16  # field texts and frames kept (they are shared by every entry)
 
 
 @dataclass
@@ -80,9 +82,15 @@ class PieceParser:
         self._bounds: dict[str, tuple[int, int]] = {}  # the range of each section's pieces
         self._recuts = False  # whether the next text may be spliced into the last cut
         self._data = b""  # the last text cut, as read
+        self._ascii = True  # whether it is all ASCII
         self._entries: dict[tuple[str, ...], tuple[tuple[int, ...], _Cutting]] = {}
+        # a field's text (at its columns) -> its value; a frame's text -> whether it is
+        # confirmed: shared by every entry, so a field text another version had is not parsed
+        self._fields: dict[tuple[tuple[int, ...], int, str], Any] = {}
+        self._frames: set[tuple[tuple[str, ...], tuple[int, ...], int, str]] = set()
         self.full_parses = 0
         self.pieces_parsed = 0
+        self.fields_parsed = 0
 
     def parse(self, data: bytes) -> Mapping[str, Any]:
         """The inventory in `data`; CharterError when it does not parse."""
@@ -108,9 +116,11 @@ class PieceParser:
             raise Unsegmentable
         last, recuts, self._recuts = self._last, self._recuts, False
         before, self._data = self._data, data
+        before_ascii, self._ascii = self._ascii, False  # known again once the text is cut
         text = None
         spliced = self._ascii_splice(last.cut, before, data) if (
-            last is not None and recuts) else None
+            last is not None and recuts and before_ascii) else None
+        ascii_text = spliced is not None
         if spliced is None and last is not None and recuts:
             text = data.decode("utf-8-sig")
             spliced = recut(last.text if last.text is not None else before.decode(
@@ -131,16 +141,17 @@ class PieceParser:
             for key, (start, end) in self._bounds.items():
                 inventory[key] = cutting.mapping(start, end)
         self._last, self._recuts, self._inventory = cutting, True, inventory
+        self._ascii = ascii_text or data.isascii()
         return dict(inventory)
 
     @staticmethod
     def _ascii_splice(found: Cut, before: bytes, data: bytes) -> Recut | None:
-        """`recut` on the bytes, when the last text was ASCII and the edit writes ASCII (so
-        the new text is ASCII, and its characters are its bytes): only the run cut again
-        is decoded."""
+        """`recut` on the bytes, when the last text was ASCII (the caller knows) and the
+        edit writes ASCII (so the new text is ASCII, and its characters are its bytes): only
+        the run cut again is decoded."""
         start, old_stop = changed_span(before, data)
         delta = len(data) - len(before)
-        if not before.isascii() or not data[start:old_stop + delta].isascii():
+        if not data[start:old_stop + delta].isascii():
             return None
         return splice(found, start, old_stop, len(data), delta,
                       lambda a, b: data[a:b].decode("ascii"))
@@ -233,5 +244,36 @@ class PieceParser:
         return _Cutting(piece.text, found, values, value, [p.name for p in found.pieces])
 
     def _parsed(self, piece: Piece) -> Any:
+        """A version (or an entry not cut further): a block mapping is assembled from its
+        fields, each text parsed once (a stage, a validation, a dataset list recur from
+        version to version), once its frame is confirmed; anything else is parsed whole."""
         self.pieces_parsed += 1
-        return parse_piece(piece, INVENTORY_FILE, positions=False)[0]
+        found = fields_of(piece)
+        if found is None:
+            return parse_piece(piece, INVENTORY_FILE, positions=False)[0]
+        frame, fields = found
+        key = (frame.path, frame.indents, frame.indent, frame.text)
+        if key not in self._frames:
+            if parse_piece(frame, INVENTORY_FILE, positions=False)[0] is not None:
+                raise Unsegmentable  # a value on the key line
+            self._remember(self._frames, key)
+        return {field.name: self._field(field) for field in fields}
+
+    def _field(self, field: Piece) -> Any:
+        # the value does not depend on the names of the keys above the field, only on
+        # how deep and at which columns it is written
+        key = (field.indents, field.indent, field.text)
+        value = self._fields.get(key, _MISSING)
+        if value is _MISSING:
+            self.fields_parsed += 1
+            value = parse_piece(field, INVENTORY_FILE, positions=False)[0]
+            if len(self._fields) >= _REMEMBERED:
+                self._fields.clear()
+            self._fields[key] = value
+        return value
+
+    @staticmethod
+    def _remember(known: set[Any], key: Any) -> None:
+        if len(known) >= _REMEMBERED:
+            known.clear()
+        known.add(key)

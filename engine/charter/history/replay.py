@@ -145,7 +145,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
         in_force: PolicySet | CharterError | None = None
         for commit in commits:
             if plain:
-                validator, live = IncrementalValidator(_EMPTY_SOURCE), _LiveVersions()
+                validator, live = IncrementalValidator(_EMPTY_SOURCE, plain=True), _LiveVersions()
             info = _CommitInfo.of(commit)
             base, base_policies = inventory, in_force
             policies_changed = inventory_changed = False
@@ -374,22 +374,22 @@ _ABSENT = object()
 
 class _EntryChanges:
     """The names of a section whose entries are not the same objects in two mappings: those
-    added or changed, and those gone. The last answer is kept: the diff and the versions in
-    production ask about the same pair of sections at each commit."""
+    added or changed, and those gone. The last answers are kept: the diff and the versions
+    in production ask about the same pairs of sections at each commit."""
 
     def __init__(self) -> None:
-        self._last: tuple[Any, Any, tuple[list[str], list[str]]] | None = None
+        self._last: list[tuple[Any, Any, tuple[list[str], list[str]]]] = []
 
     def __call__(self, old: Mapping[str, Any], new: Mapping[str, Any]
                  ) -> tuple[list[str], list[str]]:
-        last = self._last
-        if last is not None and last[0] is old and last[1] is new:
-            return last[2]
+        for known_old, known_new, answer in self._last:
+            if known_old is old and known_new is new:
+                return answer
         changed = [n for n, value in new.items() if old.get(n, _ABSENT) is not value]
         added = sum(1 for n in changed if n not in old)
         # the names kept are those of `new` not added: none is gone when they are all of `old`
         gone = [] if len(new) - added == len(old) else [n for n in old if n not in new]
-        self._last = (old, new, (changed, gone))
+        self._last = [*self._last[-1:], (old, new, (changed, gone))]  # models and datasets
         return changed, gone
 
 

@@ -7,26 +7,42 @@ dataset's record is checked once per parsed object (unchanged text parses to the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 from charter.errors import Problem
 from charter.inventory.diff import ENTITY_SECTIONS, Change, EntityKey
-from charter.inventory.entities import Entity, find_entity, holding_records
-from charter.inventory.integrity import check_integrity
+from charter.inventory.entities import (
+    Entity,
+    datasets,
+    find_entity,
+    holding_records,
+    models,
+    teams,
+    versions_of,
+)
+from charter.inventory.integrity import check_integrity, entity_problems
 from charter.inventory.membership import TeamFacts
-from charter.source.schema import validate
-from charter.source.yamlsource import SourceMap
+from charter.source.schema import load_schema, validate
+from charter.source.yamlsource import KeyPath, SourceMap
 
 _SECTIONS = {"model": "models", "version": "models", "dataset": "datasets"}
 
 
 class IncrementalValidator:
-    def __init__(self, source: SourceMap, facts: TeamFacts | None = None) -> None:
+    def __init__(self, source: SourceMap, facts: TeamFacts | None = None,
+                 plain: bool = False) -> None:
         self.source = source
         self.facts = facts  # what the teams say, shared with the evaluations
+        self.plain = plain  # check every entity in scope in full (the differential twin)
         # what was validated (its identity, or its keys and its values' identities) -> the
         # objects it was read from (held, so that their ids stay unique) and the problems
         self._known: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Problem]]] = {}
+        # a version's path -> (its record, the datasets, the teams, whether the version it
+        # supersedes is declared, and whether its references were sound)
+        self._references: dict[KeyPath, tuple[Any, Any, Any, bool, bool]] = {}
+        # (a version field, its value's identity) -> the value and whether it is valid
+        self._fields: dict[tuple[str, int], tuple[Any, bool]] = {}
 
     def problems(self, head: Mapping[str, Any], change: Change,
                  scope: set[EntityKey]) -> list[Problem]:
@@ -42,7 +58,33 @@ class IncrementalValidator:
             return problems
         scoped = entities + [m for m in (find_entity(head, "model", n) for n in sorted(
             {e.parent for e in entities if e.kind == "version" and e.parent})) if m]
+        others = [e for e in scoped if e.kind != "version"]
+        if not self.plain and len(others) < len(scoped) and self._clean(
+                head, [e for e in scoped if e.kind == "version"]):
+            # versions without problems add nothing, wherever they are in the scope
+            return check_integrity(head, self.source, others, self.facts)
         return check_integrity(head, self.source, scoped, self.facts)
+
+    def _clean(self, head: Mapping[str, Any], versions: list[Entity]) -> bool:
+        """Whether the versions' references are all sound. They read each version's record,
+        the datasets, the teams and (for `supersedes`) the names of its model's versions: an
+        answer is kept while the first three are the very same objects and the last is the
+        same."""
+        shared = (datasets(head), teams(head))
+        known = self._references
+        for version in versions:
+            record = version.record
+            supersedes = record.get("supersedes")
+            declared = isinstance(supersedes, str) and supersedes in versions_of(
+                models(head).get(version.parent or "") or {})
+            last = known.get(version.path)
+            if last is None or last[0] is not record or last[1] is not shared[0] or (
+                    last[2] is not shared[1]) or last[3] is not declared:
+                clean = not entity_problems(head, self.source, version)
+                last = known[version.path] = (record, *shared, declared, clean)
+            if not last[4]:
+                return False
+        return True
 
     def _top(self, top: dict[str, Any]) -> list[Problem]:
         """The shallow validation of the top level. It reads the names of the changed models
@@ -72,8 +114,34 @@ class IncrementalValidator:
         return problems
 
     def _checked(self, record: Any, definition: str, path: tuple[str, ...]) -> list[Problem]:
+        if definition == "version" and not self.plain and (id(record), path) not in self._known \
+                and self._fields_valid(record):
+            self._known[(id(record), path)] = ((record,), [])
+            return []
         return self._remembered((id(record), path), (record,), lambda: validate(
             record, self.source, "models", definition, path))
+
+    def _fields_valid(self, record: Any) -> bool:
+        """Whether a version is valid, known from its fields: the schema checks each field
+        on its own (see `_version_fields`), and a field's value is checked once per parsed
+        object (a field's text parses to the same object in every version that has it).
+        False says nothing: the version is then validated whole."""
+        fields = _version_fields()
+        if fields is None or type(record) is not dict or "stage" not in record:
+            return False
+        for name, value in record.items():
+            if name.startswith("x-"):
+                continue
+            if name not in fields:
+                return False
+            known = self._fields.get((name, id(value)))
+            if known is None or known[0] is not value:
+                probe = {"stage": value} if name == "stage" else {"stage": _STAGE, name: value}
+                known = self._fields[(name, id(value))] = (value, not validate(
+                    probe, self.source, "models", "version"))
+            if not known[1]:
+                return False
+        return True
 
     def _remembered(self, key: tuple[Any, ...], held: tuple[Any, ...],
                     validated: Callable[[], list[Problem]]) -> list[Problem]:
@@ -84,6 +152,26 @@ class IncrementalValidator:
                 a is not b for a, b in zip(known[0], held, strict=True)):
             known = self._known[key] = (held, validated())
         return list(known[1])
+
+
+_STAGE = "development"  # a valid stage, beside which another field is checked
+
+
+@cache
+def _version_fields() -> frozenset[str] | None:
+    """The fields of a version when the schema checks each on its own: an object of known
+    properties, any `x-` key, `stage` required, and nothing that relates two fields (a
+    condition, a dependency). None when the schema says more: versions are then validated
+    whole."""
+    schema = load_schema("models")["$defs"]["version"]
+    if set(schema) - {"type", "properties", "patternProperties", "additionalProperties",
+                      "required", "title", "description"} or schema.get("type") != "object" or (
+            schema.get("additionalProperties") is not False) or schema.get(
+            "patternProperties", {}) != {"^x-": {}} or schema.get("required") != ["stage"]:
+        return None
+    if validate({"stage": _STAGE}, SourceMap("", {}), "models", "version"):
+        return None
+    return frozenset(schema["properties"])
 
 
 def _owner(entity: Entity) -> str:

@@ -51,6 +51,15 @@ def check_integrity(
     return sorted(context.problems, key=lambda p: (p.line, p.column))
 
 
+def entity_problems(inventory: Mapping[str, Any], source: SourceMap, entity: Entity
+                    ) -> list[Problem]:
+    """The problems `check_integrity` finds with one entity's references (without the
+    teams' own problems and lineage cycles)."""
+    context = _Context(inventory, source)
+    context.check(entity)
+    return context.problems
+
+
 def _teams_problems(inventory: Mapping[str, Any], source: SourceMap) -> tuple[Problem, ...]:
     context = _Context(inventory, source)
     context.check_teams()

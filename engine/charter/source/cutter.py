@@ -247,8 +247,9 @@ def recut(before: str, found: Cut, text: str) -> Recut | None:
     The text the two share at their start and at their end is found by comparing them (a
     few slices, however long the text). Pieces wholly inside the shared start are kept, and
     so are those wholly inside the shared end (moved); the rest is cut again as entries of
-    its section from the last kept piece before it, whose key line did not change (an edit
-    just after it may make its entry longer). The run cut again must end on a line end, so
+    its section from the last piece whose key line did not change: the piece the edit
+    starts in when the edit is below its key line, else the one before it (an edit just
+    after it may make its entry longer). The run cut again must end on a line end, so
     that what follows it still starts a line of its own.
     """
     start, old_stop = changed_span(before, text)
@@ -265,6 +266,10 @@ def splice(found: Cut, start: int, old_stop: int, length: int, delta: int,
     if not pieces:
         return None
     first = bisect_right(ends, start)  # pieces[:first] lie in the shared start
+    if first < len(pieces) and starts[first] <= start:
+        key_line = pieces[first].text.find("\n")
+        if 0 <= key_line < start - starts[first]:
+            first += 1  # the edit is below the key line of the piece it starts in: it anchors
     if first == 0:
         return None  # no kept piece anchors the run: cut afresh
     last = max(bisect_left(starts, old_stop), first)  # pieces[last:] lie in the shared end
@@ -403,6 +408,31 @@ def _unquote(key: str) -> str:
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
         return key[1:-1]
     return key
+
+
+_EMPTY_VALUE = re.compile(r"[ \t]*(?:#[^\n]*)?\r?\n")
+
+
+def fields_of(piece: Piece) -> tuple[Piece, list[Piece]] | None:
+    """The piece's own mapping cut into its entries, one per field, and the frame: the
+    piece's key line (with nothing after its colon but a comment) and the blank and comment
+    lines before the first field. None: the value is not a block mapping written below the
+    key line. Each field, and the frame, must still be confirmed by parsing it (`parse_piece`:
+    the frame's value must be null)."""
+    text = piece.text
+    key = _KEY.match(text, piece.indent)
+    if key is None or _EMPTY_VALUE.match(text, text.index(":", key.end(1)) + 1) is None:
+        return None
+    newline = text.find("\n")
+    entries = _entries(text, newline + 1, len(text), piece.indent)
+    if not entries:
+        return None
+    path, indents = (*piece.path, piece.name), (*piece.indents, piece.indent)
+    fields = [Piece(path, indents, name, 0, indent, text[a:b], a) for a, b, name, indent in entries]
+    if len({f.name for f in fields}) != len(fields):
+        return None  # a duplicate field: the whole-file parse says where
+    frame = Piece(piece.path, piece.indents, piece.name, 0, piece.indent, text[:entries[0][0]])
+    return frame, fields
 
 
 class Unsegmentable(Exception):
