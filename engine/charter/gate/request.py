@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from charter.github.reviews import ReviewOptions
+if TYPE_CHECKING:  # the gate's request is read by light commands too
+    from charter.github.reviews import ReviewOptions
 
 EMPTY_BASE = "none"
 
