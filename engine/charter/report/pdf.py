@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
@@ -250,14 +250,14 @@ def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]
     return bytes(pdf), fetcher.refused
 
 
-def prepare_renderer(charts: bool) -> None:
+def prepare_renderer(jobs: Sequence[RenderJob]) -> None:
     """Load the renderer, the shipped fonts and the stylesheets (and the chart library when
-    documents have charts) into this process."""
+    a document has a chart that needs it) into this process."""
+    from charter.report.charts import needs_chart_library, prepare_charts
+
     report_stylesheet()
     page_reference_stylesheet(False)
-    if charts:
-        from charter.report.charts import prepare_charts
-
+    if any(needs_chart_library(spec) for job in jobs for spec in job.charts.values()):
         prepare_charts()
 
 
