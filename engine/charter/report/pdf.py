@@ -277,8 +277,23 @@ def prepare_renderer(jobs: Sequence[RenderJob]) -> None:
 
     report_stylesheet()
     page_reference_stylesheet(False)
+    for name in sorted({job.template for job in jobs}):
+        template_environment().get_template(name)  # compiled once, not once per worker
+    _warm_fonts()
     if any(needs_chart_library(spec) for job in jobs for spec in job.charts.values()):
         prepare_charts()
+
+
+@functools.cache
+def _warm_fonts() -> None:
+    """Shape a line in each shipped font once, so that the text engine's font caches are
+    filled before workers are forked rather than in each of them."""
+    import weasyprint
+
+    sample = ("<p>Charter <b>Charter</b> <code>Charter</code></p>"
+              "<table><tr><th>Charter</th><td>0.5</td></tr></table>")
+    weasyprint.HTML(string=sample).render(font_config=font_configuration(), stylesheets=[
+        report_stylesheet(), page_reference_stylesheet(False)]).write_pdf()
 
 
 @functools.cache
