@@ -169,6 +169,28 @@ def test_policy_results_put_failures_first_and_weigh_only_what_failed(reports: R
     assert later.index("Result Rule Weight Entity Detail") < later.index("fail DRIFT-001")
 
 
+def test_policy_results_list_every_judgement_once_and_a_passed_rule_in_one_row(
+        reports: Reports) -> None:
+    # The table lists the entities of a rule that passed on each in one row, rather than
+    # its title and references again for each; its plain twin is findings.json, one
+    # entry per rule and entity.
+    import html as markup
+
+    for model, dossier in [*reports.now.items(), ("later", reports.later["credit-default"])]:
+        rows = re.findall(r'<tr><td class="status (\w+)">\w+</td><td class="nowrap rule">'
+                          r'([^<]+)</td><td class="[^"]*">[^<]*</td><td class="mono">(.*?)'
+                          r'</td>', _rules_section(dossier.html))
+        shown = sorted((status, rule, markup.unescape(entity)) for status, rule, cell in rows
+                       for entity in cell.split("<br>"))
+        judged = sorted((r["status"], r["rule"], r["entity"])
+                        for r in dossier.findings["results"]  # type: ignore[attr-defined]
+                        if r["status"] != "skip")
+        assert shown == judged, model
+        passed = [rule for status, rule, _ in rows if status == "pass"]
+        assert len(passed) == len(set(passed)), model
+        assert len(rows) < len(judged), model
+
+
 def test_stale_monitoring_and_a_current_set_that_is_the_reference_source_are_flagged(
         reports: Reports) -> None:
     credit = squash(reports.now["credit-default"].text)

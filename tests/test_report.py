@@ -112,6 +112,26 @@ def test_a_document_has_the_same_bytes_alone_or_after_others_in_one_process(
         example.root / "after" / "dossier-claims-severity.pdf")
 
 
+def test_bar_charts_are_drawn_without_loading_a_chart_library(governed: GitRepo) -> None:
+    # Bar charts are written as SVG directly; matplotlib is loaded only for time series.
+    script = (
+        "import sys\n"
+        "from charter.cli import main\n"
+        "sys.argv = ['charter', 'report', '--no-evidence', '--out', 'out', '--only', "
+        "'dossier', '--jobs', '1']\n"
+        "code = main()\n"
+        "print('CODE', code, 'MATPLOTLIB', 'matplotlib' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=governed.root,
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ENGINE)})
+    assert "CODE 0 MATPLOTLIB False" in result.stdout, result.stdout + result.stderr
+    text = squash(pdf_text(governed.root / "out" / "dossier-credit.pdf"))
+    for label in ("Declaredhold-outmetricsbyversion", "roc_auc↑", "score0–1",
+                  "↑higherisbetter"):
+        assert label in text, label
+
+
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []
 

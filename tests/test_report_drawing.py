@@ -155,26 +155,50 @@ def test_one_drawing_per_model_family_however_small() -> None:
                                              "models m3"]
 
 
-def test_a_chart_legend_never_overlaps_its_title() -> None:
-    from charter.report.charts import chart_figure
+FAIRNESS_CHART = {
+    "title": "Selection rate and true positive rate by group", "axis": "rate",
+    "horizontal": True, "limits": [0, 1],
+    "categories": [f"age_band = {g}" for g in ("18-25", "26-40", "41-65", "65+")],
+    "series": [{"name": "selection rate", "values": [0.2, 0.3, 0.25, 0.1]},
+               {"name": "true positive rate", "values": [0.6, 0.7, 0.65, 0.5]}],
+    "threshold": {"value": 0.8, "label": "four-fifths line"}}
 
-    spec = {"title": "Selection rate and true positive rate by group", "axis": "rate",
-            "horizontal": True, "limits": [0, 1],
-            "categories": [f"age_band = {g}" for g in ("18-25", "26-40", "41-65", "65+")],
-            "series": [{"name": "selection rate", "values": [0.2, 0.3, 0.25, 0.1]},
-                       {"name": "true positive rate", "values": [0.6, 0.7, 0.65, 0.5]}],
-            "threshold": {"value": 0.8, "label": "four-fifths line"}}
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    figure = chart_figure(spec)
-    canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    renderer = canvas.get_renderer()
-    axes = figure.axes[0]
-    title = axes.title if axes.title.get_text() else axes._left_title
-    legend = figure.legends[0] if figure.legends else axes.get_legend()
-    assert not title.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
-    assert not axes.get_window_extent(renderer).overlaps(legend.get_window_extent(renderer))
+@pytest.mark.parametrize("spec", [FAIRNESS_CHART, {
+    "title": "Declared hold-out metrics by version", "axis": "score 0–1",
+    "note": "↑ higher is better; ↓ lower is better",
+    "categories": [f"metric_{i} ↑" for i in range(7)],
+    "series": [{"name": f"{v}.0.0 (development, a long stage note)", "values": [0.5] * 7}
+               for v in range(5)]}])
+def test_a_chart_legend_never_overlaps_its_title_or_plot(spec: dict[str, Any]) -> None:
+    from charter.report.barchart import layout
+
+    at = layout(spec)
+    assert at.legend is not None
+    assert not at.title.overlaps(at.legend) and not at.plot.overlaps(at.legend)
+    assert not at.title.overlaps(at.plot)
+    assert at.legend.y >= at.plot.y + at.plot.h  # below the plot, never over the title
+    assert at.legend.y + at.legend.h <= at.height
+    assert at.title.x + at.title.w <= at.width
+    labels = [label for row in at.legend_rows for label, _, _ in row]
+    assert labels == [s["name"] for s in spec["series"]] + (
+        [spec["threshold"]["label"]] if spec.get("threshold") else [])
+
+
+def test_a_bar_chart_shows_every_category_value_axis_and_legend_the_same_way_twice() -> None:
+    import json
+
+    from charter.report.barchart import bar_svg
+
+    svg = bar_svg(FAIRNESS_CHART).decode()
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    for label in [*FAIRNESS_CHART["categories"], "rate", "selection rate",
+                  "true positive rate", "four-fifths line", FAIRNESS_CHART["title"]]:
+        assert label in texts, label
+    assert [t for t in texts if t[0].isdigit()] == ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    assert len(re.findall(r"<rect [^>]*fill=", svg)) == 8 + 2  # the bars, the legend's keys
+    assert 'stroke-dasharray' in svg  # the threshold line
+    assert bar_svg(json.loads(json.dumps(FAIRNESS_CHART))).decode() == svg
 
 
 def test_every_declared_metric_is_charted_with_its_unit_and_direction() -> None:

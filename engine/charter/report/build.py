@@ -94,9 +94,9 @@ def _render_all(jobs: list[RenderJob], workers: int | None
         results = [_render(job) for job in jobs]
     else:
         # Workers are forked from this process once it has loaded what every document needs
-        # (the renderer, the fonts, the stylesheet, the chart library), so no worker loads
-        # them again.
-        prepare_renderer(charts=any(job.charts for job in jobs))
+        # (the renderer, the fonts, the stylesheet, the chart library when a time series
+        # needs it), so no worker loads them again.
+        prepare_renderer(jobs)
         with ProcessPoolExecutor(max_workers=count, mp_context=_FORK) as pool:
             results = list(pool.map(_render, jobs, chunksize=1))
     return [(by_name[name], pdf) for name, pdf, _refused in results]

@@ -1,4 +1,5 @@
-"""Charts as SVG from matplotlib, byte for byte the same for the same data.
+"""Charts as SVG, byte for byte the same for the same data: bar charts written directly
+(charter.report.barchart), time series drawn with matplotlib, loaded only for them.
 
 A chart is described by a plain spec (JSON-able, so it can be hashed and sent to a worker):
 {"categories": [...], "series": [{"name", "values", "errors"?}], "horizontal": bool,
@@ -16,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from charter.report.barchart import PALETTE, bar_svg
 from charter.report.metrics import HIGHER, LOWER, UNKNOWN, direction
 
-PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6")
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "charter",  # element ids stop depending on a random salt
     "svg.fonttype": "none",  # text stays text: crisp at any zoom, and searchable
@@ -137,6 +138,8 @@ def _drawn(spec_json: str) -> bytes:
 
 
 def _draw(spec: Mapping[str, Any]) -> bytes:
+    if spec.get("kind") != "series":
+        return bar_svg(spec)
     import matplotlib
 
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
@@ -144,6 +147,11 @@ def _draw(spec: Mapping[str, Any]) -> bytes:
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "Charter"})
     return out.getvalue()
+
+
+def needs_chart_library(spec: Mapping[str, Any]) -> bool:
+    """Only time series are drawn with matplotlib."""
+    return spec.get("kind") == "series"
 
 
 @functools.cache
@@ -160,34 +168,12 @@ def prepare_charts() -> None:
 
 
 def chart_figure(spec: Mapping[str, Any]) -> Any:
-    """The matplotlib figure of a spec, not yet drawn."""
+    """The matplotlib figure of a time series spec, not yet drawn."""
     import matplotlib
-    from matplotlib.figure import Figure
-    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     prepare_charts()
-    if spec.get("kind") == "series":
-        with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
-            return _series_figure(spec)
     with matplotlib.rc_context(_STYLE):  # type: ignore[arg-type]
-        categories = [str(c) for c in spec["categories"]]
-        horizontal = bool(spec.get("horizontal"))
-        legend = len(spec["series"]) > 1 or bool(spec.get("threshold"))
-        height = spec.get("height") or (max(1.4, 0.26 * len(categories) + 0.8) if horizontal
-                                        else 2.1)
-        height += 0.25 if legend else 0  # the legend sits below the axes, never on the title
-        width = spec.get("width") or (6.4 if horizontal else min(6.4, 2.2 + 0.75 * len(
-            categories) * max(len(spec["series"]), 1) ** 0.5))
-        figure = Figure(figsize=(width, height),
-                        layout=ConstrainedLayoutEngine(w_pad=0.04, h_pad=0.04))
-        axes = figure.add_subplot()
-        _bars(axes, categories, spec["series"], horizontal)
-        _decorate(axes, spec, categories, horizontal)
-        if legend:
-            handles, labels = axes.get_legend_handles_labels()
-            figure.legend(handles, labels, loc="outside lower center",
-                          ncol=min(len(labels), 4))
-    return figure
+        return _series_figure(spec)
 
 
 def _number(value: Any) -> float:
@@ -196,52 +182,6 @@ def _number(value: Any) -> float:
     except (TypeError, ValueError):
         return math.nan
     return number
-
-
-def _bars(axes: Any, categories: list[str], series: list[Mapping[str, Any]],
-          horizontal: bool) -> None:
-    count = max(len(series), 1)
-    width = 0.8 / count
-    positions = list(range(len(categories)))
-    for i, item in enumerate(series):
-        offsets = [p - 0.4 + width * (i + 0.5) for p in positions]
-        values = [_number(v) for v in item["values"]]
-        errors = item.get("errors")
-        error_values = [_number(e) for e in errors] if errors else None
-        color = PALETTE[i % len(PALETTE)]
-        if horizontal:
-            axes.barh(offsets, values, height=width * 0.92, color=color, label=item["name"],
-                      xerr=error_values, error_kw={"elinewidth": 0.7, "ecolor": "#333333"})
-        else:
-            axes.bar(offsets, values, width=width * 0.92, color=color, label=item["name"],
-                     yerr=error_values, error_kw={"elinewidth": 0.7, "ecolor": "#333333"})
-
-
-def _decorate(axes: Any, spec: Mapping[str, Any], categories: list[str],
-              horizontal: bool) -> None:
-    positions = list(range(len(categories)))
-    if horizontal:
-        axes.set_yticks(positions, categories)
-        axes.invert_yaxis()
-        axes.set_xlabel(spec.get("axis", ""))
-        axes.grid(axis="y", visible=False)
-    else:
-        axes.set_xticks(positions, categories, rotation=30 if len(categories) > 5 else 0,
-                        ha="right" if len(categories) > 5 else "center")
-        axes.set_ylabel(spec.get("axis", ""))
-        axes.grid(axis="x", visible=False)
-    limits = spec.get("limits")
-    if limits:
-        (axes.set_xlim if horizontal else axes.set_ylim)(*limits)
-    threshold = spec.get("threshold")
-    if threshold:
-        line = axes.axvline if horizontal else axes.axhline
-        line(threshold["value"], color="#c00000", linewidth=0.9, linestyle="--",
-             label=threshold.get("label"))
-    if spec.get("title"):
-        axes.set_title(spec["title"], loc="left")
-    if spec.get("note") and not horizontal:  # what the markers on the metric names mean
-        axes.set_xlabel(spec["note"], fontsize=7, color="#555555")
 
 
 # Time series: {"kind": "series", "title", "axis", "note"?, "x": ["YYYY-MM-DD" | "YYYY-MM"],

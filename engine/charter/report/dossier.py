@@ -25,6 +25,7 @@ from charter.report.dossier_parts import (
     OUTCOME_OF_STATUS,
     banner,
     days_left,
+    grouped_results,
     independence,
     monitoring_status,
     ordered_results,
@@ -128,6 +129,7 @@ def dossier_job(facts: ReportFacts, model_id: str, page_size: str = "a4") -> Ren
         "history_unreadable": list(facts.timeline.value["unreadable"])
         if facts.timeline.available else [],
         "results": ordered_results(rows),
+        "result_rows": grouped_results(rows),
         "not_applicable": partition["not applicable"],
         "rules_in_force": len(facts.policies.rules),
         "requirement_map": requirement_map(facts.policies, results,

@@ -44,6 +44,24 @@ def ordered_results(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]
                                        r["rule"], r["entity"]))
 
 
+def grouped_results(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The ordered rows with one row per rule where its entities share the same outcome and
+    nothing is said of any one of them (a passed rule says only its title and references):
+    the entities are listed together rather than the same text repeated for each. A row
+    with a message of its own (every failed or waived one) stays a row of its own."""
+    grouped: list[dict[str, Any]] = []
+    for row in ordered_results(rows):
+        same = {k: v for k, v in row.items() if k != "entity"}
+        last = grouped[-1] if grouped else None
+        if (last is not None and not row.get("detail") and last["same"] == same):
+            last["entities"].append(row["entity"])
+        else:
+            grouped.append({**row, "entities": [row["entity"]], "same": same})
+    for group in grouped:
+        del group["same"]
+    return grouped
+
+
 def banner(results: Iterable[RuleResult]) -> dict[str, Any]:
     """The verdict in words with its counts and names; anything short of clean is not green."""
     blocking, warnings, waived = [], [], []

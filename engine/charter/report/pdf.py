@@ -14,7 +14,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any
@@ -201,16 +201,34 @@ def render_html(job: RenderJob) -> str:
                                                      alts=alts))
 
 
+# Elements that never sit inside a line of text in the templates: whitespace before one of
+# them (or before its end tag) is never shown, since it starts or ends a line, or lies
+# between rows, cells or blocks.
+_BLOCKS = ("html|head|body|meta|title|style|section|nav|div|p|h[1-6]|ul|ol|li|table|caption|"
+           "colgroup|col|thead|tbody|tr|th|td|figure|figcaption")
+_UNSEEN_WHITESPACE = re.compile(rf">\s+(?=</?(?:{_BLOCKS})[\s/>])")
+
+
+def compact_html(text: str) -> str:
+    """The document without the whitespace between its blocks. WeasyPrint builds a box for
+    each such run of whitespace, styles it, lays it out and tags it, to draw nothing: the
+    PDF is the same without them, and takes a sixth less time to make."""
+    return _UNSEEN_WHITESPACE.sub(">", text)
+
+
 def svg_title(svg: str) -> str:
     """The drawing's own description: the first <title> of the SVG."""
     match = re.search(r"<title>(.*?)</title>", svg, re.S)
     return html.unescape(match.group(1)).strip() if match else ""
 
 
-def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]:
+def render_pdf(job: RenderJob, counted: bool = False, compact: bool = True
+               ) -> tuple[bytes, list[str]]:
     """The PDF bytes, and the URLs that were refused while rendering. Page references are
     filled in after one layout (charter.report.pagerefs); `counted` has WeasyPrint count
-    them instead, the plain way, which lays their pages out again."""
+    them instead, the plain way, which lays their pages out again. `compact` leaves out the
+    whitespace between blocks (compact_html); without it, the document is rendered as the
+    templates wrote it, the plain way."""
     import weasyprint
 
     from charter.report.charts import chart_svg
@@ -231,7 +249,9 @@ def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]
             url_fetcher=fetcher.fetcher)
         for name, data in sorted(job.attachments.items())
     ]
-    html_doc = weasyprint.HTML(string=render_html(job), url_fetcher=fetcher.fetcher,
+    text = render_html(job)
+    html_doc = weasyprint.HTML(string=compact_html(text) if compact else text,
+                               url_fetcher=fetcher.fetcher,
                                base_url=ASSET_PREFIX)
     # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
     options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True,
@@ -250,15 +270,30 @@ def render_pdf(job: RenderJob, counted: bool = False) -> tuple[bytes, list[str]]
     return bytes(pdf), fetcher.refused
 
 
-def prepare_renderer(charts: bool) -> None:
+def prepare_renderer(jobs: Sequence[RenderJob]) -> None:
     """Load the renderer, the shipped fonts and the stylesheets (and the chart library when
-    documents have charts) into this process."""
+    a document has a chart that needs it) into this process."""
+    from charter.report.charts import needs_chart_library, prepare_charts
+
     report_stylesheet()
     page_reference_stylesheet(False)
-    if charts:
-        from charter.report.charts import prepare_charts
-
+    for name in sorted({job.template for job in jobs}):
+        template_environment().get_template(name)  # compiled once, not once per worker
+    _warm_fonts()
+    if any(needs_chart_library(spec) for job in jobs for spec in job.charts.values()):
         prepare_charts()
+
+
+@functools.cache
+def _warm_fonts() -> None:
+    """Shape a line in each shipped font once, so that the text engine's font caches are
+    filled before workers are forked rather than in each of them."""
+    import weasyprint
+
+    sample = ("<p>Charter <b>Charter</b> <code>Charter</code></p>"
+              "<table><tr><th>Charter</th><td>0.5</td></tr></table>")
+    weasyprint.HTML(string=sample).render(font_config=font_configuration(), stylesheets=[
+        report_stylesheet(), page_reference_stylesheet(False)]).write_pdf()
 
 
 @functools.cache
