@@ -16,7 +16,7 @@ from charter.inventory.diff import diff_inventories
 from charter.inventory.entities import iter_entities
 from charter.policy.compiled import compile_state
 from charter.policy.conditions import Scope, compile_condition
-from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
+from charter.policy.evaluate import Evaluation, Subject, _prepared, evaluate_policies
 from charter.policy.loader import _parse, assemble_policies
 from charter.source.yamlsource import load_yaml_text
 from conftest import REPO_ROOT
@@ -141,6 +141,8 @@ def test_compiled_evaluation_finds_what_the_full_evaluation_finds() -> None:
     document = _parse(text.encode(), "policies/p.yaml")
     policies = assemble_policies([("policies/p.yaml", "policies/p.yaml", document)])
     assert {"DIFF-1", "BENCH-000"} <= set(policies.rules) and len(policies.waivers) == 3
+    shared = _prepared(policies).selectors  # rules that require alike share one evaluation
+    assert len(shared.require_states) < sum(r is not None for r in shared.requires.values())
     statuses: set[str] = set()
     for _ in range(12):
         base = load_yaml_text(base_text, "models.yaml").data

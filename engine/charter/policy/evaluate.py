@@ -211,15 +211,17 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-_Step = tuple[Rule, tuple[int, ...], StateOf | None]  # a rule, its selectors, its requirement
+# a rule, its selectors' slots, and its compiled requirement's slot (None: not compiled)
+_Step = tuple[Rule, tuple[int, ...], int | None]
 
 
 class _Selectors:
-    """Rules often select alike (`stage: production`): a selector that several rules share
-    is evaluated once per entity. Only plain conditions are shared, compared by their value;
-    any other (a traced one, say) is evaluated for its own rule. Each rule's selectors and
-    requirement are compiled once into functions of the state alone (`compiled.py`); the
-    plain twin (`plain=True`) evaluates every condition in full and shares nothing."""
+    """Rules often select alike (`stage: production`), and require alike: a selector or a
+    requirement that several rules share is evaluated once per entity. Only plain conditions
+    are shared, compared by their value; any other (a traced one, say) is evaluated for its
+    own rule. Each rule's selectors and requirement are compiled once into functions of the
+    state alone (`compiled.py`); the plain twin (`plain=True`) evaluates every condition in
+    full and shares nothing."""
 
     def __init__(self, rules: Iterable[Rule], plain: bool = False) -> None:
         self.slots: dict[int, int] = {}
@@ -227,8 +229,22 @@ class _Selectors:
         self.conditions: list[Condition] = []
         self.states: list[StateOf] = []
         self.requires: dict[int, StateOf | None] = {}
+        self.require_slots: dict[int, int | None] = {}
+        self.require_states: list[StateOf] = []
+        required: dict[str, int] = {}
         for rule in rules:
-            self.requires[id(rule)] = None if plain else compile_state(rule.require)
+            compiled = None if plain else compile_state(rule.require)
+            self.requires[id(rule)] = compiled
+            self.require_slots[id(rule)] = None
+            if compiled is not None:
+                key = _plain_key(rule.require)
+                slot = required.get(key, len(self.require_states)) if key else len(
+                    self.require_states)
+                if slot == len(self.require_states):
+                    self.require_states.append(compiled)
+                    if key:
+                        required[key] = slot
+                self.require_slots[id(rule)] = slot
             for condition in (rule.match, rule.when):
                 if condition is None or id(condition) in self.slots:
                     continue
@@ -245,9 +261,9 @@ class _Selectors:
         return _SharedScope(Scope(context, today), self, {})
 
     def steps(self, rules: list[Rule]) -> list[_Step]:
-        """Each rule with the slots of its selectors and its compiled requirement."""
+        """Each rule with the slots of its selectors and of its compiled requirement."""
         return [(r, tuple(self.slots[id(c)] for c in (r.match, r.when) if c is not None),
-                 self.requires[id(r)]) for r in rules]
+                 self.require_slots[id(r)]) for r in rules]
 
 
 def _evaluated(condition: Condition) -> StateOf:
@@ -329,10 +345,12 @@ def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any
     result the compiled conditions do not decide goes through `_judge`."""
     held: list[bool | None] = [None] * len(selectors.states)
     states = selectors.states
+    decided: list[State | None] = [None] * len(selectors.require_states)
+    requires = selectors.require_states
     new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
     entity_id, kind = entity.id, entity.kind
     out = []
-    for rule, slots, fast in steps:
+    for rule, slots, required in steps:
         applies = True
         for slot in slots:
             found = held[slot]
@@ -344,13 +362,18 @@ def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any
         if not applies:
             out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
             continue
-        state = fast(context, today) if fast is not None else None
+        if required is None:
+            state = None
+        else:
+            state = decided[required]
+            if state is None:
+                state = decided[required] = requires[required](context, today)
         if state is PASS or (state is MISSING and rule.on_missing == "pass"):
             out.append(new(RuleResult, (rule.id, entity_id, kind, "pass", None)))
         elif state is MISSING and rule.on_missing != "fail":
             out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
-        else:
-            out.append(_judge(rule, entity, [selectors.scope(context, today)], source))
+        else:  # what _judge would do next, its selectors and compiled state known
+            out.append(_judged_in_full(rule, entity, Scope(context, today), source, "skip"))
     return out
 
 
@@ -378,17 +401,25 @@ def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: Sourc
                 if rule.on_missing == "pass":
                     status = "pass"
                 continue
-        outcome = rule.require.evaluate(shared.scope)
-        if outcome.holds:
-            status = "pass"
-            continue
-        if outcome.state is State.MISSING and rule.on_missing != "fail":
-            if rule.on_missing == "pass":
-                status = "pass"
-            continue
-        finding = _finding(rule, entity, shared.scope.data, outcome, source)
-        return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
+        judged = _judged_in_full(rule, entity, shared.scope, source, status)
+        if judged.status == "fail":
+            return judged
+        status = judged.status
     return RuleResult(rule.id, entity.id, entity.kind, status)
+
+
+def _judged_in_full(rule: Rule, entity: Entity, scope: Scope, source: SourceMap, status: str
+                    ) -> RuleResult:
+    """The rule's full evaluation in one scope where its selectors hold: a failure with its
+    finding, or the status so far updated (`status`: what the scopes before it decided)."""
+    outcome = rule.require.evaluate(scope)
+    if outcome.holds:
+        return RuleResult(rule.id, entity.id, entity.kind, "pass")
+    if outcome.state is State.MISSING and rule.on_missing != "fail":
+        return RuleResult(rule.id, entity.id, entity.kind,
+                          "pass" if rule.on_missing == "pass" else status)
+    finding = _finding(rule, entity, scope.data, outcome, source)
+    return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
 
 
 def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Outcome,
