@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -316,8 +317,13 @@ def test_cached_positions_locate_as_the_parsed_file_does(odd: dict[Any, Any]) ->
 def test_a_warm_check_points_at_the_lines_a_cold_one_does(repo: GitRepo) -> None:
     governed_split(repo, base_data())
     text = (repo.root / "models/credit.yaml").read_text()
-    repo.write("models/credit.yaml", text.replace("roc_auc: 0.81", "roc_auc: 0.7"))
+    text = text.replace("roc_auc: 0.81", "roc_auc: 0.7   ")  # where the line ends is shown
+    repo.write("models/credit.yaml", text)
     cold = check(repo, "--all", "--no-cache", "--format", "json")
     warm = [check(repo, "--all", "--format", "json") for _ in range(2)]  # fills, then reads
     assert cold.code == 1 and cold.out == warm[0].out == warm[1].out
-    assert '"file": "models/credit.yaml"' in cold.out
+    lines = text.splitlines()
+    found = [f for f in json.loads(cold.out)["findings"] if f["file"] == "models/credit.yaml"]
+    assert found and all(f["end_line"] == f["line"] and f["end_column"] == max(
+        len(lines[f["line"] - 1].rstrip()) + 1, f["column"]) for f in found)
+    assert any("roc_auc" in lines[f["line"] - 1] for f in found)

@@ -101,7 +101,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
         # the head's rules judge: what they newly fail is part of the change, wherever it is
         scope = scope | newly_failing
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
-                                   waiver_inventory, authors, ledger=ledger)
+                                   waiver_inventory, authors, ledger=ledger, line_ends=True)
     findings = evaluation.findings
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,

@@ -25,6 +25,7 @@ from charter.layout import (
     classify,
     entity_file_path,
 )
+from charter.regions import line_ends
 from charter.source.segments import LazySection
 from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 from charter.vcs.cache import Cache
@@ -52,6 +53,7 @@ class RecordFile:
         self._parsed = False
         self._source: SourceMap | None = None
         self._marks: str | None = None  # the positions as cached, read one at a time
+        self._ends: list[int] | str | None = None  # each line's end (as cached: text)
 
     @property
     def content_id(self) -> str:
@@ -84,12 +86,13 @@ class RecordFile:
         if not self._parsed:
             cached = self._cache.get_text(CACHE_KIND, self.content_id)
             if cached is not None:
-                self._data, self._marks = json.loads(cached)
+                self._data, self._marks, self._ends = json.loads(cached)
             else:
                 self._parse()
                 assert self._source is not None
+                ends = ",".join(map(str, self.line_ends()))
                 self._cache.put_text(CACHE_KIND, self.content_id, json.dumps(
-                    [self._data, pack_marks(self._source.marks)], separators=(",", ":")))
+                    [self._data, pack_marks(self._source.marks), ends], separators=(",", ":")))
             self._parsed = True
         return self._data
 
@@ -110,6 +113,14 @@ class RecordFile:
             if found is not None:
                 return found
         return self.source().locate(path)
+
+    def line_ends(self) -> list[int]:
+        """regions.line_ends of the file's bytes, from the cache when it was parsed there."""
+        if isinstance(self._ends, str):
+            self._ends = [int(end) for end in self._ends.split(",")] if self._ends else []
+        if self._ends is None:
+            self._ends = line_ends(self.raw())
+        return self._ends
 
     def _parse(self) -> None:
         document = load_yaml_text(self.raw(), self.path)
@@ -499,6 +510,15 @@ class SplitSourceMap(SourceMap):
     def file_of(self, path: KeyPath) -> str:
         record = self._record(path)
         return record.path if record is not None else self.file
+
+    def line_end(self, file: str, line: int) -> int | None:
+        """Known for an entity file without reading it again: from its cached parse."""
+        match = _PLAIN.fullmatch(file)
+        record = self._record((_SECTION_OF[match.group(1)], match.group(2))) if match else None
+        if record is None or record.path != file:
+            return None
+        ends = record.line_ends()
+        return ends[line - 1] if 0 < line <= len(ends) else None
 
 
 def merge_sections(data: dict[str, Any], files: EntityFiles,

@@ -33,6 +33,7 @@ from charter.policy.parallel import in_parallel
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
 from charter.policy.weakening import WEAKENING_RULE, WEAKENING_RULE_ID, weakening_findings
+from charter.regions import ended
 from charter.source.yamlsource import KeyPath, SourceMap
 
 # Findings the engine itself raises about waivers; documented for `charter explain`.
@@ -113,13 +114,16 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       waiver_inventory: Mapping[str, Any] | None = None,
                       authors: Mapping[str, str] | None = None,
                       plain: bool = False, ledger: Ledger | None = None,
-                      facts: TeamFacts | None = None) -> Evaluation:
+                      facts: TeamFacts | None = None, line_ends: bool = False
+                      ) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
     `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
     tests compare the fast evaluation with. `facts` remembers what the teams say across
     evaluations (the history's successive revisions share their unchanged parts).
+    `line_ends` sets where each finding's line ends, as `regions.with_line_ends` would, when
+    the source map knows it without reading the file (the gate's output shows it).
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
     independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {},
@@ -132,7 +136,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     by_kind, selectors = prepared.by_kind, prepared.selectors
 
     def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
-        return _judge_entities(chunk, builder, prepared, subject.source, today, plain)
+        results = _judge_entities(chunk, builder, prepared, subject.source, today, plain)
+        return [_ended(r, subject.source) for r in results] if line_ends else results
 
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
@@ -177,6 +182,14 @@ def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBui
         for rule in rules:
             results.append(_judge(rule, entity, scopes, source))
     return results
+
+
+def _ended(result: RuleResult, source: SourceMap) -> RuleResult:
+    finding = result.finding
+    end = source.line_end(finding.file, finding.line) if finding is not None else None
+    if finding is None or end is None:
+        return result
+    return result._replace(finding=ended(finding, end))
 
 
 def _distinct(*inventories: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
