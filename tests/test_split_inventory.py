@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -281,3 +282,48 @@ def test_odd_paths_in_git_are_listed_apart(repo: GitRepo) -> None:
         load_snapshot(Revision.at(repo.root, "HEAD"))
     assert "models/notes/x\t100644 blob ab.yaml: not part of the inventory" in (
         raised.value.render())
+
+
+POSITIONS = """\
+title: "Ünïcode \\t title"
+"odd\\tkey": {"quoted \\"key\\"": 1, "a\\nb": [x, {y: 2}]}
+7: seven
+versions:
+  "1.0.0":
+    deployments:
+      - {target: api, since: 2025-01-01}
+      - target: batch
+        since: 2025-02-01
+"""
+
+
+@pytest.mark.parametrize("odd", [{}, {("flag", True): (11, 1), ("ratio", 1.5): (12, 1)}])
+def test_cached_positions_locate_as_the_parsed_file_does(odd: dict[Any, Any]) -> None:
+    from charter.inventory.entityfiles import pack_marks, packed_locate, unpack_marks
+    from charter.source.yamlsource import Mark, SourceMap, load_yaml_text
+
+    source = load_yaml_text(POSITIONS, "models/x.yaml").source
+    source = SourceMap(source.file, {**source.marks, **{p: Mark(*m) for p, m in odd.items()}})
+    packed = pack_marks(source.marks)
+    assert unpack_marks(packed) == source.marks
+    paths = [*source.marks, ("nowhere",), ("versions", "1.0.0", "deployments", 1, "absent"),
+             ("versions", "1.0.0", "deployments", 7), ("versions", "9"), (), (True,), (1.5,),
+             ("versions", "1.0.0", "deployments", True)]
+    for path in paths:
+        found = packed_locate(packed, path)
+        assert found is None or found == source.locate(path), path
+
+
+def test_a_warm_check_points_at_the_lines_a_cold_one_does(repo: GitRepo) -> None:
+    governed_split(repo, base_data())
+    text = (repo.root / "models/credit.yaml").read_text()
+    text = text.replace("roc_auc: 0.81", "roc_auc: 0.7   ")  # where the line ends is shown
+    repo.write("models/credit.yaml", text)
+    cold = check(repo, "--all", "--no-cache", "--format", "json")
+    warm = [check(repo, "--all", "--format", "json") for _ in range(2)]  # fills, then reads
+    assert cold.code == 1 and cold.out == warm[0].out == warm[1].out
+    lines = text.splitlines()
+    found = [f for f in json.loads(cold.out)["findings"] if f["file"] == "models/credit.yaml"]
+    assert found and all(f["end_line"] == f["line"] and f["end_column"] == max(
+        len(lines[f["line"] - 1].rstrip()) + 1, f["column"]) for f in found)
+    assert any("roc_auc" in lines[f["line"] - 1] for f in found)

@@ -9,6 +9,7 @@ import importlib.util
 import random
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from test_lazy import CONDITIONS, MAPPINGS
 
@@ -16,7 +17,7 @@ from charter.inventory.diff import diff_inventories
 from charter.inventory.entities import iter_entities
 from charter.policy.compiled import compile_state
 from charter.policy.conditions import Scope, compile_condition
-from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
+from charter.policy.evaluate import Evaluation, Subject, _prepared, evaluate_policies
 from charter.policy.loader import _parse, assemble_policies
 from charter.source.yamlsource import load_yaml_text
 from conftest import REPO_ROOT
@@ -141,6 +142,8 @@ def test_compiled_evaluation_finds_what_the_full_evaluation_finds() -> None:
     document = _parse(text.encode(), "policies/p.yaml")
     policies = assemble_policies([("policies/p.yaml", "policies/p.yaml", document)])
     assert {"DIFF-1", "BENCH-000"} <= set(policies.rules) and len(policies.waivers) == 3
+    shared = _prepared(policies).selectors  # rules that require alike share one evaluation
+    assert len(shared.require_states) < sum(r is not None for r in shared.requires.values())
     statuses: set[str] = set()
     for _ in range(12):
         base = load_yaml_text(base_text, "models.yaml").data
@@ -160,3 +163,22 @@ def test_compiled_evaluation_finds_what_the_full_evaluation_finds() -> None:
             head.data, head.source, None, diff_inventories({}, head.data, initial=True)),
             policies, TODAY, plain=True))
     assert statuses == {"pass", "fail", "skip", "waived"}
+
+
+@pytest.mark.parametrize("op", ["gt", "gte", "lt", "lte"])
+@pytest.mark.parametrize("tolerance", [0.0, 0.05, 3])
+def test_a_comparison_with_a_number_has_the_state_of_its_full_evaluation(
+        op: str, tolerance: float) -> None:
+    big = 2**53
+    values = [None, 0, 1, -1, 0.75, 0.7499999, 0.8, True, False, "0.8", "2026-01-01", [1],
+              {"a": 1}, float("inf"), float("-inf"), float("nan"), big, big + 1, 10**400,
+              -(10**400)]
+    for expected in [0.75, 1, 0, big, big + 1, -3]:
+        condition = compile_condition({"field": "a.b", op: expected, "tolerance": tolerance}
+                                      if tolerance else {"field": "a.b", op: expected})
+        compiled = compile_state(condition)
+        assert compiled is not None
+        for value in values:
+            data = {"a": {"b": value}}
+            assert compiled(data, TODAY) is condition.evaluate(Scope(data, TODAY)).state, (
+                op, expected, value)

@@ -7,16 +7,19 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from test_compiled import RULES, TODAY, _edited, _generate
 
 from charter.errors import CharterError
 from charter.inventory.diff import diff_inventories
+from charter.inventory.snapshot import Snapshot, validation_problems
 from charter.policy import parallel
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import _parse, assemble_policies
 from charter.source.yamlsource import load_yaml_text
+from charter.vcs.revisions import Revision
 
 
 @pytest.fixture
@@ -90,3 +93,25 @@ def test_a_bad_number_of_processes_is_refused(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv(parallel.WORKERS_ENV, value)
     with pytest.raises(CharterError, match="CHARTER_WORKERS must be a whole number"):
         parallel.in_parallel(_pid_marked, [1])
+
+
+@pytest.mark.usefixtures("forking")
+def test_records_checked_in_processes_have_the_problems_one_process_finds(
+        tmp_path: Path) -> None:
+    generate = _generate()
+    rng = random.Random(3)
+    breaks = [("stage: development", "stage: dev"), ("risk_tier: high", "risk_tier: extreme"),
+              ("contains_pii: false", "contains_pii: maybe"), ("target: y", "target: [y]"),
+              ("review_every_days: 365", "review_every_days: often")]
+    lines = generate.inventory_text(40).splitlines()
+    for _ in range(12):
+        old, new = rng.choice(breaks)
+        places = [i for i, line in enumerate(lines) if old in line]
+        if places:
+            i = rng.choice(places)
+            lines[i] = lines[i].replace(old, new, 1)
+    document = load_yaml_text("\n".join(lines) + "\n", "models.yaml")
+    snapshot = Snapshot(Revision.worktree(tmp_path), document.data, document.source, True)
+    alone = validation_problems(snapshot)
+    shared = validation_problems(snapshot, share=parallel.in_parallel)
+    assert len(alone) >= 6 and shared == alone  # the same problems in the same order

@@ -25,6 +25,7 @@ from charter.inventory.entities import find_entity, iter_entities
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
+from charter.policy.parallel import in_parallel
 from charter.regions import with_line_ends
 from charter.result import CheckResult, Impact, RevisionInfo
 from charter.vcs.cache import Cache
@@ -81,7 +82,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
             scope = None
         else:
             scope = scope | ledger.facts.touched
-    problems = validation_problems(head, scope)
+    problems = validation_problems(head, scope, share=in_parallel if scope is None else None)
     if problems:
         raise CharterError(problems, summary=f"models.yaml ({head_rev.label}) is invalid")
     if scope is None:
@@ -100,7 +101,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
         # the head's rules judge: what they newly fail is part of the change, wherever it is
         scope = scope | newly_failing
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
-                                   waiver_inventory, authors, ledger=ledger)
+                                   waiver_inventory, authors, ledger=ledger, line_ends=True)
     findings = evaluation.findings
     if options.evidence == "none":
         from charter.gate.pinned import rewritten_files

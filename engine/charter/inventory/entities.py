@@ -30,6 +30,8 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
+    if type(value) is dict:  # the usual case, without the abstract class's slower check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from charter.errors import CharterError, Problem
@@ -25,6 +25,7 @@ from charter.layout import (
     classify,
     entity_file_path,
 )
+from charter.regions import line_ends
 from charter.source.segments import LazySection
 from charter.source.yamlsource import KeyPath, Mark, SourceMap, load_yaml_text
 from charter.vcs.cache import Cache
@@ -51,7 +52,8 @@ class RecordFile:
         self._data: Any = None
         self._parsed = False
         self._source: SourceMap | None = None
-        self._marks: list[list[Any]] | None = None  # the positions as cached, not yet built
+        self._marks: str | None = None  # the positions as cached, read one at a time
+        self._ends: list[int] | str | None = None  # each line's end (as cached: text)
 
     @property
     def content_id(self) -> str:
@@ -84,26 +86,41 @@ class RecordFile:
         if not self._parsed:
             cached = self._cache.get_text(CACHE_KIND, self.content_id)
             if cached is not None:
-                self._data, self._marks = json.loads(cached)
+                self._data, self._marks, self._ends = json.loads(cached)
             else:
                 self._parse()
                 assert self._source is not None
-                marks = [[*path, mark.line, mark.column]
-                         for path, mark in self._source.marks.items()]
-                self._cache.put_text(CACHE_KIND, self.content_id,
-                                     json.dumps([self._data, marks], separators=(",", ":")))
+                ends = ",".join(map(str, self.line_ends()))
+                self._cache.put_text(CACHE_KIND, self.content_id, json.dumps(
+                    [self._data, pack_marks(self._source.marks), ends], separators=(",", ":")))
             self._parsed = True
         return self._data
 
     def source(self) -> SourceMap:
         if self._source is None and self._marks is not None:
-            self._source = SourceMap(self.path, {tuple(entry[:-2]): Mark(entry[-2], entry[-1])
-                                                 for entry in self._marks})
+            self._source = SourceMap(self.path, unpack_marks(self._marks))
             self._marks = None
         if self._source is None:
             self._parse()
         assert self._source is not None
         return self._source
+
+    def locate(self, path: KeyPath) -> Mark:
+        """`source().locate(path)`, read from the cached positions without building them all
+        (a full check points into every file that has a finding)."""
+        if self._source is None and self._marks is not None:
+            found = packed_locate(self._marks, path)
+            if found is not None:
+                return found
+        return self.source().locate(path)
+
+    def line_ends(self) -> list[int]:
+        """regions.line_ends of the file's bytes, from the cache when it was parsed there."""
+        if isinstance(self._ends, str):
+            self._ends = [int(end) for end in self._ends.split(",")] if self._ends else []
+        if self._ends is None:
+            self._ends = line_ends(self.raw())
+        return self._ends
 
     def _parse(self) -> None:
         document = load_yaml_text(self.raw(), self.path)
@@ -114,6 +131,43 @@ class RecordFile:
                 f"{found}: {self.path} holds the record of {what} `{self.name}` (its fields, "
                 f"as under `{self.section}.{self.name}` in {ROOT_FILE})", file=self.path, line=1)
         self._data, self._source = document.data, document.source
+
+
+def _mark_key(path: Iterable[Any]) -> str:
+    return json.dumps(list(path), separators=(",", ":"))
+
+
+def pack_marks(marks: Mapping[KeyPath, Mark]) -> str:
+    """The positions as text, one line per key path: `["a",0]<TAB>line<TAB>column`. A JSON
+    key holds no raw tab or newline, so a path's line is found by one search of the text.
+    Text marked `!` holds a key of another type (true, 1.5), which a search cannot match
+    as a mapping would (True == 1): it is unpacked whole."""
+    odd = any(type(part) not in (str, int) for path in marks for part in path)
+    return "!" * odd + "".join(f"\n{_mark_key(path)}\t{mark.line}\t{mark.column}"
+                   for path, mark in marks.items()) + "\n"
+
+
+def unpack_marks(packed: str) -> dict[KeyPath, Mark]:
+    marks = {}
+    for line in packed.lstrip("!").split("\n"):
+        if line:
+            key, row, column = line.split("\t")
+            marks[tuple(json.loads(key))] = Mark(int(row), int(column))
+    return marks
+
+
+def packed_locate(packed: str, path: KeyPath) -> Mark | None:
+    """SourceMap.locate on packed positions; None when the path holds a key that the text
+    cannot match exactly as a mapping would (only text and whole numbers are written)."""
+    if packed.startswith("!") or any(type(part) not in (str, int) for part in path):
+        return None
+    for end in range(len(path), -1, -1):
+        start = packed.find(f"\n{_mark_key(path[:end])}\t")
+        if start >= 0:
+            row, column = packed[packed.index("\t", start + 1) + 1:
+                                 packed.index("\n", start + 1)].split("\t")
+            return Mark(int(row), int(column))
+    return Mark(1, 1)
 
 
 Key = tuple[str, str]  # (section, name)
@@ -449,13 +503,22 @@ class SplitSourceMap(SourceMap):
     def locate(self, path: KeyPath) -> Mark:
         record = self._record(path)
         if record is not None:
-            return record.source().locate(path[2:])
+            return record.locate(path[2:])
         root: SourceMap = object.__getattribute__(self, "_root")
         return root.locate(path)
 
     def file_of(self, path: KeyPath) -> str:
         record = self._record(path)
         return record.path if record is not None else self.file
+
+    def line_end(self, file: str, line: int) -> int | None:
+        """Known for an entity file without reading it again: from its cached parse."""
+        match = _PLAIN.fullmatch(file)
+        record = self._record((_SECTION_OF[match.group(1)], match.group(2))) if match else None
+        if record is None or record.path != file:
+            return None
+        ends = record.line_ends()
+        return ends[line - 1] if 0 < line <= len(ends) else None
 
 
 def merge_sections(data: dict[str, Any], files: EntityFiles,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,9 +157,16 @@ def _load_lazy(revision: Revision, raw: bytes, cache: Cache) -> Snapshot | None:
     return _snapshot(revision, data, source, segmented)
 
 
-def validation_problems(snapshot: Snapshot,
-                        scope: Iterable[tuple[str, str]] | None = None) -> list[Problem]:
-    """Schema and integrity problems: of every entity, or only of those in `scope`."""
+Record = tuple[str, str]  # (section, name)
+# `share(check, records)`: check(records), perhaps shared out between processes
+Share = Callable[[Callable[[Sequence[Record]], list[list[Problem]]], Sequence[Record]],
+                 list[list[Problem]]]
+
+
+def validation_problems(snapshot: Snapshot, scope: Iterable[tuple[str, str]] | None = None,
+                        share: Share | None = None) -> list[Problem]:
+    """Schema and integrity problems: of every entity, or only of those in `scope`.
+    `share` may check the records' schemas in several processes (the gate's full check)."""
     if not snapshot.present:
         return []
     top = {key: _names_only(value) for key, value in snapshot.inventory.items()}
@@ -176,14 +183,34 @@ def validation_problems(snapshot: Snapshot,
     else:  # every record, also one that is no mapping and so holds no entity
         records |= {(section, str(name)) for section in ("models", "datasets")
                     for name in _names(snapshot.inventory.get(section))}
-    for section, name in sorted(records):
-        definition = "dataset" if section == "datasets" else "model"
-        record = snapshot.inventory[section][name]
-        problems += validate(record, snapshot.source, "models", definition, (section, name))
+    problems += _schema_problems(snapshot, sorted(records), share)
     problems = _dedupe(problems)
     if problems:
         return problems
     return check_integrity(snapshot.inventory, snapshot.source, entities)
+
+
+def _schema_problems(snapshot: Snapshot, records: list[Record], share: Share | None
+                     ) -> list[Problem]:
+    """Each record's schema problems, in the order of `records`."""
+    def check(chunk: Sequence[Record]) -> list[list[Problem]]:
+        return [validate(snapshot.inventory[section][name], snapshot.source, "models",
+                         "dataset" if section == "datasets" else "model", (section, name))
+                for section, name in chunk]
+
+    if share is None:
+        return [p for found in check(records) for p in found]
+    # A well-mixed order, so that each process's contiguous share holds models and datasets
+    # alike (sorted, the datasets would all come first); put back in order afterwards.
+    order = sorted(range(len(records)), key=lambda i: (i * _MIX) % 2**32)
+    found = share(check, [records[i] for i in order])
+    by_index: list[list[Problem]] = [[] for _ in records]
+    for i, problems in zip(order, found, strict=True):
+        by_index[i] = problems
+    return [p for problems in by_index for p in problems]
+
+
+_MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
 
 
 def _names_only(value: Any) -> Any:

@@ -10,10 +10,13 @@ is not compiled, so that it is evaluated once, in full, as before.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from charter.policy.conditions import (
+    _FLOAT_MAX,
     All,
     AnyOf,
     Changed,
@@ -23,6 +26,8 @@ from charter.policy.conditions import (
     Not,
     Scope,
     Transition,
+    _is_number,
+    _slack,
     lookup,
 )
 from charter.policy.outcome import State
@@ -73,6 +78,8 @@ def _field_test(test: FieldTest) -> StateOf:
     if test.op == "equals" and not test.tolerance and not isinstance(expected, FieldRef):
         return lambda data, today: MISSING if (value := get(data)) is None else (
             PASS if value == expected else FAIL)
+    if test.op in _ORDERS and not isinstance(expected, FieldRef) and _is_number(expected):
+        return _against_number(test)
     ref = expected.field if isinstance(expected, FieldRef) else None
     counts = test.op == "count"
     decide = test.test
@@ -87,6 +94,31 @@ def _field_test(test: FieldTest) -> StateOf:
         if wanted is None:
             return MISSING
         return PASS if decide(value, wanted, today) else FAIL
+
+    return state
+
+
+# gt/gte compare with the bound lowered by the tolerance, lt/lte with it raised
+_ORDERS = {"gt": (operator.gt, -1), "gte": (operator.ge, -1), "lt": (operator.lt, 1),
+           "lte": (operator.le, 1)}
+
+
+def _against_number(test: FieldTest) -> StateOf:
+    """A comparison with a fixed number: a number read is compared with the bound, computed
+    once exactly as COMPARISONS computes it; any other value is decided by `test.test`."""
+    get, expected, decide = test._get, test.expected, test.test
+    compare, sign = _ORDERS[test.op]
+    bound = _slack(expected, test.tolerance, sign)
+
+    def state(data: Mapping[str, Any], today: dt.date) -> State:
+        value = get(data)
+        if value is None:
+            return MISSING
+        kind = type(value)
+        if (kind is float and math.isfinite(value)) or (
+                kind is int and -_FLOAT_MAX <= value <= _FLOAT_MAX):
+            return PASS if compare(value, bound) else FAIL
+        return PASS if decide(value, expected, today) else FAIL
 
     return state
 

@@ -33,6 +33,7 @@ from charter.policy.parallel import in_parallel
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
 from charter.policy.weakening import WEAKENING_RULE, WEAKENING_RULE_ID, weakening_findings
+from charter.regions import ended
 from charter.source.yamlsource import KeyPath, SourceMap
 
 # Findings the engine itself raises about waivers; documented for `charter explain`.
@@ -126,13 +127,16 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       waiver_inventory: Mapping[str, Any] | None = None,
                       authors: Mapping[str, str] | None = None,
                       plain: bool = False, ledger: Ledger | None = None,
-                      facts: TeamFacts | None = None) -> Evaluation:
+                      facts: TeamFacts | None = None, line_ends: bool = False
+                      ) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
     `authors` gives the git identity that added each version whose record names no author.
     `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
     tests compare the fast evaluation with. `facts` remembers what the teams say across
     evaluations (the history's successive revisions share their unchanged parts).
+    `line_ends` sets where each finding's line ends, as `regions.with_line_ends` would, when
+    the source map knows it without reading the file (the gate's output shows it).
     """
     trusted = waiver_inventory if waiver_inventory is not None else subject.head
     independence = Independence(_distinct(trusted, subject.head, subject.base), authors or {},
@@ -145,7 +149,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     by_kind, selectors = prepared.by_kind, prepared.selectors
 
     def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
-        return _judge_entities(chunk, builder, prepared, subject.source, today, plain)
+        results = _judge_entities(chunk, builder, prepared, subject.source, today, plain)
+        return [_ended(r, subject.source) for r in results] if line_ends else results
 
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
@@ -192,6 +197,14 @@ def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBui
     return results
 
 
+def _ended(result: RuleResult, source: SourceMap) -> RuleResult:
+    finding = result.finding
+    end = source.line_end(finding.file, finding.line) if finding is not None else None
+    if finding is None or end is None:
+        return result
+    return result._replace(finding=ended(finding, end))
+
+
 def _distinct(*inventories: Mapping[str, Any] | None) -> tuple[Mapping[str, Any], ...]:
     """The inventories in order, each once: the trusted one is often the head or the base,
     and every fact about independence is the same read twice."""
@@ -224,15 +237,17 @@ def _entities(subject: Subject, scope: set[EntityKey] | None) -> list[tuple[Enti
     return present + removed
 
 
-_Step = tuple[Rule, tuple[int, ...], StateOf | None]  # a rule, its selectors, its requirement
+# a rule, its selectors' slots, and its compiled requirement's slot (None: not compiled)
+_Step = tuple[Rule, tuple[int, ...], int | None]
 
 
 class _Selectors:
-    """Rules often select alike (`stage: production`): a selector that several rules share
-    is evaluated once per entity. Only plain conditions are shared, compared by their value;
-    any other (a traced one, say) is evaluated for its own rule. Each rule's selectors and
-    requirement are compiled once into functions of the state alone (`compiled.py`); the
-    plain twin (`plain=True`) evaluates every condition in full and shares nothing."""
+    """Rules often select alike (`stage: production`), and require alike: a selector or a
+    requirement that several rules share is evaluated once per entity. Only plain conditions
+    are shared, compared by their value; any other (a traced one, say) is evaluated for its
+    own rule. Each rule's selectors and requirement are compiled once into functions of the
+    state alone (`compiled.py`); the plain twin (`plain=True`) evaluates every condition in
+    full and shares nothing."""
 
     def __init__(self, rules: Iterable[Rule], plain: bool = False) -> None:
         self.slots: dict[int, int] = {}
@@ -240,8 +255,22 @@ class _Selectors:
         self.conditions: list[Condition] = []
         self.states: list[StateOf] = []
         self.requires: dict[int, StateOf | None] = {}
+        self.require_slots: dict[int, int | None] = {}
+        self.require_states: list[StateOf] = []
+        required: dict[str, int] = {}
         for rule in rules:
-            self.requires[id(rule)] = None if plain else compile_state(rule.require)
+            compiled = None if plain else compile_state(rule.require)
+            self.requires[id(rule)] = compiled
+            self.require_slots[id(rule)] = None
+            if compiled is not None:
+                key = _plain_key(rule.require)
+                slot = required.get(key, len(self.require_states)) if key else len(
+                    self.require_states)
+                if slot == len(self.require_states):
+                    self.require_states.append(compiled)
+                    if key:
+                        required[key] = slot
+                self.require_slots[id(rule)] = slot
             for condition in (rule.match, rule.when):
                 if condition is None or id(condition) in self.slots:
                     continue
@@ -258,9 +287,9 @@ class _Selectors:
         return _SharedScope(Scope(context, today), self, {})
 
     def steps(self, rules: list[Rule]) -> list[_Step]:
-        """Each rule with the slots of its selectors and its compiled requirement."""
+        """Each rule with the slots of its selectors and of its compiled requirement."""
         return [(r, tuple(self.slots[id(c)] for c in (r.match, r.when) if c is not None),
-                 self.requires[id(r)]) for r in rules]
+                 self.require_slots[id(r)]) for r in rules]
 
 
 def _evaluated(condition: Condition) -> StateOf:
@@ -342,10 +371,12 @@ def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any
     result the compiled conditions do not decide goes through `_judge`."""
     held: list[bool | None] = [None] * len(selectors.states)
     states = selectors.states
+    decided: list[State | None] = [None] * len(selectors.require_states)
+    requires = selectors.require_states
     new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
     entity_id, kind = entity.id, entity.kind
     out = []
-    for rule, slots, fast in steps:
+    for rule, slots, required in steps:
         applies = True
         for slot in slots:
             found = held[slot]
@@ -357,13 +388,18 @@ def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any
         if not applies:
             out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
             continue
-        state = fast(context, today) if fast is not None else None
+        if required is None:
+            state = None
+        else:
+            state = decided[required]
+            if state is None:
+                state = decided[required] = requires[required](context, today)
         if state is PASS or (state is MISSING and rule.on_missing == "pass"):
             out.append(new(RuleResult, (rule.id, entity_id, kind, "pass", None)))
         elif state is MISSING and rule.on_missing != "fail":
             out.append(new(RuleResult, (rule.id, entity_id, kind, "skip", None)))
-        else:
-            out.append(_judge(rule, entity, [selectors.scope(context, today)], source))
+        else:  # what _judge would do next, its selectors and compiled state known
+            out.append(_judged_in_full(rule, entity, Scope(context, today), source, "skip"))
     return out
 
 
@@ -391,17 +427,25 @@ def _judge(rule: Rule, entity: Entity, scopes: list[_SharedScope], source: Sourc
                 if rule.on_missing == "pass":
                     status = "pass"
                 continue
-        outcome = rule.require.evaluate(shared.scope)
-        if outcome.holds:
-            status = "pass"
-            continue
-        if outcome.state is State.MISSING and rule.on_missing != "fail":
-            if rule.on_missing == "pass":
-                status = "pass"
-            continue
-        finding = _finding(rule, entity, shared.scope.data, outcome, source)
-        return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
+        judged = _judged_in_full(rule, entity, shared.scope, source, status)
+        if judged.status == "fail":
+            return judged
+        status = judged.status
     return RuleResult(rule.id, entity.id, entity.kind, status)
+
+
+def _judged_in_full(rule: Rule, entity: Entity, scope: Scope, source: SourceMap, status: str
+                    ) -> RuleResult:
+    """The rule's full evaluation in one scope where its selectors hold: a failure with its
+    finding, or the status so far updated (`status`: what the scopes before it decided)."""
+    outcome = rule.require.evaluate(scope)
+    if outcome.holds:
+        return RuleResult(rule.id, entity.id, entity.kind, "pass")
+    if outcome.state is State.MISSING and rule.on_missing != "fail":
+        return RuleResult(rule.id, entity.id, entity.kind,
+                          "pass" if rule.on_missing == "pass" else status)
+    finding = _finding(rule, entity, scope.data, outcome, source)
+    return RuleResult(rule.id, entity.id, entity.kind, "fail", finding)
 
 
 def _finding(rule: Rule, entity: Entity, context: Mapping[str, Any], outcome: Outcome,
