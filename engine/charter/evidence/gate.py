@@ -29,7 +29,7 @@ def evidence_for_check(root: Path, mode: str, use_cache: bool, head: Snapshot,
     if mode == "all" or scope is None:
         wanted = everything
     else:
-        touched = _versions_reading_changed_files(root, head, base)
+        touched = _versions_reading_changed_files(head, base)
         wanted = [v for v in everything if ("version", v) in scope or v in touched]
     if not wanted:
         return {}
@@ -48,16 +48,15 @@ def evidence_for_check(root: Path, mode: str, use_cache: bool, head: Snapshot,
     return run.evidence
 
 
-def _versions_reading_changed_files(root: Path, head: Snapshot,
+def _versions_reading_changed_files(head: Snapshot,
                                     base: Snapshot | None) -> set[str]:
     """Versions whose artifact or data files changed although models.yaml did not say so."""
     from charter.evidence.files import declared_location
     from charter.inventory.entities import dataset_record, dataset_refs, iter_entities
-    from charter.vcs import git
 
     if base is None or base.revision.commit is None:
         return set()
-    changed = git.changed_paths(root, base.revision.commit, head.revision.commit)
+    changed = head.revision.changed_since(base.revision.commit)
     if not changed:
         return set()
     touched = set()

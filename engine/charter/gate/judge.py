@@ -106,7 +106,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     if options.evidence == "none":
         from charter.gate.pinned import rewritten_files
 
-        findings += tuple(rewritten_files(options.root, head, base))
+        findings += tuple(rewritten_files(head, base))
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
                                            authors))

@@ -589,7 +589,7 @@ def _altered_inputs(judge: _Judge, root: Path, base: Revision | None, head: Revi
     deletes one leaves runs that no longer match their inputs."""
     if base is None or base.commit is None:
         return
-    changed = {p for p in git.changed_paths(root, base.commit, head.commit)
+    changed = {p for p in head.changed_since(base.commit)
                if not in_ledger_folder(p) and not _governed(p)}
     if not changed:
         return

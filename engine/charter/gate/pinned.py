@@ -14,7 +14,6 @@ import hashlib
 import posixpath
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from charter.findings import Finding
@@ -23,7 +22,6 @@ from charter.inventory.snapshot import Snapshot
 from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, LEDGER_FOLDER, ROOT_FILE
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
-from charter.vcs import git
 from charter.vcs.revisions import POLICY_DIR
 
 RULE_ID = "CHARTER-I001"
@@ -39,13 +37,12 @@ class Pinned:
     where: KeyPath  # the `sha256` key in the inventory
 
 
-def rewritten_files(root: Path, head: Snapshot, base: Snapshot | None) -> list[Finding]:
+def rewritten_files(head: Snapshot, base: Snapshot | None) -> list[Finding]:
     """CHARTER-I001 for every pinned file the change rewrote, deleted or replaced so that it
     no longer matches its declared sha256."""
     if base is None or not base.present or base.revision.commit is None:
         return []
-    changed = {path for path in git.changed_paths(root, base.revision.commit,
-                                                  head.revision.commit)
+    changed = {path for path in head.revision.changed_since(base.revision.commit)
                if not _inventory_file(path)}
     if not changed:  # the usual pull request: no file but the inventory's own changed
         return []

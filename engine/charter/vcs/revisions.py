@@ -62,6 +62,16 @@ class Revision:
                                      compare=False)
     _scan: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]] | None = field(
         default=None, repr=False, compare=False)
+    _changed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
+                                                compare=False)
+
+    def changed_since(self, base: str) -> frozenset[str]:
+        """Every file that differs between commit `base` and this revision, asked of git once
+        per revision (a working tree is read as it was at the first question: one gate run
+        judges one state of it)."""
+        if base not in self._changed:
+            self._changed[base] = frozenset(git.changed_paths(self.root, base, self.commit))
+        return self._changed[base]
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
