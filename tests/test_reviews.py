@@ -431,3 +431,23 @@ def test_the_approval_rule_explains_itself(claim: GitRepo) -> None:
     run = claim.charter("explain", "CHARTER-R002")
     assert run.code == 0
     assert "Approval not backed by an approving review" in run.out
+
+
+def test_an_approval_in_a_models_own_file_is_found_there(repo: GitRepo, tmp_path: Path) -> None:
+    from scenarios import split_inventory, write_files
+
+    inventory = BASIC_INVENTORY.replace("members: [vera, victor]",
+                                        "members: [vera, victor, ravi]")
+    write_files(repo, split_inventory(inventory, models=["credit"], datasets=[]))
+    repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
+    repo.commit("split inventory")
+    repo.git("checkout", "-q", "-b", "feature")
+    text = (repo.root / "models/credit.yaml").read_text()
+    repo.write("models/credit.yaml", text.replace(
+        "risk_tier: high\n", "risk_tier: low\napprovals:\n- {by: vera, date: 2026-11-20}\n"))
+    head = repo.commit("credit is low risk")
+    run = check(repo, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    line = next(i for i, row in enumerate((repo.root / "models/credit.yaml").read_text()
+                                          .splitlines(), 1) if "{by: vera" in row)
+    assert f"CHARTER-R002 models/credit.yaml:{line}:" in run.out
