@@ -410,6 +410,11 @@ def test_a_waiver_written_in_the_change_needs_its_approvers_review(claim: GitRep
     assert ("CHARTER-R002 policies/waivers.yaml:3:1  waiver W-1: approved_by victor is not "
             "backed by the pull request's reviews: victor has not approved this pull request"
             ) in run.out
+    document = json.loads(check(claim, "--base", "main", "--reviews",
+                                reviews_file(tmp_path, head), "--format", "json").out)
+    [waiver] = [f for f in document["findings"] if f["rule"] == "CHARTER-R002"]
+    # the line ends come from the head's policies/, where the waiver is written
+    assert (waiver["end_line"], waiver["end_column"]) == (3, len("  - id: W-1") + 1)
     backed = check(claim, "--base", "main", "--reviews",
                    reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
     assert backed.code == 0, backed.out + backed.err

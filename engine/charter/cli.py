@@ -247,7 +247,7 @@ def _note(message: str) -> None:
 
 
 def _shown(value: Any) -> str:
-    return repr(value.isoformat() if isinstance(value, dt.date) else value)
+    return repr(_plain(value))
 
 
 def _config_value(ctx: click.Context, param: click.Option, key: str, raw: Any,

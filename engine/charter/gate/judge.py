@@ -110,14 +110,13 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
                                            authors))
+    if pull_request is not None and changed and proposed is not None:
+        # waivers written by this change: their lines are in the head's policies/
+        findings += with_line_ends(_unbacked_waivers(pull_request, current, proposed),
+                                   head_rev.read)
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
         policy_rev if path.startswith(f"{POLICY_DIR}/") else head_rev).read(path))
-    if pull_request is not None and changed and proposed is not None:
-        # waivers written by this change: their lines are in the head's policies/
-        findings = tuple(sorted(findings + with_line_ends(
-            _unbacked_waivers(pull_request, current, proposed), head_rev.read),
-            key=Finding.sort_key))
     return CheckResult(
         findings=findings,
         rules=policies.rules,
