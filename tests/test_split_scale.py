@@ -94,6 +94,36 @@ def test_a_pull_request_on_one_model_file_never_lists_the_entity_folders(large: 
     assert len(commands) < 25, commands
 
 
+def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large: GitRepo
+                                                                          ) -> None:
+    large.git("checkout", "-q", "-b", "feature")
+    path = large.root / "models/model-7.yaml"
+    path.write_text(path.read_text().replace("roc_auc: 0.8", "roc_auc: 0.5", 1))
+    large.commit("weaker")
+    code, commands = traced(large, "--base", "main", "--head", "feature")
+    assert code == 1
+    # the changed file is found by git's tree diff, not by hashing every record
+    reads = [c for c in commands if c.startswith(("cat-file", "show"))]
+    assert len(commands) < 25 and len(reads) < 6, commands
+
+
+def test_a_linked_model_file_is_judged_when_what_it_leads_to_changes(large: GitRepo) -> None:
+    """A committed link stays the same blob while its target is edited: still judged."""
+    (large.root / "shared").mkdir()
+    (large.root / "models/model-7.yaml").rename(large.root / "shared/model-7.yaml")
+    (large.root / "models/model-7.yaml").symlink_to("../shared/model-7.yaml")
+    large.commit("linked")
+    large.git("checkout", "-q", "-b", "feature")
+    path = large.root / "shared/model-7.yaml"
+    path.write_text(path.read_text().replace("roc_auc: 0.8", "roc_auc: 0.5", 1))
+    large.commit("weaker through the link")
+    for head in ("feature", None):  # as a commit, and as the working tree
+        run = large.charter("check", "--today", TODAY, "--evidence", "none", "--no-cache",
+                            "--base", "main", *(["--head", head] if head else []))
+        assert run.code == 1, run.out + run.err
+        assert "AUC-001" in run.out and "model-7@1.0.0" in run.out
+
+
 def test_check_all_runs_a_bounded_number_of_git_processes(large: GitRepo) -> None:
     large.git("checkout", "-q", "-b", "feature")
     path = large.root / "models/model-3.yaml"
@@ -187,3 +217,7 @@ def test_the_scoped_check_of_an_edited_split_repository_misses_nothing(
     assert scoped[0] == "ok", "the scoped check finds the head invalid, the full check not"
     new = full[1] - before[1]
     assert new <= scoped[1], f"missed by the scoped check: {sorted(new - scoped[1])}"
+    # the same head committed, judged as a commit: git's tree diff scopes it the same way
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.commit("head")
+    assert _judge(repo.root, False, head="feature") == scoped

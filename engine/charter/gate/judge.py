@@ -206,14 +206,16 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
 
         found.update(version_authors(options.root, head_rev.commit, _lines(subject, inline)))
     # a few files (a pull request's) are blamed; many (--all) are answered by one git log
-    whole = _whole_file_authors(options.root, head_rev.commit, list(by_file)) if len(
-        by_file) > _BLAME_AT_MOST else {}
+    # a linked file's lines are its target's: blamed there, never taken from the link's log
+    held = {file: head_rev.real_path(file) for file in by_file}
+    whole = _whole_file_authors(options.root, head_rev.commit, [
+        f for f in by_file if held[f] == f]) if len(by_file) > _BLAME_AT_MOST else {}
     for file, versions in sorted(by_file.items()):
         author = whole.get(file)
         if author is not None:  # one commit wrote every line of the file
             found.update(dict.fromkeys(versions, author))
         else:
-            found.update(_file_authors(options.root, head_rev.commit, file,
+            found.update(_file_authors(options.root, head_rev.commit, held[file],
                                        _lines(subject, versions)))
     return found
 

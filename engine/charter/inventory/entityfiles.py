@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -348,7 +347,7 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
             entry = classify(path)
             if entry is not None:
                 gone[entry.section].add(entry.name)
-                if os.path.lexists(revision.root / path):
+                if revision.lexists(path):
                     entries.append(entry)
         _refuse([e for e in entries if e.problem])
         for entry in entries:

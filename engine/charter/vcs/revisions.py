@@ -64,6 +64,8 @@ class Revision:
         default=None, repr=False, compare=False)
     _changed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                 compare=False)
+    _present: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    _links_listed: bool = field(default=False, repr=False, compare=False)  # inventory's
 
     def changed_since(self, base: str) -> frozenset[str]:
         """Every file that differs between commit `base` and this revision, asked of git once
@@ -204,12 +206,15 @@ class Revision:
         """Inventory paths whose content may differ from `base`'s (added, removed or edited);
         None when that cannot be known without reading everything.
 
-        Only a working tree against a commit is answered, by git: its index tells which files
+        A commit against a commit is answered by git's tree diff. A working tree against a
+        commit is answered by git too: its index tells which files
         kept their size and time, untracked files are listed, and files git was told not to
         look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
         they lead to can change while they do not). Each of the two git processes looks at
         every file of the tree, the one cost that grows with the inventory: they run at once,
         and from `start_inventory_scan` on."""
+        if self.commit is not None:
+            return self._commit_changes_since(base)
         self.start_inventory_scan(base)
         if self._scan is None:
             return None
@@ -221,6 +226,42 @@ class Revision:
             return None
         changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
         return changed | _unusual_entries(listed) | set(base._links)
+
+    def _commit_changes_since(self, base: Revision) -> set[str] | None:
+        """`inventory_changes_since` between two commits: the paths git's tree diff names,
+        and every symbolic link or submodule of the inventory at this commit (what a link
+        leads to can change while it does not). Both git answers cost little per file: the
+        tree diff skips what is the same, the listing is scanned without a Python step per
+        file."""
+        if base.commit is None or base.root != self.root:
+            return None
+        raw = git.run_git(self.root, ["diff-tree", "-r", "-z", "--raw", "--no-renames",
+                                      base.commit, self.commit, "--", *INVENTORY_PATHS]).stdout
+        items = raw.split(b"\0")
+        changed: set[str] = set()
+        for meta, raw_path in zip(items[0::2], items[1::2], strict=False):
+            if not meta.startswith(b":"):
+                continue
+            path = raw_path.decode(errors="surrogateescape")
+            changed.add(path)
+            self._present[path] = meta[8:14] != b"000000"  # ":old new ...": new mode 0: gone
+        listing = git.run_git(self.root, ["ls-tree", "-r", "-z", "--full-tree", self.commit,
+                                          "--", *INVENTORY_PATHS]).stdout
+        odd = _odd_tree_entries(listing)
+        blobs, links = _blob_entries(odd)
+        self._blobs.update(blobs)
+        self._links.update(links)
+        self._links_listed = True
+        return changed | {item.partition(b"\t")[2].decode(errors="surrogateescape")
+                          for item in odd}
+
+    def lexists(self, path: str) -> bool:
+        """Whether the revision has an entry at `path` (a link counts, whatever it leads to)."""
+        if self.commit is None:
+            return os.path.lexists(self.root / path)
+        if path not in self._present:
+            self._present[path] = self._lookup(path) is not None
+        return self._present[path]
 
     def blob_id(self, path: str) -> str | None:
         """The blob id recorded at the commit for `path`, without following links."""
@@ -299,6 +340,32 @@ class Revision:
 
     def _resolve_blob(self, path: str) -> str | None:
         """The blob holding the file at `path`, following symbolic links inside the tree."""
+        found = self._resolve(path)
+        return None if found is None else found[1]
+
+    def real_path(self, path: str) -> str:
+        """The path of the file that holds `path`'s lines: itself, or where its symbolic
+        links lead inside the repository (git blames a link's own text otherwise)."""
+        if self.commit is not None:
+            if (self._entities is None and not self._links_listed
+                    and path.startswith(_ENTITY_PREFIXES)):
+                entry = self._lookup(path)  # a pull request's few files: not the whole folder
+                linked = entry is not None and entry[0] == git.SYMLINK_MODE
+            else:
+                linked = path in self._links
+            found = self._resolve(path) if linked else None
+            return path if found is None else found[0]
+        link = self.root / path
+        if not os.path.islink(link):
+            return path
+        try:
+            target = _inside(self.root, path, link.resolve())
+        except RuntimeError:  # Path.resolve on a loop of links
+            raise CharterError.at("a cycle of symbolic links", file=path) from None
+        return target.relative_to(self.root.resolve()).as_posix()
+
+    def _resolve(self, path: str) -> tuple[str, str] | None:
+        """(path, blob) of the file holding `path` at the commit, following links."""
         assert self.commit is not None
         blob = self._blob(path)
         if blob is None:
@@ -319,7 +386,7 @@ class Revision:
             blob = entry.blob
             if entry.is_symlink:
                 self._links[where] = blob
-        return blob
+        return where, blob
 
     def content_id(self, path: str) -> str | None:
         """A content hash that names the file's bytes (git's blob id at a commit)."""
@@ -412,6 +479,19 @@ def _unusual_entries(listing: bytes) -> set[str]:
             path = item.partition(b"\t")[2] if item[:2] != b"? " else item[2:]
             found.add(path.decode(errors="surrogateescape"))
     return found
+
+
+_REGULAR = (b"100644 blob ", b"100755 blob ")  # `ls-tree`: a regular file
+
+
+def _odd_tree_entries(listing: bytes) -> list[bytes]:
+    """The entries of a `git ls-tree -r -z` listing that are not regular files: symbolic
+    links and submodules."""
+    entries = listing.count(b"\0")
+    regular = sum(listing.startswith(tag) + listing.count(b"\0" + tag) for tag in _REGULAR)
+    if regular == entries:  # the common case, decided without a Python step per file
+        return []
+    return [item for item in listing.split(b"\0") if item and not item.startswith(_REGULAR)]
 
 
 def _walk(root: Path, folder: str, found: list[str]) -> None:
