@@ -233,10 +233,11 @@ class Revision:
         leads to can change while it does not). Both git answers cost little per file: the
         tree diff skips what is the same, the listing is scanned without a Python step per
         file."""
-        if base.commit is None or base.root != self.root:
+        commit = self.commit
+        if base.commit is None or commit is None or base.root != self.root:
             return None
         raw = git.run_git(self.root, ["diff-tree", "-r", "-z", "--raw", "--no-renames",
-                                      base.commit, self.commit, "--", *INVENTORY_PATHS]).stdout
+                                      base.commit, commit, "--", *INVENTORY_PATHS]).stdout
         items = raw.split(b"\0")
         changed: set[str] = set()
         for meta, raw_path in zip(items[0::2], items[1::2], strict=False):
@@ -245,8 +246,8 @@ class Revision:
             path = raw_path.decode(errors="surrogateescape")
             changed.add(path)
             self._present[path] = meta[8:14] != b"000000"  # ":old new ...": new mode 0: gone
-        listing = git.run_git(self.root, ["ls-tree", "-r", "-z", "--full-tree", self.commit,
-                                          "--", *INVENTORY_PATHS]).stdout
+        listing = git.run_git(self.root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                                          *INVENTORY_PATHS]).stdout
         odd = _odd_tree_entries(listing)
         blobs, links = _blob_entries(odd)
         self._blobs.update(blobs)
