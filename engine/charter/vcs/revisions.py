@@ -193,10 +193,16 @@ class Revision:
     def start_inventory_scan(self, base: Revision) -> None:
         """Start the git processes `inventory_changes_since(base)` will read, so that they
         look at the working tree's files while the caller does other work."""
-        if base.commit is None or self.commit is not None or base.root != self.root:
+        if base.commit is None or base.root != self.root:
             return
         if self._scan is None or self._scan[0] != base.commit:
             paths = ["--", *INVENTORY_PATHS]
+            if self.commit is not None:  # a commit: git's tree diff, and the tree's listing
+                self._scan = (base.commit, git.start_git(self.root, [
+                    "diff-tree", "-r", "-z", "--raw", "--no-renames", base.commit,
+                    self.commit, *paths]), git.start_git(self.root, [
+                        "ls-tree", "-r", "-z", "--full-tree", self.commit, *paths]))
+                return
             self._scan = (base.commit, git.start_git(self.root, [
                 "diff", "--name-only", "-z", "--no-renames", base.commit, *paths]),
                 git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
@@ -206,15 +212,13 @@ class Revision:
         """Inventory paths whose content may differ from `base`'s (added, removed or edited);
         None when that cannot be known without reading everything.
 
-        A commit against a commit is answered by git's tree diff. A working tree against a
-        commit is answered by git too: its index tells which files
+        A commit against a commit is answered by git's tree diff (see `_commit_changes`). A
+        working tree against a commit is answered by git too: its index tells which files
         kept their size and time, untracked files are listed, and files git was told not to
         look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
         they lead to can change while they do not). Each of the two git processes looks at
-        every file of the tree, the one cost that grows with the inventory: they run at once,
-        and from `start_inventory_scan` on."""
-        if self.commit is not None:
-            return self._commit_changes_since(base)
+        every file of the tree, the one cost that grows with the inventory. In both cases the
+        two processes run at once, and from `start_inventory_scan` on."""
         self.start_inventory_scan(base)
         if self._scan is None:
             return None
@@ -224,20 +228,17 @@ class Revision:
         out, _ = diff.communicate()
         if diff.returncode != 0 or listing.returncode != 0:
             return None
+        if self.commit is not None:
+            return self._commit_changes(out, listed)
         changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
         return changed | _unusual_entries(listed) | set(base._links)
 
-    def _commit_changes_since(self, base: Revision) -> set[str] | None:
-        """`inventory_changes_since` between two commits: the paths git's tree diff names,
-        and every symbolic link or submodule of the inventory at this commit (what a link
-        leads to can change while it does not). Both git answers cost little per file: the
-        tree diff skips what is the same, the listing is scanned without a Python step per
-        file."""
-        commit = self.commit
-        if base.commit is None or commit is None or base.root != self.root:
-            return None
-        raw = git.run_git(self.root, ["diff-tree", "-r", "-z", "--raw", "--no-renames",
-                                      base.commit, commit, "--", *INVENTORY_PATHS]).stdout
+    def _commit_changes(self, raw: bytes, listing: bytes) -> set[str]:
+        """`inventory_changes_since` between two commits, from git's tree diff (`--raw`) and
+        the listing of this commit's inventory: the paths the diff names, and every symbolic
+        link or submodule of the inventory (what a link leads to can change while it does
+        not). Neither costs a Python step per file: the tree diff skips what is the same, the
+        listing is scanned in C."""
         items = raw.split(b"\0")
         changed: set[str] = set()
         for meta, raw_path in zip(items[0::2], items[1::2], strict=False):
@@ -246,8 +247,6 @@ class Revision:
             path = raw_path.decode(errors="surrogateescape")
             changed.add(path)
             self._present[path] = meta[8:14] != b"000000"  # ":old new ...": new mode 0: gone
-        listing = git.run_git(self.root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--",
-                                          *INVENTORY_PATHS]).stdout
         odd = _odd_tree_entries(listing)
         blobs, links = _blob_entries(odd)
         self._blobs.update(blobs)
