@@ -405,7 +405,8 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
 
     With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
     they are evaluated (an entity's verdict does not depend on which others are judged with
-    it) and "*" is left out; the whole scope is still validated.
+    it) and "*" is left out; the whole scope is still validated. Only their blocking
+    findings are then read, so only the rules that can give one judge them (`_blocking`).
     """
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
@@ -426,7 +427,8 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
         at = ledger.at(info.sha, judged) if ledger is not None else None
-        evaluation = evaluate_policies(subject, rules, today, judged, None,
+        evaluation = evaluate_policies(subject, rules if judged is scope else _blocking(rules),
+                                       today, judged, None,
                                        base if base is not None else head, added_by,
                                        ledger=at, facts=facts)
     except Exception as exc:
@@ -442,6 +444,25 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
         overall = [m for v in blocking.values() for m in v]
         verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
     return verdicts, rules.digest
+
+
+_BLOCKING: dict[int, tuple[PolicySet, PolicySet]] = {}
+
+
+def _blocking(rules: PolicySet) -> PolicySet:
+    """The rules whose findings can block one of the entities judged: those of severity
+    error about a model, a version or a dataset. A warning or an info never blocks, and a
+    change-level rule's findings are about the change, whose verdict is "*" (read only when
+    the whole scope is judged). Waivers stay: they decide which failures still block. Kept
+    per policy set, so that the evaluation prepares each once."""
+    known = _BLOCKING.get(id(rules))
+    if known is None or known[0] is not rules:
+        if len(_BLOCKING) >= 16:
+            _BLOCKING.clear()
+        kept = {k: r for k, r in rules.rules.items()
+                if r.severity == "error" and r.applies_to != "change"}
+        known = _BLOCKING[id(rules)] = (rules, replace(rules, rules=kept))
+    return known[1]
 
 
 @dataclass(frozen=True)
