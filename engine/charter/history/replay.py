@@ -107,6 +107,9 @@ class Replay:
     states: list[CommitState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     served: set[str] = field(default_factory=set)
+    # the inventory at the head as the replay read it; None when there is none, or when the
+    # last commit that changed it could not be read (the replay then kept the one before)
+    head: Mapping[str, Any] | None = None
 
 
 LedgerAt = Callable[[str], Ledger]  # the monitoring ledger as recorded at a commit
@@ -131,6 +134,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     judge_all = judge_all or plain
     state = MergedInventory(whole=plain)
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
+    read = True  # whether the last inventory change could be read
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
@@ -164,7 +168,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
                     if file.mode == git.SYMLINK_MODE:
                         policies.links.add(file.blob)
             if inventory_changed:
-                inventory = _read_inventory(state, info, out, base)
+                inventory, read = _read_inventory(state, info, out, base)
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:
@@ -184,6 +188,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
             if served is not last_served:
                 out.served |= served
                 last_served = served
+    out.head = inventory if read else None
     return out
 
 
@@ -208,13 +213,14 @@ def _governed(commit: git.LogCommit) -> list[git.FileChange]:
 
 
 def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
-                    base: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """The inventory after the commit; the one before it when it cannot be read."""
+                    base: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:
+    """The inventory after the commit, and True; the one before it and False when it cannot
+    be read."""
     inventory, problem = state.current()
     if problem is not None:
         out.unreadable.append(UnreadableCommit(info.sha, info.date, problem))
-        return base
-    return inventory
+        return base, False
+    return inventory, True
 
 
 class _LiveVersions:
