@@ -460,7 +460,8 @@ def _blocking(rules: PolicySet) -> PolicySet:
     error about a model, a version or a dataset. A warning or an info never blocks, and a
     change-level rule's findings are about the change, whose verdict is "*" (read only when
     the whole scope is judged). Waivers stay: they decide which failures still block. Kept
-    per policy set, so that the evaluation prepares each once."""
+    per policy set, so that the evaluation prepares each once. (A rule left out cannot turn
+    the verdict "unknown" by failing to evaluate either: it is not evaluated.)"""
     known = _BLOCKING.get(id(rules))
     if known is None or known[0] is not rules:
         if len(_BLOCKING) >= 16:
