@@ -291,3 +291,39 @@ def test_a_record_that_stays_invalid_is_reported_once_per_commit(governed: GitRe
     assert last["kind"] == "dataset-changed" and last["verdict"] == "fail"
     assert len(last["findings"]) == len(set(last["findings"])) == 1
     assert "'prod' is not one of" in last["findings"][0]
+
+
+NO_NEW_MODEL = """\
+  CHG-001:
+    title: A change adds no model
+    severity: error
+    applies_to: change
+    require: {field: change.models.added, count: {equals: 0}}
+"""
+SCORECARD = """\
+  scorecard:
+    title: Scorecard
+    owner: risk-analytics
+    risk_tier: low
+    versions:
+      "1.0.0": {stage: development, algorithm: LogisticRegression}
+"""
+
+
+def test_a_commit_that_also_changes_the_rules_is_judged_by_every_rule_in_force(
+        governed: GitRepo) -> None:
+    """The commit's own verdict (on its policy-changed event) reads every blocking finding,
+    a change-level rule's included; an entity's event reads that entity's findings."""
+    governed.write("policies/rules.yaml", BASIC_POLICIES + NO_NEW_MODEL)
+    governed.commit("Forbid new models (#2)", date="2026-07-01T10:00:00+00:00")
+    governed.write("models.yaml", BASIC_INVENTORY + SCORECARD)
+    governed.write("policies/rules.yaml", BASIC_POLICIES.replace(
+        "AUC of 0.75", "AUC of at least 0.75") + NO_NEW_MODEL)
+    governed.commit("Add a scorecard and retitle a rule (#3)", date="2026-07-02T10:00:00+00:00")
+    timeline = build_timeline(governed.root, use_cache=False)
+    policy = next(e for e in timeline.events if e.pr == 3 and e.kind == "policy-changed")
+    added = next(e for e in timeline.events if e.pr == 3 and e.kind == "model-added")
+    assert policy.verdict == "fail"
+    assert len(policy.findings) == 1
+    assert policy.findings[0].startswith("CHG-001: change: A change adds no model")
+    assert added.verdict == "pass" and added.findings == ()

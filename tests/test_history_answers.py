@@ -143,3 +143,25 @@ def test_github_names_who_opened_and_who_merged_each_pull_request(
     without = repo.charter(*args)
     assert without.code == 2
     assert "GITHUB_TOKEN is not set" in without.err
+
+
+def test_the_records_are_read_from_the_head_and_not_from_a_commit_before_it(repo: GitRepo
+                                                                           ) -> None:
+    """The last commit moves the recorded start of 2.0.0's service: the head's records
+    answer. A head that does not parse records nothing (the commit is reported unreadable),
+    however readable the commit before it was."""
+    imported(repo)
+    repo.write("models.yaml", IMPORTED.replace("since: 2025-02-01", "since: 2025-03-01"))
+    repo.commit("Correct the deployment date", date="2026-06-02T09:00:00+00:00")
+    run = repo.charter("history", "--format", "json", "--no-cache")
+    periods = {v["id"]: v["periods"] for v in json.loads(run.out)["ever_in_production"]}
+    assert periods["credit@2.0.0"][0]["from"] == "2025-03-01"
+    repo.write("models.yaml", IMPORTED + "  bad: [unclosed\n")
+    repo.commit("Break the inventory", date="2026-06-03T09:00:00+00:00")
+    broken = repo.charter("history", "--format", "json", "--no-cache")
+    assert broken.code == 0, broken.err
+    document = json.loads(broken.out)
+    periods = {v["id"]: v["periods"] for v in document["ever_in_production"]}
+    assert periods["credit@2.0.0"] == [{"from": "2026-06-01T09:00:00+00:00", "until": None,
+                                        "from_source": "git history",
+                                        "until_source": "git history"}]

@@ -26,6 +26,20 @@ from charter.history.replay import Replay, replay
 from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
 
 STAGES = ("development", "staging", "production", "retired")
+# Beside the two errors about versions: rules whose findings never block a version's or a
+# model's verdict (a warning; a change-level error, about the change itself).
+POLICIES = BASIC_POLICIES + """\
+  DOC-001:
+    title: Versions name their artifact
+    severity: warning
+    applies_to: version
+    require: {field: artifact, exists: true}
+  CHG-001:
+    title: A change removes no model
+    severity: error
+    applies_to: change
+    require: {field: change.models.removed, count: {equals: 0}}
+"""
 ROOT = yaml.safe_load(BASIC_INVENTORY)
 PEOPLE = ("vera", "victor", "dana", "ravi")
 
@@ -251,7 +265,7 @@ def generated(repo: GitRepo, seed: int, commits: int) -> str:
     rng = random.Random(seed)
     inventory = Inventory(rng)
     write(repo, inventory.files())
-    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.write("policies/rules.yaml", POLICIES)
     repo.commit("initial", date="2026-06-01T09:00:00+00:00")
     breakage: int | None = None  # how the files are broken, while they stay broken
     for n in range(commits):
@@ -266,7 +280,7 @@ def generated(repo: GitRepo, seed: int, commits: int) -> str:
             message = "broken"
         elif roll < 0.15:
             floor = rng.choice(["0.7", "0.75", "0.8"])
-            repo.write("policies/rules.yaml", BASIC_POLICIES.replace("gte: 0.75", f"gte: {floor}"))
+            repo.write("policies/rules.yaml", POLICIES.replace("gte: 0.75", f"gte: {floor}"))
             message = "policy"
         elif roll < 0.2:
             repo.write("policies/waivers.yaml", waivers(rng))

@@ -8,7 +8,7 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.history.authors import attribute_to_authors
-from charter.history.records import recorded_service
+from charter.history.records import recorded_in, recorded_service
 from charter.history.replay import LedgerAt, Replay, replay
 from charter.history.timeline import (
     EVENT_KINDS,
@@ -49,7 +49,10 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
     if result is None or records is None:
         result = replay(root, head, plain=plain, ledger_at=ledger_at)
         result.events = attribute_to_authors(root, result.events)
-        records = recorded_service(root, head)
+        # the head as the replay read it, when it could; else (and in the plain twin) the
+        # head's files loaded afresh
+        records = recorded_service(root, head) if plain or result.head is None else (
+            recorded_in(result.head))
         if use_cache:
             cache.put("history", key, {**_encode(result), "records": records})
     timeline = Timeline(tuple(result.events), tuple(result.unreadable), tuple(result.states),

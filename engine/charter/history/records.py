@@ -24,6 +24,11 @@ def recorded_service(root: Path, commit: str) -> dict[str, tuple[Interval, ...]]
         inventory = load_snapshot(Revision.at(root, commit)).inventory
     except CharterError:
         return {}  # an unreadable head is reported by the replay; it records nothing
+    return recorded_in(inventory)
+
+
+def recorded_in(inventory: Mapping[str, Any]) -> dict[str, tuple[Interval, ...]]:
+    """model@version -> the intervals its deployments record in `inventory`, merged."""
     found: dict[str, tuple[Interval, ...]] = {}
     for name, model in models(inventory).items():
         if not isinstance(model, Mapping):

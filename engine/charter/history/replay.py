@@ -107,6 +107,9 @@ class Replay:
     states: list[CommitState] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     served: set[str] = field(default_factory=set)
+    # the inventory at the head as the replay read it; None when there is none, or when the
+    # last commit that changed it could not be read (the replay then kept the one before)
+    head: Mapping[str, Any] | None = None
 
 
 LedgerAt = Callable[[str], Ledger]  # the monitoring ledger as recorded at a commit
@@ -131,6 +134,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     judge_all = judge_all or plain
     state = MergedInventory(whole=plain)
     inventory: Mapping[str, Any] | None = None  # None until models.yaml exists
+    read = True  # whether the last inventory change could be read
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
@@ -164,7 +168,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
                     if file.mode == git.SYMLINK_MODE:
                         policies.links.add(file.blob)
             if inventory_changed:
-                inventory = _read_inventory(state, info, out, base)
+                inventory, read = _read_inventory(state, info, out, base)
             if policies_changed:
                 in_force = policies.load(commit.sha, policy_blobs)
             if commit.sha in boundary:
@@ -184,6 +188,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
             if served is not last_served:
                 out.served |= served
                 last_served = served
+    out.head = inventory if read else None
     return out
 
 
@@ -208,13 +213,14 @@ def _governed(commit: git.LogCommit) -> list[git.FileChange]:
 
 
 def _read_inventory(state: MergedInventory, info: _CommitInfo, out: Replay,
-                    base: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
-    """The inventory after the commit; the one before it when it cannot be read."""
+                    base: Mapping[str, Any] | None) -> tuple[Mapping[str, Any] | None, bool]:
+    """The inventory after the commit, and True; the one before it and False when it cannot
+    be read."""
     inventory, problem = state.current()
     if problem is not None:
         out.unreadable.append(UnreadableCommit(info.sha, info.date, problem))
-        return base
-    return inventory
+        return base, False
+    return inventory, True
 
 
 class _LiveVersions:
@@ -405,7 +411,8 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
 
     With `wanted`, the entity ids whose verdicts are read: when each is in the scope, only
     they are evaluated (an entity's verdict does not depend on which others are judged with
-    it) and "*" is left out; the whole scope is still validated.
+    it) and "*" is left out; the whole scope is still validated. Only their blocking
+    findings are then read, so only the rules that can give one judge them (`_blocking`).
     """
     if not isinstance(rules, PolicySet) or head is None:
         return {}, None
@@ -426,7 +433,8 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
     subject = Subject(head, _EMPTY_SOURCE, base, change)
     try:
         at = ledger.at(info.sha, judged) if ledger is not None else None
-        evaluation = evaluate_policies(subject, rules, today, judged, None,
+        evaluation = evaluate_policies(subject, rules if judged is scope else _blocking(rules),
+                                       today, judged, None,
                                        base if base is not None else head, added_by,
                                        ledger=at, facts=facts)
     except Exception as exc:
@@ -442,6 +450,26 @@ def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[s
         overall = [m for v in blocking.values() for m in v]
         verdicts["*"] = ("fail", tuple(overall)) if overall else ("pass", ())
     return verdicts, rules.digest
+
+
+_BLOCKING: dict[int, tuple[PolicySet, PolicySet]] = {}
+
+
+def _blocking(rules: PolicySet) -> PolicySet:
+    """The rules whose findings can block one of the entities judged: those of severity
+    error about a model, a version or a dataset. A warning or an info never blocks, and a
+    change-level rule's findings are about the change, whose verdict is "*" (read only when
+    the whole scope is judged). Waivers stay: they decide which failures still block. Kept
+    per policy set, so that the evaluation prepares each once. (A rule left out cannot turn
+    the verdict "unknown" by failing to evaluate either: it is not evaluated.)"""
+    known = _BLOCKING.get(id(rules))
+    if known is None or known[0] is not rules:
+        if len(_BLOCKING) >= 16:
+            _BLOCKING.clear()
+        kept = {k: r for k, r in rules.rules.items()
+                if r.severity == "error" and r.applies_to != "change"}
+        known = _BLOCKING[id(rules)] = (rules, replace(rules, rules=kept))
+    return known[1]
 
 
 @dataclass(frozen=True)
