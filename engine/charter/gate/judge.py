@@ -103,10 +103,9 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory, authors, ledger=ledger, line_ends=True)
     findings = evaluation.findings
-    if options.evidence == "none":
-        from charter.gate.pinned import rewritten_files
+    from charter.gate.pinned import rewritten_files  # pinned files evidence did not hash
 
-        findings += tuple(rewritten_files(head, base))
+    findings += tuple(rewritten_files(head, base, evidence))
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
                                            authors))
