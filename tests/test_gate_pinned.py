@@ -191,3 +191,34 @@ def test_a_new_dataset_version_judged_at_a_commit_is_read_from_git(pinned: GitRe
     run = check(pinned, "--base", "main", "--head", "HEAD")
     assert run.code == 0, run.out + run.err
     assert "CHARTER-I001" not in run.out
+
+
+def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
+                                                                  tmp_path: Path) -> None:
+    """git names a moved submodule by its folder alone, never by the files inside it."""
+    store = GitRepo(tmp_path / "store")
+    store.root.mkdir()
+    store.git("init", "-q", "-b", "main")
+    store.git("config", "user.name", "Test")
+    store.git("config", "user.email", "test@example.com")
+    store.write("loans-2024-06.csv", DATA)
+    store.commit("data")
+    pinned.git("rm", "-q", "data/loans-2024-06.csv")
+    pinned.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(store.root),
+               "data/store")
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: data/store/loans-2024-06.csv"))
+    pinned.commit("data kept in a submodule")
+    pinned.git("branch", "-f", "main", "HEAD")
+    inner = GitRepo(pinned.root / "data" / "store")
+    inner.git("config", "user.name", "Test")
+    inner.git("config", "user.email", "test@example.com")
+    now = relabel(inner, "loans-2024-06.csv")
+    pinned.commit("move the submodule")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in run.out
+    assert f"its sha256 is now {now}" in run.out
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err

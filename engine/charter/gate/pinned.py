@@ -7,7 +7,8 @@ not hash (every file with `--evidence none`; a pinned dataset no measured versio
 as a raw export only named in lineage) must still not be rewritten behind `models.yaml`'s
 back: each such pinned file the change touches is hashed here (hashlib only, no data-science
 library), and CHARTER-I001 blocks when it no longer matches. A pinned path that is, or lies
-under, a symbolic link is touched when the link or the file it leads to changed.
+under, a symbolic link is touched when the link or the file it leads to changed; one inside a
+submodule, when the submodule's commit moved.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, LEDGER_FOLDER, ROOT_FI
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
 from charter.vcs import git
-from charter.vcs.links import Links
+from charter.vcs.links import Links, reads_changed
 from charter.vcs.revisions import POLICY_DIR, Revision
 
 RULE_ID = "CHARTER-I001"
@@ -60,7 +61,7 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
         if pin.subject in hashed:
             continue
         followed = links.follow(pin.path)
-        if followed.final is not None and followed.paths.isdisjoint(changed):
+        if followed.final is not None and not reads_changed(followed, changed):
             continue
         if followed.final is None:
             found = ("leaves the repository (through a symbolic link?), so its bytes cannot be "

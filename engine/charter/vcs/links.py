@@ -78,7 +78,19 @@ class Links:
     def touched(self, path: str, changed: Collection[str]) -> bool:
         """Whether a change to `changed` can alter what `path` reads."""
         followed = self.follow(path)
-        return followed.final is None or not followed.paths.isdisjoint(changed)
+        return followed.final is None or reads_changed(followed, changed)
+
+
+def reads_changed(followed: Followed, changed: Collection[str]) -> bool:
+    """Whether one of the paths met, or a folder above one, is among `changed`: git names a
+    submodule whose commit moved, or a folder replaced by a file, by that path alone."""
+    return any(p in changed or any(a in changed for a in _ancestors(p))
+               for p in followed.paths)
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _links_at(root: Path, commit: str) -> dict[str, str]:
