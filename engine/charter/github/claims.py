@@ -9,7 +9,10 @@ head commit:
   declaration (CHARTER-C002), or a rule counting approvals;
 - a waiver's `approved_by` (CHARTER-R002), added or changed in `policies/`, which takes
   effect once merged.
-An entry that the base already holds, unchanged at the same place, is not asked again.
+An entry that the base already holds, unchanged at the same place, is not asked again; a
+validation is asked again when the change alters what it validated (the version's artifact,
+data, evaluation or any field but its stage, deployments, monitoring and notes, or the data
+behind a dataset version it names).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from charter.findings import Finding
 from charter.github.reviews import PullRequest, review_reasons, unbacked_reasons
 from charter.inventory.diff import Change, EntityChange
-from charter.inventory.entities import find_entity, split_ref
+from charter.inventory.entities import dataset_refs, find_entity, iter_entities, split_ref
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.policy.classification import new_approvals
@@ -72,9 +75,10 @@ def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any
     facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors)
     validating = validators(trusted, today)
     findings = []
-    for (kind, entity_id), entity_change in sorted(change.entities.items()):
-        if kind != "version" or not _claim_changed(entity_change):
-            continue
+    claimed = {entity_id for (kind, entity_id), entity_change in change.entities.items()
+               if kind == "version" and _claim_changed(entity_change)}
+    for entity_id in sorted(claimed | _versions_on_changed_data(change, head)):
+        kind = "version"
         entity = find_entity(head, kind, entity_id)
         validation = entity.record.get("validation") if entity else None
         by = validation.get("by") if isinstance(validation, Mapping) else None
@@ -90,11 +94,33 @@ def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any
     return findings
 
 
+# Fields of a version beside what its validation vouches for; a change to any other field
+# (an unknown one too) leaves a validation that saw something else.
+_BESIDE_VALIDATION = frozenset({"stage", "description", "approvals", "deployments",
+                                "monitoring", "supersedes", "retired", "documentation"})
+# Fields of a dataset version that say which data it is.
+_DATA_FIELDS = frozenset({"path", "uri", "sha256", "columns", "format", "rows", "created",
+                          "target", "sensitive_features", "derived_from"})
+
+
 def _claim_changed(change: EntityChange) -> bool:
+    """The version's validation is new, rewritten, or kept while what it validated changed."""
     if change.status == "added":
         return True
     return change.status == "modified" and any(
-        p == "validation" or p.startswith("validation.") for p in change.paths)
+        p.split(".", 1)[0] not in _BESIDE_VALIDATION for p in change.paths)
+
+
+def _versions_on_changed_data(change: Change, head: Mapping[str, Any]) -> set[str]:
+    """Versions of the head that name a dataset version whose data the change redefined:
+    their validations were given on other data."""
+    redefined = {entity_id for (kind, entity_id), c in change.entities.items()
+                 if kind == "dataset" and c.status == "modified"
+                 and any(p.split(".", 1)[0] in _DATA_FIELDS for p in c.paths)}
+    if not redefined:
+        return set()
+    return {e.id for e in iter_entities(head) if e.kind == "version"
+            and any(ref in redefined for ref, _ in dataset_refs(e.record))}
 
 
 def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
