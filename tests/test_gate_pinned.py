@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,11 @@ def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
     assert f"its sha256 is now {now}" in run.out
     auto = pinned.charter("check", "--today", TODAY, "--base", "main")
     assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_gate(pinned: GitRepo) -> None:
+    (pinned.root / "data").joinpath(os.fsdecode(b"\xff.csv")).write_text("x\n")
+    now = relabel(pinned, "data/loans-2024-06.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert f"its sha256 is now {now}" in run.out

@@ -299,7 +299,9 @@ def changed_paths(root: Path, base: str, head: str | None = None,
     args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else []),
             *(["--", *paths] if paths else [])]
     result = run_git(root, args)  # an empty answer on failure would let changed files pass
-    return {p.decode() for p in result.stdout.split(b"\0") if p}
+    # a name need not be UTF-8 (git stores bytes): kept as the same surrogate-escaped text
+    # every other reader of git's paths uses
+    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
 
 
 def author_identity(root: Path) -> str | None:
