@@ -148,8 +148,9 @@ def test_a_pinned_link_leading_outside_the_repository_blocks(pinned: GitRepo,
     pinned.commit("data outside the repository")
     run = check(pinned, "--base", "main")
     assert run.code == 1, run.out + run.err
-    assert ("loans@2024-06: data/loans-2024-06.csv leaves the repository (through a symbolic "
-            "link?), so its bytes cannot be checked") in run.out
+    assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+            "matches its record: it leaves the repository (through a symbolic link?), so its "
+            "bytes cannot be checked") in run.out
 
 
 def test_a_path_written_another_way_is_still_measured(pinned: GitRepo) -> None:
@@ -231,3 +232,19 @@ def test_a_file_name_that_is_not_utf8_does_not_stop_the_gate(pinned: GitRepo) ->
     run = check(pinned, "--base", "main")
     assert run.code == 1, run.out + run.err
     assert f"its sha256 is now {now}" in run.out
+
+
+def test_a_pinned_folder_whose_files_change_blocks(pinned: GitRepo) -> None:
+    """A folder of partitions registered with one sha256: its files change under it."""
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: data/parts"))
+    pinned.write("data/parts/part-0.csv", DATA)
+    pinned.commit("a folder dataset")
+    pinned.git("branch", "-f", "main", "HEAD")
+    relabel(pinned, "data/parts/part-0.csv")
+    for head in ((), ("--head", "HEAD")):
+        run = check(pinned, "--base", "main", *head)
+        assert run.code == 1, run.out + run.err
+        assert ("loans@2024-06: data/parts changed since the base and no longer matches its "
+                "record: it is a folder, whose files one sha256 cannot pin") in run.out

@@ -64,8 +64,10 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
         if followed.final is not None and not reads_changed(followed, changed):
             continue
         if followed.final is None:
-            found = ("leaves the repository (through a symbolic link?), so its bytes cannot be "
-                     "checked")
+            found = ("it leaves the repository (through a symbolic link?), so its bytes "
+                     "cannot be checked")
+        elif _is_folder(head.revision, followed.final):
+            found = "it is a folder, whose files one sha256 cannot pin"
         else:
             data = _read(head.revision, followed.final)
             actual = None if data is None else hashlib.sha256(data).hexdigest()
@@ -73,8 +75,7 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
                 continue
             found = "the file is gone" if actual is None else f"its sha256 is now {actual}"
         mark = head.source.locate(pin.where)
-        message = (f"{pin.subject}: {pin.path} {found}" if followed.final is None else
-                   f"{pin.subject}: {pin.path} changed since the base and no longer matches "
+        message = (f"{pin.subject}: {pin.path} changed since the base and no longer matches "
                    f"its record: {found}, not the declared {pin.sha256}")
         findings.append(Finding(
             rule=RULE_ID, severity="error", entity=pin.subject, entity_kind=pin.kind,
@@ -95,6 +96,13 @@ def _hashed_by_evidence(inventory: Mapping[str, Any], measured: Collection[str])
             hashed.add(version_id)
             hashed.update(ref for ref, _ in dataset_refs(entity.record) if isinstance(ref, str))
     return hashed
+
+
+def _is_folder(revision: Revision, path: str) -> bool:
+    if revision.commit is None:
+        return (revision.root / path).is_dir()
+    entry = git.tree_entry(revision.root, revision.commit, path)
+    return entry is not None and entry.kind == "tree"
 
 
 def _read(revision: Revision, path: str) -> bytes | None:

@@ -82,10 +82,13 @@ class Links:
 
 
 def reads_changed(followed: Followed, changed: Collection[str]) -> bool:
-    """Whether one of the paths met, or a folder above one, is among `changed`: git names a
-    submodule whose commit moved, or a folder replaced by a file, by that path alone."""
-    return any(p in changed or any(a in changed for a in _ancestors(p))
-               for p in followed.paths)
+    """Whether one of the paths met, a folder above one, or a file below one (a path naming a
+    folder) is among `changed`: git names a submodule whose commit moved, or a folder
+    replaced by a file, by that path alone."""
+    if any(p in changed or any(a in changed for a in _ancestors(p)) for p in followed.paths):
+        return True
+    folders = tuple(f"{p}/" for p in followed.paths)
+    return any(c.startswith(folders) for c in changed)
 
 
 def _ancestors(path: str) -> list[str]:
