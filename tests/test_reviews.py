@@ -497,3 +497,34 @@ def test_a_validation_kept_while_what_it_validated_changes_needs_the_validators_
     head = claim.commit("a model-level edit leaves the version's validation as it was")
     run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
     assert run.code == 0, run.out + run.err
+
+
+def test_a_validator_who_wrote_commits_of_the_change_cannot_sign_it(claim: GitRepo,
+                                                                    tmp_path: Path) -> None:
+    """vera pushes a commit to the pull request (or is its co-author) and then approves it:
+    GitHub only stops the pull request's author from approving."""
+    head, _, _ = propose(claim, "vera")
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace("roc_auc: 0.84", "roc_auc: 0.86"))
+    head = claim.commit("a better AUC", author="Vera Validator <vera@example.com>")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert ("credit@1.1.0: validation.by vera is not backed by the pull request's reviews: "
+            "vera wrote commits of this pull request (as Vera Validator <vera@example.com>) "
+            "and cannot sign it") in run.out
+    claim.git("reset", "-q", "--hard", "HEAD~1")  # the same edit, co-written instead
+    claim.write("models.yaml", text.replace("roc_auc: 0.84", "roc_auc: 0.85"))
+    head = claim.commit("an AUC\n\nCo-authored-by: V. <v.validator@bank.example>")
+    mapped = (claim.root / "models.yaml").read_text().replace(
+        "members: [vera, victor, ravi]",
+        "members: [{id: vera, emails: [v.validator@bank.example]}, victor, ravi]")
+    claim.write("models.yaml", mapped)
+    head = claim.commit("vera's address")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert "vera wrote commits of this pull request (as V. <v.validator@bank.example>)" in run.out
+    victor = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert "victor wrote commits" not in victor.out

@@ -12,21 +12,24 @@ head commit:
 An entry that the base already holds, unchanged at the same place, is not asked again; a
 validation is asked again when the change alters what it validated (the version's artifact,
 data, evaluation or any field but its stage, deployments, monitoring and notes, or the data
-behind a dataset version it names).
+behind a dataset version it names). Nobody who authored or co-authored (`Co-authored-by:`)
+a commit of the pull request signs it: GitHub stops only the pull request's author from
+approving, and a second account, or a validator who pushed a fix, is not independent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from charter.findings import Finding
 from charter.github.reviews import PullRequest, review_reasons, unbacked_reasons
 from charter.inventory.diff import Change, EntityChange
 from charter.inventory.entities import dataset_refs, find_entity, iter_entities, split_ref
-from charter.inventory.independence import Independence
+from charter.inventory.independence import Independence, login_of
 from charter.inventory.integrity import validators
+from charter.inventory.membership import everyone
 from charter.policy.classification import new_approvals
 from charter.policy.evaluate import ENGINE_RULES
 from charter.policy.rules import Waiver
@@ -38,11 +41,24 @@ APPROVAL_RULE = "CHARTER-R002"
 
 def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                    base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                   authors: Mapping[str, str] | None = None) -> list[Finding]:
+                   authors: Mapping[str, str] | None = None,
+                   contributors: Collection[str] = ()) -> list[Finding]:
     """A blocking finding for every changed `validation.by` claim and every added
-    `approvals` entry the pull request does not back."""
-    return [*_validation_findings(pr, change, head, base, source, today, authors or {}),
-            *_approval_findings(pr, change, head, base or {}, source)]
+    `approvals` entry the pull request does not back. `contributors`: the git identities
+    that authored or co-authored the pull request's commits; none of them signs it."""
+    trusted = base if base is not None else head
+    people = [m for i in (trusted, head) for m in everyone(i)]
+    wrote = {login: identity for identity in sorted(contributors)
+             if (login := login_of(identity, people)) is not None}
+    return [*_validation_findings(pr, change, head, base, source, today, authors or {}, wrote),
+            *_approval_findings(pr, change, head, base or {}, source, wrote)]
+
+
+def _wrote_reasons(login: str, wrote: Mapping[str, str]) -> list[str]:
+    identity = next((i for who, i in wrote.items() if who.casefold() == login.casefold()),
+                    None)
+    return [] if identity is None else [
+        f"{login} wrote commits of this pull request (as {identity}) and cannot sign it"]
 
 
 def waiver_findings(pr: PullRequest, old: Iterable[Waiver], new: Iterable[Waiver]
@@ -70,7 +86,7 @@ def _terms(waiver: Waiver) -> tuple[Any, ...]:
 
 def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                          base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                         authors: Mapping[str, str]) -> list[Finding]:
+                         authors: Mapping[str, str], wrote: Mapping[str, str]) -> list[Finding]:
     trusted = base if base is not None else head
     facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors)
     validating = validators(trusted, today)
@@ -87,7 +103,8 @@ def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any
         date = validation.get("date") if isinstance(validation, Mapping) else None
         days = [today.isoformat(), *([str(date)] if date is not None else [])]
         reasons = unbacked_reasons(by, pr, validating, today,
-                                   facts.conflicts(by, kind, entity.id, days))
+                                   [*facts.conflicts(by, kind, entity.id, days),
+                                    *_wrote_reasons(by, wrote)])
         if reasons:
             findings.append(_validation_finding(entity.id, entity.parent or "", entity.path, by,
                                                 pr, reasons, source))
@@ -124,7 +141,8 @@ def _versions_on_changed_data(change: Change, head: Mapping[str, Any]) -> set[st
 
 
 def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
-                       base: Mapping[str, Any], source: SourceMap) -> list[Finding]:
+                       base: Mapping[str, Any], source: SourceMap,
+                       wrote: Mapping[str, str]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[KeyPath] = set()  # a dataset's shared `approvals` is read by each version
     for (kind, entity_id), entity_change in sorted(change.entities.items()):
@@ -139,7 +157,8 @@ def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
             for index, approval in enumerate(new):
                 if id(approval) not in added or not isinstance(approval.get("by"), str):
                     continue
-                reasons = review_reasons(approval["by"], pr)
+                reasons = [*_wrote_reasons(approval["by"], wrote),
+                           *review_reasons(approval["by"], pr)]
                 if not reasons:
                     continue
                 where = (*record_path, "approvals", index, "by")

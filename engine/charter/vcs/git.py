@@ -304,6 +304,16 @@ def changed_paths(root: Path, base: str, head: str | None = None,
     return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
 
 
+def change_identities(root: Path, base: str, head: str | None) -> set[str]:
+    """"Name <email>" of every author and co-author (`Co-authored-by:`) of the commits from
+    `base` to `head` (HEAD when None)."""
+    result = run_git(root, ["log", "-z", "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
+                            "valueonly,separator=%x01)", f"{base}..{head or 'HEAD'}"])
+    found = {item.strip() for entry in result.stdout.decode(errors="replace").split("\0")
+             for item in entry.split("\x01") if item.strip()}
+    return found
+
+
 def author_identity(root: Path) -> str | None:
     """"Name <email>" that git would record as the author of a commit made now."""
     result = run_git(root, ["var", "GIT_AUTHOR_IDENT"], check=False)
