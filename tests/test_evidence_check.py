@@ -349,3 +349,35 @@ def test_a_metric_charter_does_not_know_is_a_warning(demo: Demo) -> None:
     assert run.code == 0, run.out
     assert "EV-006" in run.out and "claimed metric 'gini' cannot be measured" in run.out
     assert f"EV-006       models.yaml:{line_of(demo.inventory(), 'gini:', '1.1.0')}" in run.out
+
+
+def test_the_training_data_registered_as_a_hold_out_is_no_test(demo: Demo) -> None:
+    """A copy of the training file under a new dataset name: the claimed AUC, measured on the
+    data the model was fitted to, agrees with evidence, and the version still is not tested."""
+    from sklearn.metrics import roc_auc_score
+
+    from evidence_helpers import FEATURES, frame
+
+    copy = demo.root / "data" / "holdout-2.csv"
+    copy.write_bytes((demo.root / "data" / "train.csv").read_bytes())
+    fitted = frame(800, 1)
+    inflated = float(roc_auc_score(fitted["defaulted"],
+                                   demo.model.predict_proba(fitted[FEATURES])[:, 1]))
+    text = demo.inventory().replace("models:\n", (
+        "  loans-fresh:\n    owner: risk\n    contains_pii: false\n    versions:\n"
+        f'      "1": {{path: data/holdout-2.csv, sha256: {sha256(copy)}, created: 2026-11-02}}\n'
+        "models:\n"), 1)
+    demo.repo.write("models.yaml", text)
+    add_version(demo, "1.1.0", "development", "models/scorer-1.0.0.skops",
+                metrics={"roc_auc": round(inflated, 4)})
+    (demo.root / "models.yaml").write_text(demo.inventory().replace(
+        "dataset: loans-holdout@1", "dataset: loans-fresh@1").replace(
+        "dataset: loans-fresh@1", "dataset: loans-holdout@1", 1))
+    run = check(demo)
+    assert run.code == 1, run.out + run.err
+    assert "EV-002" not in run.out  # the claim is what the file measures
+    line = line_of(demo.inventory(), "dataset: loans-fresh@1")
+    assert (f"EV-003       models.yaml:{line}:" in run.out), run.out
+    assert ("scorer@1.1.0: the evaluation data loans-fresh@1 (data/holdout-2.csv) holds the "
+            "same bytes as the training data loans-train@1 (data/train.csv): metrics measured "
+            "on it test nothing") in run.out

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from pathlib import Path
 
 import pytest
 
-from conftest import BASIC_INVENTORY, GitRepo
+from conftest import BASIC_INVENTORY, TODAY, GitRepo
 from scenarios import check, split_inventory, write_files
 
 DATA = "id,income,defaulted\n1,52000,0\n2,31000,1\n"
@@ -97,3 +99,152 @@ def test_the_rule_explains_itself(pinned: GitRepo) -> None:
     run = pinned.charter("explain", "CHARTER-I001")
     assert run.code == 0
     assert "A file the inventory pins was rewritten in place" in run.out
+
+
+def relabel(repo: GitRepo, path: str) -> str:
+    rewritten = DATA.replace("1,52000,0", "1,52000,1")
+    repo.write(path, rewritten)
+    repo.commit("relabel one row")
+    return sha(rewritten.encode())
+
+
+def test_a_pinned_link_whose_target_is_rewritten_blocks(pinned: GitRepo) -> None:
+    """The record pins a link; the change rewrites the file it leads to, not the link."""
+    data = pinned.root / "data"
+    (data / "loans-2024-06.csv").rename(data / "store-2024-06.csv")
+    (data / "loans-2024-06.csv").symlink_to("store-2024-06.csv")
+    pinned.commit("data kept in the store, reached through a link")
+    assert check(pinned, "--base", "main").code == 0  # same bytes: nothing changed
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "data/store-2024-06.csv")
+    for head in ((), ("--head", "HEAD")):
+        run = check(pinned, "--base", "main", *head)
+        assert run.code == 1, run.out + run.err
+        assert (f"loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+                f"matches its record: its sha256 is now {now}") in run.out
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1, auto.out + auto.err
+    assert f"credit@1.0.0: data/loans-2024-06.csv: sha256 is {now}" in auto.out
+
+
+def test_a_folder_link_above_a_pinned_file_counts_too(pinned: GitRepo) -> None:
+    (pinned.root / "data").rename(pinned.root / "store")
+    (pinned.root / "data").symlink_to("store")
+    pinned.commit("the data folder is a link")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "store/loans-2024-06.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert f"its sha256 is now {now}" in run.out
+
+
+def test_a_pinned_link_leading_outside_the_repository_blocks(pinned: GitRepo,
+                                                             tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_text(DATA)
+    link = pinned.root / "data" / "loans-2024-06.csv"
+    link.unlink()
+    link.symlink_to(outside)
+    pinned.commit("data outside the repository")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+            "matches its record: it leaves the repository (through a symbolic link?), so its "
+            "bytes cannot be checked") in run.out
+
+
+def test_a_path_written_another_way_is_still_measured(pinned: GitRepo) -> None:
+    """`./data/x.csv` names the file `git diff` calls `data/x.csv`."""
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: ./data//loans-2024-06.csv"))
+    pinned.commit("the path written with ./")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "data/loans-2024-06.csv")
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1, auto.out + auto.err
+    assert f"credit@1.0.0: ./data//loans-2024-06.csv: sha256 is {now}" in auto.out
+    assert check(pinned, "--base", "main").code == 1
+
+
+def test_evidence_auto_checks_pinned_files_no_version_reads(pinned: GitRepo) -> None:
+    """A raw upstream export pinned in the inventory but read by no model version: evidence
+    measures no version, and the pin must still hold (as with --evidence none)."""
+    raw = "id,ssn\n1,123\n"
+    pinned.write("data/raw-export.csv", raw)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("models:\n", (
+        "  raw-export:\n    owner: risk-analytics\n    contains_pii: true\n"
+        '    versions: {"1": {path: data/raw-export.csv, created: 2024-06-01,\n'
+        f"      sha256: {sha(raw.encode())}}}}}\nmodels:\n"), 1))
+    pinned.commit("the raw export")
+    pinned.git("branch", "-f", "main", "HEAD")
+    pinned.write("data/raw-export.csv", raw + "2,456\n")
+    pinned.commit("rewrite the raw export")
+    for mode in ("none", "auto"):
+        run = pinned.charter("check", "--today", TODAY, "--evidence", mode, "--base", "main")
+        assert run.code == 1, run.out + run.err
+        assert "CHARTER-I001" in run.out and "raw-export@1: data/raw-export.csv changed" in run.out
+
+
+def test_a_new_dataset_version_judged_at_a_commit_is_read_from_git(pinned: GitRepo) -> None:
+    """At `--head COMMIT` a pinned data file is read from the commit (it was reported gone)."""
+    test_new_data_registered_as_a_new_version_passes(pinned)
+    run = check(pinned, "--base", "main", "--head", "HEAD")
+    assert run.code == 0, run.out + run.err
+    assert "CHARTER-I001" not in run.out
+
+
+def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
+                                                                  tmp_path: Path) -> None:
+    """git names a moved submodule by its folder alone, never by the files inside it."""
+    store = GitRepo(tmp_path / "store")
+    store.root.mkdir()
+    store.git("init", "-q", "-b", "main")
+    store.git("config", "user.name", "Test")
+    store.git("config", "user.email", "test@example.com")
+    store.write("loans-2024-06.csv", DATA)
+    store.commit("data")
+    pinned.git("rm", "-q", "data/loans-2024-06.csv")
+    pinned.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(store.root),
+               "data/store")
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: data/store/loans-2024-06.csv"))
+    pinned.commit("data kept in a submodule")
+    pinned.git("branch", "-f", "main", "HEAD")
+    inner = GitRepo(pinned.root / "data" / "store")
+    inner.git("config", "user.name", "Test")
+    inner.git("config", "user.email", "test@example.com")
+    now = relabel(inner, "loans-2024-06.csv")
+    pinned.commit("move the submodule")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in run.out
+    assert f"its sha256 is now {now}" in run.out
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_gate(pinned: GitRepo) -> None:
+    (pinned.root / "data").joinpath(os.fsdecode(b"\xff.csv")).write_text("x\n")
+    now = relabel(pinned, "data/loans-2024-06.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert f"its sha256 is now {now}" in run.out
+
+
+def test_a_pinned_folder_whose_files_change_blocks(pinned: GitRepo) -> None:
+    """A folder of partitions registered with one sha256: its files change under it."""
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: data/parts"))
+    pinned.write("data/parts/part-0.csv", DATA)
+    pinned.commit("a folder dataset")
+    pinned.git("branch", "-f", "main", "HEAD")
+    relabel(pinned, "data/parts/part-0.csv")
+    for head in ((), ("--head", "HEAD")):
+        run = check(pinned, "--base", "main", *head)
+        assert run.code == 1, run.out + run.err
+        assert ("loans@2024-06: data/parts changed since the base and no longer matches its "
+                "record: it is a folder, whose files one sha256 cannot pin") in run.out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 
-from conftest import GitRepo
+from conftest import TODAY, GitRepo
 
 SEPARATORS = "\x1e\x1f\x1d\x01:"
 
@@ -34,3 +36,20 @@ def test_history_text_shows_a_message_with_a_record_separator(governed: GitRepo)
 
     assert run.code == 0, run.err
     assert "#8" in run.out and "record-changed" in run.out
+
+
+def test_a_base_commit_missing_from_a_shallow_clone_fails_closed(governed: GitRepo,
+                                                                 tmp_path: Path) -> None:
+    """CI checks out one commit; the base named by its full sha is not in the clone."""
+    base = governed.git("rev-parse", "HEAD")
+    text = (governed.root / "models.yaml").read_text()
+    governed.write("models.yaml", text.replace("roc_auc: 0.81", "roc_auc: 0.71"))
+    governed.commit("lower the AUC")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{governed.root}", str(clone)],
+                   check=True)
+    for args in (("--base", base), ("--base", base[:12])):
+        run = GitRepo(clone).charter("check", "--today", TODAY, "--evidence", "none", *args)
+        assert run.code == 2, run.out + run.err
+        assert (f"charter: error: git revision {args[1]!r} does not exist (the clone may be "
+                "shallow: fetch with fetch-depth: 0)") in run.err

@@ -628,3 +628,17 @@ def test_the_history_reads_the_ledger_where_the_plain_replay_reads_it_everywhere
     plain = build_timeline(repo.root, ledger_at=ledger_at(repo.root), plain=True)
     assert scoped.events == plain.events
     assert any("drift is in the red band" in str(e) for e in plain.events)
+
+
+def test_moving_the_live_path_does_not_hide_altered_live_data(
+        ledger: tuple[GitRepo, str]) -> None:
+    """The head declares live data elsewhere (an approved move) and rewrites what a recorded
+    run read under the base's path: that run's inputs are still records."""
+    repo, path = ledger
+    (repo.root / "data/live-2026-10.csv").write_bytes(LIVE + b"9,9\n")
+    text = (repo.root / "models.yaml").read_text()
+    repo.write("models.yaml", text.replace("data/live-{period}.csv", "data/v2/live-{period}.csv"))
+    run = pr_check(repo)
+    assert run.code == 1, run.out
+    assert (f"{path}: read data/live-2026-10.csv, which this change alters or deletes: the "
+            "inputs of recorded runs are records too") in run.out

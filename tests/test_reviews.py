@@ -456,3 +456,75 @@ def test_an_approval_in_a_models_own_file_is_found_there(repo: GitRepo, tmp_path
     line = next(i for i, row in enumerate((repo.root / "models/credit.yaml").read_text()
                                           .splitlines(), 1) if "{by: vera" in row)
     assert f"CHARTER-R002 models/credit.yaml:{line}:" in run.out
+
+
+def test_a_validation_kept_while_what_it_validated_changes_needs_the_validators_review(
+        claim: GitRepo, tmp_path: Path) -> None:
+    """vera validated credit@1.1.0 as it was on main; the change swaps its artifact, its
+    metrics or its data and keeps her sign-off: the sign-off now covers what she never saw."""
+    claim.git("checkout", "-q", "main")
+    propose(claim, "vera")
+    claim.git("checkout", "-q", "feature")
+    claim.git("merge", "-q", "--ff-only", "main")
+    validated = (claim.root / "models.yaml").read_text()
+    edits = {
+        "the metrics": ("roc_auc: 0.84}}\n        validation",
+                        "roc_auc: 0.91}}\n        validation"),
+        "the evaluation data": ("evaluation: {dataset: loans@2024-06, target: defaulted, "
+                                "metrics: {roc_auc: 0.84}}",
+                                "evaluation: {dataset: loans@2024-09, target: defaulted, "
+                                "metrics: {roc_auc: 0.84}}"),
+        "the training data": ("stage: development\n        training_data: [loans@2024-06]",
+                              "stage: development\n        training_data: [loans@2024-09]"),
+        "the artifact": ("stage: development\n",
+                         "stage: development\n        artifact: {path: models/new.skops}\n"),
+        "the data behind its dataset version": ("{path: data/loans.csv, created: 2024-06-30}",
+                                                "{path: data/loans-v2.csv, created: 2024-06-30}"),
+    }
+    for what, (old, new) in edits.items():
+        assert validated.count(old) == 1, what
+        claim.write("models.yaml", validated.replace(old, new))
+        head = claim.commit(f"change {what}")
+        run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+        assert run.code == 1, what + run.out + run.err
+        assert ("credit@1.1.0: validation.by vera is not backed by the pull request's reviews: "
+                "vera has not approved this pull request") in run.out, what
+        backed = check(claim, "--base", "main", "--reviews",
+                       reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+        assert "CHARTER-R001" not in backed.out, what + backed.out  # (LC-005 may remain)
+    claim.write("models.yaml", validated.replace("title: Credit default\n",
+                                                 "title: Credit default risk\n"))
+    head = claim.commit("a model-level edit leaves the version's validation as it was")
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 0, run.out + run.err
+
+
+def test_a_validator_who_wrote_commits_of_the_change_cannot_sign_it(claim: GitRepo,
+                                                                    tmp_path: Path) -> None:
+    """vera pushes a commit to the pull request (or is its co-author) and then approves it:
+    GitHub only stops the pull request's author from approving."""
+    head, _, _ = propose(claim, "vera")
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace("roc_auc: 0.84", "roc_auc: 0.86"))
+    head = claim.commit("a better AUC", author="Vera Validator <vera@example.com>")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert ("credit@1.1.0: validation.by vera is not backed by the pull request's reviews: "
+            "vera wrote commits of this pull request (as Vera Validator <vera@example.com>) "
+            "and cannot sign it") in run.out
+    claim.git("reset", "-q", "--hard", "HEAD~1")  # the same edit, co-written instead
+    claim.write("models.yaml", text.replace("roc_auc: 0.84", "roc_auc: 0.85"))
+    head = claim.commit("an AUC\n\nCo-authored-by: V. <v.validator@bank.example>")
+    mapped = (claim.root / "models.yaml").read_text().replace(
+        "members: [vera, victor, ravi]",
+        "members: [{id: vera, emails: [v.validator@bank.example]}, victor, ravi]")
+    claim.write("models.yaml", mapped)
+    head = claim.commit("vera's address")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert "vera wrote commits of this pull request (as V. <v.validator@bank.example>)" in run.out
+    victor = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert "victor wrote commits" not in victor.out

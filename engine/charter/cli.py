@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -182,7 +181,6 @@ def _apply_config(ctx: click.Context) -> None:
 
 Settings = dict[str, tuple[str, Any, Any]]  # parameter -> (key, raw value, its Config)
 DEFAULT_BASE = "charter.default_base"  # context key: the default base, found once
-_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 
 def _judging_settings(ctx: click.Context, root: Path, config: Any,
@@ -203,8 +201,8 @@ def _judging_settings(ctx: click.Context, root: Path, config: Any,
     if ref == EMPTY_BASE:
         return settings
     found = (ref, ref) if isinstance(ref, str) else default_base_ref(root)
-    commit = found[0] if found and _SHA.fullmatch(found[0]) else (
-        git.resolve_commit(root, found[0]) if found else None)
+    # a full sha is resolved too: a shallow clone may lack it (the gate then says so)
+    commit = git.resolve_commit(root, found[0]) if found else None
     if found is None or commit is None:
         return settings  # no base: nothing to trust more than the working tree (or an error)
     entries = {e.path: e for e in git.list_tree(root, commit, [YAML_FILE, PYPROJECT])

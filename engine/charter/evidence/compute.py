@@ -195,6 +195,7 @@ class _VersionEvidence:
             "champion": None, "champion_comparison": [], "fairness": {}, "drift": None,
             "importance": [], "environment": None,
         }
+        self._held_out()
         artifact = self._artifact()
         evidence["integrity"]["artifact"] = artifact[0] if artifact else None
         fetched = artifact[1] if artifact else None
@@ -258,6 +259,23 @@ class _VersionEvidence:
                                  f"{fetched.sha256}, not the declared {declared}"),
                                  (*where, "sha256"), location, absolute=True)
         return out
+
+    def _held_out(self) -> None:
+        """The evaluation file must not hold the bytes of a training file: the training data
+        registered again under another name (or path) is no test of the model."""
+        ref = self._evaluation().get("dataset")
+        evaluated = self.fetched.get(ref) if isinstance(ref, str) else None
+        training = self.record.get("training_data")
+        if evaluated is None or not isinstance(training, list):
+            return
+        for trained_ref in training:
+            trained = self.fetched.get(trained_ref) if isinstance(trained_ref, str) else None
+            if trained_ref != ref and trained is not None and trained.sha256 == evaluated.sha256:
+                self.problem("evaluation", InputError("not-held-out", f"the evaluation data "
+                             f"{ref} ({evaluated.name}) holds the same bytes as the training "
+                             f"data {trained_ref} ({trained.name}): metrics measured on it "
+                             "test nothing"), ("evaluation", "dataset"), evaluated.name)
+                return
 
     def _artifact(self) -> tuple[dict[str, Any], Fetched | None] | None:
         record = self.record.get("artifact")

@@ -53,12 +53,14 @@ def _versions_reading_changed_files(head: Snapshot,
     """Versions whose artifact or data files changed although models.yaml did not say so."""
     from charter.evidence.files import declared_location
     from charter.inventory.entities import dataset_record, dataset_refs, iter_entities
+    from charter.vcs.links import Links
 
     if base is None or base.revision.commit is None:
         return set()
     changed = head.revision.changed_since(base.revision.commit)
     if not changed:
         return set()
+    links = Links(head.revision.root, head.revision.commit)
     touched = set()
     for entity in iter_entities(head.inventory):
         if entity.kind != "version":
@@ -66,6 +68,9 @@ def _versions_reading_changed_files(head: Snapshot,
         records = [entity.record.get("artifact")]
         records += [dataset_record(head.inventory, ref) for ref, _ in dataset_refs(entity.record)
                     if isinstance(ref, str)]
-        if any(isinstance(r, Mapping) and declared_location(r) in changed for r in records):
+        locations = [declared_location(r) for r in records if isinstance(r, Mapping)]
+        # `./data/x.csv`, `data//x.csv` and a link to a changed file all read changed bytes
+        if any(loc is not None and "://" not in loc and links.touched(loc, changed)
+               for loc in locations):
             touched.add(entity.id)
     return touched

@@ -103,13 +103,12 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
                                    waiver_inventory, authors, ledger=ledger, line_ends=True)
     findings = evaluation.findings
-    if options.evidence == "none":
-        from charter.gate.pinned import rewritten_files
+    from charter.gate.pinned import rewritten_files  # pinned files evidence did not hash
 
-        findings += tuple(rewritten_files(head, base))
+    findings += tuple(rewritten_files(head, base, evidence))
     if pull_request is not None:
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
-                                           authors))
+                                           authors, base_rev))
     if pull_request is not None and changed and proposed is not None:
         # waivers written by this change: their lines are in the head's policies/
         findings += with_line_ends(_unbacked_waivers(pull_request, current, proposed),
@@ -157,11 +156,14 @@ def _ledger(options: CheckOptions, base_rev: Revision | None, head_rev: Revision
 
 def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
                      head: Snapshot, base: Mapping[str, Any] | None,
-                     authors: Mapping[str, str]) -> list[Finding]:
+                     authors: Mapping[str, str], base_rev: Revision | None) -> list[Finding]:
     from charter.github.claims import claim_findings
+    from charter.vcs import git
 
+    contributors = git.change_identities(options.root, base_rev.commit, head.revision.commit
+                                         ) if base_rev is not None and base_rev.commit else ()
     return claim_findings(pull_request, change, head.inventory, base, head.source,
-                          options.today, authors)
+                          options.today, authors, contributors)
 
 
 def _unbacked_waivers(pull_request: PullRequest, current: PolicySet | None,

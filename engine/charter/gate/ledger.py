@@ -594,16 +594,20 @@ def _altered_inputs(judge: _Judge, root: Path, base: Revision | None, head: Revi
     if not changed:
         return
     view = LedgerView(head)
-    for entity in iter_entities(judge.head_inventory, only_datasets=()):
-        live = _mapping(_mapping(entity.record.get("monitoring")).get("live"))
-        pattern = live.get("path")
-        if entity.kind != "version" or not isinstance(pattern, str) or "{period}" not in pattern:
-            continue
-        shape = re.compile(re.escape(pattern).replace(re.escape("{period}"), _PERIOD))
-        hits = {p for p in changed if shape.fullmatch(p)}
+    declared: dict[str, set[str]] = {}  # the base's too: a head that moves the path hides none
+    for inventory in (judge.head_inventory, judge.base_inventory or {}):
+        for entity in iter_entities(inventory, only_datasets=()):
+            live = _mapping(_mapping(entity.record.get("monitoring")).get("live"))
+            pattern = live.get("path")
+            if entity.kind == "version" and isinstance(pattern, str) and "{period}" in pattern:
+                declared.setdefault(entity.id, set()).add(pattern)
+    for version, patterns in sorted(declared.items()):
+        shapes = [re.compile(re.escape(p).replace(re.escape("{period}"), _PERIOD))
+                  for p in patterns]
+        hits = {p for p in changed if any(shape.fullmatch(p) for shape in shapes)}
         if not hits:
             continue
-        for run in view.version(entity.id)["runs"]:
+        for run in view.version(version)["runs"]:
             for role in ("live", "labelled"):
                 for item in run.get("inputs", {}).get(role) or []:
                     location = item.get("location") if isinstance(item, Mapping) else None

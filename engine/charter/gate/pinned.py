@@ -2,27 +2,32 @@
 engine.
 
 With `--evidence auto` such a file brings the versions that read it into evidence, where
-EV-005 (data) and the artifact checks compare it with its declared hash. `--evidence none`
-measures nothing, but a registered dataset or artifact rewritten in place behind
-`models.yaml`'s back must still not pass: each pinned file the change touches is hashed here
-(hashlib only, no data-science library), and CHARTER-I001 blocks when it no longer matches.
+EV-005 (data) and the artifact checks compare it with its declared hash. What evidence does
+not hash (every file with `--evidence none`; a pinned dataset no measured version reads, such
+as a raw export only named in lineage) must still not be rewritten behind `models.yaml`'s
+back: each such pinned file the change touches is hashed here (hashlib only, no data-science
+library), and CHARTER-I001 blocks when it no longer matches. A pinned path that is, or lies
+under, a symbolic link is touched when the link or the file it leads to changed; one inside a
+submodule, when the submodule's commit moved.
 """
 
 from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from charter.findings import Finding
-from charter.inventory.entities import datasets, models
+from charter.inventory.entities import dataset_refs, datasets, find_entity, models
 from charter.inventory.snapshot import Snapshot
 from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, LEDGER_FOLDER, ROOT_FILE
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
-from charter.vcs.revisions import POLICY_DIR
+from charter.vcs import git
+from charter.vcs.links import Links, reads_changed
+from charter.vcs.revisions import POLICY_DIR, Revision
 
 RULE_ID = "CHARTER-I001"
 
@@ -37,9 +42,11 @@ class Pinned:
     where: KeyPath  # the `sha256` key in the inventory
 
 
-def rewritten_files(head: Snapshot, base: Snapshot | None) -> list[Finding]:
+def rewritten_files(head: Snapshot, base: Snapshot | None,
+                    measured: Collection[str] = ()) -> list[Finding]:
     """CHARTER-I001 for every pinned file the change rewrote, deleted or replaced so that it
-    no longer matches its declared sha256."""
+    no longer matches its declared sha256. Files that evidence hashed for the `measured`
+    versions (their artifacts and the data they name) are left to evidence's own findings."""
     if base is None or not base.present or base.revision.commit is None:
         return []
     changed = {path for path in head.revision.changed_since(base.revision.commit)
@@ -47,25 +54,64 @@ def rewritten_files(head: Snapshot, base: Snapshot | None) -> list[Finding]:
     if not changed:  # the usual pull request: no file but the inventory's own changed
         return []
     title, remediation = ENGINE_RULES[RULE_ID][1:]
+    links = Links(head.revision.root, head.revision.commit)
+    hashed = _hashed_by_evidence(head.inventory, measured)
     findings = []
     for pin in _pinned(head.inventory):
-        if pin.path not in changed:
+        if pin.subject in hashed:
             continue
-        data = head.revision.read(pin.path)
-        actual = None if data is None else hashlib.sha256(data).hexdigest()
-        if actual == pin.sha256.lower():
+        followed = links.follow(pin.path)
+        if followed.final is not None and not reads_changed(followed, changed):
             continue
-        found = "the file is gone" if actual is None else f"its sha256 is now {actual}"
+        if followed.final is None:
+            found = ("it leaves the repository (through a symbolic link?), so its bytes "
+                     "cannot be checked")
+        elif _is_folder(head.revision, followed.final):
+            found = "it is a folder, whose files one sha256 cannot pin"
+        else:
+            data = _read(head.revision, followed.final)
+            actual = None if data is None else hashlib.sha256(data).hexdigest()
+            if actual == pin.sha256.lower():
+                continue
+            found = "the file is gone" if actual is None else f"its sha256 is now {actual}"
         mark = head.source.locate(pin.where)
+        message = (f"{pin.subject}: {pin.path} changed since the base and no longer matches "
+                   f"its record: {found}, not the declared {pin.sha256}")
         findings.append(Finding(
             rule=RULE_ID, severity="error", entity=pin.subject, entity_kind=pin.kind,
-            message=f"{pin.subject}: {pin.path} changed since the base and no longer "
-                    f"matches its record: {found}, not the declared {pin.sha256}",
+            message=message,
             file=head.source.file_of(pin.where), line=mark.line, column=mark.column,
             title=title, model=pin.model, field="sha256",
             requirement=f"{pin.path} has the sha256 its record declares", found=found,
             remediation=remediation))
     return findings
+
+
+def _hashed_by_evidence(inventory: Mapping[str, Any], measured: Collection[str]) -> set[str]:
+    """The versions evidence measured and the dataset versions it read for them."""
+    hashed = set()
+    for version_id in measured:
+        entity = find_entity(inventory, "version", version_id)
+        if entity is not None:
+            hashed.add(version_id)
+            hashed.update(ref for ref, _ in dataset_refs(entity.record) if isinstance(ref, str))
+    return hashed
+
+
+def _is_folder(revision: Revision, path: str) -> bool:
+    if revision.commit is None:
+        return (revision.root / path).is_dir()
+    entry = git.tree_entry(revision.root, revision.commit, path)
+    return entry is not None and entry.kind == "tree"
+
+
+def _read(revision: Revision, path: str) -> bytes | None:
+    """The file's bytes at the revision (`path` holds no link); None when there is none."""
+    if revision.commit is None:
+        return revision.read(path)
+    entry = git.tree_entry(revision.root, revision.commit, path)
+    return None if entry is None or entry.kind != "blob" else git.read_blob(revision.root,
+                                                                             entry.blob)
 
 
 def _inventory_file(path: str) -> bool:

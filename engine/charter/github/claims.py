@@ -9,21 +9,27 @@ head commit:
   declaration (CHARTER-C002), or a rule counting approvals;
 - a waiver's `approved_by` (CHARTER-R002), added or changed in `policies/`, which takes
   effect once merged.
-An entry that the base already holds, unchanged at the same place, is not asked again.
+An entry that the base already holds, unchanged at the same place, is not asked again; a
+validation is asked again when the change alters what it validated (the version's artifact,
+data, evaluation or any field but its stage, deployments, monitoring and notes, or the data
+behind a dataset version it names). Nobody who authored or co-authored (`Co-authored-by:`)
+a commit of the pull request signs it: GitHub stops only the pull request's author from
+approving, and a second account, or a validator who pushed a fix, is not independent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from charter.findings import Finding
 from charter.github.reviews import PullRequest, review_reasons, unbacked_reasons
 from charter.inventory.diff import Change, EntityChange
-from charter.inventory.entities import find_entity, split_ref
-from charter.inventory.independence import Independence
+from charter.inventory.entities import dataset_refs, find_entity, iter_entities, split_ref
+from charter.inventory.independence import Independence, login_of
 from charter.inventory.integrity import validators
+from charter.inventory.membership import everyone
 from charter.policy.classification import new_approvals
 from charter.policy.evaluate import ENGINE_RULES
 from charter.policy.rules import Waiver
@@ -35,11 +41,24 @@ APPROVAL_RULE = "CHARTER-R002"
 
 def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                    base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                   authors: Mapping[str, str] | None = None) -> list[Finding]:
+                   authors: Mapping[str, str] | None = None,
+                   contributors: Collection[str] = ()) -> list[Finding]:
     """A blocking finding for every changed `validation.by` claim and every added
-    `approvals` entry the pull request does not back."""
-    return [*_validation_findings(pr, change, head, base, source, today, authors or {}),
-            *_approval_findings(pr, change, head, base or {}, source)]
+    `approvals` entry the pull request does not back. `contributors`: the git identities
+    that authored or co-authored the pull request's commits; none of them signs it."""
+    trusted = base if base is not None else head
+    people = [m for i in (trusted, head) for m in everyone(i)]
+    wrote = {login: identity for identity in sorted(contributors)
+             if (login := login_of(identity, people)) is not None}
+    return [*_validation_findings(pr, change, head, base, source, today, authors or {}, wrote),
+            *_approval_findings(pr, change, head, base or {}, source, wrote)]
+
+
+def _wrote_reasons(login: str, wrote: Mapping[str, str]) -> list[str]:
+    identity = next((i for who, i in wrote.items() if who.casefold() == login.casefold()),
+                    None)
+    return [] if identity is None else [
+        f"{login} wrote commits of this pull request (as {identity}) and cannot sign it"]
 
 
 def waiver_findings(pr: PullRequest, old: Iterable[Waiver], new: Iterable[Waiver]
@@ -67,14 +86,15 @@ def _terms(waiver: Waiver) -> tuple[Any, ...]:
 
 def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                          base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                         authors: Mapping[str, str]) -> list[Finding]:
+                         authors: Mapping[str, str], wrote: Mapping[str, str]) -> list[Finding]:
     trusted = base if base is not None else head
     facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors)
     validating = validators(trusted, today)
     findings = []
-    for (kind, entity_id), entity_change in sorted(change.entities.items()):
-        if kind != "version" or not _claim_changed(entity_change):
-            continue
+    claimed = {entity_id for (kind, entity_id), entity_change in change.entities.items()
+               if kind == "version" and _claim_changed(entity_change)}
+    for entity_id in sorted(claimed | _versions_on_changed_data(change, head)):
+        kind = "version"
         entity = find_entity(head, kind, entity_id)
         validation = entity.record.get("validation") if entity else None
         by = validation.get("by") if isinstance(validation, Mapping) else None
@@ -83,22 +103,46 @@ def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any
         date = validation.get("date") if isinstance(validation, Mapping) else None
         days = [today.isoformat(), *([str(date)] if date is not None else [])]
         reasons = unbacked_reasons(by, pr, validating, today,
-                                   facts.conflicts(by, kind, entity.id, days))
+                                   [*facts.conflicts(by, kind, entity.id, days),
+                                    *_wrote_reasons(by, wrote)])
         if reasons:
             findings.append(_validation_finding(entity.id, entity.parent or "", entity.path, by,
                                                 pr, reasons, source))
     return findings
 
 
+# Fields of a version beside what its validation vouches for; a change to any other field
+# (an unknown one too) leaves a validation that saw something else.
+_BESIDE_VALIDATION = frozenset({"stage", "description", "approvals", "deployments",
+                                "monitoring", "supersedes", "retired", "documentation"})
+# Fields of a dataset version that say which data it is.
+_DATA_FIELDS = frozenset({"path", "uri", "sha256", "columns", "format", "rows", "created",
+                          "target", "sensitive_features", "derived_from"})
+
+
 def _claim_changed(change: EntityChange) -> bool:
+    """The version's validation is new, rewritten, or kept while what it validated changed."""
     if change.status == "added":
         return True
     return change.status == "modified" and any(
-        p == "validation" or p.startswith("validation.") for p in change.paths)
+        p.split(".", 1)[0] not in _BESIDE_VALIDATION for p in change.paths)
+
+
+def _versions_on_changed_data(change: Change, head: Mapping[str, Any]) -> set[str]:
+    """Versions of the head that name a dataset version whose data the change redefined:
+    their validations were given on other data."""
+    redefined = {entity_id for (kind, entity_id), c in change.entities.items()
+                 if kind == "dataset" and c.status == "modified"
+                 and any(p.split(".", 1)[0] in _DATA_FIELDS for p in c.paths)}
+    if not redefined:
+        return set()
+    return {e.id for e in iter_entities(head) if e.kind == "version"
+            and any(ref in redefined for ref, _ in dataset_refs(e.record))}
 
 
 def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
-                       base: Mapping[str, Any], source: SourceMap) -> list[Finding]:
+                       base: Mapping[str, Any], source: SourceMap,
+                       wrote: Mapping[str, str]) -> list[Finding]:
     findings: list[Finding] = []
     seen: set[KeyPath] = set()  # a dataset's shared `approvals` is read by each version
     for (kind, entity_id), entity_change in sorted(change.entities.items()):
@@ -113,7 +157,8 @@ def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
             for index, approval in enumerate(new):
                 if id(approval) not in added or not isinstance(approval.get("by"), str):
                     continue
-                reasons = review_reasons(approval["by"], pr)
+                reasons = [*_wrote_reasons(approval["by"], wrote),
+                           *review_reasons(approval["by"], pr)]
                 if not reasons:
                     continue
                 where = (*record_path, "approvals", index, "by")

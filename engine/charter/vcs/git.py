@@ -299,7 +299,19 @@ def changed_paths(root: Path, base: str, head: str | None = None,
     args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else []),
             *(["--", *paths] if paths else [])]
     result = run_git(root, args)  # an empty answer on failure would let changed files pass
-    return {p.decode() for p in result.stdout.split(b"\0") if p}
+    # a name need not be UTF-8 (git stores bytes): kept as the same surrogate-escaped text
+    # every other reader of git's paths uses
+    return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+
+
+def change_identities(root: Path, base: str, head: str | None) -> set[str]:
+    """"Name <email>" of every author and co-author (`Co-authored-by:`) of the commits from
+    `base` to `head` (HEAD when None)."""
+    result = run_git(root, ["log", "-z", "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
+                            "valueonly,separator=%x01)", f"{base}..{head or 'HEAD'}"])
+    found = {item.strip() for entry in result.stdout.decode(errors="replace").split("\0")
+             for item in entry.split("\x01") if item.strip()}
+    return found
 
 
 def author_identity(root: Path) -> str | None:
