@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from charter.inventory.diff import Change, EntityKey
+from charter.inventory.diff import EntityKey
 from charter.policy.context import Ledger
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
@@ -48,7 +49,7 @@ def policy_impact(subject: Subject, current: PolicySet, proposed: PolicySet, tod
                   authors: Mapping[str, str], ledger: Ledger | None = None
                   ) -> tuple[Impact, set[EntityKey]]:
     """The impact of the proposed rules, and the entities they newly fail."""
-    every = Change(subject.change.entities, subject.change.initial, True)
+    every = replace(subject.change, policies_changed=True)
     full = Subject(subject.head, subject.source, subject.base, every)
     before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors,
                                ledger=ledger)
