@@ -129,3 +129,23 @@ def test_moving_a_version_to_a_lower_risk_model_keeps_its_risk_tier(repo: GitRep
     assert ("scorecard@1.0.0: holds the same artifact as credit@1.0.0 on the base, so "
             "risk_tier lowered from high to low; regulation lost eu-ai-act-high-risk") in run.out
     assert "PERF-001     models.yaml:41:82  scorecard@1.0.0" in run.out
+
+
+def test_data_registered_again_earlier_is_judged_where_it_already_was(repo: GitRepo) -> None:
+    """A dataset version's rules read every other version with its bytes (LC-033): adding a
+    back-dated copy makes the one already there fail, so the scoped check judges it too."""
+    sha = "b" * 64
+    text = INVENTORY.replace("{path: data/applications.csv,", "{path: data/applications.csv, "
+                             f'sha256: "{sha}", created: 2024-06-30,')
+    repo.write("models.yaml", text)
+    repo.write("policies/rules.yaml", POLICIES)
+    repo.commit("initial inventory")
+    copy = ("  archive:\n    owner: data-eng\n    contains_pii: true\n    pii_columns: [id]\n"
+            "    source_system: core-banking\n    versions:\n"
+            f'      "2024-01": {{path: data/old.csv, sha256: "{sha}", created: 2024-01-01}}\n')
+    repo.write("models.yaml", text.replace("models:\n", copy + "models:\n", 1))
+    scoped, full = both(repo)
+    for run in (scoped, full):
+        assert run.code == 1, run.out
+        assert ("LC-033       models.yaml:13:124  applications@2024-06: created is 2024-06-30, "
+                "but the same data (same sha256) was recorded earlier") in run.out

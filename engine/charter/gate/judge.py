@@ -66,7 +66,8 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
-    scope = None if options.scope_all else affected_entities(head.inventory, change)
+    scope = None if options.scope_all else affected_entities(head.inventory, change,
+                                                                    base_inventory)
     if scope is None and not options.scope_all:
         notes.append(f"every entity is judged: {', '.join(change.unattributed)} changed, "
                      "and no single entity accounts for it")

@@ -8,6 +8,7 @@ from typing import Any
 
 from charter.inventory.entities import (
     Entity,
+    dataset_record,
     dataset_refs,
     datasets,
     iter_entities,
@@ -271,15 +272,18 @@ def _models_naming(head: Mapping[str, Any], changed_models: set[str],
     return None if naming is None else sorted(changed_models | set(naming))
 
 
-def affected_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
+def affected_entities(head: Mapping[str, Any], change: Change,
+                      base: Mapping[str, Any] | None = None) -> EntityScope:
     """The entities whose rules may judge differently after `change`; None: every entity.
 
     The changed entities; a model and all its versions when the model or any of its
     versions changed (a version's rules see its model with every version, a model's rules
-    see its versions); the versions that name a changed dataset version. A change that no
-    entity accounts for (teams, settings, anything else) widens the scope to everything.
+    see its versions); the versions that name a changed dataset version; the dataset versions
+    that hold the same bytes as a changed one (on the head, as `base` had it or both). A
+    change that no entity accounts for (teams, settings, anything else) widens the scope to
+    everything.
     """
-    return _reading(head, change, with_siblings=True)
+    return _reading(head, change, with_siblings=True, base=base)
 
 
 def measured_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
@@ -292,10 +296,46 @@ def measured_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
     return _reading(head, change, with_siblings=False)
 
 
-def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> EntityScope:
+def datasets_holding(inventory: Mapping[str, Any], hashes: set[str]) -> list[str]:
+    """Dataset versions whose sha256 is one of `hashes` (a cheap text search first when the
+    datasets load lazily; a dataset whose text holds a backslash is always read, since YAML
+    escapes could spell a hash)."""
+    if not hashes:
+        return []
+    section = datasets(inventory)
+    names: Iterable[str] = section
+    if isinstance(section, LazySection | MergedSection):
+        if isinstance(section, MergedSection):
+            section.prefetch()
+        needles = (*hashes, "\\")
+        names = [n for n in section if (text := section.text(n)) is None
+                 or any(needle in text for needle in needles)]
+    return [e.id for e in iter_entities(inventory, only_models=(), only_datasets=names)
+            if e.record.get("sha256") in hashes]
+
+
+def _same_bytes(head: Mapping[str, Any], change: Change,
+                base: Mapping[str, Any] | None) -> set[EntityKey]:
+    """Dataset versions on the head that hold the bytes of a dataset version the change
+    touched (before or after): their rules read what else holds the same data (LC-033)."""
+    hashes = set()
+    for kind, entity_id in change.entities:
+        if kind != "dataset":
+            continue
+        for inventory in (head, base or {}):
+            found = dataset_record(inventory, entity_id)
+            if found is not None and isinstance(found.get("sha256"), str):
+                hashes.add(found["sha256"])
+    return {("dataset", ref) for ref in datasets_holding(head, hashes)}
+
+
+def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool,
+             base: Mapping[str, Any] | None = None) -> EntityScope:
     if change.unattributed:
         return None
     keys = set(change.entities)
+    if with_siblings:
+        keys |= _same_bytes(head, change, base)
     changed_models = {i for (k, i) in keys if k == "model"}
     if with_siblings:
         changed_models |= {split_ref(i)[0] for (k, i) in keys if k == "version"}
