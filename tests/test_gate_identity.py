@@ -149,3 +149,21 @@ def test_data_registered_again_earlier_is_judged_where_it_already_was(repo: GitR
         assert run.code == 1, run.out
         assert ("LC-033       models.yaml:13:124  applications@2024-06: created is 2024-06-30, "
                 "but the same data (same sha256) was recorded earlier") in run.out
+
+
+def test_a_released_version_renamed_keeps_its_monitoring(repo: GitRepo) -> None:
+    staged = WITH_ARTIFACT.replace("        stage: development\n", "        stage: staging\n"
+                                   "        monitoring: {every_days: 30}\n").replace(
+        "    intended_use: Loan pricing\n", "    intended_use: Loan pricing\n"
+        "    limitations: Not for small-business loans\n")
+    repo.write("models.yaml", staged)
+    repo.write("policies/rules.yaml", POLICIES)
+    repo.commit("a version in staging")
+    renamed = staged.replace('      "1.0.0":\n', '      "1.0.1":\n').replace(
+        "every_days: 30", "every_days: 3650")
+    repo.write("models.yaml", renamed)
+    run = check(repo)
+    assert run.code == 1, run.out
+    assert ("CHARTER-C002 models.yaml:26:9  credit@1.0.1: ships the artifact of credit@1.0.0, "
+            "which it replaces, so monitoring.every_days relaxed from 30 to 3650 without an "
+            "approval") in run.out
