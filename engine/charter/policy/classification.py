@@ -17,6 +17,7 @@ from typing import Any
 from charter.findings import Finding
 from charter.inventory.diff import Change
 from charter.inventory.entities import dataset_record, datasets, models, split_ref, teams
+from charter.inventory.membership import team_members as members_of
 from charter.source.yamlsource import KeyPath, SourceMap
 
 # The built-in classification fields, per record kind, and how they order.
@@ -316,3 +317,65 @@ LOWERING_RULE = (
     "rules still judge at the stricter of the old and new values, and the change needs a new "
     "entry in the record's `approvals` ({by, date}) by a member of a validating team on the "
     "base revision who is not in the owning team.")
+
+
+# Team membership is history: validations and approvals are judged against the teams as they
+# were on their dates, so a change must not shrink the membership of days already past.
+MEMBERSHIP_RULE_ID = "CHARTER-C003"
+MEMBERSHIP_RULE = (
+    "error", "Past team membership rewritten without an approval",
+    "Independence is judged against the teams as they were on each validation's and "
+    "approval's date: a person who leaves a team keeps their past membership (`until: DATE`). "
+    "Deleting a member, renaming their login (a look-alike spelling, an invisible character: "
+    "another login to Charter, the same to a reviewer), or deleting a team would rewrite who "
+    "was independent of what, and leave no trace. Set `until` to their last day instead; "
+    "correcting a wrong entry needs a new entry in the team's `approvals` ({by, date}) by a "
+    "member of a validating team on the base revision who is not in the team.")
+
+
+def membership_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
+                        approvers: set[str], today: dt.date) -> list[Finding]:
+    """CHARTER-C003 for each team whose membership of a past day the change removes."""
+    old_teams, new_teams = teams(base), teams(head)
+    if old_teams == new_teams:
+        return []
+    findings = []
+    for name, old in sorted(old_teams.items()):
+        new = new_teams.get(name)
+        if new == old:
+            continue
+        lost = _lost_days(old, new, today)
+        if not lost:
+            continue
+        members = team_members(base, name) | team_members(head, name)
+        added = new_approvals(_mapping(old).get("approvals"), _mapping(new).get("approvals"))
+        if any(approves(a, approvers, members, today) for a in added):
+            continue
+        findings.append(_membership_finding(name, lost, new is not None, source))
+    return findings
+
+
+def _lost_days(old: Any, new: Any, today: dt.date) -> list[str]:
+    """The logins that were members of the team on a day up to `today` at the base and are
+    not in it at all at the head. A leave recorded late (`until`) is a dated statement in the
+    team's record; a login that vanishes, or is spelt anew, leaves no trace of who was in."""
+    kept = {m.login for m in members_of(new)}
+    day = today.isoformat()
+    return list(dict.fromkeys(m.login for m in members_of(old) if m.login not in kept and (
+        m.since is None or m.since <= day)))
+
+
+def _membership_finding(team: str, lost: list[str], kept: bool,
+                        source: SourceMap) -> Finding:
+    severity, title, remediation = MEMBERSHIP_RULE
+    path: KeyPath = ("teams", team) if kept else ("teams",)
+    what = "" if kept else " (the team was deleted)"
+    message = (f"team {team}{what}: the change deletes the past membership of "
+               f"{', '.join(map(repr, lost))} without an approval: set `until` to the last day "
+               "instead, "
+               "or add to the team's `approvals` an entry {by, date} by a validator outside it")
+    mark = source.locate(path)
+    return Finding(rule=MEMBERSHIP_RULE_ID, severity=severity, entity=f"teams.{team}",
+                   entity_kind="change",
+                   message=message, file=source.file_of(path), line=mark.line,
+                   column=mark.column, title=title, remediation=remediation)
