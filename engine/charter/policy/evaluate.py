@@ -163,7 +163,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
     results = judge(entities) if plain else in_parallel(judge, entities)
-    if by_kind["change"] and (subject.change.entities or scope is None):
+    if by_kind["change"]:  # the full check judges the change whatever changed: so must a scoped one
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
         results += [_judge(r, entity, [selectors.scope(context, today)], subject.source)
