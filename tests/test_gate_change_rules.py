@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from conftest import GitRepo
 from test_gate_soundness import INVENTORY, POLICIES, both
+from test_gate_soundness import check as check_at
 
 FREEZE = """\
 charter: 1
@@ -38,3 +39,17 @@ def test_a_change_rule_passes_when_it_holds(repo: GitRepo) -> None:
     repo.write("README.md", "notes\n")
     scoped, full = both(repo)
     assert (scoped.code, full.code) == (0, 0), scoped.out + full.out
+
+
+def test_a_policy_file_renamed_so_it_is_skipped_is_refused(repo: GitRepo) -> None:
+    repo.write("models.yaml", INVENTORY)
+    repo.write("policies/rules.yaml", POLICIES)
+    repo.commit("rules")
+    repo.git("mv", "policies/rules.yaml", "policies/rules.YAML")
+    repo.commit("rename")
+    repo.git("checkout", "-q", "-b", "feature")
+    for args in ((), ("--base", "main~1", "--head", "feature")):
+        run = check_at(repo, *args)
+        assert run.code == 2, run.out + run.err
+        assert ("policies/rules.YAML: a YAML file in policies/ that Charter would not read as "
+                "rules") in run.err
