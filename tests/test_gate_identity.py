@@ -167,3 +167,24 @@ def test_a_released_version_renamed_keeps_its_monitoring(repo: GitRepo) -> None:
     assert ("CHARTER-C002 models.yaml:26:9  credit@1.0.1: ships the artifact of credit@1.0.0, "
             "which it replaces, so monitoring.every_days relaxed from 30 to 3650 without an "
             "approval") in run.out
+
+
+def test_a_model_file_that_is_a_link_is_judged_through_it(repo: GitRepo) -> None:
+    """A model's own file may be a link inside the repository: an edit behind the link is
+    judged, and who wrote a version is read from the file it leads to."""
+    import os
+
+    from scenarios import split_inventory, write_files
+
+    files = split_inventory(INVENTORY, models=["credit"], datasets=[])
+    record = files.pop("models/credit.yaml")
+    write_files(repo, {**files, "store/credit.yaml": record})
+    (repo.root / "models").mkdir()
+    os.symlink("../store/credit.yaml", repo.root / "models" / "credit.yaml")
+    repo.write("policies/rules.yaml", POLICIES)
+    repo.commit("a model file kept elsewhere")
+    repo.write("store/credit.yaml", record.replace("risk_tier: high", "risk_tier: low"))
+    scoped, full = both(repo)
+    for run in (scoped, full):
+        assert run.code == 1, run.out + run.err
+        assert "CHARTER-C001 models/credit.yaml:3:1  credit: risk_tier lowered" in run.out
