@@ -30,10 +30,8 @@ def with_team(text: str, team: str) -> str:
 
 
 @pytest.mark.parametrize("team", [
-    "  risk-analytics: {members: [d\u0430na, ravi]}\n",  # a Cyrillic a
-    "  risk-analytics: {members: [dana\u200b, ravi]}\n",  # a zero-width space
-    "  risk-analytics: {members: [Dana, ravi]}\n",
     "  risk-analytics: {members: [ravi]}\n",
+    "  risk-analytics: {members: [dana-s, ravi]}\n",  # renamed
 ])
 def test_past_membership_cannot_be_deleted(repo: GitRepo, team: str) -> None:
     base_repo(repo)
@@ -79,12 +77,33 @@ def test_an_approval_by_a_team_member_does_not_count(repo: GitRepo) -> None:
     assert run.code == 1 and "CHARTER-C003" in run.out, run.out
 
 
-def test_a_look_alike_login_cannot_make_a_developer_independent(repo: GitRepo) -> None:
-    """The two steps: a team edit that looks like nothing, then the developer validates."""
+@pytest.mark.parametrize("login", ["d\u0430na", "dana\u200b", "Dana"])
+def test_a_look_alike_login_cannot_make_a_developer_independent(repo: GitRepo,
+                                                                 login: str) -> None:
+    """The two steps: a team edit that looks like nothing (a Cyrillic a, a zero-width space,
+    a capital), then the developer validates their team's model. The first is refused."""
     base_repo(repo)
     repo.write("models.yaml", with_team(VALIDATED, TEAM))
     run = check(repo)
     assert run.code == 1 and "LC-031" in run.out, run.out  # dana owns credit: not independent
-    repo.write("models.yaml", with_team(BASE, "  risk-analytics: {members: [d\u0430na, ravi]}\n"))
+    repo.write("models.yaml", with_team(BASE, f"  risk-analytics: {{members: [{login}, ravi]}}\n"))
     run = check(repo)
-    assert run.code == 1 and "CHARTER-C003" in run.out, run.out
+    assert run.code == 2, run.out + run.err
+    assert "only by case, look-alike letters or invisible characters" in run.err
+
+
+@pytest.mark.parametrize("login", ["Dana", "d\u0430na", "dana\u200b", "\uff44ana"])
+def test_one_person_cannot_be_two_logins(repo: GitRepo, login: str) -> None:
+    """Listed as `Dana` in a validating team while `dana` is in the owning team, a developer
+    would pass as independent of their own model: logins that differ only by case, a
+    look-alike letter or an invisible character are refused."""
+    repo.write("models.yaml", INVENTORY)
+    repo.write("policies/rules.yaml", POLICIES)
+    repo.commit("initial inventory")
+    repo.write("models.yaml", INVENTORY.replace(
+        "  model-risk: {members: [vera, victor], validates: true}",
+        f"  model-risk: {{members: [vera, victor, {login}], validates: true}}"))
+    run = check(repo)
+    assert run.code == 2, run.out + run.err
+    assert (f"models.yaml:5:40: $.teams.model-risk.members[2]: login {login!r} in model-risk "
+            "differs from 'dana' in risk-analytics only by case") in run.err
