@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,11 +23,12 @@ from charter.inventory.diff import (
     diff_inventories,
     measured_entities,
 )
-from charter.inventory.entities import find_entity, iter_entities
+from charter.inventory.entities import datasets, find_entity, iter_entities, models
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
 from charter.policy.parallel import in_parallel
+from charter.policy.rules import Waiver
 from charter.regions import with_line_ends
 from charter.result import CheckResult, Impact, RevisionInfo
 from charter.vcs.cache import Cache
@@ -66,7 +69,8 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     base_inventory = base.inventory if base and base.present else None
     change = diff_inventories(base_inventory or {}, head.inventory,
                               initial=base_inventory is None, policies_changed=changed)
-    scope = None if options.scope_all else affected_entities(head.inventory, change)
+    scope = None if options.scope_all else affected_entities(head.inventory, change,
+                                                                    base_inventory)
     if scope is None and not options.scope_all:
         notes.append(f"every entity is judged: {', '.join(change.unattributed)} changed, "
                      "and no single entity accounts for it")
@@ -94,14 +98,17 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     authors = _authors(options, head_rev, subject, policies, scope)
     impact: Impact | None = None
     newly_failing: set[EntityKey] = set()
+    added = _added_names(base_inventory, head.inventory)
     if changed and proposed is not None and current is not None:
-        impact, newly_failing = policy_impact(subject, current, proposed, options.today,
+        impact, newly_failing = policy_impact(subject, _patterns_kept(current, added),
+                                              _patterns_kept(proposed, added), options.today,
                                               evidence, waiver_inventory, authors, ledger)
     if scope is not None and policies is proposed and newly_failing:
         # the head's rules judge: what they newly fail is part of the change, wherever it is
         scope = scope | newly_failing
-    evaluation = evaluate_policies(subject, policies, options.today, scope, evidence,
-                                   waiver_inventory, authors, ledger=ledger, line_ends=True)
+    evaluation = evaluate_policies(subject, _patterns_kept(policies, added), options.today,
+                                   scope, evidence, waiver_inventory, authors, ledger=ledger,
+                                   line_ends=True)
     findings = evaluation.findings
     from charter.gate.pinned import rewritten_files  # pinned files evidence did not hash
 
@@ -133,6 +140,37 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
         evidence=evidence,
         results=evaluation.results,
     )
+
+
+@dataclass(frozen=True)
+class _PatternKept(Waiver):
+    """A waiver whose target's pattern covers the models and datasets it could name when it
+    was granted: a name the change adds is covered only when the target spells it out.
+    Otherwise a pull request could name a new model `credit-shadow` to fall under a waiver
+    for `credit*` that nobody granted it."""
+
+    added: frozenset[str] = frozenset()
+
+    def covers(self, rule_id: str, entity_id: str) -> bool:
+        name = entity_id.partition("@")[0]
+        return super().covers(rule_id, entity_id) and (
+            name not in self.added or self.target.partition("@")[0] == name)
+
+
+def _added_names(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> frozenset[str]:
+    """Models and datasets the head names and a base does not (none without a base)."""
+    if base is None:
+        return frozenset()
+    return frozenset((set(models(head)) - set(models(base)))
+                     | (set(datasets(head)) - set(datasets(base))))
+
+
+def _patterns_kept(policies: PolicySet, added: frozenset[str]) -> PolicySet:
+    if not added or not any(any(c in w.target for c in "*?[") for w in policies.waivers):
+        return policies
+    return replace(policies, waivers=tuple(_PatternKept(**{
+        f.name: getattr(w, f.name) for f in fields(Waiver)}, added=added)
+        for w in policies.waivers))
 
 
 def _pull_request(options: CheckOptions) -> PullRequest | None:
@@ -247,6 +285,7 @@ def _file_authors(root: Path, commit: str | None, file: str,
     """As version_authors, for versions kept in a model's own file."""
     from charter.vcs import git
 
+    file = _link_target(root, commit, file)
     if commit is None:  # a file no commit holds yet has no author but whoever commits it
         known = git.run_git(root, ["cat-file", "-e", f"HEAD:{file}"], check=False).returncode == 0
     else:
@@ -259,6 +298,27 @@ def _file_authors(root: Path, commit: str | None, file: str,
         if author:
             found[version] = author
     return found
+
+
+def _link_target(root: Path, commit: str | None, file: str) -> str:
+    """The file a model's own file leads to when it is a symbolic link (inside the
+    repository: reading it already refused any other): its lines are the record's."""
+    from charter.vcs import git
+
+    for _ in range(_MAX_LINKS):
+        if commit is None:
+            if not (root / file).is_symlink():
+                return file
+            return (root / file).resolve().relative_to(root.resolve()).as_posix()
+        entry = git.tree_entry(root, commit, file)
+        if entry is None or not entry.is_symlink:
+            return file
+        target = git.read_blob(root, entry.blob).decode(errors="surrogateescape")
+        file = posixpath.normpath(posixpath.join(posixpath.dirname(file), target))
+    return file
+
+
+_MAX_LINKS = 40
 
 
 def _version_path(version_id: str) -> tuple[str, str, str]:

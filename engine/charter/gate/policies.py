@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import Any
 
-from charter.inventory.diff import Change, EntityKey
+from charter.errors import CharterError
+from charter.inventory.diff import EntityKey
+from charter.layout import YAML_SUFFIXES
 from charter.policy.context import Ledger
 from charter.policy.evaluate import Evaluation, Subject, evaluate_policies
 from charter.policy.loader import PolicySet, load_policies
 from charter.result import Impact, ImpactItem
-from charter.vcs.revisions import Revision
+from charter.vcs.revisions import POLICY_DIR, Revision, is_policy_file
 
 
 def _policy_ids(revision: Revision) -> dict[str, str | None]:
     return {p: revision.content_id(p) for p in revision.policy_files()}
+
+
+def _refuse_skipped(revision: Revision) -> None:
+    """A file in policies/ that reads as YAML but that no one would load as rules (`.YAML`,
+    `.Yml`): a pull request renaming `rules.yaml` to `rules.YAML` would drop its rules
+    without a trace once merged. Refused, as such files in models/ are."""
+    skipped = [p for p in revision.files_under(POLICY_DIR)
+               if PurePosixPath(p).parent == PurePosixPath(POLICY_DIR)
+               and p.lower().endswith(YAML_SUFFIXES) and not is_policy_file(p)]
+    if skipped:
+        also = f" (and {', '.join(skipped[1:])})" if skipped[1:] else ""
+        raise CharterError.at(
+            f"a YAML file in {POLICY_DIR}/ that Charter would not read as rules{also}: name it "
+            "with .yaml (or .yml) in lower case, or move it out of the folder", file=skipped[0])
 
 
 def policies_in_force(base: Revision | None, head: Revision, policies_from: str,
@@ -23,6 +41,7 @@ def policies_in_force(base: Revision | None, head: Revision, policies_from: str,
                       ) -> tuple[PolicySet, PolicySet | None, PolicySet | None, bool]:
     """The rules in force; the base's and the proposed ones when policies/ changed (for the
     impact report, whichever judges); and whether it did."""
+    _refuse_skipped(head)
     base_ids = _policy_ids(base) if base else {}
     head_ids = _policy_ids(head)
     changed = base_ids != head_ids
@@ -48,7 +67,7 @@ def policy_impact(subject: Subject, current: PolicySet, proposed: PolicySet, tod
                   authors: Mapping[str, str], ledger: Ledger | None = None
                   ) -> tuple[Impact, set[EntityKey]]:
     """The impact of the proposed rules, and the entities they newly fail."""
-    every = Change(subject.change.entities, subject.change.initial, True)
+    every = replace(subject.change, policies_changed=True)
     full = Subject(subject.head, subject.source, subject.base, every)
     before = evaluate_policies(full, current, today, None, evidence, waiver_inventory, authors,
                                ledger=ledger)

@@ -8,6 +8,7 @@ from typing import Any
 
 from charter.inventory.entities import (
     Entity,
+    dataset_record,
     dataset_refs,
     datasets,
     iter_entities,
@@ -42,6 +43,11 @@ class Change:
     # Parts of the inventory whose change no entity accounts for (teams, settings, unknown
     # top-level keys, a record that lost its versions): the scope widens to everything.
     unattributed: tuple[str, ...] = ()
+    # What an added entity continues from the base: an added dataset version holding the
+    # same bytes as a base dataset version, an added version shipping the artifact of a
+    # version the change removes, and an added model whose versions do. A rename or a copy
+    # must not shed the classification of what it was (see policy.classification).
+    twins: Mapping[EntityKey, tuple[str, ...]] = field(default_factory=dict)
 
     def status(self, key: EntityKey) -> str:
         change = self.entities.get(key)
@@ -136,7 +142,80 @@ def diff_inventories(base: Mapping[str, Any], head: Mapping[str, Any], *, initia
         for key in old.keys() - new.keys():
             changes[key] = EntityChange(*key, "removed")
         unattributed += _unaccounted(base, head, changes, model_names, dataset_names)
-    return Change(changes, initial, policies_changed, tuple(unattributed))
+    return Change(changes, initial, policies_changed, tuple(unattributed),
+                  find_twins(base, head, changes))
+
+
+def find_twins(base: Mapping[str, Any], head: Mapping[str, Any],
+               changes: Mapping[EntityKey, EntityChange]) -> dict[EntityKey, tuple[str, ...]]:
+    """Base entities each added entity continues, by content: a dataset version with the
+    sha256 of any base dataset version (or, where a hash is missing, the path or URI of one the
+    change removes); a version with the artifact of a version the change removes; a model
+    with versions that do."""
+    added = {key for key, c in changes.items() if c.status == "added"}
+    if not any(kind in ("dataset", "version") for kind, _ in added):
+        return {}
+    removed = {key for key, c in changes.items() if c.status == "removed"}
+    twins: dict[EntityKey, tuple[str, ...]] = {}
+    new_data = sorted(i for k, i in added if k == "dataset")
+    if new_data:
+        candidates = [e for e in iter_entities(base, only_models=())]
+        for entity_id in new_data:
+            found = _same_content(_dataset_fields(head, entity_id), [
+                (e.id, _dataset_fields(base, e.id), ("dataset", e.id) in removed)
+                for e in candidates])
+            if found:
+                twins[("dataset", entity_id)] = found
+    gone = [(i, _artifact(base, i), True) for k, i in removed if k == "version"]
+    models_of: dict[str, set[str]] = {}
+    for kind, entity_id in sorted(added):
+        if kind != "version" or not gone:
+            continue
+        found = _same_content(_artifact(head, entity_id), gone)
+        if found:
+            twins[("version", entity_id)] = found
+            model = split_ref(entity_id)[0]
+            if ("model", model) in added:
+                models_of.setdefault(model, set()).update(split_ref(t)[0] for t in found)
+    for model, sources in models_of.items():
+        twins[("model", model)] = tuple(sorted(sources))
+    return twins
+
+
+def _dataset_fields(inventory: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
+    name, version = split_ref(ref)
+    dataset = datasets(inventory).get(name)
+    versions = dataset.get("versions") if isinstance(dataset, Mapping) else None
+    record = versions.get(version) if isinstance(versions, Mapping) else None
+    return record if isinstance(record, Mapping) else {}
+
+
+def _artifact(inventory: Mapping[str, Any], version_id: str) -> Mapping[str, Any]:
+    name, version = split_ref(version_id)
+    model = models(inventory).get(name)
+    versions = model.get("versions") if isinstance(model, Mapping) else None
+    record = versions.get(version) if isinstance(versions, Mapping) else None
+    artifact = record.get("artifact") if isinstance(record, Mapping) else None
+    return artifact if isinstance(artifact, Mapping) else {}
+
+
+def _same_content(new: Mapping[str, Any],
+                  candidates: Iterable[tuple[str, Mapping[str, Any], bool]]
+                  ) -> tuple[str, ...]:
+    """The ids of the candidates (id, record, removed by the change) that hold the bytes
+    `new` holds: the same sha256, or, where either lacks one, the same path or URI of a
+    candidate the change removes (a path alone can be rewritten over time)."""
+    sha256 = new.get("sha256")
+    places = {(key, new[key]) for key in ("path", "uri") if isinstance(new.get(key), str)}
+    found = []
+    for entity_id, old, removed in candidates:
+        other = old.get("sha256")
+        if isinstance(sha256, str) and isinstance(other, str):
+            if sha256 == other:
+                found.append(entity_id)
+        elif removed and any(old.get(key) == value for key, value in places):
+            found.append(entity_id)
+    return tuple(found)
 
 
 def _unaccounted(base: Mapping[str, Any], head: Mapping[str, Any],
@@ -193,15 +272,18 @@ def _models_naming(head: Mapping[str, Any], changed_models: set[str],
     return None if naming is None else sorted(changed_models | set(naming))
 
 
-def affected_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
+def affected_entities(head: Mapping[str, Any], change: Change,
+                      base: Mapping[str, Any] | None = None) -> EntityScope:
     """The entities whose rules may judge differently after `change`; None: every entity.
 
     The changed entities; a model and all its versions when the model or any of its
     versions changed (a version's rules see its model with every version, a model's rules
-    see its versions); the versions that name a changed dataset version. A change that no
-    entity accounts for (teams, settings, anything else) widens the scope to everything.
+    see its versions); the versions that name a changed dataset version; the dataset versions
+    that hold the same bytes as a changed one (on the head, as `base` had it or both). A
+    change that no entity accounts for (teams, settings, anything else) widens the scope to
+    everything.
     """
-    return _reading(head, change, with_siblings=True)
+    return _reading(head, change, with_siblings=True, base=base)
 
 
 def measured_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
@@ -214,10 +296,46 @@ def measured_entities(head: Mapping[str, Any], change: Change) -> EntityScope:
     return _reading(head, change, with_siblings=False)
 
 
-def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool) -> EntityScope:
+def datasets_holding(inventory: Mapping[str, Any], hashes: set[str]) -> list[str]:
+    """Dataset versions whose sha256 is one of `hashes` (a cheap text search first when the
+    datasets load lazily; a dataset whose text holds a backslash is always read, since YAML
+    escapes could spell a hash)."""
+    if not hashes:
+        return []
+    section = datasets(inventory)
+    names: Iterable[str] = section
+    if isinstance(section, LazySection | MergedSection):
+        if isinstance(section, MergedSection):
+            section.prefetch()
+        needles = (*hashes, "\\")
+        names = [n for n in section if (text := section.text(n)) is None
+                 or any(needle in text for needle in needles)]
+    return [e.id for e in iter_entities(inventory, only_models=(), only_datasets=names)
+            if e.record.get("sha256") in hashes]
+
+
+def _same_bytes(head: Mapping[str, Any], change: Change,
+                base: Mapping[str, Any] | None) -> set[EntityKey]:
+    """Dataset versions on the head that hold the bytes of a dataset version the change
+    touched (before or after): their rules read what else holds the same data (LC-033)."""
+    hashes = set()
+    for kind, entity_id in change.entities:
+        if kind != "dataset":
+            continue
+        for inventory in (head, base or {}):
+            found = dataset_record(inventory, entity_id)
+            if found is not None and isinstance(found.get("sha256"), str):
+                hashes.add(found["sha256"])
+    return {("dataset", ref) for ref in datasets_holding(head, hashes)}
+
+
+def _reading(head: Mapping[str, Any], change: Change, with_siblings: bool,
+             base: Mapping[str, Any] | None = None) -> EntityScope:
     if change.unattributed:
         return None
     keys = set(change.entities)
+    if with_siblings:
+        keys |= _same_bytes(head, change, base)
     changed_models = {i for (k, i) in keys if k == "model"}
     if with_siblings:
         changed_models |= {split_ref(i)[0] for (k, i) in keys if k == "version"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -24,6 +25,22 @@ from charter.suggest import did_you_mean
 def validators(inventory: Mapping[str, Any], on: dt.date | str | None = None) -> set[str]:
     """Logins in a validating team on the day `on`; without a day, those who have not left."""
     return validating_members(inventory, None if on is None else str(on))
+
+
+# Letters of other scripts drawn like Latin ones (the common cases of Unicode's confusables).
+_LOOK_ALIKE = str.maketrans({
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+    "ѕ": "s", "ԁ": "d", "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ѵ": "v", "к": "k", "м": "m",
+    "н": "h", "т": "t", "в": "b", "α": "a", "ο": "o", "ν": "v", "ι": "i", "κ": "k", "τ": "t",
+    "ρ": "p", "υ": "u", "ε": "e", "χ": "x", "ı": "i", "ℓ": "l"})
+
+
+def look_alike_form(login: str) -> str:
+    """`login` as a reader sees it: compatibility-normalised, without case, invisible
+    characters or spaces, letters of other scripts that look Latin read as Latin."""
+    folded = unicodedata.normalize("NFKC", login).casefold()
+    visible = "".join(c for c in folded if unicodedata.category(c) not in ("Cf", "Zs", "Cc"))
+    return unicodedata.normalize("NFKC", visible.translate(_LOOK_ALIKE))
 
 
 def check_integrity(
@@ -83,6 +100,7 @@ class _Context:
         )
 
     def check_teams(self) -> None:
+        spelt: dict[str, tuple[str, str]] = {}  # look-alike form -> (login, team)
         for team_id, team in teams(self.inventory).items():
             seen: set[str] = set()
             for i, member in enumerate(team_members(team)):
@@ -92,9 +110,22 @@ class _Context:
                                 "give one entry per person; a person who left and came back "
                                 "is not supported yet: keep the latest period")
                 seen.add(member.login)
+                self._one_spelling(member.login, team_id, path, spelt)
                 if member.since and member.until and member.until < member.since:
                     self.report(path, f"{member.login}'s membership of {team_id} ends "
                                 f"({member.until}) before it starts ({member.since})")
+
+    def _one_spelling(self, login: str, team_id: str, path: KeyPath,
+                      spelt: dict[str, tuple[str, str]]) -> None:
+        """Two logins that differ only by case, by a look-alike letter or by an invisible
+        character are one person to GitHub and to a reader, but two to the rules: the
+        developer listed as `Dana` in a validating team would validate what `dana` built."""
+        form = look_alike_form(login)
+        first = spelt.setdefault(form, (login, team_id))
+        if first[0] != login:
+            self.report(path, f"login {login!r} in {team_id} differs from {first[0]!r} in "
+                        f"{first[1]} only by case, look-alike letters or invisible "
+                        "characters", "spell one person's login the same everywhere")
 
     def check(self, entity: Entity) -> None:
         if entity.kind == "model":

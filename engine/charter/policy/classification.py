@@ -17,6 +17,7 @@ from typing import Any
 from charter.findings import Finding
 from charter.inventory.diff import Change
 from charter.inventory.entities import dataset_record, datasets, models, split_ref, teams
+from charter.inventory.membership import team_members as members_of
 from charter.source.yamlsource import KeyPath, SourceMap
 
 # The built-in classification fields, per record kind, and how they order.
@@ -151,27 +152,69 @@ def _show(value: Any) -> str:
 def lowering_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
                       change: Change, approvers: set[str], today: dt.date) -> list[Finding]:
     """CHARTER-C001 for each model or dataset whose classification the change lowers
-    without a new approval by a validator outside the owning team."""
+    without a new approval by a validator outside the owning team; and for each added model,
+    dataset version or version that continues a base one (the same bytes) at a lower one."""
     settings = (_mapping(base.get("settings")), _mapping(head.get("settings")))
     findings: dict[KeyPath, Finding] = {}
     for (kind, entity_id), entry in sorted(change.entities.items()):
-        if entry.status != "modified" or kind == "version":
+        if entry.status == "modified" and kind != "version":
+            pairs = [(entity_id, entity_id)]
+        elif entry.status == "added" and (kind, entity_id) in change.twins and not (
+                kind == "version" and ("model", split_ref(entity_id)[0]) in change.twins):
+            pairs = [(twin, entity_id) for twin in change.twins[(kind, entity_id)]]
+        else:
             continue
-        old = _record(base, kind, entity_id)
-        new = _record(head, kind, entity_id)
-        if old is None or new is None:
-            continue
-        found = lowerings(classification_fields(kind, *settings), old, new)
-        if not found:
-            continue
-        owners = team_members(base, old.get("owner")) | team_members(head, new.get("owner"))
-        added = [a for old_list, new_list in _approval_lists(base, head, kind, entity_id)
-                 for a in new_approvals(old_list, new_list)]
-        if any(approves(a, approvers, owners, today) for a in added):
-            continue
-        path = _location(kind, entity_id, found[0].field, head)
-        findings.setdefault(path, _finding(entity_id, kind, path, found, source, owners))
+        for was, now in pairs:
+            found = _lowered_pair(base, head, kind, was, now, settings, approvers, today)
+            if found is not None:
+                path = _location(kind, now, found[0][0].field, head)
+                findings.setdefault(path, _finding(now, kind, path, *found, source,
+                                                   was if was != now else None))
     return list(findings.values())
+
+
+def _lowered_pair(base: Mapping[str, Any], head: Mapping[str, Any], kind: str, was: str,
+                  now: str, settings: tuple[Mapping[str, Any], ...], approvers: set[str],
+                  today: dt.date) -> tuple[list[Lowering], set[str]] | None:
+    """What `now` on the head lowers of `was` on the base, and the owners, when no new
+    approval covers it (a version is judged by its model's classification)."""
+    judged = "model" if kind == "version" else kind
+    old = _record(base, judged, split_ref(was)[0] if kind == "version" else was)
+    new = _record(head, judged, split_ref(now)[0] if kind == "version" else now)
+    if old is None or new is None:
+        return None
+    found = lowerings(classification_fields(judged, *settings), old, new)
+    if not found:
+        return None
+    owners = team_members(base, old.get("owner")) | team_members(head, new.get("owner"))
+    added = [a for old_list, new_list in _approval_lists(base, head, kind, was, now)
+             for a in new_approvals(old_list, new_list)]
+    if any(approves(a, approvers, owners, today) for a in added):
+        return None
+    return found, owners
+
+
+def strict_records(base: Mapping[str, Any], head: Mapping[str, Any], change: Change,
+                   kind: str, entity_id: str, version: str | None = None
+                   ) -> list[dict[str, Any]]:
+    """The head's record of a model or dataset version with its classifications at the
+    stricter of the head and what it was on the base: itself when the change modified it,
+    what it continues when it is new (`Change.twins`). For a model seen from one of its
+    versions (`version`), also the models of what that version continues."""
+    records = []
+    if change.status((kind, entity_id)) == "modified":
+        records.append(_record(base, kind, entity_id))
+    records += [_record(base, kind, twin) for twin in change.twins.get((kind, entity_id), ())]
+    if version is not None:
+        records += [_record(base, "model", split_ref(twin)[0])
+                    for twin in change.twins.get(("version", version), ())]
+    new = _record(head, kind, entity_id)
+    if new is None:
+        return []
+    fields = classification_fields(kind, _mapping(base.get("settings")),
+                                   _mapping(head.get("settings")))
+    return [{k: v for k, v in view.items() if k != "versions"}
+            for old in records if old is not None for view in strict_views(fields, old, new)]
 
 
 def _record(inventory: Mapping[str, Any], kind: str, entity_id: str) -> Mapping[str, Any] | None:
@@ -181,19 +224,24 @@ def _record(inventory: Mapping[str, Any], kind: str, entity_id: str) -> Mapping[
 
 
 def _approval_lists(base: Mapping[str, Any], head: Mapping[str, Any], kind: str,
-                    entity_id: str) -> list[tuple[Any, Any]]:
-    """(base, head) `approvals` of the record, and of a dataset version's dataset."""
+                    was: str, now: str) -> list[tuple[Any, Any]]:
+    """(base, head) `approvals` of the record, and of a dataset version's dataset, or of a
+    version's model."""
     def approvals(inventory: Mapping[str, Any], *path: str) -> Any:
         node: Any = inventory
         for key in path:
             node = _mapping(node).get(key)
         return _mapping(node).get("approvals")
 
-    paths: list[tuple[str, ...]] = [("models", entity_id)]
-    if kind == "dataset":
+    def paths(entity_id: str) -> list[tuple[str, ...]]:
         name, version = split_ref(entity_id)
-        paths = [("datasets", name), ("datasets", name, "versions", version)]
-    return [(approvals(base, *p), approvals(head, *p)) for p in paths]
+        if kind == "model":
+            return [("models", entity_id)]
+        section = "datasets" if kind == "dataset" else "models"
+        return [(section, name), (section, name, "versions", version)]
+
+    return [(approvals(base, *a), approvals(head, *b))
+            for a, b in zip(paths(was), paths(now), strict=True)]
 
 
 def approves(approval: Mapping[str, Any], approvers: set[str], owners: set[str],
@@ -223,6 +271,8 @@ def _location(kind: str, entity_id: str, name: str, head: Mapping[str, Any]) -> 
     """Where the lowered field is written: a dataset's shared field, or the record's own."""
     if kind == "model":
         return ("models", entity_id, name)
+    if kind == "version":  # the version's model holds the field
+        return ("models", split_ref(entity_id)[0], name)
     dataset, version = split_ref(entity_id)
     own = _mapping(_mapping(_mapping(datasets(head).get(dataset)).get("versions")).get(version))
     if name in own:
@@ -231,20 +281,26 @@ def _location(kind: str, entity_id: str, name: str, head: Mapping[str, Any]) -> 
 
 
 def _finding(entity_id: str, kind: str, path: KeyPath, found: list[Lowering],
-             source: SourceMap, owners: set[str]) -> Finding:
+             owners: set[str], source: SourceMap, twin: str | None) -> Finding:
     severity, title, remediation = LOWERING_RULE
-    subject = entity_id if kind == "model" else (
-        entity_id if len(path) > 3 else split_ref(entity_id)[0])
-    where = "the model" if kind == "model" else "the dataset"
+    subject = entity_id if kind in ("model", "version") else (
+        entity_id if len(path) > 3 or twin else split_ref(entity_id)[0])
+    where = "the dataset" if kind == "dataset" else "the model"
     owned = f" outside {', '.join(sorted(owners))}" if owners else ""
-    message = (f"{subject}: {'; '.join(item.describe() for item in found)} without an approval: "
-               f"add to {where}'s `approvals` an entry {{by, date}} by a validator{owned}")
+    was = f" holds {_CONTINUES[kind]} as {twin} on the base, so" if twin else ""
+    message = (f"{subject}:{was} {'; '.join(item.describe() for item in found)} without an "
+               f"approval: add to {where}'s `approvals` an entry {{by, date}} by a "
+               f"validator{owned}")
     mark = source.locate(path)
     return Finding(rule=LOWERING_RULE_ID, severity=severity, entity=subject,
-                   entity_kind="model" if kind == "model" else "dataset", message=message,
+                   entity_kind=kind if kind != "dataset" else "dataset", message=message,
                    file=source.file_of(path), line=mark.line, column=mark.column, title=title,
-                   model=entity_id if kind == "model" else None, field=found[0].field,
-                   remediation=remediation)
+                   model=split_ref(entity_id)[0] if kind != "dataset" else None,
+                   field=found[0].field, remediation=remediation)
+
+
+_CONTINUES = {"dataset": "the same data", "version": "the same artifact",
+              "model": "the same artifacts"}
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -255,7 +311,71 @@ LOWERING_RULE_ID = "CHARTER-C001"
 LOWERING_RULE = (
     "error", "Risk classification lowered without an approval",
     "Lowering a model's risk tier, removing a regulatory tag, changing its task, or clearing "
-    "a dataset's PII facts changes which rules apply. In the pull request that does it, "
+    "a dataset's PII facts changes which rules apply. So does giving the same data, or the "
+    "same model artifact, a new name with lower ones: a renamed or copied record continues "
+    "what it was. In the pull request that does it, "
     "rules still judge at the stricter of the old and new values, and the change needs a new "
     "entry in the record's `approvals` ({by, date}) by a member of a validating team on the "
     "base revision who is not in the owning team.")
+
+
+# Team membership is history: validations and approvals are judged against the teams as they
+# were on their dates, so a change must not shrink the membership of days already past.
+MEMBERSHIP_RULE_ID = "CHARTER-C003"
+MEMBERSHIP_RULE = (
+    "error", "Past team membership rewritten without an approval",
+    "Independence is judged against the teams as they were on each validation's and "
+    "approval's date: a person who leaves a team keeps their past membership (`until: DATE`). "
+    "Deleting a member, renaming their login (a look-alike spelling, an invisible character: "
+    "another login to Charter, the same to a reviewer), or deleting a team would rewrite who "
+    "was independent of what, and leave no trace. Set `until` to their last day instead; "
+    "correcting a wrong entry needs a new entry in the team's `approvals` ({by, date}) by a "
+    "member of a validating team on the base revision who is not in the team.")
+
+
+def membership_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
+                        approvers: set[str], today: dt.date) -> list[Finding]:
+    """CHARTER-C003 for each team whose membership of a past day the change removes."""
+    old_teams, new_teams = teams(base), teams(head)
+    if old_teams == new_teams:
+        return []
+    findings = []
+    for name, old in sorted(old_teams.items()):
+        new = new_teams.get(name)
+        if new == old:
+            continue
+        lost = _lost_days(old, new, today)
+        if not lost:
+            continue
+        members = team_members(base, name) | team_members(head, name)
+        added = new_approvals(_mapping(old).get("approvals"), _mapping(new).get("approvals"))
+        if any(approves(a, approvers, members, today) for a in added):
+            continue
+        findings.append(_membership_finding(name, lost, new is not None, source))
+    return findings
+
+
+def _lost_days(old: Any, new: Any, today: dt.date) -> list[str]:
+    """The logins that were members of the team on a day up to `today` at the base and are
+    not in it at all at the head. A leave recorded late (`until`) is a dated statement in the
+    team's record; a login that vanishes, or is spelt anew, leaves no trace of who was in."""
+    kept = {m.login for m in members_of(new)}
+    day = today.isoformat()
+    return list(dict.fromkeys(m.login for m in members_of(old) if m.login not in kept and (
+        m.since is None or m.since <= day)))
+
+
+def _membership_finding(team: str, lost: list[str], kept: bool,
+                        source: SourceMap) -> Finding:
+    severity, title, remediation = MEMBERSHIP_RULE
+    path: KeyPath = ("teams", team) if kept else ("teams",)
+    what = "" if kept else " (the team was deleted)"
+    message = (f"team {team}{what}: the change deletes the past membership of "
+               f"{', '.join(map(repr, lost))} without an approval: set `until` to the last day "
+               "instead, "
+               "or add to the team's `approvals` an entry {by, date} by a validator outside it")
+    mark = source.locate(path)
+    return Finding(rule=MEMBERSHIP_RULE_ID, severity=severity, entity=f"teams.{team}",
+                   entity_kind="change",
+                   message=message, file=source.file_of(path), line=mark.line,
+                   column=mark.column, title=title, remediation=remediation)

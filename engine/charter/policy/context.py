@@ -29,7 +29,7 @@ from charter.inventory.entities import (
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.inventory.membership import TeamFacts, current_members, validating_members
-from charter.policy.classification import classification_fields, strict_views
+from charter.policy.classification import strict_records
 
 
 class Ledger(Protocol):
@@ -121,7 +121,7 @@ class ContextBuilder:
 
     def _version_variants(self, entity: Entity, context: Mapping[str, Any]
                           ) -> list[dict[str, Any]]:
-        model_views = self._strict_views("model", entity.parent or "")
+        model_views = self._strict_views("model", entity.parent or "", entity.id)
         dataset_views: dict[str, list[dict[str, Any]]] = {}
         for key in DATASET_VIEWS:
             for record in _dataset_records(context.get(key)):
@@ -141,25 +141,16 @@ class ContextBuilder:
             out.append(variant)
         return out
 
-    def _strict_views(self, kind: str, entity_id: str) -> list[dict[str, Any]]:
+    def _strict_views(self, kind: str, entity_id: str, version: str | None = None
+                      ) -> list[dict[str, Any]]:
         """The record of a model or dataset version with classifications made strict; only
-        records the change modified can differ from the base."""
-        key = (kind, entity_id)
-        if key in self._strict:
-            return self._strict[key]
-        views: list[dict[str, Any]] = []
-        if self.change.status(key) == "modified" and self.base is not None:
-            if kind == "model":
-                old, new = models(self.base).get(entity_id), models(self.head).get(entity_id)
-            else:
-                old, new = dataset_record(self.base, entity_id), dataset_record(
-                    self.head, entity_id)
-            if isinstance(old, Mapping) and isinstance(new, Mapping):
-                fields = classification_fields(kind, _settings(self.base), _settings(self.head))
-                views = [{k: v for k, v in view.items() if k != "versions"}
-                         for view in strict_views(fields, old, new)]
-        self._strict[key] = views
-        return views
+        records the change modified, or new ones that continue a base record, can differ
+        from the base (`version`: the model as one of its versions sees it)."""
+        key = (kind, entity_id if version is None else f"{entity_id} {version}")
+        if key not in self._strict:
+            self._strict[key] = [] if self.base is None else strict_records(
+                self.base, self.head, self.change, kind, entity_id, version)
+        return self._strict[key]
 
     def for_change(self) -> dict[str, Any]:
         return {"kind": "change", "id": "change", "change": self.change.summary(),
@@ -458,7 +449,3 @@ def _replace_datasets(value: Any, views: Mapping[str, list[dict[str, Any]]], i: 
         return {role: swap(r) for role, r in value.items()}
     return swap(value)
 
-
-def _settings(inventory: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    found = inventory.get("settings")
-    return found if isinstance(found, Mapping) else None

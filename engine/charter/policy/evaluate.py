@@ -14,7 +14,14 @@ from charter.inventory.entities import Entity, find_entity, iter_entities
 from charter.inventory.independence import Independence
 from charter.inventory.integrity import validators
 from charter.inventory.membership import TeamFacts
-from charter.policy.classification import LOWERING_RULE, LOWERING_RULE_ID, lowering_findings
+from charter.policy.classification import (
+    LOWERING_RULE,
+    LOWERING_RULE_ID,
+    MEMBERSHIP_RULE,
+    MEMBERSHIP_RULE_ID,
+    lowering_findings,
+    membership_findings,
+)
 from charter.policy.compiled import MISSING, PASS, StateOf, compile_state, state_of
 from charter.policy.conditions import (
     All,
@@ -79,6 +86,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "dataset or model version with its real sha256."),
     LOWERING_RULE_ID: LOWERING_RULE,
     WEAKENING_RULE_ID: WEAKENING_RULE,
+    MEMBERSHIP_RULE_ID: MEMBERSHIP_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -155,7 +163,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
     results = judge(entities) if plain else in_parallel(judge, entities)
-    if by_kind["change"] and (subject.change.entities or scope is None):
+    if by_kind["change"]:  # the full check judges the change whatever changed: so must a scoped one
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
         results += [_judge(r, entity, [selectors.scope(context, today)], subject.source)
@@ -172,6 +180,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                       subject.change, approvers, today)
         findings += weakening_findings(subject.base, subject.head, subject.source,
                                        subject.change, approvers, today)
+        findings += membership_findings(subject.base, subject.head, subject.source,
+                                        approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
 

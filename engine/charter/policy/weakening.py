@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from charter.findings import Finding
@@ -131,39 +131,56 @@ def kpi_relaxations(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Rela
 def weakening_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
                        change: Change, approvers: set[str], today: dt.date) -> list[Finding]:
     """CHARTER-C002 for each released version whose monitoring, and each model whose KPI,
-    the change relaxes without a new approval by a validator outside the owning team."""
+    the change relaxes without a new approval by a validator outside the owning team; a
+    version added with the artifact of a released one it replaces counts as that one."""
     findings = []
     for (kind, entity_id), entry in sorted(change.entities.items()):
-        if entry.status != "modified" or kind not in ("version", "model"):
+        if entry.status == "modified" and kind in ("version", "model"):
+            pairs = [(entity_id, entity_id)]
+        elif entry.status == "added" and kind == "version":
+            # a version added with the artifact of one the change removes is that version
+            pairs = [(twin, entity_id) for twin in change.twins.get((kind, entity_id), ())]
+        else:
             continue
-        found, old, new, path = _relaxed(base, head, kind, entity_id)
-        if not found or old is None or new is None:
-            continue
-        model_id = entity_id.partition("@")[0]
-        old_model = _mapping(models(base).get(model_id))
-        new_model = _mapping(models(head).get(model_id))
-        owners = (team_members(base, old_model.get("owner"))
-                  | team_members(head, new_model.get("owner")))
-        added = new_approvals(old.get("approvals"), new.get("approvals"))
-        if any(approves(a, approvers, owners, today) for a in added):
-            continue
-        teams = {t for t in (old_model.get("owner"), new_model.get("owner"))
-                 if isinstance(t, str)}
-        findings.append(_finding(kind, entity_id, path, found, source, teams))
+        for was, now in pairs:
+            finding = _unapproved(base, head, source, kind, was, now, approvers, today)
+            if finding is not None:
+                findings.append(finding)
+                break
     return findings
 
 
-def _relaxed(base: Mapping[str, Any], head: Mapping[str, Any], kind: str, entity_id: str
-             ) -> tuple[list[Relaxed], Mapping[str, Any] | None, Mapping[str, Any] | None,
-                        KeyPath]:
+def _unapproved(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
+                kind: str, was: str, now: str, approvers: set[str], today: dt.date
+                ) -> Finding | None:
+    found, old, new, path = _relaxed(base, head, kind, was, now)
+    if not found or old is None or new is None:
+        return None
+    old_model = _mapping(models(base).get(was.partition("@")[0]))
+    new_model = _mapping(models(head).get(now.partition("@")[0]))
+    owners = (team_members(base, old_model.get("owner"))
+              | team_members(head, new_model.get("owner")))
+    added = new_approvals(old.get("approvals"), new.get("approvals"))
+    if any(approves(a, approvers, owners, today) for a in added):
+        return None
+    teams = {t for t in (old_model.get("owner"), new_model.get("owner")) if isinstance(t, str)}
+    finding = _finding(kind, now, path, found, source, teams)
+    if was == now:
+        return finding
+    return replace(finding, message=f"{now}: ships the artifact of {was}, which it replaces, "
+                   f"so {finding.message.removeprefix(now + ': ')}")
+
+
+def _relaxed(base: Mapping[str, Any], head: Mapping[str, Any], kind: str, was: str,
+             now: str) -> tuple[list[Relaxed], Mapping[str, Any] | None,
+                                Mapping[str, Any] | None, KeyPath]:
     if kind == "model":
-        old, new = models(base).get(entity_id), models(head).get(entity_id)
+        old, new = models(base).get(was), models(head).get(now)
         if not isinstance(old, Mapping) or not isinstance(new, Mapping) or "kpi" not in old:
             return [], None, None, ()
         return (kpi_relaxations(_mapping(old.get("kpi")), _mapping(new.get("kpi"))), old, new,
-                ("models", entity_id, "kpi") if "kpi" in new else ("models", entity_id))
-    before, after = find_entity(base, "version", entity_id), find_entity(
-        head, "version", entity_id)
+                ("models", now, "kpi") if "kpi" in new else ("models", now))
+    before, after = find_entity(base, "version", was), find_entity(head, "version", now)
     if before is None or after is None or before.record.get("stage") not in RELEASED or (
             "monitoring" not in before.record):
         return [], None, None, ()
