@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -285,7 +284,6 @@ def _file_authors(root: Path, commit: str | None, file: str,
     """As version_authors, for versions kept in a model's own file."""
     from charter.vcs import git
 
-    file = _link_target(root, commit, file)
     if commit is None:  # a file no commit holds yet has no author but whoever commits it
         known = git.run_git(root, ["cat-file", "-e", f"HEAD:{file}"], check=False).returncode == 0
     else:
@@ -298,27 +296,6 @@ def _file_authors(root: Path, commit: str | None, file: str,
         if author:
             found[version] = author
     return found
-
-
-def _link_target(root: Path, commit: str | None, file: str) -> str:
-    """The file a model's own file leads to when it is a symbolic link (inside the
-    repository: reading it already refused any other): its lines are the record's."""
-    from charter.vcs import git
-
-    for _ in range(_MAX_LINKS):
-        if commit is None:
-            if not (root / file).is_symlink():
-                return file
-            return (root / file).resolve().relative_to(root.resolve()).as_posix()
-        entry = git.tree_entry(root, commit, file)
-        if entry is None or not entry.is_symlink:
-            return file
-        target = git.read_blob(root, entry.blob).decode(errors="surrogateescape")
-        file = posixpath.normpath(posixpath.join(posixpath.dirname(file), target))
-    return file
-
-
-_MAX_LINKS = 40
 
 
 def _version_path(version_id: str) -> tuple[str, str, str]:
