@@ -324,10 +324,7 @@ class Revision:
         link = self.root / path
         if not os.path.lexists(link):
             return None
-        try:
-            target = _inside(self.root, path, link.resolve())
-        except RuntimeError:  # Path.resolve on a loop of links
-            raise CharterError.at("a cycle of symbolic links", file=path) from None
+        target = self._followed(path)
         if not target.exists():
             raise CharterError.at(f"a symbolic link to {os.readlink(link)}, which does not "
                                   "exist", file=path)
@@ -355,14 +352,16 @@ class Revision:
                 linked = path in self._links
             found = self._resolve(path) if linked else None
             return path if found is None else found[0]
-        link = self.root / path
-        if not os.path.islink(link):
+        if not os.path.islink(self.root / path):
             return path
+        return self._followed(path).relative_to(self.root.resolve()).as_posix()
+
+    def _followed(self, path: str) -> Path:
+        """Where the working tree's `path` leads, refused outside the repository."""
         try:
-            target = _inside(self.root, path, link.resolve())
+            return _inside(self.root, path, (self.root / path).resolve())
         except RuntimeError:  # Path.resolve on a loop of links
             raise CharterError.at("a cycle of symbolic links", file=path) from None
-        return target.relative_to(self.root.resolve()).as_posix()
 
     def _resolve(self, path: str) -> tuple[str, str] | None:
         """(path, blob) of the file holding `path` at the commit, following links."""
