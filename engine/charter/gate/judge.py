@@ -22,7 +22,7 @@ from charter.inventory.diff import (
     diff_inventories,
     measured_entities,
 )
-from charter.inventory.entities import datasets, find_entity, iter_entities, models
+from charter.inventory.entities import datasets, find_entity, iter_entities, models, split_ref
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
@@ -97,7 +97,7 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     authors = _authors(options, head_rev, subject, policies, scope)
     impact: Impact | None = None
     newly_failing: set[EntityKey] = set()
-    added = _added_names(base_inventory, head.inventory)
+    added = _added_names(base_inventory, change)
     if changed and proposed is not None and current is not None:
         impact, newly_failing = policy_impact(subject, _patterns_kept(current, added),
                                               _patterns_kept(proposed, added), options.today,
@@ -156,12 +156,20 @@ class _PatternKept(Waiver):
             name not in self.added or self.target.partition("@")[0] == name)
 
 
-def _added_names(base: Mapping[str, Any] | None, head: Mapping[str, Any]) -> frozenset[str]:
-    """Models and datasets the head names and a base does not (none without a base)."""
+def _added_names(base: Mapping[str, Any] | None, change: Change) -> frozenset[str]:
+    """Models and datasets the head names and a base does not (none without a base).
+
+    Read from the change, which holds every entity the head adds: going through the names
+    of both revisions would read every entity file of a split inventory."""
     if base is None:
         return frozenset()
-    return frozenset((set(models(head)) - set(models(base)))
-                     | (set(datasets(head)) - set(datasets(base))))
+    found = set()
+    for (kind, entity_id), entity in change.entities.items():
+        if entity.status == "added":
+            name = split_ref(entity_id)[0]
+            if name not in (datasets(base) if kind == "dataset" else models(base)):
+                found.add(name)
+    return frozenset(found)
 
 
 def _patterns_kept(policies: PolicySet, added: frozenset[str]) -> PolicySet:
