@@ -115,3 +115,32 @@ def test_records_checked_in_processes_have_the_problems_one_process_finds(
     alone = validation_problems(snapshot)
     shared = validation_problems(snapshot, share=parallel.in_parallel)
     assert len(alone) >= 6 and shared == alone  # the same problems in the same order
+
+
+def _collector_state(items: Sequence[int]) -> list[bool]:
+    import gc
+    return [gc.isenabled() for _ in items]
+
+
+def _fails(items: Sequence[int]) -> list[int]:
+    raise ValueError("judging failed")
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_the_collector_is_paused_while_judging_and_restored_after(
+        monkeypatch: pytest.MonkeyPatch, workers: str) -> None:
+    import gc
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 1)
+    monkeypatch.setenv(parallel.WORKERS_ENV, workers)
+    assert gc.isenabled()
+    assert parallel.in_parallel(_collector_state, list(range(6))) == [False] * 6
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="judging failed"):
+        parallel.in_parallel(_fails, list(range(6)))
+    assert gc.isenabled()
+    gc.disable()  # paused by someone else: left paused
+    try:
+        parallel.in_parallel(_collector_state, list(range(6)))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

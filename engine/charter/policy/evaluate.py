@@ -37,6 +37,7 @@ from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.parallel import in_parallel
+from charter.policy.projection import Path, memoised, read_paths
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
 from charter.policy.weakening import WEAKENING_RULE, WEAKENING_RULE_ID, weakening_findings
@@ -191,6 +192,7 @@ def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBui
                     ) -> list[RuleResult]:
     results: list[RuleResult] = []
     selectors = prepared.selectors
+    states, requires = selectors.remembering() if not plain else ([], [])
     for entity, removed in entities:
         plan = prepared.plan(entity.kind, removed)
         rules = plan[0]
@@ -199,7 +201,7 @@ def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBui
         context = builder.for_entity(entity, removed)
         variants = builder.variants(entity, context)
         if not variants and not plain:
-            results += _judge_context(plan[1], entity, context, today, selectors, source)
+            results += _judge_context(plan[1], entity, context, today, states, requires, source)
             continue
         scopes = [selectors.scope(c, today) for c in (context, *variants)]
         for rule in rules:
@@ -267,6 +269,9 @@ class _Selectors:
         self.requires: dict[int, StateOf | None] = {}
         self.require_slots: dict[int, int | None] = {}
         self.require_states: list[StateOf] = []
+        # what each state reads, where it is worth remembering by (see projection.py)
+        self.paths: list[tuple[Path, ...] | None] = []
+        self.require_paths: list[tuple[Path, ...] | None] = []
         required: dict[str, int] = {}
         for rule in rules:
             compiled = None if plain else compile_state(rule.require)
@@ -278,6 +283,7 @@ class _Selectors:
                     self.require_states)
                 if slot == len(self.require_states):
                     self.require_states.append(compiled)
+                    self.require_paths.append(read_paths(rule.require))
                     if key:
                         required[key] = slot
                 self.require_slots[id(rule)] = slot
@@ -289,9 +295,19 @@ class _Selectors:
                 if slot == len(self.conditions):
                     self.conditions.append(condition)
                     self.states.append(_evaluated(condition) if plain else state_of(condition))
+                    self.paths.append(None if plain else read_paths(condition))
                     if key:
                         by_key[key] = slot
                 self.slots[id(condition)] = slot
+
+    def remembering(self) -> tuple[list[StateOf], list[StateOf]]:
+        """The selectors' and requirements' states, each remembered by what it reads where
+        that is known: fresh memos for one judging, on one evaluation date."""
+        def fresh(states: list[StateOf], paths: list[tuple[Path, ...] | None]
+                  ) -> list[StateOf]:
+            return [s if p is None else memoised(s, p) for s, p in zip(states, paths,
+                                                                       strict=True)]
+        return fresh(self.states, self.paths), fresh(self.require_states, self.require_paths)
 
     def scope(self, context: Mapping[str, Any], today: dt.date) -> _SharedScope:
         return _SharedScope(Scope(context, today), self, {})
@@ -374,15 +390,13 @@ def _plain_key(condition: Condition) -> str | None:
 
 
 def _judge_context(steps: list[_Step], entity: Entity, context: Mapping[str, Any],
-                   today: dt.date, selectors: _Selectors, source: SourceMap
-                   ) -> list[RuleResult]:
+                   today: dt.date, states: list[StateOf], requires: list[StateOf],
+                   source: SourceMap) -> list[RuleResult]:
     """`_judge` for each rule on an entity seen in one context alone (the usual case: the
     change moves no classification it sees), without a scope object per rule. Only a
     result the compiled conditions do not decide goes through `_judge`."""
-    held: list[bool | None] = [None] * len(selectors.states)
-    states = selectors.states
-    decided: list[State | None] = [None] * len(selectors.require_states)
-    requires = selectors.require_states
+    held: list[bool | None] = [None] * len(states)
+    decided: list[State | None] = [None] * len(requires)
     new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
     entity_id, kind = entity.id, entity.kind
     out = []

@@ -9,16 +9,22 @@ error is hidden. Where `fork` does not exist, another thread is running, or the 
 one process does it all.
 
 `CHARTER_WORKERS` sets the number of processes (1: never fork).
+
+While the list is judged, Python's cyclic garbage collector is paused: judging builds many
+small values and no reference cycles, and each full collection would walk the whole loaded
+inventory again (at 10,000 versions, a sixth of a full check's time). Values are still freed
+as soon as nothing refers to them; any cycle made meanwhile is collected once it is resumed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from charter.errors import CharterError
@@ -54,6 +60,24 @@ def _configured() -> int | None:
 def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
                 per_worker: int | None = None) -> list[Result]:
     """`judge(items)`, computed in up to `workers()` processes."""
+    with collector_paused():
+        return _shared(judge, items, per_worker)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the block, and as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
+            per_worker: int | None) -> list[Result]:
     least = MIN_PER_WORKER if per_worker is None else per_worker
     if len(items) < 2 * max(least, 1):
         _configured()  # a bad setting is refused however short the list
