@@ -306,3 +306,29 @@ def test_a_header_with_too_many_columns_is_refused_before_reading(tmp_path: Path
 
     assert error.value.code == "header-too-large"
     assert error.value.message == f"{name}: 10,002 columns, over the limit of 10,000"
+
+
+def test_an_ordering_comparison_of_text_with_a_number_is_no_value(governed: GitRepo) -> None:
+    """JMESPath orders only numbers with numbers and text with text: anything else is null,
+    not an internal error that stops the gate."""
+    governed.write("policies/limits.yaml", """\
+        charter: 1
+        rules:
+          TITLE-001:
+            title: No model's title sorts after the letter x
+            severity: error
+            applies_to: model
+            require: {field: "[@][?title > `1`]", count: {equals: 0}}
+          TITLE-002:
+            title: Titles sort after the letter A
+            severity: error
+            applies_to: model
+            require: {field: "[@][?title > 'A']", count: {equals: 1}}
+        """)
+    governed.commit("limits")
+    edit_inventory(governed, "title: Credit default\n", "title: Zebra\n")
+
+    run = governed.charter("check", "--today", TODAY, "--evidence", "none")
+
+    assert run.code == 0, run.out + run.err
+    assert "Traceback" not in run.err

@@ -145,8 +145,28 @@ def _short(text: str, limit: int = 60) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
+class _Interpreter(jmespath.visitor.TreeInterpreter):
+    """JMESPath's interpreter, but an ordering comparison (`<`, `>=`, ...) of a number with
+    text is null, as JMESPath says of any two values that are not both numbers or both text:
+    the library's raised a TypeError, which stopped the gate on one value of the wrong type."""
+
+    def visit_comparator(self, node: Node, value: Any) -> Any:
+        if node["value"] in ("eq", "ne"):
+            return super().visit_comparator(node, value)
+        left = self.visit(node["children"][0], value)
+        right = self.visit(node["children"][1], value)
+        if (_a_number(left) and _a_number(right)) or (
+                isinstance(left, str) and isinstance(right, str)):
+            return self.COMPARATOR_FUNC[node["value"]](left, right)
+        return None
+
+
+def _a_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 # One interpreter for every search: jmespath's own `search` builds one per call.
-_INTERPRETER = jmespath.visitor.TreeInterpreter(jmespath.Options())
+_INTERPRETER = _Interpreter(jmespath.Options())
 _GETTERS: dict[str, Callable[[Any], Any]] = {}
 
 
