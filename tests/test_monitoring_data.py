@@ -38,6 +38,7 @@ def test_the_same_file_under_a_new_version_and_date_is_blocked(dated: GitRepo) -
     assert run.code == 1, run.out + run.err
     assert "LC-033" in run.out and "loans@2026-11: created is 2026-11-20, but the same data" \
         in run.out, run.out
+    assert "was recorded earlier: loans@" in " ".join(run.out.split()), run.out  # its ids
     assert "LC-034" in run.out, run.out  # the copy of its own reference
 
 

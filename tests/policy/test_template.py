@@ -29,3 +29,12 @@ def test_lists_of_text_read_as_words() -> None:
 def test_hyphenated_context_keys_resolve() -> None:
     assert fill("{requirements.scikit-learn}", {}, {"requirements": {"scikit-learn": "1.5"}}) == (
         "1.5")
+
+
+def test_a_projection_lists_every_item() -> None:
+    context = {"same_content": [{"id": "a@1", "created": "2024-01-01"}, {"id": "b@2"}]}
+    assert fill("recorded earlier: {same_content[*].id}", {}, context) == (
+        "recorded earlier: a@1, b@2")
+    # no indexing, and a projection reads keys of plain data: no item has `__class__`
+    assert fill("{same_content[0].id} {same_content[*].__class__}", {}, context) == (
+        "{same_content[0].id} none")

@@ -1,7 +1,8 @@
 """Fill message templates safely: `{name}` looks up plain values, nothing else.
 
-No attribute access, no indexing, no format specs: `{model.__class__}` is a field lookup in
-plain data (and finds nothing), so a template cannot reach into Python objects.
+No attribute access, no indexing (but `[*]`, every item of a list), no format specs:
+`{model.__class__}` is a field lookup in plain data (and finds nothing), so a template cannot
+reach into Python objects.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any
 
 from charter.policy.conditions import lookup, show
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\}")
+# `{a.b}` and `{items[*].id}` (every item's id, listed): names and projections of plain data
+_PLACEHOLDER = re.compile(
+    r"\{\{|\}\}|\{([A-Za-z_][\w-]*(?:\[\*\])?(?:\.[A-Za-z_][\w-]*(?:\[\*\])?)*)\}")
 
 
 def fill(template: str, values: Mapping[str, Any], context: Mapping[str, Any]) -> str:
@@ -47,4 +50,5 @@ def _problems(messages: list[str]) -> str:
 
 def _quote(name: str) -> str:
     # Hyphens are legal in our ids but not in bare JMESPath identifiers.
-    return ".".join(f'"{part}"' for part in name.split("."))
+    return ".".join(f'"{part[:-3]}"[*]' if part.endswith("[*]") else f'"{part}"'
+                    for part in name.split("."))
