@@ -44,6 +44,26 @@ def test_the_author_named_in_the_record_cannot_validate_it(governed: GitRepo) ->
             "version they authored") in run.out, run.out
 
 
+def test_naming_someone_else_as_author_does_not_let_the_git_author_validate(
+        governed: GitRepo) -> None:
+    """A record's `author` names an author; it does not make whoever wrote the version in git
+    independent of it."""
+    feature(governed)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved", "        author: ravi\n"))
+    governed.commit("credit 1.1.0", author=VERA)
+    for head in ((), ("--head", "feature")):
+        run = check(governed, "--base", "main", *head)
+        assert run.code == 1, run.out + run.err
+        assert "LC-030" in run.out and "credit@1.1.0: vera validated a version they authored" \
+            in run.out, run.out
+    governed.commit("credit 1.1.0 unvalidated")  # control: the author named, someone else wrote it
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: victor, date: 2026-11-20, outcome: approved", "        author: ravi\n"))
+    governed.commit("validated by victor", author="Victor <victor@example.com>")
+    assert "LC-030" not in check(governed, "--base", "main").out
+
+
 def test_the_git_author_who_later_joined_a_validating_team_cannot_validate(
         governed: GitRepo) -> None:
     governed.write("models.yaml", BASIC_INVENTORY + new_version())

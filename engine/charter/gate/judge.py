@@ -221,10 +221,9 @@ def _unbacked_waivers(pull_request: PullRequest, current: PolicySet | None,
 
 def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
              policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
-    """Git authors of the versions whose independence is judged and whose records name no
-    author: validated ones, and those a waiver may cover. Read only when there are some."""
-    from charter.inventory.independence import record_author
-
+    """Git authors of the versions whose independence is judged: validated ones, and those a
+    waiver may cover, also when their records name an author (a claim in the record cannot
+    hide who wrote the version). Read only when there are some."""
     targets = [w.target for w in policies.waivers]
     wanted = []
     for kind, entity_id in sorted(scope) if scope is not None else [
@@ -233,8 +232,6 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
             continue
         records = [e.record for e in (find_entity(i, kind, entity_id) for i in (
             subject.head, subject.base or {})) if e is not None]
-        if any(record_author(r) for r in records):
-            continue
         claimed = any(isinstance(r.get("validation"), Mapping)
                       and r["validation"].get("by") for r in records)
         if claimed or any(fnmatch.fnmatchcase(entity_id, t) for t in targets):

@@ -2,8 +2,9 @@
 
 The author of a version is `author` (or `created_by`) in its record, or else the git author of
 the commit that added it, recognised as a team member's login by name, email or GitHub's
-noreply address. Owning-team membership is read on both revisions of a change, so that a pull
-request cannot leave a team, or move the model to another owner, after the fact to qualify.
+noreply address; its authors are all of them (a record's claim cannot hide the git author).
+Owning-team membership is read on both revisions of a change, so that a pull request cannot
+leave a team, or move the model to another owner, after the fact to qualify.
 """
 
 from __future__ import annotations
@@ -66,6 +67,25 @@ class Independence:
             self._logins[identity] = self._login(identity)
         return self._logins[identity] or identity
 
+    def authors(self, version_id: str) -> list[str]:
+        """Everyone who can be said to have made the version: every `author` (or
+        `created_by`) its records name, and the git author of its commit. A claim in the
+        record names an author; it cannot hide the person who wrote the version in git."""
+        found: list[str] = []
+        for inventory in self.inventories:
+            record = find_entity(inventory, "version", version_id)
+            named = record_author(record.record) if record else None
+            if named and named not in found:
+                found.append(named)
+        identity = self.git_authors.get(version_id)
+        if identity is not None:
+            if identity not in self._logins:
+                self._logins[identity] = self._login(identity)
+            login = self._logins[identity] or identity
+            if login not in found:
+                found.append(login)
+        return found
+
     def _login(self, identity: str) -> str | None:
         if self.facts is None:
             return login_of(identity, self._members())
@@ -97,7 +117,7 @@ class Independence:
                   days: Iterable[str | None]) -> list[str]:
         """Why `login` is not independent of the entity on any of `days`; empty if they are."""
         reasons = []
-        if kind == "version" and _same(self.author(entity_id), login):
+        if kind == "version" and any(_same(a, login) for a in self.authors(entity_id)):
             reasons.append(f"{login} is the author of {entity_id}")
         for day in dict.fromkeys(days):
             for team, members in self.owners_on(kind, entity_id, day).items():

@@ -201,7 +201,7 @@ class ContextBuilder:
         validation = record.get("validation")
         date = validation.get("date") if isinstance(validation, Mapping) else None
         day = str(date) if date is not None else self.today.isoformat()
-        return {"author": facts.author(entity.id),
+        return {"author": facts.author(entity.id), "authors": facts.authors(entity.id),
                 "owners_at_validation": self._owners_on(facts, entity.id, day),
                 "validators_on_base": self._base_validators(day)}
 
