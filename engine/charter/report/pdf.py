@@ -31,7 +31,7 @@ PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
 PDF_VARIANT = "pdf/a-3a"
 RENDERER_LIBRARIES = ("weasyprint", "pydyf", "fonttools", "matplotlib", "jinja2")
 # zlib's level for the PDF's streams. pydyf compresses at level 9, which takes three times as
-# long as level 6 for files 4% smaller: a tenth of a dossier's rendering time.
+# long as level 6 for files 4% smaller: about 6% of a dossier's rendering time.
 FLATE_LEVEL = 6
 
 
