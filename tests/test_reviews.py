@@ -528,3 +528,28 @@ def test_a_validator_who_wrote_commits_of_the_change_cannot_sign_it(claim: GitRe
     victor = check(claim, "--base", "main", "--reviews",
                    reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
     assert "victor wrote commits" not in victor.out
+
+
+def test_a_waivers_approver_who_wrote_commits_of_the_change_cannot_approve_it(
+        claim: GitRepo, tmp_path: Path) -> None:
+    """victor co-writes the pull request that adds his waiver, then approves it on GitHub."""
+    claim.write("policies/waivers.yaml", "charter: 1\n" + WAIVER)
+    head = claim.commit("waive PERF-001 for credit\n\nCo-authored-by: Vera <vera@example.com>")
+    approved = reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1))
+    other = check(claim, "--base", "main", "--reviews", approved)
+    assert other.code == 0, other.out + other.err  # a co-author who is not the approver
+    claim.write("policies/waivers.yaml", "charter: 1\n# co-written\n" + WAIVER)
+    head = claim.commit("a note\n\nCo-authored-by: Victor V. <victor@example.com>")
+    run = check(claim, "--base", "main", "--reviews",
+                reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert run.code == 1, run.out + run.err
+    assert ("CHARTER-R002 policies/waivers.yaml:4:1  waiver W-1: approved_by victor is not "
+            "backed by the pull request's reviews: victor wrote commits of this pull request "
+            "(as Victor V. <victor@example.com>) and cannot sign it") in run.out
+    claim.git("reset", "-q", "--hard", "HEAD~1")  # the same note, pushed by victor himself
+    claim.write("policies/waivers.yaml", "charter: 1\n# co-written\n" + WAIVER)
+    head = claim.commit("a note", author="Victor V. <victor@example.com>")
+    pushed = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
+    assert pushed.code == 1, pushed.out + pushed.err
+    assert "victor wrote commits of this pull request" in pushed.out

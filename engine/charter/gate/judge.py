@@ -113,11 +113,12 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
 
     findings += tuple(rewritten_files(head, base, evidence))
     if pull_request is not None:
+        wrote = _writers(options, base_rev, head, base_inventory)
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,
-                                           authors, base_rev))
+                                           authors, wrote))
     if pull_request is not None and changed and proposed is not None:
         # waivers written by this change: their lines are in the head's policies/
-        findings += with_line_ends(_unbacked_waivers(pull_request, current, proposed),
+        findings += with_line_ends(_unbacked_waivers(pull_request, current, proposed, wrote),
                                    head_rev.read)
     policy_rev = head_rev if options.policies_from == "head" or base_rev is None else base_rev
     findings = with_line_ends(sorted(findings, key=Finding.sort_key), lambda path: (
@@ -199,24 +200,34 @@ def _ledger(options: CheckOptions, base_rev: Revision | None, head_rev: Revision
     return LedgerView(head_rev, facts)
 
 
-def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
-                     head: Snapshot, base: Mapping[str, Any] | None,
-                     authors: Mapping[str, str], base_rev: Revision | None) -> list[Finding]:
-    from charter.github.claims import claim_findings
+def _writers(options: CheckOptions, base_rev: Revision | None, head: Snapshot,
+             base: Mapping[str, Any] | None) -> dict[str, str]:
+    """Team members who authored or co-authored a commit of the pull request (one git log)."""
+    from charter.github.claims import writers
     from charter.vcs import git
 
     contributors = git.change_identities(options.root, base_rev.commit, head.revision.commit
                                          ) if base_rev is not None and base_rev.commit else ()
+    return writers(contributors, head.inventory, base)
+
+
+def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
+                     head: Snapshot, base: Mapping[str, Any] | None,
+                     authors: Mapping[str, str], wrote: Mapping[str, str]) -> list[Finding]:
+    from charter.github.claims import claim_findings
+
     return claim_findings(pull_request, change, head.inventory, base, head.source,
-                          options.today, authors, contributors)
+                          options.today, authors, wrote)
 
 
 def _unbacked_waivers(pull_request: PullRequest, current: PolicySet | None,
-                      proposed: PolicySet) -> list[Finding]:
-    """Waivers the head adds or alters (every waiver, where the base had no policies/)."""
+                      proposed: PolicySet, wrote: Mapping[str, str]) -> list[Finding]:
+    """Waivers the head adds or alters (every waiver, where the base had no policies/); their
+    approvers may not have written a commit of the pull request."""
     from charter.github.claims import waiver_findings
 
-    return waiver_findings(pull_request, current.waivers if current else (), proposed.waivers)
+    return waiver_findings(pull_request, current.waivers if current else (), proposed.waivers,
+                           wrote)
 
 
 def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,

@@ -42,16 +42,22 @@ APPROVAL_RULE = "CHARTER-R002"
 def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                    base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
                    authors: Mapping[str, str] | None = None,
-                   contributors: Collection[str] = ()) -> list[Finding]:
+                   wrote: Mapping[str, str] | None = None) -> list[Finding]:
     """A blocking finding for every changed `validation.by` claim and every added
-    `approvals` entry the pull request does not back. `contributors`: the git identities
-    that authored or co-authored the pull request's commits; none of them signs it."""
-    trusted = base if base is not None else head
-    people = [m for i in (trusted, head) for m in everyone(i)]
-    wrote = {login: identity for identity in sorted(contributors)
-             if (login := login_of(identity, people)) is not None}
-    return [*_validation_findings(pr, change, head, base, source, today, authors or {}, wrote),
-            *_approval_findings(pr, change, head, base or {}, source, wrote)]
+    `approvals` entry the pull request does not back. `wrote`: the team members who
+    authored or co-authored the pull request's commits (`writers`); none of them signs it."""
+    return [*_validation_findings(pr, change, head, base, source, today, authors or {},
+                                  wrote or {}),
+            *_approval_findings(pr, change, head, base or {}, source, wrote or {})]
+
+
+def writers(contributors: Collection[str], head: Mapping[str, Any],
+            base: Mapping[str, Any] | None) -> dict[str, str]:
+    """login -> git identity, for each team member (of the base or the head) among the
+    authors and co-authors of the pull request's commits."""
+    people = [m for i in (base if base is not None else head, head) for m in everyone(i)]
+    return {login: identity for identity in sorted(contributors)
+            if (login := login_of(identity, people)) is not None}
 
 
 def _wrote_reasons(login: str, wrote: Mapping[str, str]) -> list[str]:
@@ -61,16 +67,17 @@ def _wrote_reasons(login: str, wrote: Mapping[str, str]) -> list[str]:
         f"{login} wrote commits of this pull request (as {identity}) and cannot sign it"]
 
 
-def waiver_findings(pr: PullRequest, old: Iterable[Waiver], new: Iterable[Waiver]
-                    ) -> list[Finding]:
+def waiver_findings(pr: PullRequest, old: Iterable[Waiver], new: Iterable[Waiver],
+                    wrote: Mapping[str, str] | None = None) -> list[Finding]:
     """A blocking finding for every waiver the head adds or alters whose `approved_by` did
-    not approve the pull request at its head commit."""
+    not approve the pull request at its head commit, or wrote one of its commits."""
     before = {_terms(w) for w in old}
     findings = []
     for waiver in new:
         if _terms(waiver) in before:
             continue
-        reasons = review_reasons(waiver.approved_by, pr)
+        reasons = [*_wrote_reasons(waiver.approved_by, wrote or {}),
+                   *review_reasons(waiver.approved_by, pr)]
         if reasons:
             findings.append(_approval_finding(
                 waiver.id, "waiver", None, f"waiver {waiver.id}: approved_by", waiver.approved_by,
@@ -220,6 +227,6 @@ def _approval_finding(entity: str, kind: str, model: str | None, what: str, by: 
                 f"{'; '.join(reasons)}",
         file=file, line=line, column=column, title=title, model=model, field=field,
         requirement=f"an approval by {by} of the head commit {pr.head_sha[:10]}, by someone "
-                    "other than the pull request's author",
+                    "other than the pull request's author and its commits' authors",
         found="; ".join(reasons), remediation=remediation,
     )
