@@ -69,14 +69,15 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
                      "A `validation.by` that the pull request adds or changes counts only if "
                      "that login approved the pull request at its head commit, is in a "
                      "validating team on the base revision today, and is neither the pull "
-                     "request's author, nor the version's author, nor a member of the team "
-                     "that owns the model. Ask the validator to approve the latest commit, or "
-                     "name the validator who did."),
+                     "request's author, nor an author or co-author of its commits, nor the "
+                     "version's author, nor a member of the team that owns the model. Ask the "
+                     "validator to approve the latest commit, or name the validator who did."),
     "CHARTER-R002": ("error", "Approval not backed by an approving review",
                      "An entry the pull request adds to (or changes in) an `approvals` list, "
                      "and a waiver it adds or changes, name who signed off. Each counts only "
-                     "if that login approved the pull request at its head commit and did not "
-                     "open it: a name written in YAML is a claim, a review is the sign-off. "
+                     "if that login approved the pull request at its head commit, did not "
+                     "open it, and did not author or co-author any of its commits: a name "
+                     "written in YAML is a claim, a review is the sign-off. "
                      "Ask the approver to approve the latest commit, or remove the entry."),
     # raised by charter.gate.pinned when the gate measures no evidence (--evidence none)
     "CHARTER-I001": ("error", "A file the inventory pins was rewritten in place",
