@@ -31,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +107,40 @@ def evaluation_cpu(engine: Path, repo: Path) -> tuple[float, float, list[Any]]:
     return found["gate"], found["evaluation"], found["findings"]
 
 
+Measure = Callable[[Path, Path], tuple[float, float, Any]]
+
+
+def interleaved(repo: Path, baseline: Path, runs: int, measure_one: Measure,
+                fill: bool = False) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """The least of each of two figures per engine over `runs` rounds, baseline and current
+    alternating so that load on the machine falls on both, and each engine's last output.
+    `fill` runs each once first, to fill the cache as an earlier run would have."""
+    engines = (("baseline", baseline), ("current", ROOT / "engine"))
+    if fill:
+        for _, engine in engines:
+            measure_one(engine, repo)
+    best: dict[str, tuple[float, float]] = {}
+    out: dict[str, Any] = {}
+    for _ in range(runs):
+        for name, engine in engines:
+            first, second, out[name] = measure_one(engine, repo)
+            previous = best.get(name, (float("inf"), float("inf")))
+            best[name] = (min(first, previous[0]), min(second, previous[1]))
+    return best, out
+
+
+def kept_repo(folder: str, keep: Path | None, versions: int, rules: int) -> Path:
+    repo = (keep or Path(folder)) / f"split-{versions}-{rules}"
+    if not (repo / ".git").is_dir():
+        make_repo(repo, versions, rules, "split")
+    return repo
+
+
 def measure_evaluation(versions: int, rules: int, runs: int, baseline: Path,
                        keep: Path | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        repo = (keep or Path(folder)) / f"split-{versions}-{rules}"
-        if not (repo / ".git").is_dir():
-            make_repo(repo, versions, rules, "split")
-        engines = (("baseline", baseline), ("current", ROOT / "engine"))
-        for _, engine in engines:
-            evaluation_cpu(engine, repo)  # fills the cache, as an earlier run would have
-        best: dict[str, tuple[float, float]] = {}
-        found: dict[str, list[Any]] = {}
-        for _ in range(runs):
-            for name, engine in engines:
-                gate, evaluation, found[name] = evaluation_cpu(engine, repo)
-                previous = best.get(name, (float("inf"), float("inf")))
-                best[name] = (min(gate, previous[0]), min(evaluation, previous[1]))
+        repo = kept_repo(folder, keep, versions, rules)
+        best, found = interleaved(repo, baseline, runs, evaluation_cpu, fill=True)
         same = found["baseline"] == found["current"]
         (base_gate, base_eval), (gate, evaluation) = best["baseline"], best["current"]
         print(f"{versions:>9} {rules:>5} {len(found['current']):>9} {base_gate:>10.2f}s "
@@ -154,19 +173,8 @@ def warm_run(engine: Path, repo: Path) -> tuple[float, float, str]:
 def measure_warm(versions: int, rules: int, runs: int, baseline: Path, keep: Path | None
                  ) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        repo = (keep or Path(folder)) / f"split-{versions}-{rules}"
-        if not (repo / ".git").is_dir():
-            make_repo(repo, versions, rules, "split")
-        engines = (("baseline", baseline), ("current", ROOT / "engine"))
-        for _, engine in engines:
-            warm_run(engine, repo)  # fills the cache, as an earlier run would have
-        best: dict[str, tuple[float, float]] = {}
-        out: dict[str, str] = {}
-        for _ in range(runs):  # interleaved, so that load on the machine falls on both
-            for name, engine in engines:
-                cpu, wall, out[name] = warm_run(engine, repo)
-                previous = best.get(name, (float("inf"), float("inf")))
-                best[name] = (min(cpu, previous[0]), min(wall, previous[1]))
+        repo = kept_repo(folder, keep, versions, rules)
+        best, out = interleaved(repo, baseline, runs, warm_run, fill=True)
         same = out["baseline"] == out["current"]
         findings = len(json.loads(out["current"])["findings"])
         (base_cpu, base_wall), (cur_cpu, cur_wall) = best["baseline"], best["current"]
@@ -180,14 +188,7 @@ def measure_warm(versions: int, rules: int, runs: int, baseline: Path, keep: Pat
 def measure(versions: int, rules: int, runs: int, baseline: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
         repo = make_repo(Path(folder) / "repo", versions, rules)
-        best: dict[str, tuple[float, float]] = {}
-        found: dict[str, list[tuple[Any, ...]]] = {}
-        for _ in range(runs):  # interleaved, so that load on the machine falls on both
-            for name, engine in (("baseline", baseline), ("current", ROOT / "engine")):
-                cpu, wall, findings = run(engine, repo)
-                previous = best.get(name, (float("inf"), float("inf")))
-                best[name] = (min(cpu, previous[0]), min(wall, previous[1]))
-                found[name] = findings
+        best, found = interleaved(repo, baseline, runs, run)
         same = found["baseline"] == found["current"]
         (base_cpu, base_wall), (cur_cpu, cur_wall) = best["baseline"], best["current"]
         print(f"{versions:>9} {rules:>5} {len(found['current']):>9} {base_cpu:>10.2f}s "
