@@ -327,3 +327,45 @@ def test_a_warm_check_points_at_the_lines_a_cold_one_does(repo: GitRepo) -> None
     assert found and all(f["end_line"] == f["line"] and f["end_column"] == max(
         len(lines[f["line"] - 1].rstrip()) + 1, f["column"]) for f in found)
     assert any("roc_auc" in lines[f["line"] - 1] for f in found)
+
+
+def test_twins_found_by_text_search_are_those_of_the_parsed_inventories(repo: GitRepo) -> None:
+    """Dataset versions a change adds are matched to base versions holding the same bytes:
+    the lazily loaded split inventory narrows the base's datasets by a text search for the
+    hashes; the plain, whole parse goes through every one. Both find the same twins, also for
+    a hash written with YAML escapes and for a removed version matched by its path."""
+    sha = "ab" * 32
+    escaped = "".join(f"\\x{ord(c):02x}" for c in sha)
+    base_text = BASIC_INVENTORY.replace("datasets:\n", (
+        "datasets:\n"
+        f"  same-a: {{owner: risk-analytics, contains_pii: true, versions: {{v1: "
+        f"{{path: data/a.csv, sha256: '{sha}'}}}}}}\n"
+        f"  same-b: {{owner: risk-analytics, contains_pii: true, versions: {{v1: "
+        f"{{path: data/b.csv, sha256: \"{escaped}\"}}}}}}\n"
+        "  moved: {owner: risk-analytics, contains_pii: true, versions: {v1: "
+        "{path: data/moved.csv}}}\n"
+        "  other: {owner: risk-analytics, contains_pii: false, versions: {v1: "
+        f"{{path: data/o.csv, sha256: '{'cd' * 32}'}}}}}}\n"), 1)
+    head_text = base_text.replace(
+        "  moved: {owner: risk-analytics, contains_pii: true, versions: {v1: "
+        "{path: data/moved.csv}}}\n",
+        f"  copy: {{owner: risk-analytics, contains_pii: false, versions: {{v1: "
+        f"{{path: data/copy.csv, sha256: '{sha}'}}}}}}\n"
+        "  renamed: {owner: risk-analytics, contains_pii: false, versions: {v1: "
+        "{path: data/moved.csv}}}\n")
+    # split_inventory writes what YAML parsed: the escaped hash is written by hand
+    same_b = ("owner: risk-analytics\ncontains_pii: true\nversions:\n"
+              f"  v1: {{path: data/b.csv, sha256: \"{escaped}\"}}\n")
+    write_files(repo, {**split_inventory(base_text), "datasets/same-b.yaml": same_b})
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("base")
+    for path in list((repo.root / "datasets").iterdir()):
+        path.unlink()
+    write_files(repo, {**split_inventory(head_text), "datasets/same-b.yaml": same_b})
+    base = load_snapshot(Revision.at(repo.root, "HEAD"), lazy=True)
+    head = load_snapshot(Revision.worktree(repo.root), lazy=True, donor=base)
+    lazy = diff_inventories(base.inventory, head.inventory).twins
+    plain = diff_inventories(yaml.safe_load(base_text), yaml.safe_load(head_text)).twins
+    assert lazy == plain
+    assert plain[("dataset", "copy@v1")] == ("same-a@v1", "same-b@v1")
+    assert plain[("dataset", "renamed@v1")] == ("moved@v1",)

@@ -159,11 +159,16 @@ def find_twins(base: Mapping[str, Any], head: Mapping[str, Any],
     twins: dict[EntityKey, tuple[str, ...]] = {}
     new_data = sorted(i for k, i in added if k == "dataset")
     if new_data:
-        candidates = [e for e in iter_entities(base, only_models=())]
+        # the base versions that can match: those with one of the new hashes (found by a text
+        # search of each dataset's text first), and those the change removes (by place)
+        hashes = {h for i in new_data
+                  if isinstance(h := _dataset_fields(head, i).get("sha256"), str)}
+        candidates = set(datasets_holding(base, hashes)) | {
+            i for k, i in removed if k == "dataset"}
         for entity_id in new_data:
             found = _same_content(_dataset_fields(head, entity_id), [
-                (e.id, _dataset_fields(base, e.id), ("dataset", e.id) in removed)
-                for e in candidates])
+                (c, _dataset_fields(base, c), ("dataset", c) in removed)
+                for c in sorted(candidates)])
             if found:
                 twins[("dataset", entity_id)] = found
     gone = [(i, _artifact(base, i), True) for k, i in removed if k == "version"]
