@@ -57,7 +57,7 @@ def test_deleting_a_team_removes_its_past(repo: GitRepo) -> None:
 @pytest.mark.parametrize("team", [
     "  risk-analytics: {members: [{id: dana, until: 2026-11-27}, ravi]}\n",
     "  risk-analytics: {members: [{id: dana, until: 2026-11-01}, ravi]}\n",  # told late
-    "  risk-analytics: {members: [ravi, {id: dana, since: 2026-12-01}]}\n",
+    "  risk-analytics: {members: [dana, ravi, {id: sam, since: 2026-12-01}]}\n",  # joins
     "  risk-analytics: {members: [dana, ravi, sam]}\n",
     "  risk-analytics:\n    members: [ravi]\n    approvals: [{by: vera, date: 2026-11-25}]\n",
 ])
@@ -67,6 +67,34 @@ def test_dated_leaving_joining_or_an_approved_correction_passes(repo: GitRepo, t
     run = check(repo)
     assert run.code == 0, run.out
     assert "CHARTER-C003" not in run.out
+
+
+@pytest.mark.parametrize("team", [
+    "  risk-analytics: {members: [{id: dana, since: 2026-11-01}, ravi]}\n",
+    "  risk-analytics: {members: [ravi, {id: dana, since: 2026-12-01}]}\n",
+])
+def test_a_later_start_cannot_make_a_developer_independent(repo: GitRepo, team: str) -> None:
+    """The two steps: dana, in her model's team from the start, is given a later `since`;
+    then she validates a version of that model dated before it, and LC-031 (judged against
+    the team on the validation's date) would pass. The first step is refused."""
+    base_repo(repo)
+    repo.write("models.yaml", with_team(BASE, team))
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("CHARTER-C003 models.yaml:3:3  team risk-analytics: the change deletes the "
+                "past membership of 'dana' without an approval") in run.out
+
+
+def test_an_earlier_recorded_end_is_a_rewrite(repo: GitRepo) -> None:
+    """A leave already recorded moved back in time rewrites the team's record; a leave
+    recorded late on an open membership is a dated statement and passes (above)."""
+    ended = "  risk-analytics: {members: [{id: dana, until: 2026-11-20}, ravi]}\n"
+    base_repo(repo)
+    repo.write("models.yaml", with_team(BASE, ended))
+    repo.commit("dana leaves")
+    repo.write("models.yaml", with_team(BASE, ended.replace("2026-11-20", "2026-10-01")))
+    run = check(repo)
+    assert run.code == 1 and "CHARTER-C003" in run.out, run.out
 
 
 def test_an_approval_by_a_team_member_does_not_count(repo: GitRepo) -> None:

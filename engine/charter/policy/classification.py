@@ -327,7 +327,8 @@ MEMBERSHIP_RULE = (
     "Independence is judged against the teams as they were on each validation's and "
     "approval's date: a person who leaves a team keeps their past membership (`until: DATE`). "
     "Deleting a member, renaming their login (a look-alike spelling, an invisible character: "
-    "another login to Charter, the same to a reviewer), or deleting a team would rewrite who "
+    "another login to Charter, the same to a reviewer), giving them a later `since` or an "
+    "earlier recorded `until`, or deleting a team would rewrite who "
     "was independent of what, and leave no trace. Set `until` to their last day instead; "
     "correcting a wrong entry needs a new entry in the team's `approvals` ({by, date}) by a "
     "member of a validating team on the base revision who is not in the team.")
@@ -356,13 +357,67 @@ def membership_findings(base: Mapping[str, Any], head: Mapping[str, Any], source
 
 
 def _lost_days(old: Any, new: Any, today: dt.date) -> list[str]:
-    """The logins that were members of the team on a day up to `today` at the base and are
-    not in it at all at the head. A leave recorded late (`until`) is a dated statement in the
-    team's record; a login that vanishes, or is spelt anew, leaves no trace of who was in."""
-    kept = {m.login for m in members_of(new)}
-    day = today.isoformat()
-    return list(dict.fromkeys(m.login for m in members_of(old) if m.login not in kept and (
-        m.since is None or m.since <= day)))
+    """The logins whose membership of a day up to `today` the head no longer records: one
+    that vanishes or is spelt anew, and one whose `since` moves later (or appears) or whose
+    recorded `until` moves earlier, which would make a past validation independent. A
+    leave recorded late (`until` set on an open membership) is a dated statement in the
+    team's record, and passes."""
+    before, after = members_of(old), members_of(new)
+    lost = []
+    for login in dict.fromkeys(m.login for m in before):
+        mine = [m for m in before if m.login == login]
+        kept = [m for m in after if m.login == login]
+        gone = _minus(_days(mine, today), _days(kept, today))
+        for left in _late_leaves(mine, kept, today):
+            gone = _minus(gone, [left])
+        if gone:
+            lost.append(login)
+    return lost
+
+
+Days = list[tuple[dt.date, dt.date]]  # inclusive spans
+
+
+def _days(members: list[Any], today: dt.date) -> Days:
+    """The days up to `today` the entries of one login cover."""
+    spans = []
+    for member in members:
+        start = _parse_date(member.since) if member.since else dt.date.min
+        end = _parse_date(member.until) if member.until else today
+        if start is None or end is None:
+            continue  # not a date: the schema says so
+        end = min(end, today)
+        if start <= end:
+            spans.append((start, end))
+    return spans
+
+
+def _minus(spans: Days, taken: Days) -> Days:
+    """The days of `spans` that no span of `taken` covers."""
+    left = list(spans)
+    for low, high in taken:
+        rest: Days = []
+        for start, end in left:
+            if end < low or start > high:
+                rest.append((start, end))
+                continue
+            if start < low:
+                rest.append((start, low - dt.timedelta(days=1)))
+            if end > high:
+                rest.append((high + dt.timedelta(days=1), end))
+        left = rest
+    return left
+
+
+def _late_leaves(before: list[Any], after: list[Any], today: dt.date) -> Days:
+    """The days after a leave the head records on a membership the base had open."""
+    found = []
+    for was in before:
+        for now in after:
+            end = _parse_date(now.until) if now.until else None
+            if was.until is None and now.since == was.since and end is not None and end < today:
+                found.append((end + dt.timedelta(days=1), today))
+    return found
 
 
 def _membership_finding(team: str, lost: list[str], kept: bool,
