@@ -34,6 +34,11 @@ from charter.policy.conditions import (
     Transition,
 )
 from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
+from charter.policy.deployments import (
+    DEPLOYMENTS_RULE,
+    DEPLOYMENTS_RULE_ID,
+    deployment_findings,
+)
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.parallel import in_parallel
@@ -89,6 +94,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     LOWERING_RULE_ID: LOWERING_RULE,
     WEAKENING_RULE_ID: WEAKENING_RULE,
     MEMBERSHIP_RULE_ID: MEMBERSHIP_RULE,
+    DEPLOYMENTS_RULE_ID: DEPLOYMENTS_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -184,6 +190,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                        subject.change, approvers, today)
         findings += membership_findings(subject.base, subject.head, subject.source,
                                         approvers, today)
+        findings += deployment_findings(subject.base, subject.head, subject.source,
+                                        subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
 

@@ -1,0 +1,81 @@
+"""A version's recorded deployments are append-only (CHARTER-C020): otherwise a pull request
+retires a production version and drops its deployments, and the next one deletes it with
+LC-003 (which reads the base's stage and deployments) passing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
+from test_gate_soundness import both, check
+
+DEPLOYED = "        deployments:\n          - {target: scoring-api, since: 2026-06-02, traffic: 100}\n"
+RETIRED = BASIC_INVENTORY.replace(
+    "        stage: production\n",
+    "        stage: retired\n        retired: {date: 2026-11-20, reason: replaced}\n")
+NEXT = """\
+      "2.0.0":
+        stage: development
+        training_data: [loans@2024-06]
+        evaluation: {dataset: loans@2024-06, target: defaulted, metrics: {roc_auc: 0.8}}
+"""
+
+
+def base_repo(repo: GitRepo, inventory: str = BASIC_INVENTORY) -> GitRepo:
+    repo.write("models.yaml", inventory + NEXT)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    return repo
+
+
+def test_a_version_that_served_cannot_be_deleted_in_two_steps(repo: GitRepo) -> None:
+    """Step one (retire and drop the deployments) is refused; without it, step two (delete
+    the retired version) would pass LC-003 and `--all` would find nothing."""
+    base_repo(repo)
+    repo.write("models.yaml", RETIRED.replace(DEPLOYED, "") + NEXT)
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("CHARTER-C020 models.yaml:18:7  credit@1.0.0: the recorded deployment "
+                "scoring-api since 2026-06-02 removed without an approval") in run.out
+    repo.git("checkout", "-q", "-b", "retire")
+    run = check(repo, "--base", "main", "--head", repo.commit("retire and forget", author="Ravi <ravi@x.org>"))
+    assert run.code == 1 and "CHARTER-C020" in run.out, run.out
+
+
+@pytest.mark.parametrize("deployments", [
+    "          - {target: scoring-api, since: 2026-07-02, traffic: 100}\n",  # re-dated
+    "          - {target: scoring-eu, since: 2026-06-02, traffic: 100}\n",  # moved
+    "          - {target: scoring-api, since: 2026-06-02, until: 2026-11-19}\n",  # re-ended
+])
+def test_a_recorded_deployment_cannot_be_rewritten(repo: GitRepo, deployments: str) -> None:
+    ended = DEPLOYED.replace("traffic: 100}", "until: 2026-11-20}")
+    base_repo(repo, RETIRED.replace(DEPLOYED, ended))
+    repo.write("models.yaml", RETIRED.replace(DEPLOYED, "        deployments:\n" + deployments)
+               + NEXT)
+    run = check(repo)
+    assert run.code == 1 and "CHARTER-C020" in run.out, run.out
+
+
+@pytest.mark.parametrize("deployments", [
+    "          - {target: scoring-api, since: 2026-06-02, until: 2026-11-20}\n",  # ended
+    "          - {target: scoring-api, since: 2026-06-02, traffic: 50}\n"
+    "          - {target: scoring-eu, since: 2026-11-01, traffic: 50}\n",  # one more
+])
+def test_ending_or_adding_a_deployment_passes(repo: GitRepo, deployments: str) -> None:
+    base_repo(repo)
+    repo.write("models.yaml", BASIC_INVENTORY.replace(
+        DEPLOYED, "        deployments:\n" + deployments) + NEXT)
+    run = check(repo)
+    assert run.code == 0, run.out
+
+
+def test_a_correction_approved_by_an_independent_validator_passes(repo: GitRepo) -> None:
+    base_repo(repo)
+    approved = "        approvals: [{by: vera, date: 2026-11-25}]\n"
+    repo.write("models.yaml", RETIRED.replace(DEPLOYED, approved) + NEXT)
+    run = check(repo)
+    assert run.code == 0, run.out
+    repo.write("models.yaml", RETIRED.replace(DEPLOYED, approved.replace("vera", "dana"))
+               + NEXT)
+    run = check(repo)
+    assert run.code == 1 and "CHARTER-C020" in run.out, run.out
