@@ -30,8 +30,9 @@ def edit(repo: GitRepo, old: str, new: str) -> str:
 
 
 @pytest.mark.parametrize(("old", "new", "rule", "at", "message"), [
-    pytest.param(
-        "since: 2026-06-02", "since: 2026-05-15", "LC-011", "validation: {by: vera",
+    pytest.param(  # a deployment added, not re-dated: re-dating one is CHARTER-C020 as well
+        DEPLOYMENT, DEPLOYMENT + "          - {target: shadow, since: 2026-05-15}\n", "LC-011",
+        "validation: {by: vera",
         "credit@1.0.0: deployed on 2026-05-15, before its validation on 2026-06-01",
         id="deployed-before-validated"),
     pytest.param(
