@@ -553,3 +553,23 @@ def test_a_waivers_approver_who_wrote_commits_of_the_change_cannot_approve_it(
                    reviews_file(tmp_path, head, review("victor", "APPROVED", head, 1)))
     assert pushed.code == 1, pushed.out + pushed.err
     assert "victor wrote commits of this pull request" in pushed.out
+
+
+def test_a_teams_approval_is_a_claim_until_the_approver_reviews(claim: GitRepo,
+                                                                tmp_path: Path) -> None:
+    """A team's `approvals` entry clears CHARTER-C003 (a member's past deleted): like every
+    other `approvals` entry, it counts only with that person's review of the head."""
+    text = (claim.root / "models.yaml").read_text()
+    claim.write("models.yaml", text.replace(
+        "  risk-analytics: {members: [dana, ravi]}\n",
+        "  risk-analytics:\n    members: [ravi]\n    approvals: [{by: vera, date: 2026-11-25}]\n"))
+    head = claim.commit("dana was never in risk-analytics")
+    assert check(claim, "--base", "main").code == 0  # the claim alone clears CHARTER-C003
+    run = check(claim, "--base", "main", "--reviews", reviews_file(tmp_path, head))
+    assert run.code == 1, run.out + run.err
+    assert ("CHARTER-R002 models.yaml:5:18  teams.risk-analytics: approvals[0].by vera is not "
+            "backed by the pull request's reviews: vera has not approved this pull request"
+            ) in run.out
+    backed = check(claim, "--base", "main", "--reviews",
+                   reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
+    assert backed.code == 0, backed.out + backed.err

@@ -4,9 +4,10 @@ A pull request can write anyone's name. Three kinds of sign-off count for someth
 gate, so each one the change adds or alters must be backed by that person's approval of the
 head commit:
 - a version's `validation.by` (CHARTER-R001), whose validator must also be independent;
-- an entry of `approvals` on a model, a version, a dataset or a dataset version
+- an entry of `approvals` on a model, a version, a dataset, a dataset version or a team
   (CHARTER-R002): the sign-off that clears a lowered classification (CHARTER-C001), a relaxed
-  declaration (CHARTER-C002), or a rule counting approvals;
+  declaration (CHARTER-C002), a rewritten team membership (CHARTER-C003), rewritten
+  deployments (CHARTER-C020), or a rule counting approvals;
 - a waiver's `approved_by` (CHARTER-R002), added or changed in `policies/`, which takes
   effect once merged.
 An entry that the base already holds, unchanged at the same place, is not asked again; a
@@ -26,7 +27,13 @@ from typing import Any
 from charter.findings import Finding
 from charter.github.reviews import PullRequest, review_reasons, unbacked_reasons
 from charter.inventory.diff import Change, EntityChange
-from charter.inventory.entities import dataset_refs, find_entity, iter_entities, split_ref
+from charter.inventory.entities import (
+    dataset_refs,
+    find_entity,
+    iter_entities,
+    split_ref,
+    teams,
+)
 from charter.inventory.independence import Independence, login_of
 from charter.inventory.integrity import validators
 from charter.inventory.membership import everyone
@@ -151,31 +158,41 @@ def _approval_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                        base: Mapping[str, Any], source: SourceMap,
                        wrote: Mapping[str, str]) -> list[Finding]:
     findings: list[Finding] = []
-    seen: set[KeyPath] = set()  # a dataset's shared `approvals` is read by each version
+    for record_path, subject, subject_kind, model in _approval_records(change, head):
+        old, new = _approvals(base, record_path), _approvals(head, record_path)
+        added = {id(a) for a in new_approvals(old, new)}
+        for index, approval in enumerate(new):
+            if id(approval) not in added or not isinstance(approval.get("by"), str):
+                continue
+            reasons = [*_wrote_reasons(approval["by"], wrote),
+                       *review_reasons(approval["by"], pr)]
+            if not reasons:
+                continue
+            where = (*record_path, "approvals", index, "by")
+            mark = source.locate(where)
+            findings.append(_approval_finding(
+                subject, subject_kind, model, f"{subject}: approvals[{index}].by",
+                approval["by"], pr, reasons, source.file_of(where), mark.line, mark.column,
+                f"approvals[{index}].by"))
+    return findings
+
+
+def _approval_records(change: Change, head: Mapping[str, Any]
+                      ) -> list[tuple[KeyPath, str, str, str | None]]:
+    """Every record whose `approvals` the change may have written: (path, subject, its kind,
+    its model). Teams too: their `approvals` clear a rewritten membership (CHARTER-C003)."""
+    found: dict[KeyPath, tuple[KeyPath, str, str, str | None]] = {}
     for (kind, entity_id), entity_change in sorted(change.entities.items()):
         if entity_change.status == "removed":
             continue
+        model = entity_id.partition("@")[0] if kind != "dataset" else None
         for record_path, subject, subject_kind in _records(kind, entity_id):
-            if record_path in seen:
-                continue
-            seen.add(record_path)
-            old, new = _approvals(base, record_path), _approvals(head, record_path)
-            added = {id(a) for a in new_approvals(old, new)}
-            for index, approval in enumerate(new):
-                if id(approval) not in added or not isinstance(approval.get("by"), str):
-                    continue
-                reasons = [*_wrote_reasons(approval["by"], wrote),
-                           *review_reasons(approval["by"], pr)]
-                if not reasons:
-                    continue
-                where = (*record_path, "approvals", index, "by")
-                mark = source.locate(where)
-                findings.append(_approval_finding(
-                    subject, subject_kind, entity_id.partition("@")[0] if kind != "dataset"
-                    else None, f"{subject}: approvals[{index}].by", approval["by"], pr,
-                    reasons, source.file_of(where), mark.line, mark.column,
-                    f"approvals[{index}].by"))
-    return findings
+            # a dataset's shared `approvals` is read by each version: asked once
+            found.setdefault(record_path, (record_path, subject, subject_kind, model))
+    for team in sorted(teams(head)):
+        path: KeyPath = ("teams", team)
+        found.setdefault(path, (path, f"teams.{team}", "change", None))
+    return list(found.values())
 
 
 def _records(kind: str, entity_id: str) -> list[tuple[KeyPath, str, str]]:
