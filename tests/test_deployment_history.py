@@ -9,7 +9,8 @@ import pytest
 from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
 from test_gate_soundness import both, check
 
-DEPLOYED = "        deployments:\n          - {target: scoring-api, since: 2026-06-02, traffic: 100}\n"
+DEPLOYED = ("        deployments:\n"
+            "          - {target: scoring-api, since: 2026-06-02, traffic: 100}\n")
 RETIRED = BASIC_INVENTORY.replace(
     "        stage: production\n",
     "        stage: retired\n        retired: {date: 2026-11-20, reason: replaced}\n")
@@ -38,7 +39,8 @@ def test_a_version_that_served_cannot_be_deleted_in_two_steps(repo: GitRepo) -> 
         assert ("CHARTER-C020 models.yaml:18:7  credit@1.0.0: the recorded deployment "
                 "scoring-api since 2026-06-02 removed without an approval") in run.out
     repo.git("checkout", "-q", "-b", "retire")
-    run = check(repo, "--base", "main", "--head", repo.commit("retire and forget", author="Ravi <ravi@x.org>"))
+    head = repo.commit("retire and forget", author="Ravi <ravi@x.org>")
+    run = check(repo, "--base", "main", "--head", head)
     assert run.code == 1 and "CHARTER-C020" in run.out, run.out
 
 
