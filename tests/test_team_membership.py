@@ -122,7 +122,9 @@ def test_a_waiver_counts_only_while_its_approver_is_in_a_validating_team(
 
 
 def test_a_validator_who_left_does_not_break_the_pull_request_gate(repo: GitRepo) -> None:
-    repo.write("models.yaml", BASIC_INVENTORY)
+    # a plain login is a member always: giving vera a `since` now would delete days of her
+    # past membership (CHARTER-C003); her leave, recorded late, is a dated statement
+    repo.write("models.yaml", with_team("      - victor\n      - {id: vera, since: 2024-01-01}\n"))
     repo.write("policies/rules.yaml", "charter: 1\nrules: {}\n")
     repo.commit("inventory")
     repo.git("checkout", "-q", "-b", "feature")
