@@ -41,6 +41,7 @@ from charter.policy.deployments import (
 )
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
+from charter.policy.ownership import OWNER_RULE, OWNER_RULE_ID, owner_findings
 from charter.policy.parallel import in_parallel
 from charter.policy.projection import Path, memoised, read_paths
 from charter.policy.rules import Rule, Waiver
@@ -95,6 +96,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     WEAKENING_RULE_ID: WEAKENING_RULE,
     MEMBERSHIP_RULE_ID: MEMBERSHIP_RULE,
     DEPLOYMENTS_RULE_ID: DEPLOYMENTS_RULE,
+    OWNER_RULE_ID: OWNER_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -192,6 +194,8 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                                         approvers, today)
         findings += deployment_findings(subject.base, subject.head, subject.source,
                                         subject.change, approvers, today)
+        findings += owner_findings(subject.base, subject.head, subject.source,
+                                   subject.change, approvers, today)
     return Evaluation(tuple(results), tuple(sorted(findings, key=Finding.sort_key)),
                       len(entities))
 
