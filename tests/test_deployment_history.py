@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import BASIC_INVENTORY, BASIC_POLICIES, GitRepo
+from scenarios import split_inventory, write_files
 from test_gate_soundness import both, check
 
 DEPLOYED = ("        deployments:\n"
@@ -81,3 +82,52 @@ def test_a_correction_approved_by_an_independent_validator_passes(repo: GitRepo)
                + NEXT)
     run = check(repo)
     assert run.code == 1 and "CHARTER-C020" in run.out, run.out
+
+
+UNDEPLOYED = BASIC_INVENTORY.replace(DEPLOYED, "")
+
+
+def without_first_version(text: str) -> str:
+    start, end = text.index('      "1.0.0":\n'), text.index('      "2.0.0":\n')
+    return text[:start] + text[end:]
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_retired_version_that_was_in_production_cannot_be_deleted(repo: GitRepo,
+                                                                    split: bool) -> None:
+    """Retiring a production version (no deployment recorded) passes, as LC-001 asks; the
+    base record of the retired version no longer says it served, so LC-003 let the next
+    pull request delete it. The base's history says it (CHARTER-C022), in both layouts."""
+    def write(text: str) -> None:
+        write_files(repo, split_inventory(text, models=["credit"]) if split else
+                    {"models.yaml": text})
+
+    write(UNDEPLOYED + NEXT)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    retired = RETIRED.replace(DEPLOYED, "") + NEXT
+    write(retired)
+    assert check(repo).code == 0
+    repo.commit("retire credit 1.0.0")
+    repo.git("checkout", "-q", "-b", "cleanup")
+    write(without_first_version(retired))
+    where = "models/credit.yaml:1:1" if split else "models.yaml:12:3"
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert (f"CHARTER-C022 {where}  credit@1.0.0 was deleted although it served "
+                "production (in production until commit ") in run.out, run.out
+    run = check(repo, "--base", "main", "--head", repo.commit("clean up"))
+    assert run.code == 1 and "CHARTER-C022" in run.out, run.out
+
+
+def test_a_version_retired_from_development_can_be_deleted(repo: GitRepo) -> None:
+    prototype = UNDEPLOYED.replace("        stage: production\n", "        stage: development\n")
+    base_repo(repo, prototype)
+    retired = prototype.replace("stage: development\n        algo", "stage: retired\n        algo")
+    assert retired != prototype
+    repo.write("models.yaml", retired + NEXT)
+    repo.commit("retire the prototype")
+    repo.git("checkout", "-q", "-b", "cleanup")
+    repo.write("models.yaml", without_first_version(retired + NEXT))
+    run = check(repo)
+    assert "CHARTER-C022" not in run.out and "LC-003" not in run.out, run.out

@@ -112,6 +112,11 @@ def judge_revisions(options: CheckOptions, base_rev: Revision | None, head_rev: 
     from charter.gate.pinned import rewritten_files  # pinned files evidence did not hash
 
     findings += tuple(rewritten_files(head, base, evidence))
+    if base_inventory is not None and base_rev is not None:
+        from charter.gate.served import deleted_after_service  # reads git only on deletions
+
+        findings += tuple(deleted_after_service(options.root, base_rev.commit, change,
+                                                base_inventory, head.source))
     if pull_request is not None:
         wrote = _writers(options, base_rev, head, base_inventory)
         findings += tuple(_unbacked_claims(pull_request, options, change, head, base_inventory,

@@ -34,6 +34,16 @@ DEPLOYMENTS_RULE = (
     "in the version's `approvals` ({by, date}) by a member of a validating team on the base "
     "revision who is not in the owning team.")
 
+# Raised by charter.gate.served, which reads the base's git history.
+SERVED_RULE_ID = "CHARTER-C022"
+SERVED_RULE = (
+    "error", "A version that served production deleted after its retirement",
+    "A version that was in production is retired and kept, never deleted (LC-003): the "
+    "inventory is the record of every model that was in use. LC-003 reads the base's record, "
+    "which for a retired version does not say where it was retired from, so the gate looks "
+    "in the base's git history: a deleted version that was ever in production there blocks. "
+    "Restore the version (`stage: retired`, `retired: {date, reason}`).")
+
 
 def deployment_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
                         change: Change, approvers: set[str], today: dt.date) -> list[Finding]:

@@ -37,6 +37,8 @@ from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.deployments import (
     DEPLOYMENTS_RULE,
     DEPLOYMENTS_RULE_ID,
+    SERVED_RULE,
+    SERVED_RULE_ID,
     deployment_findings,
 )
 from charter.policy.loader import PolicySet
@@ -97,6 +99,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     MEMBERSHIP_RULE_ID: MEMBERSHIP_RULE,
     DEPLOYMENTS_RULE_ID: DEPLOYMENTS_RULE,
     OWNER_RULE_ID: OWNER_RULE,
+    SERVED_RULE_ID: SERVED_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
