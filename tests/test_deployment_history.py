@@ -131,3 +131,53 @@ def test_a_version_retired_from_development_can_be_deleted(repo: GitRepo) -> Non
     repo.write("models.yaml", without_first_version(retired + NEXT))
     run = check(repo)
     assert "CHARTER-C022" not in run.out and "LC-003" not in run.out, run.out
+
+
+STAGED = """\
+      "2.0.0":
+        stage: staging
+        artifact: {path: models/credit-2.0.0.skops, sha256: "%s"}
+        training_data: [loans@2024-06]
+        evaluation: {dataset: loans@2024-06, target: defaulted, metrics: {roc_auc: 0.8}}
+        validation: {by: vera, date: 2026-11-01, outcome: approved}
+""" % ("b" * 64)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_released_version_cannot_change_after_a_move_back_to_development(
+        repo: GitRepo, split: bool) -> None:
+    """Staging may move back to development, and LC-002 judges by the base's stage: moved
+    back in one pull request, the version's artifact was swapped in the next and it went
+    up again with its old validation. The base's history says it was released."""
+    def write(text: str) -> None:
+        write_files(repo, split_inventory(text, models=["credit"]) if split else
+                    {"models.yaml": text})
+
+    write(BASIC_INVENTORY + STAGED)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    demoted = BASIC_INVENTORY + STAGED.replace("stage: staging", "stage: development")
+    write(demoted)
+    assert check(repo).code == 0
+    repo.commit("back to development")
+    repo.git("checkout", "-q", "-b", "swap")
+    write(demoted.replace("b" * 64, "c" * 64))
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("CHARTER-C023 %s  credit@2.0.0 was released (in staging until commit "
+                % ("models/credit.yaml:31:3" if split else "models.yaml:31:7")) in run.out
+        assert "its move back to development: artifact changed; add a new version" in run.out
+    write(demoted.replace("roc_auc: 0.8}}\n        validation", "roc_auc: 0.8}}\n"
+                          "        description: retrained next\n        validation"))
+    assert check(repo).code == 0  # what LC-002 does not keep may change
+
+
+def test_a_development_version_never_released_may_change(repo: GitRepo) -> None:
+    text = BASIC_INVENTORY + STAGED.replace("stage: staging", "stage: development")
+    repo.write("models.yaml", text)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    repo.git("checkout", "-q", "-b", "swap")
+    repo.write("models.yaml", text.replace("b" * 64, "c" * 64))
+    run = check(repo)
+    assert run.code == 0 and "CHARTER-C023" not in run.out, run.out

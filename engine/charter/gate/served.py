@@ -1,4 +1,4 @@
-"""A retired version deleted after it served production, found in git history.
+"""What a version's base record forgets and the base's git history remembers.
 
 `LC-003` judges a deleted version by its record on the base: in production, or with a
 deployment, it may not be deleted. But the way to end a version is to retire it, and the
@@ -8,6 +8,11 @@ The base's history does know. For each version the change deletes whose base rec
 retired and lists no deployment (LC-003 judges the others), the commits of the base that
 touched a line naming `production` in its model's files are read, newest first, until one
 shows the version in production: CHARTER-C022.
+
+Likewise `LC-002` keeps a version that reached staging from changing in place, judged by the
+base's stage; but staging may move back to development, and a version in development may
+change. A version the change alters in what LC-002 keeps, whose base record is in
+development, is looked up the same way: once in staging or production, it is CHARTER-C023.
 """
 
 from __future__ import annotations
@@ -19,7 +24,12 @@ from typing import Any
 from charter.findings import Finding
 from charter.inventory.diff import Change
 from charter.inventory.entities import find_entity, split_ref
-from charter.policy.deployments import SERVED_RULE, SERVED_RULE_ID
+from charter.policy.deployments import (
+    DEMOTED_RULE,
+    DEMOTED_RULE_ID,
+    SERVED_RULE,
+    SERVED_RULE_ID,
+)
 from charter.source.yamlsource import SourceMap
 from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE
@@ -28,34 +38,57 @@ from charter.vcs.revisions import INVENTORY_FILE
 def deleted_after_service(root: Path, base_commit: str | None, change: Change,
                           base: Mapping[str, Any], head_source: SourceMap) -> list[Finding]:
     """CHARTER-C022 for each version the change deletes that the base's history shows in
-    production although its base record is retired without deployments."""
+    production although its base record is retired without deployments; CHARTER-C023 for
+    each version the change alters in place (what LC-002 keeps) that the base's history
+    shows released although its base record is back in development."""
     if base_commit is None:
         return []
     findings = []
     for (kind, entity_id), entry in sorted(change.entities.items()):
-        if kind != "version" or entry.status != "removed":
+        if kind != "version" or entry.status not in ("removed", "modified"):
             continue
         found = find_entity(base, kind, entity_id)
-        if found is None or found.record.get("stage") != "retired" or found.record.get(
-                "deployments"):
-            continue  # LC-003 judges the base record itself
-        commit = _in_production_at(root, base_commit, *split_ref(entity_id))
-        if commit is not None:
-            findings.append(_finding(entity_id, commit, head_source))
+        if found is None:
+            continue
+        stage = found.record.get("stage")
+        if entry.status == "removed" and stage == "retired" and not found.record.get(
+                "deployments"):  # LC-003 judges the others on the base record itself
+            when = _last_at(root, base_commit, *split_ref(entity_id), ("production",))
+            if when is not None:
+                findings.append(_finding(SERVED, entity_id, when, head_source))
+        elif entry.status == "modified" and stage == "development" and any(
+                p.split(".", 1)[0] in IMMUTABLE for p in entry.paths):
+            when = _last_at(root, base_commit, *split_ref(entity_id), RELEASED)
+            if when is not None:
+                findings.append(_finding(DEMOTED, entity_id, when, head_source,
+                                         _fields(entry.paths)))
     return findings
 
 
-def _in_production_at(root: Path, base_commit: str, model: str, version: str) -> str | None:
-    """Where the base's history last shows the version in production ("until commit X":
-    the commit that took it out), newest first."""
+# What LC-002 keeps of a released version, and the stages that release it.
+IMMUTABLE = frozenset({"artifact", "algorithm", "parameters", "requirements", "training_data",
+                       "evaluation", "features"})
+RELEASED = ("staging", "production")
+SERVED, DEMOTED = "served", "demoted"
+
+
+def _fields(paths: tuple[str, ...]) -> str:
+    return ", ".join(sorted({p.split(".", 1)[0] for p in paths} & IMMUTABLE))
+
+
+def _last_at(root: Path, base_commit: str, model: str, version: str,
+             stages: tuple[str, ...]) -> str | None:
+    """Where the base's history last shows the version at one of `stages` ("until commit
+    X": the commit that moved it on), newest first; None: never."""
     files = [INVENTORY_FILE, f"models/{model}.yaml"]
-    log = git.run_git(root, ["log", "--format=%H", "-G", "production", base_commit, "--",
+    log = git.run_git(root, ["log", "--format=%H", "-G", "|".join(stages), base_commit, "--",
                              *files]).stdout.decode().split()
     for commit in log:
         for revision, said in ((commit, "at"), (f"{commit}^", "until")):
-            if any(_stage(record, version) == "production"
-                   for record in _model_records(root, revision, model, files)):
-                return f"{said} commit {commit[:10]}"
+            for record in _model_records(root, revision, model, files):
+                stage = _stage(record, version)
+                if stage in stages:
+                    return f"{stage} {said} commit {commit[:10]}"
     return None
 
 
@@ -84,17 +117,24 @@ def _stage(model: Mapping[str, Any], version: str) -> Any:
     return _mapping(found).get("stage")
 
 
-def _finding(entity_id: str, when: str, source: SourceMap) -> Finding:
-    severity, title, remediation = SERVED_RULE
+def _finding(kind: str, entity_id: str, when: str, source: SourceMap,
+             fields: str = "") -> Finding:
+    rule_id, (severity, title, remediation) = ((SERVED_RULE_ID, SERVED_RULE) if kind == SERVED
+                                               else (DEMOTED_RULE_ID, DEMOTED_RULE))
+    if kind == SERVED:
+        message = (f"{entity_id} was deleted although it served production (in {when}); "
+                   "retired versions are kept")
+    else:
+        message = (f"{entity_id} was released (in {when}) and must not change in place after "
+                   f"its move back to development: {fields} changed; add a new version")
     model = split_ref(entity_id)[0]
-    path = ("models", model)
+    path = ("models", model, "versions", split_ref(entity_id)[1]) if kind == DEMOTED else (
+        "models", model)
     mark = source.locate(path)
-    return Finding(rule=SERVED_RULE_ID, severity=severity, entity=entity_id,
-                   entity_kind="version",
-                   message=f"{entity_id} was deleted although it served production (in "
-                           f"production {when}); retired versions are kept",
-                   file=source.file_of(path), line=mark.line, column=mark.column, title=title,
-                   model=model, field="stage", remediation=remediation)
+    return Finding(rule=rule_id, severity=severity, entity=entity_id, entity_kind="version",
+                   message=message, file=source.file_of(path), line=mark.line,
+                   column=mark.column, title=title, model=model, field="stage",
+                   remediation=remediation)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

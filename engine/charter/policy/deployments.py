@@ -43,6 +43,14 @@ SERVED_RULE = (
     "which for a retired version does not say where it was retired from, so the gate looks "
     "in the base's git history: a deleted version that was ever in production there blocks. "
     "Restore the version (`stage: retired`, `retired: {date, reason}`).")
+DEMOTED_RULE_ID = "CHARTER-C023"
+DEMOTED_RULE = (
+    "error", "A released version changed in place after a move back to development",
+    "A version that reached staging or production is a record (LC-002): its artifact, data, "
+    "algorithm, parameters, requirements, features and evaluation do not change. LC-002 reads "
+    "the base's stage, and staging may move back to development, so the gate looks in the "
+    "base's git history: a version in development that was ever in staging or production "
+    "there may not change what LC-002 keeps. Add a new version with the change instead.")
 
 
 def deployment_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,

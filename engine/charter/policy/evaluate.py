@@ -35,6 +35,8 @@ from charter.policy.conditions import (
 )
 from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.deployments import (
+    DEMOTED_RULE,
+    DEMOTED_RULE_ID,
     DEPLOYMENTS_RULE,
     DEPLOYMENTS_RULE_ID,
     SERVED_RULE,
@@ -100,6 +102,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     DEPLOYMENTS_RULE_ID: DEPLOYMENTS_RULE,
     OWNER_RULE_ID: OWNER_RULE,
     SERVED_RULE_ID: SERVED_RULE,
+    DEMOTED_RULE_ID: DEMOTED_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
