@@ -84,11 +84,15 @@ def _last_at(root: Path, base_commit: str, model: str, version: str,
     log = git.run_git(root, ["log", "--format=%H", "-G", "|".join(stages), base_commit, "--",
                              *files]).stdout.decode().split()
     for commit in log:
+        present = False
         for revision, said in ((commit, "at"), (f"{commit}^", "until")):
             for record in _model_records(root, revision, model, files):
                 stage = _stage(record, version)
                 if stage in stages:
                     return f"{stage} {said} commit {commit[:10]}"
+                present = present or stage is not None
+        if not present:
+            return None  # older than the version: a long history is not read to its start
     return None
 
 
