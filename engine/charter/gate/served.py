@@ -43,7 +43,7 @@ def deleted_after_service(root: Path, base_commit: str | None, change: Change,
     shows released although its base record is back in development."""
     if base_commit is None:
         return []
-    findings = []
+    wanted: list[tuple[str, str, tuple[str, ...], str]] = []  # kind, version, stages, fields
     for (kind, entity_id), entry in sorted(change.entities.items()):
         if kind != "version" or entry.status not in ("removed", "modified"):
             continue
@@ -53,15 +53,24 @@ def deleted_after_service(root: Path, base_commit: str | None, change: Change,
         stage = found.record.get("stage")
         if entry.status == "removed" and stage == "retired" and not found.record.get(
                 "deployments"):  # LC-003 judges the others on the base record itself
-            when = _last_at(root, base_commit, *split_ref(entity_id), ("production",))
-            if when is not None:
-                findings.append(_finding(SERVED, entity_id, when, head_source))
+            wanted.append((SERVED, entity_id, ("production",), ""))
         elif entry.status == "modified" and stage == "development" and any(
                 p.split(".", 1)[0] in IMMUTABLE for p in entry.paths):
-            when = _last_at(root, base_commit, *split_ref(entity_id), RELEASED)
+            wanted.append((DEMOTED, entity_id, RELEASED, _fields(entry.paths)))
+    if not wanted:
+        return []
+    files = sorted({INVENTORY_FILE} | {f"models/{split_ref(v)[0]}.yaml" for _, v, _, _ in wanted})
+    # one log and one reader for every look-up: newest first, the commits of the base that
+    # touched a line naming a release stage in these files
+    log = git.run_git(root, ["log", "--format=%H", "-G", "|".join(RELEASED), base_commit,
+                             "--", *files]).stdout.decode().split()
+    findings = []
+    with git.BlobReader(root) as reader:
+        history = _History(reader)
+        for kind, entity_id, stages, fields in wanted:
+            when = history.last_at(log, *split_ref(entity_id), stages)
             if when is not None:
-                findings.append(_finding(DEMOTED, entity_id, when, head_source,
-                                         _fields(entry.paths)))
+                findings.append(_finding(kind, entity_id, when, head_source, fields))
     return findings
 
 
@@ -76,42 +85,47 @@ def _fields(paths: tuple[str, ...]) -> str:
     return ", ".join(sorted({p.split(".", 1)[0] for p in paths} & IMMUTABLE))
 
 
-def _last_at(root: Path, base_commit: str, model: str, version: str,
-             stages: tuple[str, ...]) -> str | None:
-    """Where the base's history last shows the version at one of `stages` ("until commit
-    X": the commit that moved it on), newest first; None: never."""
-    files = [INVENTORY_FILE, f"models/{model}.yaml"]
-    log = git.run_git(root, ["log", "--format=%H", "-G", "|".join(stages), base_commit, "--",
-                             *files]).stdout.decode().split()
-    for commit in log:
-        present = False
-        for revision, said in ((commit, "at"), (f"{commit}^", "until")):
-            for record in _model_records(root, revision, model, files):
-                stage = _stage(record, version)
-                if stage in stages:
-                    return f"{stage} {said} commit {commit[:10]}"
-                present = present or stage is not None
-        if not present:
-            return None  # older than the version: a long history is not read to its start
-    return None
+class _History:
+    """The model records of the base's past revisions, each file read and parsed once."""
 
+    def __init__(self, reader: git.BlobReader) -> None:
+        self._reader = reader
+        self._parsed: dict[str, Any] = {}
 
-def _model_records(root: Path, revision: str, model: str,
-                   files: list[str]) -> Iterator[Mapping[str, Any]]:
-    import yaml
+    def last_at(self, log: list[str], model: str, version: str,
+                stages: tuple[str, ...]) -> str | None:
+        """Where the history last shows the version at one of `stages` ("until commit X":
+        the commit that moved it on); None: never."""
+        for commit in log:
+            present = False
+            for revision, said in ((commit, "at"), (f"{commit}^", "until")):
+                for record in self._records(revision, model):
+                    stage = _stage(record, version)
+                    if stage in stages:
+                        return f"{stage} {said} commit {commit[:10]}"
+                    present = present or stage is not None
+            if not present:
+                return None  # older than the version: a long history is not read to its start
+        return None
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for path in files:
-        shown = git.run_git(root, ["show", f"{revision}:{path}"], check=False)
-        if shown.returncode != 0:
-            continue
-        try:
-            data = yaml.load(shown.stdout, Loader=loader)
-        except yaml.YAMLError:
-            continue  # a revision that did not parse judged nothing
-        if path == INVENTORY_FILE:
-            data = _mapping(_mapping(data).get("models")).get(model)
-        yield _mapping(data)
+    def _records(self, revision: str, model: str) -> Iterator[Mapping[str, Any]]:
+        for path in (INVENTORY_FILE, f"models/{model}.yaml"):
+            data = self._parse(f"{revision}:{path}")
+            if path == INVENTORY_FILE:
+                data = _mapping(_mapping(data).get("models")).get(model)
+            yield _mapping(data)
+
+    def _parse(self, name: str) -> Any:
+        if name not in self._parsed:
+            import yaml
+
+            raw = self._reader.read(name)
+            try:
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+                self._parsed[name] = None if raw is None else yaml.load(raw, Loader=loader)
+            except yaml.YAMLError:
+                self._parsed[name] = None  # a revision that did not parse judged nothing
+        return self._parsed[name]
 
 
 def _stage(model: Mapping[str, Any], version: str) -> Any:
