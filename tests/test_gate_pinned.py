@@ -248,3 +248,34 @@ def test_a_pinned_folder_whose_files_change_blocks(pinned: GitRepo) -> None:
         assert run.code == 1, run.out + run.err
         assert ("loans@2024-06: data/parts changed since the base and no longer matches its "
                 "record: it is a folder, whose files one sha256 cannot pin") in run.out
+
+
+def checkout_afresh(repo: GitRepo, path: str) -> None:
+    """As CI's clone does: the file is written from its blob through the head's
+    .gitattributes."""
+    (repo.root / path).unlink()
+    repo.git("checkout", "--", path)
+
+
+@pytest.mark.parametrize("attributes", ["data/*.csv text eol=crlf",
+                                        "*.csv working-tree-encoding=UTF-16LE",
+                                        "*.csv ident"])
+def test_gitattributes_that_rewrite_a_pinned_file_on_checkout_block(
+        pinned: GitRepo, attributes: str) -> None:
+    """The blob still has the pinned bytes, but a checkout (CI's, the training job's) is
+    converted by the pull request's .gitattributes: the file read is not the file pinned."""
+    if "ident" in attributes:
+        pinned.write("data/loans-2024-06.csv", "# $Id$\n" + DATA)
+        text = (pinned.root / "models.yaml").read_text()
+        pinned.write("models.yaml", text.replace(sha(DATA.encode()),
+                                                 sha(("# $Id$\n" + DATA).encode())))
+        pinned.commit("a keyword in the data")
+        pinned.git("branch", "-f", "main")
+    pinned.write(".gitattributes", attributes + "\n")
+    pinned.commit("attributes")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    for mode in ("none", "auto"):
+        run = pinned.charter("check", "--today", TODAY, "--evidence", mode, "--base", "main")
+        assert run.code == 1, (mode, run.out + run.err)
+        assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+                "matches its record: a checkout converts it (.gitattributes") in run.out

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from charter.vcs.links import Links, reads_changed
 from charter.vcs.revisions import POLICY_DIR, Revision
 
 RULE_ID = "CHARTER-I001"
+ATTRIBUTES_FILE = ".gitattributes"
 
 
 @dataclass(frozen=True)
@@ -56,24 +57,21 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
     title, remediation = ENGINE_RULES[RULE_ID][1:]
     links = Links(head.revision.root, head.revision.commit)
     hashed = _hashed_by_evidence(head.inventory, measured)
-    findings = []
+    attributes_moved = any(posixpath.basename(path) == ATTRIBUTES_FILE for path in changed)
+    checked: list[tuple[Pinned, str | None, bool]] = []
     for pin in _pinned(head.inventory):
-        if pin.subject in hashed:
-            continue
         followed = links.follow(pin.path)
-        if followed.final is not None and not reads_changed(followed, changed):
+        touched = followed.final is None or reads_changed(followed, changed)
+        if touched or attributes_moved:
+            checked.append((pin, followed.final, touched))
+    converted = _converted(head.revision, [final for _, final, _ in checked])
+    findings = []
+    for pin, final, touched in checked:
+        found = converted.get(final) if final is not None else None
+        if found is None and touched and pin.subject not in hashed:
+            found = _mismatch(head.revision, pin, final)
+        if found is None:
             continue
-        if followed.final is None:
-            found = ("it leaves the repository (through a symbolic link?), so its bytes "
-                     "cannot be checked")
-        elif _is_folder(head.revision, followed.final):
-            found = "it is a folder, whose files one sha256 cannot pin"
-        else:
-            data = _read(head.revision, followed.final)
-            actual = None if data is None else hashlib.sha256(data).hexdigest()
-            if actual == pin.sha256.lower():
-                continue
-            found = "the file is gone" if actual is None else f"its sha256 is now {actual}"
         mark = head.source.locate(pin.where)
         message = (f"{pin.subject}: {pin.path} changed since the base and no longer matches "
                    f"its record: {found}, not the declared {pin.sha256}")
@@ -85,6 +83,32 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
             requirement=f"{pin.path} has the sha256 its record declares", found=found,
             remediation=remediation))
     return findings
+
+
+def _mismatch(revision: Revision, pin: Pinned, final: str | None) -> str | None:
+    """What is wrong with the pinned file's bytes, or None when they match its record."""
+    if final is None:
+        return "it leaves the repository (through a symbolic link?), so its bytes cannot be checked"
+    if _is_folder(revision, final):
+        return "it is a folder, whose files one sha256 cannot pin"
+    data = _read(revision, final)
+    actual = None if data is None else hashlib.sha256(data).hexdigest()
+    if actual == pin.sha256.lower():
+        return None
+    return "the file is gone" if actual is None else f"its sha256 is now {actual}"
+
+
+def _converted(revision: Revision, finals: Sequence[str | None]) -> dict[str, str]:
+    """The work-tree files among `finals` that .gitattributes converts on checkout, with why:
+    their bytes here are not the bytes committed, so a sha256 that matches one does not vouch
+    for the other (a commit is judged by its blobs, which are what is committed)."""
+    if revision.commit is not None:
+        return {}
+    files = sorted({f for f in finals if f is not None and (revision.root / f).is_file()
+                    and not (revision.root / f).is_symlink()})
+    return {path: (f"a checkout converts it (.gitattributes: {why}), so the bytes read are "
+                   "not the bytes committed")
+            for path, why in git.checkout_conversions(revision.root, files).items()}
 
 
 def _hashed_by_evidence(inventory: Mapping[str, Any], measured: Collection[str]) -> set[str]:

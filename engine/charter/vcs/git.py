@@ -304,6 +304,77 @@ def changed_paths(root: Path, base: str, head: str | None = None,
     return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
 
 
+_CONVERTING = ("text", "eol", "working-tree-encoding", "ident")
+
+
+def checkout_conversions(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Work-tree files among `paths` whose bytes are not the bytes git commits for them,
+    because attributes convert them on checkout (`text`/`eol`, `working-tree-encoding`,
+    `ident`): path -> the attributes that do. A file given to a filter driver the environment
+    configures (Git LFS) is the driver's business, unless one of those attributes is set on it
+    as well."""
+    if not paths:
+        return {}
+    attributes = _attributes(root, paths, (*_CONVERTING, "filter"))
+    drivers = _filter_drivers(root)
+    raw = _blob_ids(root, paths, "--no-filters")
+    committed = _blob_ids(root, paths)
+    found = {}
+    for path, stored, clean in zip(paths, raw, committed, strict=True):
+        named = attributes.get(path, {})
+        converting = {k: v for k, v in named.items() if k in _CONVERTING
+                      and v not in ("unspecified", "unset")}
+        if named.get("filter") in drivers:
+            converting = {k: v for k, v in converting.items() if v != "auto"}
+            if converting:
+                found[path] = _spelled(converting)
+        elif stored != clean:
+            found[path] = _spelled(converting) or "a conversion"
+    return found
+
+
+def _spelled(attributes: dict[str, str]) -> str:
+    return " ".join(k if v == "set" else f"{k}={v}" for k, v in sorted(attributes.items()))
+
+
+def _attributes(root: Path, paths: Sequence[str],
+                names: Sequence[str]) -> dict[str, dict[str, str]]:
+    result = subprocess.run(["git", "check-attr", "-z", "--stdin", *names], cwd=root,
+                            input=b"".join(p.encode(errors="surrogateescape") + b"\0"
+                                           for p in paths),
+                            capture_output=True, env=_env())
+    if result.returncode != 0:
+        raise GitError.at("git check-attr failed: "
+                          + result.stderr.decode(errors="replace").strip())
+    fields = result.stdout.split(b"\0")
+    found: dict[str, dict[str, str]] = {}
+    for i in range(0, len(fields) - 2, 3):
+        path = fields[i].decode(errors="surrogateescape")
+        found.setdefault(path, {})[fields[i + 1].decode()] = fields[i + 2].decode(
+            errors="replace")
+    return found
+
+
+def _filter_drivers(root: Path) -> set[str]:
+    result = run_git(root, ["config", "-z", "--get-regexp", r"^filter\..*\.(clean|process)$"],
+                     check=False)
+    names = set()
+    for entry in result.stdout.split(b"\0"):
+        key = entry.split(b"\n", 1)[0].decode(errors="replace")
+        if key.count(".") >= 2:
+            names.add(key[len("filter."):key.rindex(".")])
+    return names
+
+
+def _blob_ids(root: Path, paths: Sequence[str], *options: str) -> list[str]:
+    """The blob id git would store for each work-tree file: through its attributes (the bytes
+    `git add` commits), or with `--no-filters` the bytes as they are."""
+    output = run_git(root, ["hash-object", *options, "--", *paths]).stdout.decode().split()
+    if len(output) != len(paths):
+        raise GitError.at("git hash-object gave an unexpected answer")
+    return output
+
+
 def change_identities(root: Path, base: str, head: str | None) -> set[str]:
     """"Name <email>" of every author and co-author (`Co-authored-by:`) of the commits from
     `base` to `head` (HEAD when None)."""
