@@ -279,3 +279,24 @@ def test_gitattributes_that_rewrite_a_pinned_file_on_checkout_block(
         assert run.code == 1, (mode, run.out + run.err)
         assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
                 "matches its record: a checkout converts it (.gitattributes") in run.out
+
+
+def test_dot_dot_after_a_link_is_resolved_where_the_link_leads(pinned: GitRepo) -> None:
+    """`lnk/../loans.csv` reads `sub/loans.csv` when `lnk` leads to `sub/inner`: the file
+    beside the link (the textual reading) is a decoy that keeps the pinned bytes."""
+    (pinned.root / "sub" / "inner").mkdir(parents=True)
+    (pinned.root / "sub" / "inner" / ".keep").write_text("")
+    (pinned.root / "lnk").symlink_to("sub/inner")
+    pinned.write("sub/loans.csv", DATA)
+    pinned.write("loans.csv", DATA)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: lnk/../loans.csv"))
+    pinned.commit("the data beside a link")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "sub/loans.csv")
+    for args in (("--evidence", "none"), ("--evidence", "none", "--head", "HEAD")):
+        run = pinned.charter("check", "--today", TODAY, "--base", "main", *args)
+        assert run.code == 1, (args, run.out + run.err)
+        assert (f"loans@2024-06: lnk/../loans.csv changed since the base and no longer matches "
+                f"its record: its sha256 is now {now}") in run.out

@@ -38,7 +38,7 @@ class Pinned:
     subject: str  # the version (an artifact) or the dataset version
     kind: str  # version | dataset
     model: str | None
-    path: str  # the file, relative to the repository root
+    path: str  # the file, relative to the repository root, as declared
     sha256: str
     where: KeyPath  # the `sha256` key in the inventory
 
@@ -123,6 +123,8 @@ def _hashed_by_evidence(inventory: Mapping[str, Any], measured: Collection[str])
 
 
 def _is_folder(revision: Revision, path: str) -> bool:
+    if path == "":  # the repository's root (`data/..`)
+        return True
     if revision.commit is None:
         return (revision.root / path).is_dir()
     entry = git.tree_entry(revision.root, revision.commit, path)
@@ -178,4 +180,4 @@ def _pin(record: Any, subject: str, kind: str, model: str | None,
     path, sha256 = record.get("path"), record.get("sha256")
     if not isinstance(path, str) or not isinstance(sha256, str) or "://" in path:
         return None
-    return Pinned(subject, kind, model, posixpath.normpath(path), sha256, (*where, "sha256"))
+    return Pinned(subject, kind, model, path, sha256, (*where, "sha256"))
