@@ -300,3 +300,24 @@ def test_dot_dot_after_a_link_is_resolved_where_the_link_leads(pinned: GitRepo) 
         assert run.code == 1, (args, run.out + run.err)
         assert (f"loans@2024-06: lnk/../loans.csv changed since the base and no longer matches "
                 f"its record: its sha256 is now {now}") in run.out
+
+
+def test_a_pinned_file_git_does_not_track_is_hashed_in_the_working_tree(
+        pinned: GitRepo) -> None:
+    """Data kept out of git (fetched by DVC or a script before the gate runs, and ignored)
+    never shows in git's diff: its pin is checked whenever the change touches any file."""
+    pinned.write(".gitignore", "data/loans-2024-06.csv\n")
+    pinned.git("rm", "-q", "--cached", "data/loans-2024-06.csv")
+    pinned.write("data/loans-2024-06.csv.dvc", "md5: 1\n")
+    pinned.commit("the data is fetched, not committed")
+    pinned.git("branch", "-f", "main", "HEAD")
+    assert check(pinned, "--base", "main").code == 0
+    pinned.write("data/loans-2024-06.csv.dvc", "md5: 2\n")
+    pinned.commit("point at other data")
+    now = DATA.replace("1,52000,0", "1,52000,1")
+    pinned.write("data/loans-2024-06.csv", now)  # what the fetch brings
+    for mode in ("none", "auto"):
+        run = pinned.charter("check", "--today", TODAY, "--evidence", mode, "--base", "main")
+        assert run.code == 1, (mode, run.out + run.err)
+        assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+                f"matches its record: its sha256 is now {sha(now.encode())}") in run.out

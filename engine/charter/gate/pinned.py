@@ -8,7 +8,9 @@ as a raw export only named in lineage) must still not be rewritten behind `model
 back: each such pinned file the change touches is hashed here (hashlib only, no data-science
 library), and CHARTER-I001 blocks when it no longer matches. A pinned path that is, or lies
 under, a symbolic link is touched when the link or the file it leads to changed; one inside a
-submodule, when the submodule's commit moved.
+submodule, when the submodule's commit moved. In the working tree, a pinned file git does not
+track is touched by every change (no diff names it), and a pinned file that .gitattributes
+converts on checkout is refused: the bytes read there are not the bytes committed.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
     links = Links(head.revision.root, head.revision.commit)
     hashed = _hashed_by_evidence(head.inventory, measured)
     attributes_moved = any(posixpath.basename(path) == ATTRIBUTES_FILE for path in changed)
+    pins = [(pin, links.follow(pin.path)) for pin in _pinned(head.inventory)]
+    outside_git = _untracked(head.revision, [followed.final for _, followed in pins])
     checked: list[tuple[Pinned, str | None, bool]] = []
-    for pin in _pinned(head.inventory):
-        followed = links.follow(pin.path)
-        touched = followed.final is None or reads_changed(followed, changed)
+    for pin, followed in pins:
+        touched = (followed.final is None or followed.final in outside_git
+                   or reads_changed(followed, changed))
         if touched or attributes_moved:
             checked.append((pin, followed.final, touched))
     converted = _converted(head.revision, [final for _, final, _ in checked])
@@ -96,6 +100,15 @@ def _mismatch(revision: Revision, pin: Pinned, final: str | None) -> str | None:
     if actual == pin.sha256.lower():
         return None
     return "the file is gone" if actual is None else f"its sha256 is now {actual}"
+
+
+def _untracked(revision: Revision, finals: Sequence[str | None]) -> set[str]:
+    """Work-tree files among `finals` that git does not track (data fetched before the gate
+    runs, and ignored): no diff names them, so they count as touched by every change."""
+    if revision.commit is not None:
+        return set()
+    files = sorted({f for f in finals if f and (revision.root / f).is_file()})
+    return git.untracked(revision.root, files)
 
 
 def _converted(revision: Revision, finals: Sequence[str | None]) -> dict[str, str]:
