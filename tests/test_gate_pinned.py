@@ -321,3 +321,34 @@ def test_a_pinned_file_git_does_not_track_is_hashed_in_the_working_tree(
         assert run.code == 1, (mode, run.out + run.err)
         assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
                 f"matches its record: its sha256 is now {sha(now.encode())}") in run.out
+
+
+def test_attributes_that_leave_the_bytes_alone_pass(pinned: GitRepo) -> None:
+    pinned.write(".gitattributes", "* text=auto\n*.skops binary\n")
+    pinned.commit("attributes")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    run = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base", "main")
+    assert run.code == 0, run.out + run.err
+
+
+def test_committed_bytes_that_only_a_checkout_turns_into_the_pinned_ones_block(
+        pinned: GitRepo) -> None:
+    """The data was pinned with CRLF line ends; the change commits other bytes (LF) and lets
+    eol=crlf give the working tree the pinned ones back."""
+    crlf = DATA.replace("\n", "\r\n")
+    (pinned.root / "data" / "loans-2024-06.csv").write_bytes(crlf.encode())
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace(sha(DATA.encode()), sha(crlf.encode())))
+    pinned.commit("CRLF data")
+    pinned.git("branch", "-f", "main", "HEAD")
+    pinned.write("data/loans-2024-06.csv", DATA)
+    pinned.write(".gitattributes", "*.csv text eol=crlf\n")
+    pinned.commit("LF in git, CRLF on checkout")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    assert (pinned.root / "data" / "loans-2024-06.csv").read_bytes() == crlf.encode()
+    run = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "a checkout converts it (.gitattributes: eol=crlf text)" in run.out
+    committed = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base",
+                               "main", "--head", "HEAD")
+    assert committed.code == 1 and f"its sha256 is now {sha(DATA.encode())}" in committed.out
