@@ -352,3 +352,21 @@ def test_committed_bytes_that_only_a_checkout_turns_into_the_pinned_ones_block(
     committed = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base",
                                "main", "--head", "HEAD")
     assert committed.code == 1 and f"its sha256 is now {sha(DATA.encode())}" in committed.out
+
+
+@pytest.mark.parametrize("folder", ["policies/lookup", "monitoring"])
+def test_a_pinned_file_beside_the_rules_or_in_the_ledger_folder_is_checked(
+        pinned: GitRepo, folder: str) -> None:
+    """Changes to policies/ and monitoring/ are judged as rules and ledger records; a pinned
+    file kept there is still a pinned file."""
+    pinned.write(f"{folder}/loans.csv", DATA)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             f"path: {folder}/loans.csv"))
+    pinned.commit("the data kept beside the rules")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, f"{folder}/loans.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert (f"loans@2024-06: {folder}/loans.csv changed since the base and no longer matches "
+            f"its record: its sha256 is now {now}") in run.out

@@ -24,12 +24,12 @@ from typing import Any
 from charter.findings import Finding
 from charter.inventory.entities import dataset_refs, datasets, find_entity, models
 from charter.inventory.snapshot import Snapshot
-from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, LEDGER_FOLDER, ROOT_FILE
+from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, ROOT_FILE
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
 from charter.vcs import git
 from charter.vcs.links import Links, reads_changed
-from charter.vcs.revisions import POLICY_DIR, Revision
+from charter.vcs.revisions import Revision
 
 RULE_ID = "CHARTER-I001"
 ATTRIBUTES_FILE = ".gitattributes"
@@ -154,10 +154,11 @@ def _read(revision: Revision, path: str) -> bytes | None:
 
 
 def _inventory_file(path: str) -> bool:
-    """models.yaml, an entity file, a policy or a ledger record: never a pinned file, and
-    judged on their own (the ledger's files are append-only)."""
+    """models.yaml or an entity file: judged as the inventory, never read as a pinned file.
+    A policy folder or the ledger may hold a pinned file like any other folder (a lookup
+    table beside the rules), so their changes count."""
     folder, _, name = path.partition("/")
-    if path == ROOT_FILE or folder in (POLICY_DIR, LEDGER_FOLDER):
+    if path == ROOT_FILE:
         return True
     return folder in ENTITY_FOLDERS.values() and "/" not in name and name.endswith(
         ENTITY_SUFFIX)
