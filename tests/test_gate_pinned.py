@@ -195,9 +195,12 @@ def test_a_new_dataset_version_judged_at_a_commit_is_read_from_git(pinned: GitRe
     assert "CHARTER-I001" not in run.out
 
 
+@pytest.mark.parametrize("ignore", [None, "all"])
 def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
-                                                                  tmp_path: Path) -> None:
-    """git names a moved submodule by its folder alone, never by the files inside it."""
+                                                                  tmp_path: Path,
+                                                                  ignore: str | None) -> None:
+    """git names a moved submodule by its folder alone, never by the files inside it; and
+    names it even when the pull request's .gitmodules tells git's diff to ignore it."""
     store = GitRepo(tmp_path / "store")
     store.root.mkdir()
     store.git("init", "-q", "-b", "main")
@@ -217,13 +220,20 @@ def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
     inner.git("config", "user.name", "Test")
     inner.git("config", "user.email", "test@example.com")
     now = relabel(inner, "loans-2024-06.csv")
+    if ignore is not None:
+        pinned.git("config", "-f", ".gitmodules", "submodule.data/store.ignore", ignore)
+        pinned.git("add", ".gitmodules", "data/store")
     pinned.commit("move the submodule")
+    assert pinned.git("diff", "--name-only", "--ignore-submodules=none", "main", "HEAD")
     run = check(pinned, "--base", "main")
     assert run.code == 1, run.out + run.err
     assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in run.out
     assert f"its sha256 is now {now}" in run.out
     auto = pinned.charter("check", "--today", TODAY, "--base", "main")
     assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err
+    committed = check(pinned, "--base", "main", "--head", "HEAD")
+    assert committed.code == 1, committed.out + committed.err
+    assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in committed.out
 
 
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_gate(pinned: GitRepo) -> None:

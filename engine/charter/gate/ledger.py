@@ -170,7 +170,8 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
     that differs between base and head; renames are a deletion and an addition."""
     if base is None or base.commit is None:
         return [("A", p, _is_link(head, p)) for p in head.files_under(LEDGER_FOLDER)]
-    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base.commit,
+    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", *git.DIFF_EVERYTHING,
+            base.commit,
             *([head.commit] if head.commit else []), "--", LEDGER_FOLDER]
     fields = git.run_git(root, args).stdout.split(b"\0")
     out: list[tuple[str, str, bool]] = []

@@ -292,11 +292,17 @@ class BlobReader:
         self.close()
 
 
+# A pull request's .gitmodules can say `ignore = all` for a submodule, and git's diff then
+# leaves out that submodule's moves; what a change did is asked of git with this.
+DIFF_EVERYTHING = ("--ignore-submodules=none",)
+
+
 def changed_paths(root: Path, base: str, head: str | None = None,
                   paths: Sequence[str] = ()) -> set[str]:
     """Files that differ between `base` and `head` (the working tree when None), under
     `paths` when given."""
-    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else []),
+    args = ["diff", "--name-only", "-z", "--no-renames", *DIFF_EVERYTHING, base,
+            *([head] if head else []),
             *(["--", *paths] if paths else [])]
     result = run_git(root, args)  # an empty answer on failure would let changed files pass
     # a name need not be UTF-8 (git stores bytes): kept as the same surrogate-escaped text

@@ -199,12 +199,13 @@ class Revision:
             paths = ["--", *INVENTORY_PATHS]
             if self.commit is not None:  # a commit: git's tree diff, and the tree's listing
                 self._scan = (base.commit, git.start_git(self.root, [
-                    "diff-tree", "-r", "-z", "--raw", "--no-renames", base.commit,
-                    self.commit, *paths]), git.start_git(self.root, [
+                    "diff-tree", "-r", "-z", "--raw", "--no-renames", *git.DIFF_EVERYTHING,
+                    base.commit, self.commit, *paths]), git.start_git(self.root, [
                         "ls-tree", "-r", "-z", "--full-tree", self.commit, *paths]))
                 return
             self._scan = (base.commit, git.start_git(self.root, [
-                "diff", "--name-only", "-z", "--no-renames", base.commit, *paths]),
+                "diff", "--name-only", "-z", "--no-renames", *git.DIFF_EVERYTHING,
+                base.commit, *paths]),
                 git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
                                           "--others", *paths]))
 
