@@ -396,7 +396,8 @@ def _blob_ids(root: Path, paths: Sequence[str], *options: str) -> list[str]:
 def change_identities(root: Path, base: str, head: str | None) -> set[str]:
     """"Name <email>" of every author and co-author (`Co-authored-by:`) of the commits from
     `base` to `head` (HEAD when None)."""
-    result = run_git(root, ["log", "-z", "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
+    result = run_git(root, ["log", "-z", "--no-use-mailmap",
+                            "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
                             "valueonly,separator=%x01)", f"{base}..{head or 'HEAD'}"])
     found = {item.strip() for entry in result.stdout.decode(errors="replace").split("\0")
              for item in entry.split("\x01") if item.strip()}
@@ -422,7 +423,8 @@ def sole_authors(root: Path, commit: str, folders: Sequence[str]) -> dict[str, s
     parent, so a file a merge brought or changed has two commits and is left out. Renames
     are looked for among every file of those commits, as blame would follow them; when git
     skips that search (too many files), no file is answered."""
-    result = run_git(root, ["log", "-z", "-m", "--full-history", "--full-diff", "-M",
+    result = run_git(root, ["log", "-z", "--no-use-mailmap", "-m", "--full-history",
+                            "--full-diff", "-M",
                             "--name-status", "--format=%x01%an <%ae>", commit, "--",
                             *folders])
     if b"rename detection was skipped" in result.stderr:
@@ -449,7 +451,8 @@ def blame_lines(root: Path, commit: str | None, path: str,
     """line -> "Name <email>" of the commit that last wrote it (None: not committed yet).
 
     One `git blame --porcelain` for all the lines, of `path` at `commit` or in the work tree.
-    Lines that do not exist are left out.
+    Lines that do not exist are left out. Authors are read from the commits themselves: blame
+    maps them through the working tree's .mailmap, a file a pull request can write.
     """
     wanted = sorted(set(lines))
     if not wanted:
@@ -461,25 +464,32 @@ def blame_lines(root: Path, commit: str | None, path: str,
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError.at(f"git blame {path} failed: {reason[-1] if reason else 'unknown'}")
-    return _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    blamed = _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    authors = commit_authors(root, sorted({sha for sha in blamed.values()
+                                           if sha != _UNCOMMITTED}))
+    return {line: None if sha == _UNCOMMITTED else authors.get(sha)
+            for line, sha in blamed.items()}
 
 
-def _parse_blame(text: str) -> dict[int, str | None]:
-    authors: dict[str, dict[str, str]] = {}
-    found: dict[int, str | None] = {}
+def commit_authors(root: Path, commits: Sequence[str]) -> dict[str, str]:
+    """commit -> "Name <email>" as the commit records it, never through a .mailmap."""
+    if not commits:
+        return {}
+    result = run_git(root, ["log", "--no-walk=unsorted", "--no-use-mailmap",
+                            "--format=%H%x00%an <%ae>%x00", *commits])
+    fields = result.stdout.decode("utf-8", errors="replace").split("\0")
+    return {sha.strip(): who for sha, who in zip(fields[0::2], fields[1::2], strict=False)}
+
+
+def _parse_blame(text: str) -> dict[int, str]:
+    """line -> the commit that last wrote it."""
+    found: dict[int, str] = {}
     sha, line = "", 0
     for row in text.split("\n"):
         if row.startswith("\t"):  # the line's content ends its entry
-            info = authors.get(sha, {})
-            found[line] = None if sha == _UNCOMMITTED else (
-                f"{info.get('author', '')} {info.get('author-mail', '<>')}")
+            found[line] = sha
             continue
         head = row.split(" ")
         if len(head) >= 3 and re.fullmatch(r"[0-9a-f]{40}", head[0]) and head[2].isdigit():
             sha, line = head[0], int(head[2])
-            authors.setdefault(sha, {})
-        elif sha and " " in row:
-            key, _, value = row.partition(" ")
-            if key in ("author", "author-mail"):
-                authors[sha][key] = value
     return found
