@@ -665,3 +665,17 @@ def test_a_submodule_added_to_the_ledger_is_blocked_even_when_gitmodules_hides_i
         assert run.code == 1, (args, run.out + run.err)
         assert ("monitoring/extra: neither a monitoring run nor a kpi.yaml: the monitoring "
                 "ledger holds nothing else") in run.out
+
+
+def test_a_run_the_working_tree_holds_but_gitignore_hides_is_judged(
+        ledger: tuple[GitRepo, str]) -> None:
+    """The working tree's ledger is read with every file in it, ignored ones included, so
+    every one of them that the base does not hold is judged as added."""
+    repo, _ = ledger
+    repo.write(".gitignore", "monitoring/credit/1.0.0/2026-11-26*\n")
+    forged, _ = write_run(repo.root, run_record(as_of="2026-11-26", live_sha="0" * 64))
+    run = pr_check(repo)
+    assert repo.git("status", "--porcelain", "--", "monitoring") == ""  # git does not see it
+    assert run.code == 1, run.out
+    assert (f"{forged}: inputs.live[0].sha256 does not match data/live-2026-10.csv at the "
+            "head") in run.out
