@@ -380,3 +380,23 @@ def test_a_pinned_file_beside_the_rules_or_in_the_ledger_folder_is_checked(
     assert run.code == 1, run.out + run.err
     assert (f"loans@2024-06: {folder}/loans.csv changed since the base and no longer matches "
             f"its record: its sha256 is now {now}") in run.out
+
+
+@pytest.mark.parametrize("key", ["path", "uri"])
+def test_a_file_uri_into_the_repository_is_a_pinned_file(pinned: GitRepo, key: str) -> None:
+    """With `file` among the allowed schemes, `file://data/x.csv` reads the repository's own
+    file: rewriting it is rewriting a pinned file, not storage outside."""
+    text = (pinned.root / "models.yaml").read_text()
+    text = text.replace("charter: 1\n", "charter: 1\nsettings: {allowed_uri_schemes: [file]}\n",
+                        1)
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             f"{key}: file://data/loans-2024-06.csv"))
+    pinned.commit("the data named by a file URI")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "data/loans-2024-06.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert ("loans@2024-06: file://data/loans-2024-06.csv changed since the base and no longer "
+            f"matches its record: its sha256 is now {now}") in run.out
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err

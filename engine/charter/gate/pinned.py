@@ -19,6 +19,7 @@ import hashlib
 import posixpath
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from charter.findings import Finding
@@ -28,7 +29,7 @@ from charter.layout import ENTITY_FOLDERS, ENTITY_SUFFIX, ROOT_FILE
 from charter.policy.evaluate import ENGINE_RULES
 from charter.source.yamlsource import KeyPath
 from charter.vcs import git
-from charter.vcs.links import Links, reads_changed
+from charter.vcs.links import Links, reads_changed, repository_path
 from charter.vcs.revisions import Revision
 
 RULE_ID = "CHARTER-I001"
@@ -41,6 +42,7 @@ class Pinned:
     kind: str  # version | dataset
     model: str | None
     path: str  # the file, relative to the repository root, as declared
+    location: str  # the declared path or `file://` URI
     sha256: str
     where: KeyPath  # the `sha256` key in the inventory
 
@@ -60,7 +62,8 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
     links = Links(head.revision.root, head.revision.commit)
     hashed = _hashed_by_evidence(head.inventory, measured)
     attributes_moved = any(posixpath.basename(path) == ATTRIBUTES_FILE for path in changed)
-    pins = [(pin, links.follow(pin.path)) for pin in _pinned(head.inventory)]
+    pins = [(pin, links.follow(pin.path))
+            for pin in _pinned(head.inventory, head.revision.root)]
     outside_git = _untracked(head.revision, [followed.final for _, followed in pins])
     checked: list[tuple[Pinned, str | None, bool]] = []
     for pin, followed in pins:
@@ -77,14 +80,14 @@ def rewritten_files(head: Snapshot, base: Snapshot | None,
         if found is None:
             continue
         mark = head.source.locate(pin.where)
-        message = (f"{pin.subject}: {pin.path} changed since the base and no longer matches "
+        message = (f"{pin.subject}: {pin.location} changed since the base and no longer matches "
                    f"its record: {found}, not the declared {pin.sha256}")
         findings.append(Finding(
             rule=RULE_ID, severity="error", entity=pin.subject, entity_kind=pin.kind,
             message=message,
             file=head.source.file_of(pin.where), line=mark.line, column=mark.column,
             title=title, model=pin.model, field="sha256",
-            requirement=f"{pin.path} has the sha256 its record declares", found=found,
+            requirement=f"{pin.location} has the sha256 its record declares", found=found,
             remediation=remediation))
     return findings
 
@@ -164,13 +167,13 @@ def _inventory_file(path: str) -> bool:
         ENTITY_SUFFIX)
 
 
-def _pinned(inventory: Mapping[str, Any]) -> Iterator[Pinned]:
+def _pinned(inventory: Mapping[str, Any], root: Path) -> Iterator[Pinned]:
     for name, model in models(inventory).items():
         versions = model.get("versions") if isinstance(model, Mapping) else None
         for version, record in (versions or {}).items() if isinstance(versions, Mapping) else ():
             artifact = record.get("artifact") if isinstance(record, Mapping) else None
             pin = _pin(artifact, f"{name}@{version}", "version", name,
-                       ("models", name, "versions", version, "artifact"))
+                       ("models", name, "versions", version, "artifact"), root)
             if pin is not None:
                 yield pin
     for name, dataset in datasets(inventory).items():
@@ -182,16 +185,24 @@ def _pinned(inventory: Mapping[str, Any]) -> Iterator[Pinned]:
             shared = {k: v for k, v in dataset.items() if k != "versions"}
             where: KeyPath = ("datasets", name, "versions", version) if "sha256" in own else (
                 "datasets", name)
-            pin = _pin({**shared, **own}, f"{name}@{version}", "dataset", None, where)
+            pin = _pin({**shared, **own}, f"{name}@{version}", "dataset", None, where, root)
             if pin is not None:
                 yield pin
 
 
 def _pin(record: Any, subject: str, kind: str, model: str | None,
-         where: KeyPath) -> Pinned | None:
+         where: KeyPath, root: Path) -> Pinned | None:
+    """The pin of a record whose file is in the repository: named by its path, or by a
+    `file://` URI that leads into it (read as the file it is); other storage is out of
+    reach of a pull request's diff."""
     if not isinstance(record, Mapping):
         return None
-    path, sha256 = record.get("path"), record.get("sha256")
-    if not isinstance(path, str) or not isinstance(sha256, str) or "://" in path:
+    location = next((record[k] for k in ("path", "uri")
+                     if isinstance(record.get(k), str) and record[k]), None)
+    sha256 = record.get("sha256")
+    if location is None or not isinstance(sha256, str):
         return None
-    return Pinned(subject, kind, model, path, sha256, (*where, "sha256"))
+    path = repository_path(location, root)
+    if path is None:
+        return None
+    return Pinned(subject, kind, model, path, location, sha256, (*where, "sha256"))

@@ -60,6 +60,23 @@ def follow(path: str, link_target: Callable[[str], str | None]) -> Followed:
     return Followed(final, frozenset({*seen, final}))
 
 
+def repository_path(location: str, root: Path) -> str | None:
+    """The path in the repository that `location` reads: a path as written, or a `file://`
+    URI (read from the local disk like a path, relative ones from the working directory)
+    that lands inside `root`; None for other storage."""
+    if "://" not in location:
+        return location
+    scheme, _, rest = location.partition("://")
+    if scheme.lower() != "file" or "\0" in rest:
+        return None
+    target = os.path.abspath(rest)
+    for top in (root.absolute(), root.resolve()):
+        inside = os.path.relpath(target, top)
+        if inside != os.curdir and not inside.startswith(os.pardir):
+            return Path(inside).as_posix()
+    return None
+
+
 class Links:
     """The symbolic links of one revision: the working tree (`commit` None) or a commit."""
 
