@@ -92,6 +92,8 @@ def test_a_pull_request_on_one_model_file_never_lists_the_entity_folders(large: 
     assert listings == []
     # a few git processes, however many files the inventory holds
     assert len(commands) < 25, commands
+    # git compares every file of the working tree with the base once, not once per question
+    assert len([c for c in commands if c.startswith("diff --name-only")]) == 1, commands
 
 
 def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large: GitRepo

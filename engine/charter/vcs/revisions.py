@@ -203,9 +203,11 @@ class Revision:
                     base.commit, self.commit, *paths]), git.start_git(self.root, [
                         "ls-tree", "-r", "-z", "--full-tree", self.commit, *paths]))
                 return
+            # every file, not only the inventory's: the gate asks `changed_since` as well,
+            # and git looks at every file of the tree once instead of twice
             self._scan = (base.commit, git.start_git(self.root, [
                 "diff", "--name-only", "-z", "--no-renames", *git.DIFF_EVERYTHING,
-                base.commit, *paths]),
+                base.commit]),
                 git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
                                           "--others", *paths]))
 
@@ -223,7 +225,7 @@ class Revision:
         self.start_inventory_scan(base)
         if self._scan is None:
             return None
-        _, diff, listing = self._scan
+        against, diff, listing = self._scan
         self._scan = None
         listed, _ = listing.communicate()  # the larger output first: neither pipe fills up
         out, _ = diff.communicate()
@@ -231,8 +233,11 @@ class Revision:
             return None
         if self.commit is not None:
             return self._commit_changes(out, listed)
-        changed = {p.decode(errors="surrogateescape") for p in out.split(b"\0") if p}
-        return changed | _unusual_entries(listed) | set(base._links)
+        changed = frozenset(p.decode(errors="surrogateescape") for p in out.split(b"\0") if p)
+        self._changed.setdefault(against, changed)  # the same state of the tree
+        # what the pathspec `-- models.yaml models datasets` would have kept
+        inventory = {p for p in changed if p in INVENTORY_PATHS or p.startswith(_ENTITY_PREFIXES)}
+        return inventory | _unusual_entries(listed) | set(base._links)
 
     def _commit_changes(self, raw: bytes, listing: bytes) -> set[str]:
         """`inventory_changes_since` between two commits, from git's tree diff (`--raw`) and
