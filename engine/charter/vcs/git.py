@@ -464,11 +464,18 @@ def blame_lines(root: Path, commit: str | None, path: str,
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError.at(f"git blame {path} failed: {reason[-1] if reason else 'unknown'}")
-    blamed = _parse_blame(result.stdout.decode("utf-8", errors="replace"))
-    authors = commit_authors(root, sorted({sha for sha in blamed.values()
-                                           if sha != _UNCOMMITTED}))
-    return {line: None if sha == _UNCOMMITTED else authors.get(sha)
+    blamed, named = _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    if _may_map_authors(root):
+        named = commit_authors(root, sorted({sha for sha in blamed.values()
+                                             if sha != _UNCOMMITTED}))
+    return {line: None if sha == _UNCOMMITTED else named.get(sha)
             for line, sha in blamed.items()}
+
+
+def _may_map_authors(root: Path) -> bool:
+    """Whether blame may have mapped authors through a .mailmap a pull request wrote: the
+    working tree's (a bare repository reads HEAD's)."""
+    return (root / ".mailmap").exists() or not (root / ".git").exists()
 
 
 def commit_authors(root: Path, commits: Sequence[str]) -> dict[str, str]:
@@ -481,9 +488,10 @@ def commit_authors(root: Path, commits: Sequence[str]) -> dict[str, str]:
     return {sha.strip(): who for sha, who in zip(fields[0::2], fields[1::2], strict=False)}
 
 
-def _parse_blame(text: str) -> dict[int, str]:
-    """line -> the commit that last wrote it."""
+def _parse_blame(text: str) -> tuple[dict[int, str], dict[str, str]]:
+    """line -> the commit that last wrote it, and commit -> "Name <email>" as blame gives it."""
     found: dict[int, str] = {}
+    details: dict[str, dict[str, str]] = {}
     sha, line = "", 0
     for row in text.split("\n"):
         if row.startswith("\t"):  # the line's content ends its entry
@@ -492,4 +500,11 @@ def _parse_blame(text: str) -> dict[int, str]:
         head = row.split(" ")
         if len(head) >= 3 and re.fullmatch(r"[0-9a-f]{40}", head[0]) and head[2].isdigit():
             sha, line = head[0], int(head[2])
-    return found
+            details.setdefault(sha, {})
+        elif sha and " " in row:
+            key, _, value = row.partition(" ")
+            if key in ("author", "author-mail"):
+                details[sha][key] = value
+    named = {sha: f"{info.get('author', '')} {info.get('author-mail', '<>')}"
+             for sha, info in details.items()}
+    return found, named
