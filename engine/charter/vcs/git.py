@@ -313,12 +313,12 @@ def changed_paths(root: Path, base: str, head: str | None = None,
 def untracked(root: Path, paths: Sequence[str]) -> set[str]:
     """The work-tree files among `paths` that git does not track (ignored or never added):
     git's diff never names them, whatever happens to their bytes."""
-    tracked: set[str] = set()
-    for start in range(0, len(paths), 1000):  # a bounded command line
-        result = run_git(root, ["--literal-pathspecs", "ls-files", "-z", "--",
-                                *paths[start:start + 1000]])
-        tracked.update(p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0")
-                       if p)
+    if not paths:
+        return set()
+    # a few paths are named; many are looked up in one listing of the index
+    named = ["--", *paths] if len(paths) <= 1000 else []
+    result = run_git(root, ["--literal-pathspecs", "ls-files", "-z", *named])
+    tracked = {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
     return set(paths) - tracked
 
 
