@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import RandomForestClassifier
@@ -146,6 +147,9 @@ BAD_DATA = {
                        "column 'debt' has 100 missing values"),
     "target not a label": (lambda f: f.assign(defaulted="maybe"),
                            "has values maybe that are not among the model's classes"),
+    # readers differ on which `defaulted` they take: pandas the first, Spark neither
+    "target twice": (lambda f: pd.concat([f, 1 - f[["defaulted"]]], axis=1),
+                     "the header names the target column 'defaulted' more than once"),
 }
 
 

@@ -51,3 +51,14 @@ def test_unsupported_format(store: FileStore) -> None:
     assert dataset_format({}, "data.xlsx") == "other"
     with pytest.raises(InputError, match="format 'other' cannot be read"):
         read_frame(store.fetch("data.csv"), "other", COLUMNS)
+
+
+@pytest.mark.parametrize("header", ["x,y,y", "y,x,y"])
+def test_a_needed_column_named_twice_is_refused(tmp_path: Path, header: str) -> None:
+    (tmp_path / "twice.csv").write_text(f"{header}\n1,0,1\n2,1,0\n")
+    store = FileStore(tmp_path)
+    with pytest.raises(InputError) as caught:
+        read_frame(store.fetch("twice.csv"), "csv", COLUMNS)
+    assert caught.value.code == "ambiguous-column"
+    assert ("twice.csv: the header names the target column 'y' more than once, so which one "
+            "is meant cannot be told") in caught.value.message

@@ -195,9 +195,12 @@ def test_a_new_dataset_version_judged_at_a_commit_is_read_from_git(pinned: GitRe
     assert "CHARTER-I001" not in run.out
 
 
+@pytest.mark.parametrize("ignore", [None, "all"])
 def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
-                                                                  tmp_path: Path) -> None:
-    """git names a moved submodule by its folder alone, never by the files inside it."""
+                                                                  tmp_path: Path,
+                                                                  ignore: str | None) -> None:
+    """git names a moved submodule by its folder alone, never by the files inside it; and
+    names it even when the pull request's .gitmodules tells git's diff to ignore it."""
     store = GitRepo(tmp_path / "store")
     store.root.mkdir()
     store.git("init", "-q", "-b", "main")
@@ -217,13 +220,20 @@ def test_a_pinned_file_in_a_submodule_whose_commit_moved_blocks(pinned: GitRepo,
     inner.git("config", "user.name", "Test")
     inner.git("config", "user.email", "test@example.com")
     now = relabel(inner, "loans-2024-06.csv")
+    if ignore is not None:
+        pinned.git("config", "-f", ".gitmodules", "submodule.data/store.ignore", ignore)
+        pinned.git("add", ".gitmodules", "data/store")
     pinned.commit("move the submodule")
+    assert pinned.git("diff", "--name-only", "--ignore-submodules=none", "main", "HEAD")
     run = check(pinned, "--base", "main")
     assert run.code == 1, run.out + run.err
     assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in run.out
     assert f"its sha256 is now {now}" in run.out
     auto = pinned.charter("check", "--today", TODAY, "--base", "main")
     assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err
+    committed = check(pinned, "--base", "main", "--head", "HEAD")
+    assert committed.code == 1, committed.out + committed.err
+    assert "loans@2024-06: data/store/loans-2024-06.csv changed since the base" in committed.out
 
 
 def test_a_file_name_that_is_not_utf8_does_not_stop_the_gate(pinned: GitRepo) -> None:
@@ -248,3 +258,145 @@ def test_a_pinned_folder_whose_files_change_blocks(pinned: GitRepo) -> None:
         assert run.code == 1, run.out + run.err
         assert ("loans@2024-06: data/parts changed since the base and no longer matches its "
                 "record: it is a folder, whose files one sha256 cannot pin") in run.out
+
+
+def checkout_afresh(repo: GitRepo, path: str) -> None:
+    """As CI's clone does: the file is written from its blob through the head's
+    .gitattributes."""
+    (repo.root / path).unlink()
+    repo.git("checkout", "--", path)
+
+
+@pytest.mark.parametrize("attributes", ["data/*.csv text eol=crlf",
+                                        "*.csv working-tree-encoding=UTF-16LE",
+                                        "*.csv ident"])
+def test_gitattributes_that_rewrite_a_pinned_file_on_checkout_block(
+        pinned: GitRepo, attributes: str) -> None:
+    """The blob still has the pinned bytes, but a checkout (CI's, the training job's) is
+    converted by the pull request's .gitattributes: the file read is not the file pinned."""
+    if "ident" in attributes:
+        pinned.write("data/loans-2024-06.csv", "# $Id$\n" + DATA)
+        text = (pinned.root / "models.yaml").read_text()
+        pinned.write("models.yaml", text.replace(sha(DATA.encode()),
+                                                 sha(("# $Id$\n" + DATA).encode())))
+        pinned.commit("a keyword in the data")
+        pinned.git("branch", "-f", "main")
+    pinned.write(".gitattributes", attributes + "\n")
+    pinned.commit("attributes")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    for mode in ("none", "auto"):
+        run = pinned.charter("check", "--today", TODAY, "--evidence", mode, "--base", "main")
+        assert run.code == 1, (mode, run.out + run.err)
+        assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+                "matches its record: a checkout converts it (.gitattributes") in run.out
+
+
+def test_dot_dot_after_a_link_is_resolved_where_the_link_leads(pinned: GitRepo) -> None:
+    """`lnk/../loans.csv` reads `sub/loans.csv` when `lnk` leads to `sub/inner`: the file
+    beside the link (the textual reading) is a decoy that keeps the pinned bytes."""
+    (pinned.root / "sub" / "inner").mkdir(parents=True)
+    (pinned.root / "sub" / "inner" / ".keep").write_text("")
+    (pinned.root / "lnk").symlink_to("sub/inner")
+    pinned.write("sub/loans.csv", DATA)
+    pinned.write("loans.csv", DATA)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             "path: lnk/../loans.csv"))
+    pinned.commit("the data beside a link")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "sub/loans.csv")
+    for args in (("--evidence", "none"), ("--evidence", "none", "--head", "HEAD")):
+        run = pinned.charter("check", "--today", TODAY, "--base", "main", *args)
+        assert run.code == 1, (args, run.out + run.err)
+        assert (f"loans@2024-06: lnk/../loans.csv changed since the base and no longer matches "
+                f"its record: its sha256 is now {now}") in run.out
+
+
+def test_a_pinned_file_git_does_not_track_is_hashed_in_the_working_tree(
+        pinned: GitRepo) -> None:
+    """Data kept out of git (fetched by DVC or a script before the gate runs, and ignored)
+    never shows in git's diff: its pin is checked whenever the change touches any file."""
+    pinned.write(".gitignore", "data/loans-2024-06.csv\n")
+    pinned.git("rm", "-q", "--cached", "data/loans-2024-06.csv")
+    pinned.write("data/loans-2024-06.csv.dvc", "md5: 1\n")
+    pinned.commit("the data is fetched, not committed")
+    pinned.git("branch", "-f", "main", "HEAD")
+    assert check(pinned, "--base", "main").code == 0
+    pinned.write("data/loans-2024-06.csv.dvc", "md5: 2\n")
+    pinned.commit("point at other data")
+    now = DATA.replace("1,52000,0", "1,52000,1")
+    pinned.write("data/loans-2024-06.csv", now)  # what the fetch brings
+    for mode in ("none", "auto"):
+        run = pinned.charter("check", "--today", TODAY, "--evidence", mode, "--base", "main")
+        assert run.code == 1, (mode, run.out + run.err)
+        assert ("loans@2024-06: data/loans-2024-06.csv changed since the base and no longer "
+                f"matches its record: its sha256 is now {sha(now.encode())}") in run.out
+
+
+def test_attributes_that_leave_the_bytes_alone_pass(pinned: GitRepo) -> None:
+    pinned.write(".gitattributes", "* text=auto\n*.skops binary\n")
+    pinned.commit("attributes")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    run = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base", "main")
+    assert run.code == 0, run.out + run.err
+
+
+def test_committed_bytes_that_only_a_checkout_turns_into_the_pinned_ones_block(
+        pinned: GitRepo) -> None:
+    """The data was pinned with CRLF line ends; the change commits other bytes (LF) and lets
+    eol=crlf give the working tree the pinned ones back."""
+    crlf = DATA.replace("\n", "\r\n")
+    (pinned.root / "data" / "loans-2024-06.csv").write_bytes(crlf.encode())
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace(sha(DATA.encode()), sha(crlf.encode())))
+    pinned.commit("CRLF data")
+    pinned.git("branch", "-f", "main", "HEAD")
+    pinned.write("data/loans-2024-06.csv", DATA)
+    pinned.write(".gitattributes", "*.csv text eol=crlf\n")
+    pinned.commit("LF in git, CRLF on checkout")
+    checkout_afresh(pinned, "data/loans-2024-06.csv")
+    assert (pinned.root / "data" / "loans-2024-06.csv").read_bytes() == crlf.encode()
+    run = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert "a checkout converts it (.gitattributes: eol=crlf text)" in run.out
+    committed = pinned.charter("check", "--today", TODAY, "--evidence", "none", "--base",
+                               "main", "--head", "HEAD")
+    assert committed.code == 1 and f"its sha256 is now {sha(DATA.encode())}" in committed.out
+
+
+@pytest.mark.parametrize("folder", ["policies/lookup", "monitoring"])
+def test_a_pinned_file_beside_the_rules_or_in_the_ledger_folder_is_checked(
+        pinned: GitRepo, folder: str) -> None:
+    """Changes to policies/ and monitoring/ are judged as rules and ledger records; a pinned
+    file kept there is still a pinned file."""
+    pinned.write(f"{folder}/loans.csv", DATA)
+    text = (pinned.root / "models.yaml").read_text()
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             f"path: {folder}/loans.csv"))
+    pinned.commit("the data kept beside the rules")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, f"{folder}/loans.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert (f"loans@2024-06: {folder}/loans.csv changed since the base and no longer matches "
+            f"its record: its sha256 is now {now}") in run.out
+
+
+@pytest.mark.parametrize("key", ["path", "uri"])
+def test_a_file_uri_into_the_repository_is_a_pinned_file(pinned: GitRepo, key: str) -> None:
+    """With `file` among the allowed schemes, `file://data/x.csv` reads the repository's own
+    file: rewriting it is rewriting a pinned file, not storage outside."""
+    text = (pinned.root / "models.yaml").read_text()
+    text = text.replace("charter: 1\n", "charter: 1\nsettings: {allowed_uri_schemes: [file]}\n",
+                        1)
+    pinned.write("models.yaml", text.replace("path: data/loans-2024-06.csv",
+                                             f"{key}: file://data/loans-2024-06.csv"))
+    pinned.commit("the data named by a file URI")
+    pinned.git("branch", "-f", "main", "HEAD")
+    now = relabel(pinned, "data/loans-2024-06.csv")
+    run = check(pinned, "--base", "main")
+    assert run.code == 1, run.out + run.err
+    assert ("loans@2024-06: file://data/loans-2024-06.csv changed since the base and no longer "
+            f"matches its record: its sha256 is now {now}") in run.out
+    auto = pinned.charter("check", "--today", TODAY, "--base", "main")
+    assert auto.code == 1 and f"sha256 is {now}" in auto.out, auto.out + auto.err

@@ -332,3 +332,17 @@ def test_an_ordering_comparison_of_text_with_a_number_is_no_value(governed: GitR
 
     assert run.code == 0, run.out + run.err
     assert "Traceback" not in run.err
+
+
+def test_a_path_holding_a_nul_character_is_a_finding_not_an_internal_error(
+        governed: GitRepo) -> None:
+    """YAML can spell a NUL ("\\0") in a path; the system calls refuse it with ValueError."""
+    edit_inventory(governed, "artifact: {path: models/credit-1.0.0.skops",
+                   'artifact: {path: "models/credit\\0.skops"')
+    for head in ((), ("--head", "HEAD")):
+        if head:
+            governed.commit("a NUL in a path")
+        run = governed.charter("check", "--today", TODAY, "--all", *head)
+        assert run.code == 1, run.out + run.err
+        assert "internal error" not in run.err
+        assert "'models/credit\\x00.skops': a path cannot hold a NUL character" in run.out

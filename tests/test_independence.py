@@ -285,3 +285,22 @@ def test_a_pull_request_cannot_add_the_validator_that_signs_it(governed: GitRepo
         "by: zed, date: 2026-11-20, outcome: approved"))
     later = check(governed, "--base", "main")
     assert "LC-032" not in later.out, later.out
+
+
+def test_a_mailmap_in_the_pull_request_does_not_rename_the_git_author(
+        governed: GitRepo) -> None:
+    """`git blame` maps authors through the working tree's .mailmap, which the pull request
+    writes: the git author is the one the commit records."""
+    feature(governed)
+    governed.write(".mailmap", "Ravi <ravi@example.com> <vera@example.com>\n")
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved", "        author: ravi\n"))
+    governed.commit("credit 1.1.0", author=VERA)
+    governed.write("models.yaml", BASIC_INVENTORY.replace("Credit default", "Credit default.")
+                   + new_version("by: vera, date: 2026-11-20, outcome: approved",
+                                 "        author: ravi\n"))
+    governed.commit("a later edit elsewhere in the file")  # blame, not the one-commit shortcut
+    for head in ((), ("--head", "feature")):
+        run = check(governed, "--base", "main", *head)
+        assert run.code == 1, (head, run.out + run.err)
+        assert "credit@1.1.0: vera validated a version they authored" in run.out, run.out

@@ -7,7 +7,8 @@ import pytest
 from charter.vcs.links import follow
 
 LINKS = {"data": "store", "store/latest.csv": "2024-06.csv", "loop": "loop",
-         "up": "../../etc", "abs": "/etc/passwd", "deep/a": "../data/latest.csv"}
+         "up": "../../etc", "abs": "/etc/passwd", "deep/a": "../data/latest.csv",
+         "lnk": "sub/inner", "hop": "lnk/../x.csv"}
 
 
 @pytest.mark.parametrize(("path", "final", "met"), [
@@ -20,6 +21,11 @@ LINKS = {"data": "store", "store/latest.csv": "2024-06.csv", "loop": "loop",
     ("abs", None, {"abs"}),
     ("../outside.csv", None, set()),
     ("/etc/passwd", None, set()),
+    # `..` leaves the folder a link leads to, as the kernel resolves it, not the link's own
+    ("lnk/../data.csv", "sub/data.csv", {"lnk"}),
+    ("hop", "sub/x.csv", {"hop", "lnk"}),
+    ("lnk/../../../x", None, {"lnk"}),
+    ("models/../m.skops", "m.skops", set()),
 ])
 def test_follow(path: str, final: str | None, met: set[str]) -> None:
     followed = follow(path, LINKS.get)

@@ -293,3 +293,13 @@ def test_every_record_is_a_sound_ledger_run(monitored: GitRepo) -> None:
     for path in ledger(monitored):
         name = path.relative_to(monitored.root).as_posix()
         assert run_problems(name, path.read_bytes()) == []
+
+
+def test_a_live_path_holding_a_nul_character_exits_2_naming_it(monitored: GitRepo) -> None:
+    text = (monitored.root / "models.yaml").read_text()
+    monitored.write("models.yaml", text.replace('live: {path: "data/live/loans-{period}',
+                                                'live: {path: "data/live/\\0loans-{period}'))
+    run = monitored.charter("monitor", "--as-of", "2026-05-31")
+    assert run.code == 2, run.out + run.err
+    assert "a path cannot hold a NUL character" in run.err
+    assert "internal error" not in run.err

@@ -642,3 +642,40 @@ def test_moving_the_live_path_does_not_hide_altered_live_data(
     assert run.code == 1, run.out
     assert (f"{path}: read data/live-2026-10.csv, which this change alters or deletes: the "
             "inputs of recorded runs are records too") in run.out
+
+
+def test_a_submodule_added_to_the_ledger_is_blocked_even_when_gitmodules_hides_it(
+        ledger: tuple[GitRepo, str], tmp_path: Path) -> None:
+    """`ignore = all` in the pull request's .gitmodules makes git's diff leave a submodule
+    out; the ledger holds runs and KPI files only, and a submodule is neither."""
+    repo, _ = ledger
+    store = GitRepo(tmp_path / "store")
+    store.root.mkdir()
+    store.git("init", "-q", "-b", "main")
+    store.git("config", "user.name", "Test")
+    store.git("config", "user.email", "test@example.com")
+    write_run(store.root, run_record(as_of="2026-11-26"))
+    store.commit("runs kept elsewhere")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(store.root),
+             "monitoring/extra")
+    repo.git("config", "-f", ".gitmodules", "submodule.monitoring/extra.ignore", "all")
+    repo.git("add", ".gitmodules", "monitoring/extra")
+    for args in ((), ("--head", "HEAD")):
+        run = pr_check(repo, *args)
+        assert run.code == 1, (args, run.out + run.err)
+        assert ("monitoring/extra: neither a monitoring run nor a kpi.yaml: the monitoring "
+                "ledger holds nothing else") in run.out
+
+
+def test_a_run_the_working_tree_holds_but_gitignore_hides_is_judged(
+        ledger: tuple[GitRepo, str]) -> None:
+    """The working tree's ledger is read with every file in it, ignored ones included, so
+    every one of them that the base does not hold is judged as added."""
+    repo, _ = ledger
+    repo.write(".gitignore", "monitoring/credit/1.0.0/2026-11-26*\n")
+    forged, _ = write_run(repo.root, run_record(as_of="2026-11-26", live_sha="0" * 64))
+    run = pr_check(repo)
+    assert repo.git("status", "--porcelain", "--", "monitoring") == ""  # git does not see it
+    assert run.code == 1, run.out
+    assert (f"{forged}: inputs.live[0].sha256 does not match data/live-2026-10.csv at the "
+            "head") in run.out

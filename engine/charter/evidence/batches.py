@@ -15,6 +15,7 @@ from charter.evidence.frames import (
     _bounded_csv_header,
     _bounded_parquet_footer,
     _require,
+    _unambiguous,
     _within_columns,
 )
 from charter.evidence.problems import InputError
@@ -60,7 +61,7 @@ def _batches(fetched: Fetched, fmt: str, columns: Mapping[str, str], wanted: lis
     import pandas as pd
 
     if fmt == "csv":
-        _bounded_csv_header(fetched)
+        _unambiguous(fetched, _bounded_csv_header(fetched), columns)
         _require(fetched, pd.read_csv(fetched.path, nrows=0).columns, columns)
         with pd.read_csv(fetched.path, usecols=wanted, chunksize=batch_rows) as chunks:
             for chunk in chunks:

@@ -90,6 +90,8 @@ class FileStore:
         return Path(self._tmp.name) / f"{len(self._fetched)}-{PurePosixPath(name).name}"
 
     def _inside(self, location: str) -> PurePosixPath:
+        if "\0" in location:  # no file name holds one; the system calls would refuse it
+            raise InputError("bad-path", f"{location!r}: a path cannot hold a NUL character")
         pure = PurePosixPath(location)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise InputError("outside-repository", f"{location}: paths must be relative and "

@@ -47,7 +47,7 @@ def read_frame(fetched: Fetched, fmt: str, columns: Mapping[str, str]) -> pd.Dat
     wanted = list(dict.fromkeys(columns))
     try:
         if fmt == "csv":
-            _bounded_csv_header(fetched)
+            _unambiguous(fetched, _bounded_csv_header(fetched), columns)
             header = pd.read_csv(fetched.path, nrows=0).columns
             _require(fetched, header, columns)
             frame = pd.read_csv(fetched.path, usecols=wanted, low_memory=False)
@@ -75,6 +75,7 @@ def read_frame(fetched: Fetched, fmt: str, columns: Mapping[str, str]) -> pd.Dat
 
 
 def _require(fetched: Fetched, header: Sequence[str], columns: Mapping[str, str]) -> None:
+    _unambiguous(fetched, header, columns)
     present = set(header)
     missing = [(name, role) for name, role in columns.items() if name not in present]
     if missing:
@@ -83,7 +84,20 @@ def _require(fetched: Fetched, header: Sequence[str], columns: Mapping[str, str]
         raise InputError(code, f"{fetched.name}: no {described}")
 
 
-def _bounded_csv_header(fetched: Fetched) -> None:
+def _unambiguous(fetched: Fetched, header: Sequence[str], columns: Mapping[str, str]) -> None:
+    """A needed column named twice is refused: readers differ on which one they take
+    (pandas the first, renaming the other; Spark and others neither), so a label written
+    twice with different values would be measured on whichever the author wanted."""
+    twice = [(name, role) for name, role in columns.items()
+             if sum(1 for h in header if h == name) > 1]
+    if twice:
+        described = ", ".join(f"{role} column {name!r}" for name, role in twice)
+        raise InputError("ambiguous-column", f"{fetched.name}: the header names the "
+                         f"{described} more than once, so which one is meant cannot be told")
+
+
+def _bounded_csv_header(fetched: Fetched) -> list[str]:
+    """The header's names as written (pandas renames a repeated one), within the limits."""
     opener = _OPENERS.get(fetched.path.suffix.lower(), open)
     with opener(fetched.path, "rb") as handle:
         line = handle.readline(MAX_HEADER_BYTES + 1)
@@ -91,7 +105,9 @@ def _bounded_csv_header(fetched: Fetched) -> None:
         raise InputError("header-too-large", f"{fetched.name}: the header line is longer than "
                          f"the limit of {MAX_HEADER_BYTES:,} bytes")
     text = line.decode("utf-8-sig", errors="replace")
-    _within_columns(fetched, len(next(csv.reader(io.StringIO(text)), [])))
+    names = next(csv.reader(io.StringIO(text)), [])
+    _within_columns(fetched, len(names))
+    return [name.strip("\r\n") for name in names]
 
 
 def _bounded_parquet_footer(fetched: Fetched) -> None:

@@ -53,7 +53,7 @@ def _versions_reading_changed_files(head: Snapshot,
     """Versions whose artifact or data files changed although models.yaml did not say so."""
     from charter.evidence.files import declared_location
     from charter.inventory.entities import dataset_record, dataset_refs, iter_entities
-    from charter.vcs.links import Links
+    from charter.vcs.links import Links, repository_path
 
     if base is None or base.revision.commit is None:
         return set()
@@ -69,8 +69,9 @@ def _versions_reading_changed_files(head: Snapshot,
         records += [dataset_record(head.inventory, ref) for ref, _ in dataset_refs(entity.record)
                     if isinstance(ref, str)]
         locations = [declared_location(r) for r in records if isinstance(r, Mapping)]
-        # `./data/x.csv`, `data//x.csv` and a link to a changed file all read changed bytes
-        if any(loc is not None and "://" not in loc and links.touched(loc, changed)
-               for loc in locations):
+        paths = [repository_path(loc, head.revision.root) for loc in locations if loc]
+        # `./data/x.csv`, `data//x.csv`, `file://data/x.csv` and a link to a changed file all
+        # read changed bytes
+        if any(path is not None and links.touched(path, changed) for path in paths):
             touched.add(entity.id)
     return touched

@@ -170,7 +170,8 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
     that differs between base and head; renames are a deletion and an addition."""
     if base is None or base.commit is None:
         return [("A", p, _is_link(head, p)) for p in head.files_under(LEDGER_FOLDER)]
-    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", base.commit,
+    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", *git.DIFF_EVERYTHING,
+            base.commit,
             *([head.commit] if head.commit else []), "--", LEDGER_FOLDER]
     fields = git.run_git(root, args).stdout.split(b"\0")
     out: list[tuple[str, str, bool]] = []
@@ -182,9 +183,9 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
         status = "D" if parts[4].startswith("D") else "A" if parts[4].startswith("A") else "M"
         link = parts[1] == "120000" if head.commit else os.path.islink(root / path)
         out.append((status, path, link))
-    if head.commit is None:  # files git does not track yet are part of the change too
-        result = git.run_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--",
-                                    LEDGER_FOLDER])
+    if head.commit is None:  # files git does not track yet are part of the change too,
+        # ignored ones included: the working tree's ledger is read with them
+        result = git.run_git(root, ["ls-files", "-z", "--others", "--", LEDGER_FOLDER])
         out += [("A", p, os.path.islink(root / p)) for p in
                 (x.decode(errors="surrogateescape") for x in result.stdout.split(b"\0") if x)]
     changed = [c[1] for c in out]

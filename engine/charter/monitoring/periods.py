@@ -44,6 +44,8 @@ def period_end(period: str) -> dt.date:
 def partitions(pattern: str, root: Path, allowed_schemes: Collection[str],
                commit: str | None = None) -> list[Partition]:
     """Every partition `pattern` names, oldest first: in the working tree, or at `commit`."""
+    if "\0" in pattern:
+        raise InputError("bad-path", f"{pattern!r}: a path cannot hold a NUL character")
     if pattern.count(PLACEHOLDER) != 1:
         raise InputError("bad-pattern", f"{pattern}: the live path needs `{PLACEHOLDER}` "
                          "exactly once")

@@ -292,11 +292,17 @@ class BlobReader:
         self.close()
 
 
+# A pull request's .gitmodules can say `ignore = all` for a submodule, and git's diff then
+# leaves out that submodule's moves; what a change did is asked of git with this.
+DIFF_EVERYTHING = ("--ignore-submodules=none",)
+
+
 def changed_paths(root: Path, base: str, head: str | None = None,
                   paths: Sequence[str] = ()) -> set[str]:
     """Files that differ between `base` and `head` (the working tree when None), under
     `paths` when given."""
-    args = ["diff", "--name-only", "-z", "--no-renames", base, *([head] if head else []),
+    args = ["diff", "--name-only", "-z", "--no-renames", *DIFF_EVERYTHING, base,
+            *([head] if head else []),
             *(["--", *paths] if paths else [])]
     result = run_git(root, args)  # an empty answer on failure would let changed files pass
     # a name need not be UTF-8 (git stores bytes): kept as the same surrogate-escaped text
@@ -304,10 +310,94 @@ def changed_paths(root: Path, base: str, head: str | None = None,
     return {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
 
 
+def untracked(root: Path, paths: Sequence[str]) -> set[str]:
+    """The work-tree files among `paths` that git does not track (ignored or never added):
+    git's diff never names them, whatever happens to their bytes."""
+    if not paths:
+        return set()
+    # a few paths are named; many are looked up in one listing of the index
+    named = ["--", *paths] if len(paths) <= 1000 else []
+    result = run_git(root, ["--literal-pathspecs", "ls-files", "-z", *named])
+    tracked = {p.decode(errors="surrogateescape") for p in result.stdout.split(b"\0") if p}
+    return set(paths) - tracked
+
+
+_CONVERTING = ("text", "eol", "working-tree-encoding", "ident")
+
+
+def checkout_conversions(root: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Work-tree files among `paths` whose bytes are not the bytes git commits for them,
+    because attributes convert them on checkout (`text`/`eol`, `working-tree-encoding`,
+    `ident`): path -> the attributes that do. A file given to a filter driver the environment
+    configures (Git LFS) is the driver's business, unless one of those attributes is set on it
+    as well."""
+    if not paths:
+        return {}
+    attributes = _attributes(root, paths, (*_CONVERTING, "filter"))
+    drivers = _filter_drivers(root)
+    raw = _blob_ids(root, paths, "--no-filters")
+    committed = _blob_ids(root, paths)
+    found = {}
+    for path, stored, clean in zip(paths, raw, committed, strict=True):
+        named = attributes.get(path, {})
+        converting = {k: v for k, v in named.items() if k in _CONVERTING
+                      and v not in ("unspecified", "unset")}
+        if named.get("filter") in drivers:
+            converting = {k: v for k, v in converting.items() if v != "auto"}
+            if converting:
+                found[path] = _spelled(converting)
+        elif stored != clean:
+            found[path] = _spelled(converting) or "a conversion"
+    return found
+
+
+def _spelled(attributes: dict[str, str]) -> str:
+    return " ".join(k if v == "set" else f"{k}={v}" for k, v in sorted(attributes.items()))
+
+
+def _attributes(root: Path, paths: Sequence[str],
+                names: Sequence[str]) -> dict[str, dict[str, str]]:
+    result = subprocess.run(["git", "check-attr", "-z", "--stdin", *names], cwd=root,
+                            input=b"".join(p.encode(errors="surrogateescape") + b"\0"
+                                           for p in paths),
+                            capture_output=True, env=_env())
+    if result.returncode != 0:
+        raise GitError.at("git check-attr failed: "
+                          + result.stderr.decode(errors="replace").strip())
+    fields = result.stdout.split(b"\0")
+    found: dict[str, dict[str, str]] = {}
+    for i in range(0, len(fields) - 2, 3):
+        path = fields[i].decode(errors="surrogateescape")
+        found.setdefault(path, {})[fields[i + 1].decode()] = fields[i + 2].decode(
+            errors="replace")
+    return found
+
+
+def _filter_drivers(root: Path) -> set[str]:
+    result = run_git(root, ["config", "-z", "--get-regexp", r"^filter\..*\.(clean|process)$"],
+                     check=False)
+    names = set()
+    for entry in result.stdout.split(b"\0"):
+        key = entry.split(b"\n", 1)[0].decode(errors="replace")
+        if key.count(".") >= 2:
+            names.add(key[len("filter."):key.rindex(".")])
+    return names
+
+
+def _blob_ids(root: Path, paths: Sequence[str], *options: str) -> list[str]:
+    """The blob id git would store for each work-tree file: through its attributes (the bytes
+    `git add` commits), or with `--no-filters` the bytes as they are."""
+    output = run_git(root, ["hash-object", *options, "--", *paths]).stdout.decode().split()
+    if len(output) != len(paths):
+        raise GitError.at("git hash-object gave an unexpected answer")
+    return output
+
+
 def change_identities(root: Path, base: str, head: str | None) -> set[str]:
     """"Name <email>" of every author and co-author (`Co-authored-by:`) of the commits from
     `base` to `head` (HEAD when None)."""
-    result = run_git(root, ["log", "-z", "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
+    result = run_git(root, ["log", "-z", "--no-use-mailmap",
+                            "--format=%an <%ae>%x01%(trailers:key=Co-authored-by,"
                             "valueonly,separator=%x01)", f"{base}..{head or 'HEAD'}"])
     found = {item.strip() for entry in result.stdout.decode(errors="replace").split("\0")
              for item in entry.split("\x01") if item.strip()}
@@ -333,7 +423,8 @@ def sole_authors(root: Path, commit: str, folders: Sequence[str]) -> dict[str, s
     parent, so a file a merge brought or changed has two commits and is left out. Renames
     are looked for among every file of those commits, as blame would follow them; when git
     skips that search (too many files), no file is answered."""
-    result = run_git(root, ["log", "-z", "-m", "--full-history", "--full-diff", "-M",
+    result = run_git(root, ["log", "-z", "--no-use-mailmap", "-m", "--full-history",
+                            "--full-diff", "-M",
                             "--name-status", "--format=%x01%an <%ae>", commit, "--",
                             *folders])
     if b"rename detection was skipped" in result.stderr:
@@ -360,7 +451,8 @@ def blame_lines(root: Path, commit: str | None, path: str,
     """line -> "Name <email>" of the commit that last wrote it (None: not committed yet).
 
     One `git blame --porcelain` for all the lines, of `path` at `commit` or in the work tree.
-    Lines that do not exist are left out.
+    Lines that do not exist are left out. Authors are read from the commits themselves: blame
+    maps them through the working tree's .mailmap, a file a pull request can write.
     """
     wanted = sorted(set(lines))
     if not wanted:
@@ -372,25 +464,47 @@ def blame_lines(root: Path, commit: str | None, path: str,
     if result.returncode != 0:
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError.at(f"git blame {path} failed: {reason[-1] if reason else 'unknown'}")
-    return _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    blamed, named = _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    if _may_map_authors(root):
+        named = commit_authors(root, sorted({sha for sha in blamed.values()
+                                             if sha != _UNCOMMITTED}))
+    return {line: None if sha == _UNCOMMITTED else named.get(sha)
+            for line, sha in blamed.items()}
 
 
-def _parse_blame(text: str) -> dict[int, str | None]:
-    authors: dict[str, dict[str, str]] = {}
-    found: dict[int, str | None] = {}
+def _may_map_authors(root: Path) -> bool:
+    """Whether blame may have mapped authors through a .mailmap a pull request wrote: the
+    working tree's (a bare repository reads HEAD's)."""
+    return (root / ".mailmap").exists() or not (root / ".git").exists()
+
+
+def commit_authors(root: Path, commits: Sequence[str]) -> dict[str, str]:
+    """commit -> "Name <email>" as the commit records it, never through a .mailmap."""
+    if not commits:
+        return {}
+    result = run_git(root, ["log", "--no-walk=unsorted", "--no-use-mailmap",
+                            "--format=%H%x00%an <%ae>%x00", *commits])
+    fields = result.stdout.decode("utf-8", errors="replace").split("\0")
+    return {sha.strip(): who for sha, who in zip(fields[0::2], fields[1::2], strict=False)}
+
+
+def _parse_blame(text: str) -> tuple[dict[int, str], dict[str, str]]:
+    """line -> the commit that last wrote it, and commit -> "Name <email>" as blame gives it."""
+    found: dict[int, str] = {}
+    details: dict[str, dict[str, str]] = {}
     sha, line = "", 0
     for row in text.split("\n"):
         if row.startswith("\t"):  # the line's content ends its entry
-            info = authors.get(sha, {})
-            found[line] = None if sha == _UNCOMMITTED else (
-                f"{info.get('author', '')} {info.get('author-mail', '<>')}")
+            found[line] = sha
             continue
         head = row.split(" ")
         if len(head) >= 3 and re.fullmatch(r"[0-9a-f]{40}", head[0]) and head[2].isdigit():
             sha, line = head[0], int(head[2])
-            authors.setdefault(sha, {})
+            details.setdefault(sha, {})
         elif sha and " " in row:
             key, _, value = row.partition(" ")
             if key in ("author", "author-mail"):
-                authors[sha][key] = value
-    return found
+                details[sha][key] = value
+    named = {sha: f"{info.get('author', '')} {info.get('author-mail', '<>')}"
+             for sha, info in details.items()}
+    return found, named

@@ -29,16 +29,23 @@ class Followed:
 
 
 def follow(path: str, link_target: Callable[[str], str | None]) -> Followed:
-    """Follow `path` through the links `link_target` names (path -> where it points)."""
-    start = posixpath.normpath(path)
-    seen = {start}
-    if posixpath.isabs(start) or start == ".." or start.startswith("../"):
+    """Follow `path` through the links `link_target` names (path -> where it points), one
+    component at a time as the kernel does: `..` leaves the folder actually reached, so
+    `link/../x` is `x` beside the link's target, not the `x` beside the link that a textual
+    normalisation would name."""
+    seen = {posixpath.normpath(path)}
+    if posixpath.isabs(path):
         return Followed(None, frozenset(seen))
-    pending = [p for p in start.split("/") if p not in ("", ".")]
+    pending = [p for p in path.split("/") if p not in ("", ".")]
     done: list[str] = []
     hops = 0
     while pending:
         part = pending.pop(0)
+        if part == "..":
+            if not done:
+                return Followed(None, frozenset(seen))
+            done.pop()
+            continue
         here = "/".join([*done, part])
         target = link_target(here)
         if target is None:
@@ -46,14 +53,28 @@ def follow(path: str, link_target: Callable[[str], str | None]) -> Followed:
             continue
         seen.add(here)
         hops += 1
-        joined = posixpath.normpath(posixpath.join("/".join(done), target))
-        if hops > _MAX_HOPS or posixpath.isabs(target) or joined == ".." or joined.startswith(
-                "../"):
+        if hops > _MAX_HOPS or posixpath.isabs(target):
             return Followed(None, frozenset(seen))
-        pending = [p for p in joined.split("/") if p not in ("", ".")] + pending
-        done = []
+        pending = [p for p in target.split("/") if p not in ("", ".")] + pending
     final = "/".join(done)
     return Followed(final, frozenset({*seen, final}))
+
+
+def repository_path(location: str, root: Path) -> str | None:
+    """The path in the repository that `location` reads: a path as written, or a `file://`
+    URI (read from the local disk like a path, relative ones from the working directory)
+    that lands inside `root`; None for other storage."""
+    if "://" not in location:
+        return location
+    scheme, _, rest = location.partition("://")
+    if scheme.lower() != "file" or "\0" in rest:
+        return None
+    target = os.path.abspath(rest)
+    for top in (root.absolute(), root.resolve()):
+        inside = os.path.relpath(target, top)
+        if inside != os.curdir and not inside.startswith(os.pardir):
+            return Path(inside).as_posix()
+    return None
 
 
 class Links:

@@ -199,14 +199,15 @@ class Revision:
             paths = ["--", *INVENTORY_PATHS]
             if self.commit is not None:  # a commit: git's tree diff, and the tree's listing
                 self._scan = (base.commit, git.start_git(self.root, [
-                    "diff-tree", "-r", "-z", "--raw", "--no-renames", base.commit,
-                    self.commit, *paths]), git.start_git(self.root, [
+                    "diff-tree", "-r", "-z", "--raw", "--no-renames", *git.DIFF_EVERYTHING,
+                    base.commit, self.commit, *paths]), git.start_git(self.root, [
                         "ls-tree", "-r", "-z", "--full-tree", self.commit, *paths]))
                 return
             # every file, not only the inventory's: the gate asks `changed_since` as well,
             # and git looks at every file of the tree once instead of twice
             self._scan = (base.commit, git.start_git(self.root, [
-                "diff", "--name-only", "-z", "--no-renames", base.commit]),
+                "diff", "--name-only", "-z", "--no-renames", *git.DIFF_EVERYTHING,
+                base.commit]),
                 git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
                                           "--others", *paths]))
 
