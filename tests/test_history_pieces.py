@@ -10,6 +10,7 @@ import pytest
 
 from charter.errors import CharterError
 from charter.history.pieces import PieceParser
+from charter.source.cutter import changed_span
 from charter.source.yamlsource import load_yaml_text
 from conftest import BASIC_INVENTORY
 
@@ -209,3 +210,27 @@ def test_version_fields_cut_parse_as_the_whole_file(edit: tuple[bytes, bytes]) -
     assert edited != BLOCK_VERSIONS
     assert pieces(parser, edited) == whole(edited)
     assert pieces(PieceParser(), edited) == whole(edited)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_changed_span_of_two_texts_is_where_they_differ(seed: int) -> None:
+    """What an edit replaced, found by comparing chunks (of bytes through a view), is the
+    longest shared start and end, in bytes as in text, however long the texts."""
+    rng = random.Random(seed)
+    before = bytes(rng.choice(b"ab\n") for _ in range(rng.choice([0, 5, 40000, 70000])))
+    for _ in range(20):
+        start = rng.randrange(len(before) + 1)
+        stop = min(len(before), start + rng.choice([0, 1, 3, 20000]))
+        after = before[:start] + bytes(rng.choice(b"ab\n") for _ in range(rng.choice(
+            [0, 1, 2, 30]))) + before[stop:]
+        shared = 0
+        while shared < min(len(before), len(after)) and before[shared] == after[shared]:
+            shared += 1
+        end = 0
+        while end < min(len(before), len(after)) - shared and (
+                before[-1 - end] == after[-1 - end]):
+            end += 1
+        expected = (shared, len(before) - end)
+        assert changed_span(before, after) == expected
+        assert changed_span(before.decode(), after.decode()) == expected
+        before = after

@@ -329,17 +329,18 @@ def changed_span(before: AnyStr, text: AnyStr) -> tuple[int, int]:
 
 def _shared_start(a: AnyStr, b: AnyStr, limit: int) -> int:
     """The length of the longest common start of a and b, at most `limit`."""
+    part = _sliced(b)
     low = 0
     while low < limit:
         high = min(low + _CHUNK, limit)
-        if not a.startswith(b[low:high], low):
+        if not a.startswith(part[low:high], low):
             break
         low = high
     else:
         return limit
     while high - low > 1:  # a[:low] == b[:low]; a[low:high] != b[low:high]
         middle = (low + high) // 2
-        if a.startswith(b[low:middle], low):
+        if a.startswith(part[low:middle], low):
             low = middle
         else:
             high = middle
@@ -349,21 +350,29 @@ def _shared_start(a: AnyStr, b: AnyStr, limit: int) -> int:
 def _shared_end(a: AnyStr, b: AnyStr, limit: int) -> int:
     """The length of the longest common end of a and b, at most `limit`."""
     size_a, size_b = len(a), len(b)
+    part = _sliced(b)
     low = 0
     while low < limit:
         high = min(low + _CHUNK, limit)
-        if not a.endswith(b[size_b - high:size_b - low], 0, size_a - low):
+        if not a.endswith(part[size_b - high:size_b - low], 0, size_a - low):
             break
         low = high
     else:
         return limit
     while high - low > 1:  # the last `low` agree; the last `high` do not
         middle = (low + high) // 2
-        if a.endswith(b[size_b - middle:size_b - low], 0, size_a - low):
+        if a.endswith(part[size_b - middle:size_b - low], 0, size_a - low):
             low = middle
         else:
             high = middle
     return low
+
+
+def _sliced(text: AnyStr) -> Any:
+    """`text`, or for bytes a view of them: a view's slices share its bytes, so comparing
+    a chunk (the history compares every version of models.yaml with the one before) does
+    not copy it first."""
+    return memoryview(text) if isinstance(text, bytes) else text
 
 
 def _child_indent(text: str, parent: int) -> int | None:
