@@ -78,3 +78,27 @@ def test_a_renamed_model_keeps_its_owner(repo: GitRepo) -> None:
     run = check(repo)
     assert "credit-v2: owner moved from risk-analytics to sandbox (as credit on the base)" \
         in run.out, run.out
+
+
+def test_a_renamed_dataset_keeps_its_owner(repo: GitRepo) -> None:
+    """`loans` renamed `applications` (the same files, so the same data: CHARTER-C001's
+    twins) under another team is a move of the data too."""
+    base_repo(repo)
+    renamed = BASE.replace("loans@", "applications@").replace(
+        "  loans:\n    owner: risk-analytics\n", "  applications:\n    owner: sandbox\n")
+    repo.write("models.yaml", renamed)
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("applications: owner moved from risk-analytics to sandbox (as loans on the "
+                "base)") in run.out, run.out
+
+
+def test_a_copy_of_data_another_team_keeps_is_not_a_move(repo: GitRepo) -> None:
+    """The same file registered again by another team while `loans` stays where it was:
+    nothing was handed over."""
+    base_repo(repo)
+    copy = ("  applications:\n    owner: sandbox\n    contains_pii: true\n"
+            "    versions: {\"2024-06\": {path: data/loans.csv, created: 2024-06-30}}\n")
+    repo.write("models.yaml", BASE.replace("datasets:\n", "datasets:\n" + copy, 1))
+    run = check(repo)
+    assert "CHARTER-C021" not in run.out, run.out

@@ -34,8 +34,9 @@ OWNER_RULE = (
 
 def owner_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: SourceMap,
                    change: Change, approvers: set[str], today: dt.date) -> list[Finding]:
-    """CHARTER-C021 for each model or dataset the change keeps (or renames) under another
-    owner without a new approval by a validator outside both teams."""
+    """CHARTER-C021 for each model or dataset the change keeps (or renames: a model through
+    its versions' artifacts, a dataset through its versions' data) under another owner
+    without a new approval by a validator outside both teams."""
     pairs: dict[tuple[str, str], set[str]] = {}
     for (kind, entity_id), entry in change.entities.items():
         if kind == "model" and entry.status == "modified":
@@ -46,6 +47,14 @@ def owner_findings(base: Mapping[str, Any], head: Mapping[str, Any], source: Sou
         elif kind == "dataset" and entry.status == "modified":
             name = split_ref(entity_id)[0]
             pairs.setdefault(("datasets", name), set()).add(name)
+        elif kind == "dataset" and entry.status == "added":
+            # renamed: the same data under a new name, its base record gone (a copy another
+            # team registers while the original stays where it was hands nothing over)
+            name = split_ref(entity_id)[0]
+            for twin in change.twins.get((kind, entity_id), ()):
+                gone = change.entities.get((kind, twin))
+                if gone is not None and gone.status == "removed":
+                    pairs.setdefault(("datasets", name), set()).add(split_ref(twin)[0])
     findings = []
     for (section, now), olds in sorted(pairs.items()):
         records = models if section == "models" else datasets
