@@ -19,6 +19,7 @@ from typing import Any
 
 from charter.report.barchart import PALETTE, bar_svg
 from charter.report.metrics import HIGHER, LOWER, UNKNOWN, direction
+from charter.report.svgmarkers import merge_markers
 
 _STYLE: dict[str, Any] = {
     "svg.hashsalt": "charter",  # element ids stop depending on a random salt
@@ -146,7 +147,7 @@ def _draw(spec: Mapping[str, Any]) -> bytes:
         figure = chart_figure(spec)
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": "Charter"})
-    return out.getvalue()
+    return merge_markers(out.getvalue())
 
 
 def needs_chart_library(spec: Mapping[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from typing import Any
 
 from charter import __version__
 from charter.report.pagerefs import COUNTED_CSS, FILLED_CSS, fill_page_numbers
+from charter.report.useragent import report_html, user_agent_stylesheets
 
 ASSET_PREFIX = "charter:asset/"
 IMAGE_PREFIX = "charter:image/"
@@ -257,13 +258,14 @@ _FLATE_LOCK = threading.Lock()
 
 
 def render_pdf(job: RenderJob, counted: bool = False, compact: bool = True,
-               quick_flate: bool = True) -> tuple[bytes, list[str]]:
+               quick_flate: bool = True, trimmed_ua: bool = True) -> tuple[bytes, list[str]]:
     """The PDF bytes, and the URLs that were refused while rendering. Page references are
     filled in after one layout (charter.report.pagerefs); `counted` has WeasyPrint count
     them instead, the plain way, which lays their pages out again. `compact` leaves out the
     whitespace between blocks (compact_html); without it, the document is rendered as the
     templates wrote it, the plain way. `quick_flate` compresses the streams at FLATE_LEVEL;
-    without it, at pydyf's own level, the plain way."""
+    without it, at pydyf's own level, the plain way. `trimmed_ua` styles the document with
+    charter.report.useragent's stylesheet; without it, with WeasyPrint's own, the plain way."""
     import weasyprint
 
     from charter.report.charts import chart_svg
@@ -285,9 +287,9 @@ def render_pdf(job: RenderJob, counted: bool = False, compact: bool = True,
         for name, data in sorted(job.attachments.items())
     ]
     text = render_html(job)
-    html_doc = weasyprint.HTML(string=compact_html(text) if compact else text,
-                               url_fetcher=fetcher.fetcher,
-                               base_url=ASSET_PREFIX)
+    html_doc = (report_html if trimmed_ua else weasyprint.HTML)(
+        string=compact_html(text) if compact else text, url_fetcher=fetcher.fetcher,
+        base_url=ASSET_PREFIX)
     # PDF/A-3a: archival, and tagged (structure, reading order, language, figure text).
     options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True,
                "pdf_identifier": job.identifier(), "attachments": attachments}
@@ -313,6 +315,7 @@ def prepare_renderer(jobs: Sequence[RenderJob]) -> None:
 
     report_stylesheet()
     page_reference_stylesheet(False)
+    user_agent_stylesheets()
     for name in sorted({job.template for job in jobs}):
         template_environment().get_template(name)  # compiled once, not once per worker
     _warm_fonts()
@@ -324,11 +327,9 @@ def prepare_renderer(jobs: Sequence[RenderJob]) -> None:
 def _warm_fonts() -> None:
     """Shape a line in each shipped font once, so that the text engine's font caches are
     filled before workers are forked rather than in each of them."""
-    import weasyprint
-
     sample = ("<p>Charter <b>Charter</b> <code>Charter</code></p>"
               "<table><tr><th>Charter</th><td>0.5</td></tr></table>")
-    weasyprint.HTML(string=sample).render(font_config=font_configuration(), stylesheets=[
+    report_html(string=sample).render(font_config=font_configuration(), stylesheets=[
         report_stylesheet(), page_reference_stylesheet(False)]).write_pdf()
 
 
