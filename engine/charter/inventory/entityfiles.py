@@ -615,11 +615,17 @@ def parse_shared(files: EntityFiles, share: Share) -> None:
     as parsed one by one; a file that fails to parse is left as it is, so that its error is
     raised where it always was, when the record is first read."""
     records = list({id(r): r for r in map(files.record, files.all_keys())}.values())
+    # A well-mixed order, so that each process's contiguous share holds large model files
+    # and small dataset files alike (as listed, the models would all come first).
     todo = [r for r in records if r.unparsed()]
+    todo = [todo[i] for i in sorted(range(len(todo)), key=lambda i: (i * _MIX) % 2**32)]
     read_records(todo)  # before the processes start: one git process reads them all
     for record, parse in zip(todo, share(_parse_elsewhere, todo), strict=True):
         if parse is not None:
             record.take(parse)
+
+
+_MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
 
 
 def _parse_elsewhere(records: Sequence[RecordFile]) -> list[Parse | None]:
