@@ -160,7 +160,10 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
 
     def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
         results = _judge_entities(chunk, builder, prepared, subject.source, today, plain)
-        return [_ended(r, subject.source) for r in results] if line_ends else results
+        if not line_ends:
+            return results
+        source = subject.source  # most results pass: only a finding has a line to end
+        return [r if r.finding is None else _ended(r, source) for r in results]
 
     # Every entity is judged on its own, so a full check shares them out between processes;
     # the plain twin (and the tests comparing with it) judges them one after the other.
