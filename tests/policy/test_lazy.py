@@ -51,6 +51,8 @@ EXPRESSIONS = DOTTED | st.sampled_from([
     "starts_with(stage, 'pro')", "ends_with(by, 'a')", "abs(n)", "to_string(n)", "type(n)",
     "length(n)", "starts_with(n, 'x')", "contains(n, `1`)", "join(', ', items)", "ceil(n)",
     "reverse(stage)", "values(metrics)", "merge(metrics, validation)", "to_array(n)",
+    "max(metrics.*)", "min([n, `2`])", "sum(items)", "avg(items[].n)", "max_by(items, &n)",
+    "join(',', [stage, by])", "min(items[*].date)", "max(`[]`)", "sort(items)",
 ])
 
 

@@ -223,7 +223,6 @@ Node = Any  # a node of JMESPath's parsed tree: a dict with `type`, `value`, `ch
 _IS_FALSE: Callable[[Any], bool] = _INTERPRETER._is_false  # type: ignore[attr-defined]
 _CALL: Callable[[str, list[Any]], Any] = (
     _INTERPRETER._functions.call_function)  # type: ignore[attr-defined]
-_FUNCTIONS: Any = _INTERPRETER._functions  # type: ignore[attr-defined]
 
 
 def _compile_node(node: Node) -> Callable[[Any], Any]:
@@ -317,46 +316,7 @@ def _or(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any
 
 def _function(node: Node, children: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
     name = node["value"]
-    checks = _argument_checks(name, len(children))
-    if checks is None:
-        return lambda value: _CALL(name, [child(value) for child in children])
-    function, allowed = checks
-
-    def run(value: Any) -> Any:
-        args = [child(value) for child in children]
-        for arg, types in zip(args, allowed, strict=True):
-            if types is not None and type(arg).__name__ not in types:
-                return _CALL(name, args)  # it raises the type error the interpreter raises
-        return function(_FUNCTIONS, *args)
-    return run
-
-
-
-def _argument_checks(name: str, count: int
-                     ) -> tuple[Callable[..., Any], list[frozenset[str] | None]] | None:
-    """The function and, per argument, the names of the Python types its signature allows
-    (None: any), as jmespath's call_function checks them before calling it; None when the
-    call is not that simple (an unknown function, a wrong or variadic number of arguments,
-    a typed array), which then goes through call_function itself."""
-    spec = _FUNCTIONS.FUNCTION_TABLE.get(name)
-    if spec is None:
-        return None
-    signature = spec["signature"]
-    if len(signature) != count or any(arg.get("variadic") for arg in signature):
-        return None
-    allowed: list[frozenset[str] | None] = []
-    for arg in signature:
-        types = arg["types"]
-        if not types:
-            allowed.append(None)
-            continue
-        if any("-" in t for t in types):
-            return None
-        top, subtypes = _FUNCTIONS._get_allowed_pytypes(types)
-        if subtypes:
-            return None
-        allowed.append(frozenset(top))
-    return spec["function"], allowed
+    return lambda value: _CALL(name, [child(value) for child in children])
 
 
 _NODE_COMPILERS: dict[str, Callable[[Node, list[Callable[[Any], Any]]],
