@@ -15,7 +15,7 @@ from charter.errors import CharterError
 from charter.gate.judge import gate
 from charter.gate.request import CheckOptions
 from charter.inventory import entityfiles
-from charter.policy import parallel
+from charter.policy import evaluate, parallel
 from conftest import TODAY, GitRepo
 from scenarios import write_files
 from test_split_scale import RULES, generated
@@ -63,6 +63,32 @@ def test_entity_files_are_parsed_in_several_processes(
     lines = parsed_by.read_text().split()
     assert len(set(lines[0::2])) == 3  # the parent and two children
     assert sorted(lines[1::2]) == sorted({*lines[1::2]})  # each file parsed once
+    folders: dict[str, set[str]] = {}
+    for pid, file in zip(lines[0::2], lines[1::2], strict=True):
+        folders.setdefault(pid, set()).add(file.split("/")[0])
+    # shared in a mixed order: the large model files are not all one process's
+    assert all(seen == {"models", "datasets"} for seen in folders.values())
+
+
+def test_each_process_judges_every_kind_of_entity(
+        split: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    judged_by = tmp_path / "judged-by"
+    real = evaluate._judge_entities
+
+    def noted(entities: Any, *args: Any) -> Any:
+        with judged_by.open("a") as out:
+            out.writelines(f"{os.getpid()} {entity.kind}\n" for entity, _ in entities)
+        return real(entities, *args)
+
+    monkeypatch.setattr(evaluate, "_judge_entities", noted)
+    findings = _check_all(split.root, "2", monkeypatch)
+    monkeypatch.setattr(evaluate, "_judge_entities", real)
+    assert findings == _check_all(split.root, "1", monkeypatch)
+    kinds: dict[str, set[str]] = {}
+    for line in judged_by.read_text().splitlines():  # the run in two processes
+        pid, kind = line.split()
+        kinds.setdefault(pid, set()).add(kind)
+    assert len(kinds) == 2 and all(k == {"model", "version", "dataset"} for k in kinds.values())
 
 
 def test_processes_report_what_one_process_reports(

@@ -27,6 +27,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -88,7 +89,7 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
         return judge(items)
     count = min(workers(), len(items) // max(least, 1))
     # A thread running at the fork could hold a lock the child then waits on for ever.
-    if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+    if count < 2 or not hasattr(os, "fork") or not _alone():
         return judge(items)
     bounds = [len(items) * i // count for i in range(count + 1)]
     chunks = [items[bounds[i]:bounds[i + 1]] for i in range(count)]
@@ -104,6 +105,18 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
         for pid, pipe, _ in children:  # the parent failed: stop and reap what is left
             _abandon(pid, pipe)
     return results
+
+
+def _alone(wait: float = 0.2) -> bool:
+    """No other thread is running. One that is ending is waited for a moment: git's reader
+    writes its requests from a thread, which may not have ended yet when every answer has
+    been read (and then the whole list would be judged in one process)."""
+    deadline = time.monotonic() + wait
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            with contextlib.suppress(RuntimeError, AssertionError):  # e.g. a foreign thread
+                thread.join(max(0.0, deadline - time.monotonic()))
+    return threading.active_count() == 1
 
 
 def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item]
