@@ -163,3 +163,18 @@ def test_a_thread_that_is_ending_is_waited_for_and_a_running_one_keeps_one_proce
     finally:
         running.set()
         busy.join()
+
+
+def test_only_a_list_long_enough_to_share_freezes_what_is_alive(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 5)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    gc.unfreeze()
+    try:
+        parallel.in_parallel(_collector_state, list(range(9)))  # a history revision's few
+        assert gc.get_freeze_count() == 0
+        parallel.in_parallel(_collector_state, list(range(10)))  # a full check's many
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()

@@ -13,10 +13,11 @@ one process does it all.
 While the list is judged, Python's cyclic garbage collector is paused: judging builds many
 small values and no reference cycles, and each full collection would walk the whole loaded
 inventory again (at 10,000 versions, a sixth of a full check's time). Values are still freed
-as soon as nothing refers to them. When it resumes, what is alive then is moved out of its
-sight (`gc.freeze`): the inventory and the results outlive the check, and each later
-collection (sorting, reporting) would walk them all again for nothing; a cycle among them
-is never collected, which costs memory only until the process ends.
+as soon as nothing refers to them. After a list long enough to be shared out (a full check
+of a large inventory), what is alive is moved out of its sight (`gc.freeze`): the inventory
+and the results outlive the check, and each later collection (sorting, reporting) would walk
+them all again for nothing; a cycle among them is never collected, which costs memory only
+until the process ends. A short list (the history judges many) freezes nothing.
 """
 
 from __future__ import annotations
@@ -64,20 +65,25 @@ def _configured() -> int | None:
 def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
                 per_worker: int | None = None) -> list[Result]:
     """`judge(items)`, computed in up to `workers()` processes."""
-    with collector_paused():
+    # a list long enough to share is a full check of a large inventory (a one-off): what it
+    # loaded is frozen after; a short one (one of the history's many revisions) is not
+    least = MIN_PER_WORKER if per_worker is None else per_worker
+    with collector_paused(freeze=len(items) >= 2 * max(least, 1)):
         return _shared(judge, items, per_worker)
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, and as it was afterwards."""
+def collector_paused(freeze: bool = False) -> Iterator[None]:
+    """The cyclic garbage collector off for the block, and as it was afterwards; with
+    `freeze`, what is alive at its end is no longer walked by the collector."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            gc.freeze()  # what is alive now (the inventory, the results) stays: not walked again
+            if freeze:
+                gc.freeze()  # the inventory and the results stay: not walked again
             gc.enable()
 
 
