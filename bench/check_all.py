@@ -9,6 +9,7 @@ them: the baseline would otherwise pay for importing them, which is not what is 
 
 Prints CPU time (user + system of the child, the best of --runs) and wall time, and the ratio.
 Usage: python bench/check_all.py [--versions 10000] [--rules 50] [--runs 3]
+[--layout single|split]
 
 --evaluation: the split layout, warm (the cache filled by a first run of each engine), run in
 a child that has imported Charter: the gate's CPU time and, within it, the CPU time of policy
@@ -185,9 +186,11 @@ def measure_warm(versions: int, rules: int, runs: int, baseline: Path, keep: Pat
             raise SystemExit("the output differs from the baseline's")
 
 
-def measure(versions: int, rules: int, runs: int, baseline: Path) -> None:
+def measure(versions: int, rules: int, runs: int, baseline: Path, layout: str,
+            keep: Path | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        repo = make_repo(Path(folder) / "repo", versions, rules)
+        repo = (kept_repo(folder, keep, versions, rules) if layout == "split"
+                else make_repo(Path(folder) / "repo", versions, rules))
         best, found = interleaved(repo, baseline, runs, run)
         same = found["baseline"] == found["current"]
         (base_cpu, base_wall), (cur_cpu, cur_wall) = best["baseline"], best["current"]
@@ -210,6 +213,10 @@ def main() -> None:
     parser.add_argument("--warm", action="store_true",
                         help="split layout, warm: the CLI's CPU time, outputs byte-identical")
     parser.add_argument("--keep", type=Path, help="keep the generated repositories here")
+    parser.add_argument("--layout", choices=["single", "split"], default="single",
+                        help="the inventory's layout for the no-cache measure (split: one "
+                        "file per model and dataset, kept with --keep; a single models.yaml "
+                        "holds at most ~92,000 versions)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         checkout = Path(folder) / "baseline"
@@ -234,7 +241,8 @@ def main() -> None:
                                  args.keep)
                 return
             for versions in sizes:
-                measure(versions, args.rules, args.runs, checkout / "engine")
+                measure(versions, args.rules, args.runs, checkout / "engine", args.layout,
+                        args.keep)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",
                             str(checkout)], check=True)

@@ -47,6 +47,12 @@ EXPRESSIONS = DOTTED | st.sampled_from([
     "items[-1].metrics.roc_auc", "!n", "n && stage", "metrics.* | [0]", "`[1, 2]`",
     "length(items[?n > `1`])", "sort_by(items, &n)[0]", "items[1:].by", "{a: n}.a", "@.stage",
     "not_null(validation.date, date)", "to_number(n) || `0`", "items[*].metrics.*",
+    # functions whose argument types are checked before the call, right or wrong
+    "starts_with(stage, 'pro')", "ends_with(by, 'a')", "abs(n)", "to_string(n)", "type(n)",
+    "length(n)", "starts_with(n, 'x')", "contains(n, `1`)", "join(', ', items)", "ceil(n)",
+    "reverse(stage)", "values(metrics)", "merge(metrics, validation)", "to_array(n)",
+    "max(metrics.*)", "min([n, `2`])", "sum(items)", "avg(items[].n)", "max_by(items, &n)",
+    "join(',', [stage, by])", "min(items[*].date)", "max(`[]`)", "sort(items)",
 ])
 
 

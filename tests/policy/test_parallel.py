@@ -144,3 +144,37 @@ def test_the_collector_is_paused_while_judging_and_restored_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.usefixtures("forking")
+def test_a_thread_that_is_ending_is_waited_for_and_a_running_one_keeps_one_process() -> None:
+    import threading
+    import time
+
+    ending = threading.Thread(target=time.sleep, args=(0.02,), daemon=True)
+    ending.start()  # like git's reader's writer, done with its work
+    assert len({pid for _, pid in parallel.in_parallel(_pid_marked, list(range(10)))}) == 3
+    running = threading.Event()
+    busy = threading.Thread(target=running.wait, args=(30,), daemon=True)
+    busy.start()
+    try:
+        out = parallel.in_parallel(_pid_marked, list(range(10)))
+        assert {pid for _, pid in out} == {os.getpid()}  # never fork beside a live thread
+    finally:
+        running.set()
+        busy.join()
+
+
+def test_only_a_list_long_enough_to_share_freezes_what_is_alive(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+    monkeypatch.setattr(parallel, "MIN_PER_WORKER", 5)
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    gc.unfreeze()
+    try:
+        parallel.in_parallel(_collector_state, list(range(9)))  # a history revision's few
+        assert gc.get_freeze_count() == 0
+        parallel.in_parallel(_collector_state, list(range(10)))  # a full check's many
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()

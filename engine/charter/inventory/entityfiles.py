@@ -13,8 +13,8 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from charter.errors import CharterError, Problem
 from charter.layout import (
@@ -31,6 +31,8 @@ from charter.vcs.cache import Cache
 from charter.vcs.revisions import Revision
 
 CACHE_KIND = "entity"
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 _SECTION_OF = {folder: section for section, folder in ENTITY_FOLDERS.items()}
 # The common shape of an entity file's path, as classify() accepts it without a problem.
 _PLAIN = re.compile(r"(models|datasets)/([a-z0-9][a-z0-9._-]*)\.yaml")
@@ -52,6 +54,7 @@ class RecordFile:
         self._parsed = False
         self._source: SourceMap | None = None
         self._marks: str | None = None  # the positions as cached, read one at a time
+        self._spots: Spots | None = None  # the positions as another process parsed them
         self._ends: list[int] | str | None = None  # each line's end (as cached: text)
 
     @property
@@ -80,6 +83,11 @@ class RecordFile:
                 and self.revision.commit is not None
                 and not self._cache.has(CACHE_KIND, self._content_id))
 
+    def unparsed(self) -> bool:
+        """Neither parsed nor known to be parsed in the cache."""
+        return not self._parsed and self._source is None and not (
+            self._content_id is not None and self._cache.has(CACHE_KIND, self._content_id))
+
     def data(self) -> Any:
         """The record: parsed once, with its positions, and both kept in the cache."""
         if not self._parsed:
@@ -89,6 +97,10 @@ class RecordFile:
             else:
                 self._parse()
                 assert self._source is not None
+                if self._cache.folder is None:
+                    # nothing reads it back: a file of the same bytes is the same object
+                    self._parsed = True
+                    return self._data
                 ends = ",".join(map(str, self.line_ends()))
                 self._cache.put_text(CACHE_KIND, self.content_id, json.dumps(
                     [self._data, pack_marks(self._source.marks), ends], separators=(",", ":")))
@@ -96,6 +108,10 @@ class RecordFile:
         return self._data
 
     def source(self) -> SourceMap:
+        if self._source is None and self._spots is not None:
+            self._source = SourceMap(self.path, {path: Mark(line, column) for path, (
+                line, column) in self._spots.items()})
+            self._spots = None
         if self._source is None and self._marks is not None:
             self._source = SourceMap(self.path, unpack_marks(self._marks))
             self._marks = None
@@ -107,6 +123,13 @@ class RecordFile:
     def locate(self, path: KeyPath) -> Mark:
         """`source().locate(path)`, read from the cached positions without building them all
         (a full check points into every file that has a finding)."""
+        if self._source is None and self._spots is not None:
+            spots = self._spots
+            for end in range(len(path), -1, -1):  # as SourceMap.locate
+                spot = spots.get(path[:end])
+                if spot is not None:
+                    return Mark(*spot)
+            return Mark(1, 1)
         if self._source is None and self._marks is not None:
             found = packed_locate(self._marks, path)
             if found is not None:
@@ -120,6 +143,30 @@ class RecordFile:
         if self._ends is None:
             self._ends = line_ends(self.raw())
         return self._ends
+
+    def parsed_elsewhere(self) -> Parse | None:
+        """The parse as another process sends it back (positions as plain pairs, which
+        cost a tenth of their parse to send), with the cache's text when there is a cache
+        folder; None when it fails (the error is raised when the record is read here)."""
+        try:
+            self._parse()
+        except CharterError:
+            return None
+        assert self._source is not None
+        spots = {path: (mark.line, mark.column) for path, mark in self._source.marks.items()}
+        text = None
+        if self._cache.folder is not None:
+            ends = ",".join(map(str, self.line_ends()))
+            text = json.dumps([self._data, pack_marks(self._source.marks), ends],
+                              separators=(",", ":"))
+        return self._data, spots, text
+
+    def take(self, parse: Parse) -> None:
+        """Keep a parse made by parsed_elsewhere() in another process."""
+        data, spots, text = parse
+        self._data, self._spots, self._parsed = data, spots, True
+        if text is not None:
+            self._cache.put_text(CACHE_KIND, self.content_id, text)
 
     def _parse(self) -> None:
         document = load_yaml_text(self.raw(), self.path)
@@ -170,6 +217,8 @@ def packed_locate(packed: str, path: KeyPath) -> Mark | None:
 
 
 Key = tuple[str, str]  # (section, name)
+Spots = dict[KeyPath, tuple[int, int]]  # key path -> (line, column)
+Parse = tuple[Any, Spots, "str | None"]  # data, positions, the cache's text
 
 
 Ids = dict[str, dict[str, "str | None"]]  # section -> name -> content id
@@ -465,15 +514,7 @@ class MergedSection(Mapping[str, Any]):
         self._read(self._own)
 
     def _read(self, names: list[str]) -> None:
-        by_revision: dict[int, list[RecordFile]] = {}
-        for name in names:
-            record = self.files.record((self.section, name))
-            if record._raw is None:
-                by_revision.setdefault(id(record.revision), []).append(record)
-        for records in by_revision.values():
-            found = records[0].revision.read_many([r.path for r in records])
-            for record in records:
-                record._raw = found.get(record.path)
+        read_records([self.files.record((self.section, name)) for name in names])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MergedSection):
@@ -547,6 +588,48 @@ def merge_sections(data: dict[str, Any], files: EntityFiles,
     if problems:
         raise CharterError(problems)
     return merged, SplitSourceMap(root_source, files)
+
+
+def read_records(records: Iterable[RecordFile]) -> None:
+    """Read the bytes of the records not read yet: one git process per revision."""
+    by_revision: dict[int, list[RecordFile]] = {}
+    for record in records:
+        if record._raw is None:
+            by_revision.setdefault(id(record.revision), []).append(record)
+    for group in by_revision.values():
+        found = group[0].revision.read_many([r.path for r in group])
+        for record in group:
+            record._raw = found.get(record.path)
+
+
+class Share(Protocol):
+    """`share(judge, items)`: judge(items), perhaps shared out between processes."""
+
+    def __call__(self, judge: Callable[[Sequence[Item]], list[Result]],
+                 items: Sequence[Item]) -> list[Result]: ...
+
+
+def parse_shared(files: EntityFiles, share: Share) -> None:
+    """Parse every file that neither is parsed nor has its parse in the cache, shared out
+    between processes (the parse is a full check's largest cost). The records are the same
+    as parsed one by one; a file that fails to parse is left as it is, so that its error is
+    raised where it always was, when the record is first read."""
+    records = list({id(r): r for r in map(files.record, files.all_keys())}.values())
+    # A well-mixed order, so that each process's contiguous share holds large model files
+    # and small dataset files alike (as listed, the models would all come first).
+    todo = [r for r in records if r.unparsed()]
+    todo = [todo[i] for i in sorted(range(len(todo)), key=lambda i: (i * _MIX) % 2**32)]
+    read_records(todo)  # before the processes start: one git process reads them all
+    for record, parse in zip(todo, share(_parse_elsewhere, todo), strict=True):
+        if parse is not None:
+            record.take(parse)
+
+
+_MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
+
+
+def _parse_elsewhere(records: Sequence[RecordFile]) -> list[Parse | None]:
+    return [record.parsed_elsewhere() for record in records]
 
 
 def parse_all(files: EntityFiles) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,11 @@ from charter.inventory.entities import (
 from charter.inventory.entityfiles import (
     EntityFiles,
     MergedSection,
+    Share,
     load_entity_files,
     merge_sections,
     parse_all,
+    parse_shared,
 )
 from charter.inventory.integrity import check_integrity
 from charter.layout import entity_file_path
@@ -158,9 +160,6 @@ def _load_lazy(revision: Revision, raw: bytes, cache: Cache) -> Snapshot | None:
 
 
 Record = tuple[str, str]  # (section, name)
-# `share(check, records)`: check(records), perhaps shared out between processes
-Share = Callable[[Callable[[Sequence[Record]], list[list[Problem]]], Sequence[Record]],
-                 list[list[Problem]]]
 
 
 def validation_problems(snapshot: Snapshot, scope: Iterable[tuple[str, str]] | None = None,
@@ -175,6 +174,8 @@ def validation_problems(snapshot: Snapshot, scope: Iterable[tuple[str, str]] | N
         return problems  # the top level is wrong: entity-level errors would only add noise
     for name, team in teams(snapshot.inventory).items():  # few and small: always checked
         problems += validate(team, snapshot.source, "models", "team", ("teams", name))
+    if share is not None and scope is None and snapshot.files is not None:
+        parse_shared(snapshot.files, share)
     entities = _scoped_entities(snapshot.inventory, scope)
     # A version is checked with its model, a dataset version with its dataset: each once.
     records = {(str(e.path[0]), str(e.path[1])) for e in entities if e.kind != "version"}

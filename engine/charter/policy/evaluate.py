@@ -172,13 +172,29 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
     prepared = _prepared(policies, plain)
     by_kind, selectors = prepared.by_kind, prepared.selectors
 
-    def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[RuleResult]:
-        results = _judge_entities(chunk, builder, prepared, subject.source, today, plain)
-        return [_ended(r, subject.source) for r in results] if line_ends else results
+    def judge(chunk: Sequence[tuple[Entity, bool]]) -> list[list[RuleResult]]:
+        """Each entity's results."""
+        ends: list[int] = []
+        results = _judge_entities(chunk, builder, prepared, subject.source, today, plain,
+                                  ends)
+        if line_ends:
+            source = subject.source  # most results pass: only a finding has a line to end
+            results = [r if r.finding is None else _ended(r, source) for r in results]
+        return [results[start:end] for start, end in zip([0, *ends], ends, strict=False)]
 
-    # Every entity is judged on its own, so a full check shares them out between processes;
-    # the plain twin (and the tests comparing with it) judges them one after the other.
-    results = judge(entities) if plain else in_parallel(judge, entities)
+    # Every entity is judged on its own, so a full check shares them out between processes,
+    # in a well-mixed order (as listed, one process would judge the versions and the other
+    # the small datasets), put back in order after; the plain twin (and the tests comparing
+    # with it) judges them one after the other.
+    if plain:
+        results = [r for each in judge(entities) for r in each]
+    else:
+        order = sorted(range(len(entities)), key=lambda i: (i * _MIX) % 2**32)
+        judged = in_parallel(judge, [entities[i] for i in order])
+        by_index: list[list[RuleResult]] = [[] for _ in entities]
+        for i, each in zip(order, judged, strict=True):
+            by_index[i] = each
+        results = [r for each in by_index for r in each]
     if by_kind["change"]:  # the full check judges the change whatever changed: so must a scoped one
         entity = Entity("change", "change", (), {})
         context = builder.for_change()
@@ -206,25 +222,29 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       len(entities))
 
 
+_MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
+
+
 def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBuilder,
-                    prepared: _Prepared, source: SourceMap, today: dt.date, plain: bool
-                    ) -> list[RuleResult]:
+                    prepared: _Prepared, source: SourceMap, today: dt.date, plain: bool,
+                    ends: list[int]) -> list[RuleResult]:
+    """The results of every entity in turn; `ends` gets where each entity's results end."""
     results: list[RuleResult] = []
     selectors = prepared.selectors
     states, requires = selectors.remembering() if not plain else ([], [])
     for entity, removed in entities:
         plan = prepared.plan(entity.kind, removed)
         rules = plan[0]
-        if not rules:
-            continue
-        context = builder.for_entity(entity, removed)
-        variants = builder.variants(entity, context)
-        if not variants and not plain:
-            results += _judge_context(plan[1], entity, context, today, states, requires, source)
-            continue
-        scopes = [selectors.scope(c, today) for c in (context, *variants)]
-        for rule in rules:
-            results.append(_judge(rule, entity, scopes, source))
+        if rules:
+            context = builder.for_entity(entity, removed)
+            variants = builder.variants(entity, context)
+            if not variants and not plain:
+                results += _judge_context(plan[1], entity, context, today, states, requires,
+                                          source)
+            else:
+                scopes = [selectors.scope(c, today) for c in (context, *variants)]
+                results += [_judge(rule, entity, scopes, source) for rule in rules]
+        ends.append(len(results))
     return results
 
 

@@ -13,7 +13,11 @@ one process does it all.
 While the list is judged, Python's cyclic garbage collector is paused: judging builds many
 small values and no reference cycles, and each full collection would walk the whole loaded
 inventory again (at 10,000 versions, a sixth of a full check's time). Values are still freed
-as soon as nothing refers to them; any cycle made meanwhile is collected once it is resumed.
+as soon as nothing refers to them. After a list long enough to be shared out (a full check
+of a large inventory), what is alive is moved out of its sight (`gc.freeze`): the inventory
+and the results outlive the check, and each later collection (sorting, reporting) would walk
+them all again for nothing; a cycle among them is never collected, which costs memory only
+until the process ends. A short list (the history judges many) freezes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import os
 import pickle
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
@@ -60,19 +65,25 @@ def _configured() -> int | None:
 def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
                 per_worker: int | None = None) -> list[Result]:
     """`judge(items)`, computed in up to `workers()` processes."""
-    with collector_paused():
+    # a list long enough to share is a full check of a large inventory (a one-off): what it
+    # loaded is frozen after; a short one (one of the history's many revisions) is not
+    least = MIN_PER_WORKER if per_worker is None else per_worker
+    with collector_paused(freeze=len(items) >= 2 * max(least, 1)):
         return _shared(judge, items, per_worker)
 
 
 @contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for the block, and as it was afterwards."""
+def collector_paused(freeze: bool = False) -> Iterator[None]:
+    """The cyclic garbage collector off for the block, and as it was afterwards; with
+    `freeze`, what is alive at its end is no longer walked by the collector."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            if freeze:
+                gc.freeze()  # the inventory and the results stay: not walked again
             gc.enable()
 
 
@@ -84,7 +95,7 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
         return judge(items)
     count = min(workers(), len(items) // max(least, 1))
     # A thread running at the fork could hold a lock the child then waits on for ever.
-    if count < 2 or not hasattr(os, "fork") or threading.active_count() > 1:
+    if count < 2 or not hasattr(os, "fork") or not _alone():
         return judge(items)
     bounds = [len(items) * i // count for i in range(count + 1)]
     chunks = [items[bounds[i]:bounds[i + 1]] for i in range(count)]
@@ -100,6 +111,18 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
         for pid, pipe, _ in children:  # the parent failed: stop and reap what is left
             _abandon(pid, pipe)
     return results
+
+
+def _alone(wait: float = 0.2) -> bool:
+    """No other thread is running. One that is ending is waited for a moment: git's reader
+    writes its requests from a thread, which may not have ended yet when every answer has
+    been read (and then the whole list would be judged in one process)."""
+    deadline = time.monotonic() + wait
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            with contextlib.suppress(RuntimeError, AssertionError):  # e.g. a foreign thread
+                thread.join(max(0.0, deadline - time.monotonic()))
+    return threading.active_count() == 1
 
 
 def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item]
