@@ -74,9 +74,12 @@ def report_html(string: str, **kwargs: Any) -> Any:
 
 @functools.cache
 def _stylesheet_has_notes() -> bool:
-    from charter.report.pdf import asset_names
+    from importlib import resources
 
-    return bool(_NOTES.search(asset_names()["report.css"].read_text(encoding="utf-8")))
+    # the package's own stylesheet, as the fetcher serves it (read here, not through
+    # charter.report.pdf, which imports this module)
+    sheet = resources.files("charter.assets").joinpath("report.css")
+    return bool(_NOTES.search(sheet.read_text(encoding="utf-8")))
 
 
 @functools.cache
