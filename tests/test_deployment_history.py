@@ -181,3 +181,52 @@ def test_a_development_version_never_released_may_change(repo: GitRepo) -> None:
     repo.write("models.yaml", text.replace("b" * 64, "c" * 64))
     run = check(repo)
     assert run.code == 0 and "CHARTER-C023" not in run.out, run.out
+
+
+def test_a_staged_version_cannot_be_deleted(repo: GitRepo) -> None:
+    """Deleted, a released version's id is free for a version with another artifact."""
+    repo.write("models.yaml", BASIC_INVENTORY + STAGED)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    repo.write("models.yaml", BASIC_INVENTORY)
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("CHARTER-C024 models.yaml:12:3  credit@2.0.0 was deleted although it was "
+                "released (in staging on the base); released versions are retired and "
+                "kept") in run.out, run.out
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_released_version_cannot_be_deleted_and_added_again_after_a_move_back(
+        repo: GitRepo, split: bool) -> None:
+    """Moved back to development (passes), deleted (a version in development may be), then
+    added again with another artifact and the old validation: nothing in the base would
+    show it had been released. The deletion is refused."""
+    def write(text: str) -> None:
+        write_files(repo, split_inventory(text, models=["credit"]) if split else
+                    {"models.yaml": text})
+
+    write(BASIC_INVENTORY + STAGED)
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    write(BASIC_INVENTORY + STAGED.replace("stage: staging", "stage: development"))
+    assert check(repo).code == 0
+    repo.commit("back to development")
+    repo.git("checkout", "-q", "-b", "delete")
+    write(BASIC_INVENTORY)
+    for run in both(repo):
+        assert run.code == 1, run.out
+        assert ("credit@2.0.0 was deleted although it was released (in staging until "
+                "commit ") in run.out and "CHARTER-C024" in run.out, run.out
+    run = check(repo, "--base", "main", "--head", repo.commit("delete credit 2.0.0"))
+    assert run.code == 1 and "CHARTER-C024" in run.out, run.out
+
+
+def test_a_development_version_never_released_may_be_deleted(repo: GitRepo) -> None:
+    repo.write("models.yaml", BASIC_INVENTORY + STAGED.replace("stage: staging",
+                                                               "stage: development"))
+    repo.write("policies/rules.yaml", BASIC_POLICIES)
+    repo.commit("initial inventory")
+    repo.write("models.yaml", BASIC_INVENTORY)  # an abandoned prototype
+    run = check(repo)
+    assert run.code == 0 and "CHARTER-C024" not in run.out, run.out

@@ -266,6 +266,96 @@ def test_a_later_edit_by_someone_else_does_not_change_who_authored_the_version(
     assert "credit@1.1.0: vera validated a version they authored" in run.out
 
 
+def test_a_validator_who_edited_what_the_version_is_cannot_validate_it(
+        governed: GitRepo) -> None:
+    """Dana added the version; Vera then rewrote its training data and parameters and
+    validated it: she validated her own work, though she did not write the key line."""
+    governed.write("models.yaml", BASIC_INVENTORY + new_version())
+    governed.commit("credit 1.1.0")  # by Dana Scientist
+    feature(governed)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        extra="        parameters: {max_depth: 3}\n").replace(
+        "training_data: [loans@2024-06]", "training_data: [loans@2024-09]"))
+    governed.commit("retrain credit 1.1.0", author=VERA)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved",
+        "        parameters: {max_depth: 3}\n").replace(
+        "training_data: [loans@2024-06]", "training_data: [loans@2024-09]"))
+    for head in ((), ("--head", "feature")):
+        if head:
+            governed.commit("validate credit 1.1.0", author=VERA)
+        run = check(governed, "--base", "main", *head)
+        assert run.code == 1, (head, run.out + run.err)
+        assert "credit@1.1.0: vera validated a version they authored" in run.out, run.out
+
+
+def test_a_validator_who_edited_one_nested_line_of_the_artifact_cannot_validate_it(
+        governed: GitRepo) -> None:
+    """The edit may be one line deep inside a field, in a model's own file."""
+    from scenarios import split_inventory, write_files
+
+    artifact = ("        artifact:\n          path: models/credit-1.1.0.skops\n"
+                f"          sha256: \"{'b' * 64}\"\n")
+    write_files(governed, split_inventory(BASIC_INVENTORY + new_version(extra=artifact)))
+    governed.commit("credit 1.1.0 in its own file")  # by Dana Scientist
+    path = governed.root / "models" / "credit.yaml"
+    text = path.read_text()
+    assert "b" * 64 in text
+    feature(governed)
+    path.write_text(text.replace("b" * 64, "c" * 64))
+    governed.commit("swap the artifact", author=VERA)
+    validated = path.read_text().replace(
+        "  1.1.0:\n    stage: development\n",
+        "  1.1.0:\n    stage: development\n"
+        "    validation: {by: vera, date: 2026-11-20, outcome: approved}\n")
+    assert validated != path.read_text()
+    path.write_text(validated)
+    for head in ((), ("--head", "feature")):
+        if head:
+            governed.commit("validate credit 1.1.0", author=VERA)
+        run = check(governed, "--base", "main", *head)
+        assert "credit@1.1.0: vera validated a version they authored" in run.out, (
+            head, run.out + run.err)
+
+
+def test_recording_the_validation_stage_and_description_does_not_make_an_author(
+        governed: GitRepo) -> None:
+    """What a validator records about a version (its validation, stage, description,
+    approvals) is not what the version is."""
+    governed.write("models.yaml", BASIC_INVENTORY + new_version())
+    governed.commit("credit 1.1.0")  # by Dana Scientist
+    feature(governed)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved",
+        "        description: Validated against the 2024 book.\n"
+        "        approvals:\n          - {by: victor, date: 2026-11-21}\n").replace(
+        "stage: development", "stage: staging"))
+    governed.commit("validate and stage credit 1.1.0", author=VERA)
+    for head in ((), ("--head", "feature")):
+        run = check(governed, "--base", "main", *head)
+        assert "LC-030" not in run.out, (head, run.out + run.err)
+
+
+def test_the_history_counts_who_edited_what_the_version_is(governed: GitRepo) -> None:
+    import json
+
+    governed.write("models.yaml", BASIC_INVENTORY + new_version())
+    governed.commit("credit 1.1.0", date="2026-10-01T10:00:00")  # by dana
+    edited = new_version(extra="        parameters: {max_depth: 3}\n")
+    governed.write("models.yaml", BASIC_INVENTORY + edited)
+    governed.commit("tune credit 1.1.0", author=VERA, date="2026-10-02T10:00:00")
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-10-03, outcome: approved",
+        "        parameters: {max_depth: 3}\n"))
+    governed.commit("validate credit 1.1.0", author=VERA, date="2026-10-03T10:00:00")
+    run = governed.charter("history", "--format", "json", "--no-cache")
+    assert run.code == 0, run.err
+    events = json.loads(run.out)["events"]
+    validated = next(e for e in events if e["kind"] == "validated")
+    assert any(f.startswith("LC-030: credit@1.1.0: vera validated a version they authored")
+               for f in validated["findings"]), validated
+
+
 def test_a_pull_request_cannot_add_the_validator_that_signs_it(governed: GitRepo) -> None:
     feature(governed)
     joined = BASIC_INVENTORY.replace("  model-risk: {members: [vera, victor], validates: true}\n",

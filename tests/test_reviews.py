@@ -510,7 +510,9 @@ def test_a_validator_who_wrote_commits_of_the_change_cannot_sign_it(claim: GitRe
     run = check(claim, "--base", "main", "--reviews",
                 reviews_file(tmp_path, head, review("vera", "APPROVED", head, 1)))
     assert run.code == 1, run.out + run.err
+    # the AUC she declared is part of what the version is: she is one of its authors too
     assert ("credit@1.1.0: validation.by vera is not backed by the pull request's reviews: "
+            "vera is the author of credit@1.1.0; "
             "vera wrote commits of this pull request (as Vera Validator <vera@example.com>) "
             "and cannot sign it") in run.out
     claim.git("reset", "-q", "--hard", "HEAD~1")  # the same edit, co-written instead

@@ -23,6 +23,7 @@ from charter.inventory.diff import (
     measured_entities,
 )
 from charter.inventory.entities import datasets, find_entity, iter_entities, models, split_ref
+from charter.inventory.independence import DECIDED_FIELDS
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
 from charter.policy.loader import PolicySet
@@ -218,7 +219,8 @@ def _writers(options: CheckOptions, base_rev: Revision | None, head: Snapshot,
 
 def _unbacked_claims(pull_request: PullRequest, options: CheckOptions, change: Change,
                      head: Snapshot, base: Mapping[str, Any] | None,
-                     authors: Mapping[str, str], wrote: Mapping[str, str]) -> list[Finding]:
+                     authors: Mapping[str, tuple[str, ...]],
+                     wrote: Mapping[str, str]) -> list[Finding]:
     from charter.github.claims import claim_findings
 
     return claim_findings(pull_request, change, head.inventory, base, head.source,
@@ -236,10 +238,13 @@ def _unbacked_waivers(pull_request: PullRequest, current: PolicySet | None,
 
 
 def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
-             policies: PolicySet, scope: set[tuple[str, str]] | None) -> dict[str, str]:
+             policies: PolicySet, scope: set[tuple[str, str]] | None
+             ) -> dict[str, tuple[str, ...]]:
     """Git authors of the versions whose independence is judged: validated ones, and those a
     waiver may cover, also when their records name an author (a claim in the record cannot
-    hide who wrote the version). Read only when there are some."""
+    hide who wrote the version). For each, who wrote its key line, then who last wrote a
+    line of what it is (a validator who edits a version's artifact or data has made it).
+    Read only when there are some."""
     targets = [w.target for w in policies.waivers]
     wanted = []
     for kind, entity_id in sorted(scope) if scope is not None else [
@@ -259,12 +264,13 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
         if find_entity(subject.head, "version", version) is not None:
             path = ("models", *_version_path(version))
             by_file.setdefault(subject.source.file_of(path), []).append(version)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, ...]] = {}
     inline = by_file.pop(INVENTORY_FILE, None)
     if inline:
         from charter.history.authors import version_authors
 
-        found.update(version_authors(options.root, head_rev.commit, _lines(subject, inline)))
+        found.update(version_authors(options.root, head_rev.commit,
+                                     _lines(subject, head_rev, INVENTORY_FILE, inline)))
     # a few files (a pull request's) are blamed; many (--all) are answered by one git log
     # a linked file's lines are its target's: blamed there, never taken from the link's log
     held = {file: head_rev.real_path(file) for file in by_file}
@@ -273,18 +279,34 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
     for file, versions in sorted(by_file.items()):
         author = whole.get(file)
         if author is not None:  # one commit wrote every line of the file
-            found.update(dict.fromkeys(versions, author))
+            found.update(dict.fromkeys(versions, (author,)))
         else:
             found.update(_file_authors(options.root, head_rev.commit, held[file],
-                                       _lines(subject, versions)))
+                                       _lines(subject, head_rev, file, versions)))
     return found
 
 
 _BLAME_AT_MOST = 20
 
 
-def _lines(subject: Subject, versions: list[str]) -> dict[str, int]:
-    return {v: subject.source.locate(("models", *_version_path(v))).line for v in versions}
+def _lines(subject: Subject, head_rev: Revision, file: str,
+           versions: list[str]) -> dict[str, list[int]]:
+    """The lines to blame for each version of `file`: its key's line, then the lines of its
+    record that say what it is (not what was decided about it: `DECIDED_FIELDS`)."""
+    from charter.source.recordlines import content_lines
+
+    data = head_rev.read(file)
+    text = data.decode("utf-8-sig", errors="replace").splitlines() if data else []
+    found: dict[str, list[int]] = {}
+    for version in versions:
+        path = ("models", *_version_path(version))
+        key_line = subject.source.locate(path).line
+        entity = find_entity(subject.head, "version", version)
+        fields_at = {str(key): subject.source.locate((*path, key)).line
+                     for key in (entity.record if entity is not None else {})}
+        found[version] = [key_line, *(line for line in content_lines(
+            text, key_line, fields_at, DECIDED_FIELDS) if line != key_line)]
+    return found
 
 
 def _whole_file_authors(root: Path, commit: str | None, files: list[str]) -> dict[str, str]:
@@ -301,22 +323,16 @@ def _whole_file_authors(root: Path, commit: str | None, files: list[str]) -> dic
 
 
 def _file_authors(root: Path, commit: str | None, file: str,
-                  lines: Mapping[str, int]) -> dict[str, str]:
+                  lines: Mapping[str, list[int]]) -> dict[str, tuple[str, ...]]:
     """As version_authors, for versions kept in a model's own file."""
+    from charter.history.authors import blamed_authors
     from charter.vcs import git
 
     if commit is None:  # a file no commit holds yet has no author but whoever commits it
         known = git.run_git(root, ["cat-file", "-e", f"HEAD:{file}"], check=False).returncode == 0
     else:
         known = True
-    blamed = git.blame_lines(root, commit, file, list(lines.values())) if known else {}
-    identity = git.author_identity(root) if commit is None else None
-    found = {}
-    for version, line in lines.items():
-        author = blamed.get(line) or identity
-        if author:
-            found[version] = author
-    return found
+    return blamed_authors(root, commit, file, lines, known)
 
 
 def _version_path(version_id: str) -> tuple[str, str, str]:

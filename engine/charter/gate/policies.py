@@ -64,7 +64,7 @@ def policies_in_force(base: Revision | None, head: Revision, policies_from: str,
 
 def policy_impact(subject: Subject, current: PolicySet, proposed: PolicySet, today: dt.date,
                   evidence: Mapping[str, Any], waiver_inventory: Mapping[str, Any],
-                  authors: Mapping[str, str], ledger: Ledger | None = None
+                  authors: Mapping[str, tuple[str, ...]], ledger: Ledger | None = None
                   ) -> tuple[Impact, set[EntityKey]]:
     """The impact of the proposed rules, and the entities they newly fail."""
     every = replace(subject.change, policies_changed=True)

@@ -9,6 +9,12 @@ retired and lists no deployment (LC-003 judges the others), the commits of the b
 touched a line naming `production` in its model's files are read, newest first, until one
 shows the version in production: CHARTER-C022.
 
+A version that only reached staging is a record too (LC-002 keeps what it is), and LC-003
+lets it be deleted: deleted, its id is free, and a later pull request adds it again in
+development with another artifact and the old validation, with nothing in the base to show it
+was ever released. A deleted version whose base record is in staging, or in development or
+retired with the history showing it in staging, is CHARTER-C024.
+
 Likewise `LC-002` keeps a version that reached staging from changing in place, judged by the
 base's stage; but staging may move back to development, and a version in development may
 change. A version the change alters in what LC-002 keeps, whose base record is in
@@ -25,6 +31,8 @@ from charter.findings import Finding
 from charter.inventory.diff import Change
 from charter.inventory.entities import find_entity, split_ref
 from charter.policy.deployments import (
+    DELETED_RULE,
+    DELETED_RULE_ID,
     DEMOTED_RULE,
     DEMOTED_RULE_ID,
     SERVED_RULE,
@@ -38,12 +46,14 @@ from charter.vcs.revisions import INVENTORY_FILE
 def deleted_after_service(root: Path, base_commit: str | None, change: Change,
                           base: Mapping[str, Any], head_source: SourceMap) -> list[Finding]:
     """CHARTER-C022 for each version the change deletes that the base's history shows in
-    production although its base record is retired without deployments; CHARTER-C023 for
+    production although its base record is retired or in development without deployments,
+    CHARTER-C024 for one it shows in staging (or the base's record does); CHARTER-C023 for
     each version the change alters in place (what LC-002 keeps) that the base's history
     shows released although its base record is back in development."""
     if base_commit is None:
         return []
     wanted: list[tuple[str, str, tuple[str, ...], str]] = []  # kind, version, stages, fields
+    on_base: list[Finding] = []  # told by the base's record alone
     for (kind, entity_id), entry in sorted(change.entities.items()):
         if kind != "version" or entry.status not in ("removed", "modified"):
             continue
@@ -51,34 +61,38 @@ def deleted_after_service(root: Path, base_commit: str | None, change: Change,
         if found is None:
             continue
         stage = found.record.get("stage")
-        if entry.status == "removed" and stage == "retired" and not found.record.get(
-                "deployments"):  # LC-003 judges the others on the base record itself
-            wanted.append((SERVED, entity_id, ("production",), ""))
+        deployed = bool(found.record.get("deployments"))
+        if entry.status == "removed" and stage == "staging" and not deployed:
+            on_base.append(_finding(DELETED, entity_id, "staging on the base", head_source))
+        elif entry.status == "removed" and stage in ("retired", "development") and not deployed:
+            wanted.append((SERVED, entity_id, RELEASED, ""))  # LC-003 judges the others
         elif entry.status == "modified" and stage == "development" and any(
                 p.split(".", 1)[0] in IMMUTABLE for p in entry.paths):
             wanted.append((DEMOTED, entity_id, RELEASED, _fields(entry.paths)))
     if not wanted:
-        return []
+        return on_base
     files = sorted({INVENTORY_FILE} | {f"models/{split_ref(v)[0]}.yaml" for _, v, _, _ in wanted})
     # one log and one reader for every look-up: newest first, the commits of the base that
     # touched a line naming a release stage in these files
     log = git.run_git(root, ["log", "--format=%H", "-G", "|".join(RELEASED), base_commit,
                              "--", *files]).stdout.decode().split()
-    findings = []
+    findings = on_base
     with git.BlobReader(root) as reader:
         history = _History(reader)
         for kind, entity_id, stages, fields in wanted:
             when = history.last_at(log, *split_ref(entity_id), stages)
+            if when is not None and kind == SERVED and not when.startswith("production"):
+                kind = DELETED  # released, but never served
             if when is not None:
                 findings.append(_finding(kind, entity_id, when, head_source, fields))
-    return findings
+    return sorted(findings, key=Finding.sort_key)
 
 
 # What LC-002 keeps of a released version, and the stages that release it.
 IMMUTABLE = frozenset({"artifact", "algorithm", "parameters", "requirements", "training_data",
                        "evaluation", "features"})
 RELEASED = ("staging", "production")
-SERVED, DEMOTED = "served", "demoted"
+SERVED, DEMOTED, DELETED = "served", "demoted", "deleted"
 
 
 def _fields(paths: tuple[str, ...]) -> str:
@@ -137,11 +151,15 @@ def _stage(model: Mapping[str, Any], version: str) -> Any:
 
 def _finding(kind: str, entity_id: str, when: str, source: SourceMap,
              fields: str = "") -> Finding:
-    rule_id, (severity, title, remediation) = ((SERVED_RULE_ID, SERVED_RULE) if kind == SERVED
-                                               else (DEMOTED_RULE_ID, DEMOTED_RULE))
+    rule_id, (severity, title, remediation) = {
+        SERVED: (SERVED_RULE_ID, SERVED_RULE), DEMOTED: (DEMOTED_RULE_ID, DEMOTED_RULE),
+        DELETED: (DELETED_RULE_ID, DELETED_RULE)}[kind]
     if kind == SERVED:
         message = (f"{entity_id} was deleted although it served production (in {when}); "
                    "retired versions are kept")
+    elif kind == DELETED:
+        message = (f"{entity_id} was deleted although it was released (in {when}); released "
+                   "versions are retired and kept")
     else:
         message = (f"{entity_id} was released (in {when}) and must not change in place after "
                    f"its move back to development: {fields} changed; add a new version")

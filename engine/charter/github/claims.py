@@ -48,7 +48,7 @@ APPROVAL_RULE = "CHARTER-R002"
 
 def claim_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                    base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                   authors: Mapping[str, str] | None = None,
+                   authors: Mapping[str, tuple[str, ...]] | None = None,
                    wrote: Mapping[str, str] | None = None) -> list[Finding]:
     """A blocking finding for every changed `validation.by` claim and every added
     `approvals` entry the pull request does not back. `wrote`: the team members who
@@ -100,7 +100,8 @@ def _terms(waiver: Waiver) -> tuple[Any, ...]:
 
 def _validation_findings(pr: PullRequest, change: Change, head: Mapping[str, Any],
                          base: Mapping[str, Any] | None, source: SourceMap, today: dt.date,
-                         authors: Mapping[str, str], wrote: Mapping[str, str]) -> list[Finding]:
+                         authors: Mapping[str, tuple[str, ...]],
+                         wrote: Mapping[str, str]) -> list[Finding]:
     trusted = base if base is not None else head
     facts = Independence(tuple(i for i in (trusted, head) if i is not None), authors)
     validating = validators(trusted, today)

@@ -1,8 +1,10 @@
-"""Who added a model version: the author of the commit that wrote its key line.
+"""Who made a model version: the author of the commit that wrote its key line, and of the
+commits that last wrote what it is (`charter.source.recordlines`).
 
 `git blame` of the version's key line in `models.yaml` (`"2.1.0":`) names the commit that
-added the version — through merges, the commit on the branch where it was written — for the
-price of one git process, whatever the length of the history.
+added the version — through merges, the commit on the branch where it was written — and of
+its other lines who edited them since, for the price of one git process, whatever the length
+of the history.
 """
 
 from __future__ import annotations
@@ -16,25 +18,33 @@ from charter.vcs import git
 from charter.vcs.revisions import INVENTORY_FILE
 
 
-def version_authors(root: Path, commit: str | None, lines: Mapping[str, int]) -> dict[str, str]:
-    """version id -> "Name <email>", given the line of each version's key at `commit`.
+def version_authors(root: Path, commit: str | None, lines: Mapping[str, Sequence[int]]
+                    ) -> dict[str, tuple[str, ...]]:
+    """version id -> "Name <email>" of each commit that last wrote one of its `lines` (the
+    key's line first, so whoever added the version comes first), in `models.yaml`.
 
-    `commit` None is the working tree: a version no commit has written yet is authored by
+    `commit` None is the working tree: a line no commit has written yet is written by
     whoever would commit it now (git's configured identity).
     """
     if not lines or git.find_root(root) is None:
         return {}
-    if git.resolve_commit(root, "HEAD") is None:
-        blamed: dict[int, str | None] = {}
-    else:
-        blamed = git.blame_lines(root, commit, INVENTORY_FILE, list(lines.values()))
+    committed = git.resolve_commit(root, "HEAD") is not None
+    return blamed_authors(root, commit, INVENTORY_FILE, lines, committed)
+
+
+def blamed_authors(root: Path, commit: str | None, path: str,
+                   lines: Mapping[str, Sequence[int]], committed: bool = True
+                   ) -> dict[str, tuple[str, ...]]:
+    """As version_authors, for the lines of any file (`committed`: some commit holds it)."""
+    wanted = [line for numbers in lines.values() for line in numbers]
+    blamed = git.blame_lines(root, commit, path, wanted) if committed else {}
     identity = git.author_identity(root) if commit is None else None
-    found = {}
-    for version, line in lines.items():
-        author = blamed.get(line, identity if commit is None else None)
-        author = author if author is not None else identity
-        if author:
-            found[version] = author
+    found: dict[str, tuple[str, ...]] = {}
+    for version, numbers in lines.items():
+        who = [blamed.get(line) or identity for line in numbers]
+        named = tuple(dict.fromkeys(author for author in who if author))
+        if named:
+            found[version] = named
     return found
 
 

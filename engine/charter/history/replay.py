@@ -29,6 +29,7 @@ from charter.inventory.diff import (
     diff_inventories,
 )
 from charter.inventory.entities import entity_index, models, versions_of
+from charter.inventory.independence import DECIDED_FIELDS
 from charter.inventory.membership import TeamFacts
 from charter.layout import ENTITY_FOLDERS, LEDGER_FOLDER
 from charter.policy.context import Ledger
@@ -139,7 +140,8 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     ever_live: set[str] = set()
     live = _LiveVersions()
     last_served: frozenset[str] | None = None
-    added_by: dict[str, str] = {}  # version -> the git identity of the commit that added it
+    # version -> git identities: the commit that added it, then those that edited what it is
+    added_by: dict[str, tuple[str, ...]] = {}
     facts = None if plain else TeamFacts()  # what the teams say, read once per teams text
     validator = IncrementalValidator(_EMPTY_SOURCE, facts)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
@@ -305,7 +307,7 @@ def _record_state(out: Replay, info: _CommitInfo, live: frozenset[str],
 def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None,
                   head: Mapping[str, Any] | None, rules: PolicySet | CharterError | None,
                   ever_live: set[str], policy_change: tuple[_Loaded, _Loaded] | None,
-                  validator: IncrementalValidator, added_by: dict[str, str],
+                  validator: IncrementalValidator, added_by: dict[str, tuple[str, ...]],
                   judge_all: bool = False, ledger: _ScopedLedger | None = None,
                   facts: TeamFacts | None = None) -> None:
     drafts: list[Draft] = []
@@ -313,8 +315,8 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
     if head is not None and head is not base:
         change = _diff(base or {}, head, initial=base is None)
         drafts = list(drafts_for(change, base or {}, head, ever_live, base is None))
-    added_by.update({d.entity: f"{info.author} <{info.email}>" for d in drafts
-                     if d.kind == "version-added"})
+    _credit_authors(added_by, change, {d.entity for d in drafts if d.kind == "version-added"},
+                    f"{info.author} <{info.email}>")
     if policy_change is not None:
         drafts.append(_policy_draft(*policy_change))
     if not drafts:
@@ -330,6 +332,17 @@ def _judge_commit(out: Replay, info: _CommitInfo, base: Mapping[str, Any] | None
             detail=draft.detail, stage_from=draft.stage_from, stage_to=draft.stage_to,
             verdict=verdict, policy_digest=digest, violations=draft.violations,
             findings=findings, email=info.email))
+
+
+def _credit_authors(added_by: dict[str, tuple[str, ...]], change: Change, added: set[str],
+                    author: str) -> None:
+    """Who made each version: the author of the commit that added it, and of every commit
+    since that edited what it is (not only what was decided about it), as the gate counts."""
+    added_by.update(dict.fromkeys(added, (author,)))
+    for (kind, entity_id), entity_change in change.entities.items():
+        if kind == "version" and entity_id not in added and entity_id in added_by and any(
+                path.split(".", 1)[0] not in DECIDED_FIELDS for path in entity_change.paths):
+            added_by[entity_id] = tuple(dict.fromkeys((*added_by[entity_id], author)))
 
 
 def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Change:
@@ -404,7 +417,7 @@ entry_changes = _EntryChanges()
 
 def _verdicts(info: _CommitInfo, base: Mapping[str, Any] | None, head: Mapping[str, Any] | None,
               change: Change, rules: PolicySet | CharterError | None,
-              validator: IncrementalValidator, added_by: Mapping[str, str],
+              validator: IncrementalValidator, added_by: Mapping[str, tuple[str, ...]],
               wanted: set[str] | None = None, ledger: _ScopedLedger | None = None,
               facts: TeamFacts | None = None) -> tuple[dict[str, _Verdict], str | None]:
     """entity id -> (verdict, blocking findings) under `rules`; "*": the whole commit.

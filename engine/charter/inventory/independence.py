@@ -43,12 +43,19 @@ def login_of(identity: str, people: Iterable[Member]) -> str | None:
     return None
 
 
+# What is recorded about a version rather than written as part of it: editing these does not
+# make one of its authors (a validator records the validation, promotes, deploys).
+DECIDED_FIELDS = frozenset({"stage", "validation", "approvals", "deployments", "monitoring",
+                            "retired", "description", "documentation"})
+
+
 @dataclass
 class Independence:
     """Facts about who made an entity, over the inventories of a change (trusted first)."""
 
     inventories: tuple[Mapping[str, Any], ...]
-    git_authors: Mapping[str, str] = field(default_factory=dict)  # version id -> identity
+    # version id -> git identities: who added it first, then whoever wrote what it is since
+    git_authors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     facts: TeamFacts | None = None  # shared with the evaluations of other revisions
     _people: list[Member] | None = None
     _logins: dict[str, str | None] = field(default_factory=dict)  # git identity -> login
@@ -60,25 +67,27 @@ class Independence:
             named = record_author(found.record) if found else None
             if named:
                 return named
-        identity = self.git_authors.get(version_id)
-        if identity is None:
+        identities = self.git_authors.get(version_id)
+        if not identities:
             return None
+        identity = identities[0]
         if identity not in self._logins:  # a few people add thousands of versions
             self._logins[identity] = self._login(identity)
         return self._logins[identity] or identity
 
     def authors(self, version_id: str) -> list[str]:
         """Everyone who can be said to have made the version: every `author` (or
-        `created_by`) its records name, and the git author of its commit. A claim in the
-        record names an author; it cannot hide the person who wrote the version in git."""
+        `created_by`) its records name, the git author of the commit that added it, and
+        whoever last wrote a line of what it is (its artifact, data, parameters...). A claim
+        in the record names an author; it cannot hide the person who wrote the version in
+        git, and editing what a version is makes one of its authors."""
         found: list[str] = []
         for inventory in self.inventories:
             record = find_entity(inventory, "version", version_id)
             named = record_author(record.record) if record else None
             if named and named not in found:
                 found.append(named)
-        identity = self.git_authors.get(version_id)
-        if identity is not None:
+        for identity in self.git_authors.get(version_id, ()):
             if identity not in self._logins:
                 self._logins[identity] = self._login(identity)
             login = self._logins[identity] or identity

@@ -43,6 +43,15 @@ SERVED_RULE = (
     "which for a retired version does not say where it was retired from, so the gate looks "
     "in the base's git history: a deleted version that was ever in production there blocks. "
     "Restore the version (`stage: retired`, `retired: {date, reason}`).")
+DELETED_RULE_ID = "CHARTER-C024"
+DELETED_RULE = (
+    "error", "A released version deleted",
+    "A version that reached staging or production is a record (LC-002 keeps what it is): it "
+    "is retired and kept, never deleted. Deleting it would also free its id, so that a later "
+    "pull request could add it again, in development, with another artifact and the old "
+    "validation. The gate reads the base's record and, for a version in development or "
+    "retired there, the base's git history. Restore the version (`stage: retired`, "
+    "`retired: {date, reason}`).")
 DEMOTED_RULE_ID = "CHARTER-C023"
 DEMOTED_RULE = (
     "error", "A released version changed in place after a move back to development",

@@ -35,6 +35,8 @@ from charter.policy.conditions import (
 )
 from charter.policy.context import EMPTY_LEDGER, ContextBuilder, Ledger
 from charter.policy.deployments import (
+    DELETED_RULE,
+    DELETED_RULE_ID,
     DEMOTED_RULE,
     DEMOTED_RULE_ID,
     DEPLOYMENTS_RULE,
@@ -103,6 +105,7 @@ ENGINE_RULES: dict[str, tuple[str, str, str]] = {
     OWNER_RULE_ID: OWNER_RULE,
     SERVED_RULE_ID: SERVED_RULE,
     DEMOTED_RULE_ID: DEMOTED_RULE,
+    DELETED_RULE_ID: DELETED_RULE,
 }
 WAIVER_NOTICE_DAYS = 30
 _SIMPLE_FIELD = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*")
@@ -149,13 +152,14 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
                       scope: set[EntityKey] | None = None,
                       evidence: Mapping[str, Any] | None = None,
                       waiver_inventory: Mapping[str, Any] | None = None,
-                      authors: Mapping[str, str] | None = None,
+                      authors: Mapping[str, tuple[str, ...]] | None = None,
                       plain: bool = False, ledger: Ledger | None = None,
                       facts: TeamFacts | None = None, line_ends: bool = False
                       ) -> Evaluation:
     """Judge the entities in `scope` (every entity when None) under `policies`.
 
-    `authors` gives the git identity that added each version whose record names no author.
+    `authors` gives the git identities of each version: who added it, then whoever wrote
+    what it is since (`Independence.git_authors`).
     `plain` evaluates every condition in full, with nothing compiled or shared: the twin the
     tests compare the fast evaluation with. `facts` remembers what the teams say across
     evaluations (the history's successive revisions share their unchanged parts).
