@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,6 +101,21 @@ def repo(tmp_path: Path) -> Iterator[GitRepo]:
                        ("commit.gpgsign", "false")):
         subprocess.run(["git", "config", key, value], cwd=root, check=True)
     yield GitRepo(root)
+
+
+@pytest.fixture
+def example_facts(repo: GitRepo) -> Any:
+    """ReportFacts of this repository's own example (models.yaml, policies/, monitoring/),
+    committed on a fixed date, without evidence."""
+    import shutil
+
+    from charter.report.facts import gather_facts
+
+    shutil.copy(REPO_ROOT / "models.yaml", repo.root / "models.yaml")
+    shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
+    shutil.copytree(REPO_ROOT / "monitoring", repo.root / "monitoring")
+    repo.commit("the governed example", date="2026-11-20T10:00:00+00:00")
+    return gather_facts(repo.root, evidence=False)
 
 
 BASIC_INVENTORY = """\

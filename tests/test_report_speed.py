@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import shutil
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,20 +18,15 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 from charter.report import pdf
 from charter.report.build import build_reports
 from charter.report.dossier import dossier_job
-from charter.report.facts import ReportFacts, gather_facts
+from charter.report.facts import ReportFacts
 from charter.report.inventory_report import inventory_job
 from charter.report.lineage_report import lineage_job
 from charter.report.pdf import FLATE_LEVEL, render_pdf
-from conftest import REPO_ROOT, GitRepo
 
 
 @pytest.fixture
-def facts(repo: GitRepo) -> ReportFacts:
-    shutil.copy(REPO_ROOT / "models.yaml", repo.root / "models.yaml")
-    shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
-    shutil.copytree(REPO_ROOT / "monitoring", repo.root / "monitoring")
-    repo.commit("the governed example", date="2026-11-20T10:00:00+00:00")
-    return gather_facts(repo.root, evidence=False)
+def facts(example_facts: ReportFacts) -> ReportFacts:
+    return example_facts
 
 
 def _objects(document: bytes) -> Iterator[tuple[int, Any]]:

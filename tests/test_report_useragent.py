@@ -4,28 +4,22 @@ plain twin, the stock stylesheet, must give the same bytes."""
 
 from __future__ import annotations
 
-import shutil
 from typing import Any
 
 import pytest
 from weasyprint import html
 
 from charter.report.dossier import dossier_job
-from charter.report.facts import ReportFacts, gather_facts
+from charter.report.facts import ReportFacts
 from charter.report.inventory_report import inventory_job
 from charter.report.lineage_report import lineage_job
 from charter.report.pdf import render_pdf
 from charter.report.useragent import TRIMMED_RULES, report_html, trim
-from conftest import REPO_ROOT, GitRepo
 
 
 @pytest.fixture
-def facts(repo: GitRepo) -> ReportFacts:
-    shutil.copy(REPO_ROOT / "models.yaml", repo.root / "models.yaml")
-    shutil.copytree(REPO_ROOT / "policies", repo.root / "policies")
-    shutil.copytree(REPO_ROOT / "monitoring", repo.root / "monitoring")
-    repo.commit("the governed example", date="2026-11-20T10:00:00+00:00")
-    return gather_facts(repo.root, evidence=False)
+def facts(example_facts: ReportFacts) -> ReportFacts:
+    return example_facts
 
 
 def test_documents_have_the_bytes_of_those_styled_with_the_stock_stylesheet(
