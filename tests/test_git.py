@@ -53,3 +53,21 @@ def test_a_base_commit_missing_from_a_shallow_clone_fails_closed(governed: GitRe
         assert run.code == 2, run.out + run.err
         assert (f"charter: error: git revision {args[1]!r} does not exist (the clone may be "
                 "shallow: fetch with fetch-depth: 0)") in run.err
+
+
+def test_blame_names_the_writer_of_each_line_asked_for_however_many(repo: GitRepo) -> None:
+    """Thousands of scattered lines (every version of a large inventory) are answered from
+    one blame of the whole file, exactly as a few lines are from ranges."""
+    from charter.vcs.git import blame_lines
+
+    repo.write("big.txt", "".join(f"line {n}\n" for n in range(1, 4101)))
+    repo.commit("written", author="Ann <ann@example.com>")
+    repo.write("big.txt", "".join(f"line {n}{' edited' if n % 2 == 0 else ''}\n"
+                                  for n in range(1, 4101)))
+    repo.commit("every even line", author="Bob <bob@example.com>")
+    odd = list(range(1, 4101, 2))  # 2,050 runs of one line
+    many = blame_lines(repo.root, "HEAD", "big.txt", odd)
+    assert many == dict.fromkeys(odd, "Ann <ann@example.com>")
+    few = blame_lines(repo.root, "HEAD", "big.txt", [1, 2, 3, 4100])
+    assert few == {1: "Ann <ann@example.com>", 2: "Bob <bob@example.com>",
+                   3: "Ann <ann@example.com>", 4100: "Bob <bob@example.com>"}

@@ -457,7 +457,11 @@ def blame_lines(root: Path, commit: str | None, path: str,
     wanted = sorted(set(lines))
     if not wanted:
         return {}
-    ranges = [arg for line in wanted for arg in ("-L", f"{line},{line}")]
+    spans = _spans(wanted)
+    # many spans (every version of a large file): blaming it whole costs git no more, and a
+    # command line has a length limit
+    ranges = [] if len(spans) > _SPANS_AT_MOST else [
+        arg for first, last in spans for arg in ("-L", f"{first},{last}")]
     revision = [commit] if commit else []
     result = run_git(root, ["blame", "--porcelain", *ranges, *revision, "--", path],
                      check=False)
@@ -465,11 +469,28 @@ def blame_lines(root: Path, commit: str | None, path: str,
         reason = result.stderr.decode(errors="replace").strip().splitlines()
         raise GitError.at(f"git blame {path} failed: {reason[-1] if reason else 'unknown'}")
     blamed, named = _parse_blame(result.stdout.decode("utf-8", errors="replace"))
+    if not ranges:
+        keep = set(wanted)
+        blamed = {line: sha for line, sha in blamed.items() if line in keep}
     if _may_map_authors(root):
         named = commit_authors(root, sorted({sha for sha in blamed.values()
                                              if sha != _UNCOMMITTED}))
     return {line: None if sha == _UNCOMMITTED else named.get(sha)
             for line, sha in blamed.items()}
+
+
+_SPANS_AT_MOST = 2000
+
+
+def _spans(lines: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted line numbers as runs of consecutive lines: (first, last) each."""
+    spans: list[tuple[int, int]] = []
+    for line in lines:
+        if spans and spans[-1][1] == line - 1:
+            spans[-1] = (spans[-1][0], line)
+        else:
+            spans.append((line, line))
+    return spans
 
 
 def _may_map_authors(root: Path) -> bool:
