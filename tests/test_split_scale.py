@@ -96,6 +96,8 @@ def test_a_pull_request_on_one_model_file_never_lists_the_entity_folders(large: 
     assert len([c for c in commands if c.startswith("diff ") and " -- " not in c]) == 1, (
         commands)
     assert not [c for c in commands if c.startswith("diff --name-only")], commands
+    # the ledger's changes and untracked files come from the same diff and index listing
+    assert not [c for c in commands if c.endswith(" -- monitoring")], commands
 
 
 def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large: GitRepo
@@ -119,6 +121,7 @@ def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large
     # looked for in the tree objects, never in a listing of every file of the inventory
     assert len([c for c in commands if c.startswith(("diff ", "diff-tree "))
                 and " -- " not in c]) == 1, commands
+    assert not [c for c in commands if c.endswith(" -- monitoring")], commands
     listings = [c for c in commands if c.startswith("ls-tree") and " -r " in f" {c} "]
     assert not [c for c in listings if " -- " not in c or "models datasets" in c], commands
 

@@ -16,6 +16,7 @@ from charter.errors import CharterError
 from charter.layout import (
     ENTITY_FOLDERS,
     ENTITY_SUFFIX,
+    LEDGER_FOLDER,
     ROOT_FILE,
     YAML_SUFFIXES,
     classify,
@@ -69,6 +70,8 @@ class Revision:
     _entries: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False,
                                                   compare=False)
     _present: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    # folder -> the working tree's files there that git does not track (from the scan)
+    _untracked: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
     _links_listed: bool = field(default=False, repr=False, compare=False)  # inventory's
 
     def changed_since(self, base: str) -> frozenset[str]:
@@ -217,8 +220,9 @@ class Revision:
             # every file, not only the inventory's: the gate asks `changed_since` as well,
             # and git compares the trees (or looks at every file of the working tree) once
             diff = git.start_git(self.root, self._diff_args(base.commit))
+            # the ledger's folder too: the gate asks which of its files git does not track
             listing = None if self.commit is not None else git.start_git(self.root, [
-                "ls-files", "-z", "-v", "--cached", "--others", "--", *INVENTORY_PATHS])
+                "ls-files", "-z", "-v", "--cached", "--others", "--", *_SCANNED])
             self._scan = (base.commit, diff, listing)
 
     def inventory_changes_since(self, base: Revision, cache: Cache | None = None
@@ -257,7 +261,21 @@ class Revision:
             self._known_entries(inventory, old=False)
             self._links_from(odd, inventory)
             return set(inventory) | set(odd)
-        return set(inventory) | _unusual_entries(listed) | set(odd) | set(base._links)
+        unusual = _unusual_entries(listed)
+        self._untracked[LEDGER_FOLDER] = {p for p, tag in unusual.items()
+                                          if tag == b"? " and _in_ledger(p)}
+        return (set(inventory) | {p for p in unusual if _in_inventory(p)} | set(odd)
+                | set(base._links))
+
+    def untracked(self, folder: str) -> set[str]:
+        """The working tree's files under `folder` that git does not track, ignored ones
+        included: git's diff never names them."""
+        assert self.commit is None
+        if folder not in self._untracked:
+            result = git.run_git(self.root, ["ls-files", "-z", "--others", "--", folder])
+            self._untracked[folder] = {p.decode(errors="surrogateescape")
+                                       for p in result.stdout.split(b"\0") if p}
+        return self._untracked[folder]
 
     def _known_entries(self, entries: dict[str, bytes], old: bool) -> None:
         """What a raw diff tells of this revision's entries (the old side or the new): the
@@ -483,6 +501,13 @@ class Revision:
             b"blob %d\0" % len(data) + data).hexdigest()
 
 
+_SCANNED = (*INVENTORY_PATHS, LEDGER_FOLDER)
+
+
+def _in_ledger(path: str) -> bool:
+    return path == LEDGER_FOLDER or path.startswith(f"{LEDGER_FOLDER}/")
+
+
 def _in_inventory(path: str) -> bool:
     """What the pathspec `-- models.yaml models datasets` keeps."""
     return path in INVENTORY_PATHS or path.startswith(_ENTITY_PREFIXES)
@@ -570,15 +595,16 @@ def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     return blobs, links
 
 
-def _unusual_entries(listing: bytes) -> set[str]:
-    """Paths of `git ls-files -z -v --cached --others` that are not tracked files git looks
-    at ("H "): untracked ("? "), skipped ("S ", or lower case: assume-unchanged), unmerged."""
+def _unusual_entries(listing: bytes) -> dict[str, bytes]:
+    """path -> tag of the entries of `git ls-files -z -v --cached --others` that are not
+    tracked files git looks at ("H "): untracked ("? "), skipped ("S ", or lower case:
+    assume-unchanged), unmerged."""
     entries = listing.count(b"\0")
     usual = listing.startswith(b"H ") + listing.count(b"\0H ")
     if usual == entries:  # the common case, decided without a Python step per file
-        return set()
-    return {item[2:].decode(errors="surrogateescape") for item in listing.split(b"\0")
-            if item and not item.startswith(b"H ")}
+        return {}
+    return {item[2:].decode(errors="surrogateescape"): item[:2]
+            for item in listing.split(b"\0") if item and not item.startswith(b"H ")}
 
 
 _REGULAR = (b"100644 blob ", b"100755 blob ")  # `ls-tree`: a regular file
