@@ -6,7 +6,6 @@ import hashlib
 import os
 import posixpath
 import re
-import subprocess
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -62,7 +61,7 @@ class Revision:
                                                        compare=False)
     _reading: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                      compare=False)
-    _scan: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes] | None] | None = field(
+    _scan: tuple[str, git.Started, git.Started | None] | None = field(
         default=None, repr=False, compare=False)
     _changed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                 compare=False)
@@ -245,11 +244,11 @@ class Revision:
             return None
         against, diff, listing = self._scan
         self._scan = None
-        listed = b""
-        if listing is not None:  # the larger output first: neither pipe fills up
-            listed, _ = listing.communicate()
-        out, _ = diff.communicate()
-        if diff.returncode != 0 or (listing is not None and listing.returncode != 0):
+        listed, listed_code = b"", 0
+        if listing is not None:
+            listed, listed_code = listing.result()
+        out, code = diff.result()
+        if code != 0 or listed_code != 0:
             return None
         entries = _raw_entries(out)
         self._entries.setdefault(against, entries)  # the same state of the tree
