@@ -312,9 +312,11 @@ class Revision:
         assert self.commit is not None
         memory = cache or Cache(None)
         found: dict[str, tuple[str, str]] = {}
-        for mode, name, oid in self._tree_items(f"{self.commit}^{{tree}}"):
-            if name not in INVENTORY_PATHS:
-                continue
+        top = {name: (mode, oid) for mode, name, oid in self._tree_items(
+            f"{self.commit}^{{tree}}") if name in INVENTORY_PATHS}
+        for name in INVENTORY_PATHS:  # what `_lookup` would find: the root tree is read
+            self._looked_up.setdefault(name, top.get(name))
+        for name, (mode, oid) in top.items():
             if mode == _TREE_MODE and name != INVENTORY_FILE:
                 found.update({f"{name}/{path}": entry for path, entry in
                               self._odd_in_tree(oid, memory).items()})
