@@ -156,8 +156,13 @@ def split_pr(sizes: list[int], rules: int, runs: int, keep: Path | None) -> None
     print(f"{'':>9} {'':>5} {'':>24} {'working tree':>23} {'commit (CI)':>23}")
     print(f"{'versions':>9} {'rules':>5} {'changed file':>24} {'warm check':>11} "
           f"{'gate CPU':>11} {'warm check':>11} {'gate CPU':>11}")
+    load = os.getloadavg()[0]
     times = [warm_pr_check(v, rules, runs, keep) for v in sizes]
     small, large = times[0], times[-1]
+    # the machine's load beside the figures: on a busy machine the git processes that run
+    # beside the gate wait for a core, and the wall times say more of the load than of it
+    print(f"load average (1 min) {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end, "
+          f"{os.cpu_count()} cores")
     for label, wall, cpu in (("working tree", 0, 1), ("commit", 2, 3)):
         print(f"{label}: ratio {sizes[-1]:,} / {sizes[0]:,} versions: "
               f"{large[wall] / small[wall]:.2f}x wall, {large[cpu] / small[cpu]:.2f}x gate CPU "

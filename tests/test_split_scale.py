@@ -93,7 +93,11 @@ def test_a_pull_request_on_one_model_file_never_lists_the_entity_folders(large: 
     # a few git processes, however many files the inventory holds
     assert len(commands) < 25, commands
     # git compares every file of the working tree with the base once, not once per question
-    assert len([c for c in commands if c.startswith("diff --name-only")]) == 1, commands
+    assert len([c for c in commands if c.startswith("diff ") and " -- " not in c]) == 1, (
+        commands)
+    assert not [c for c in commands if c.startswith("diff --name-only")], commands
+    # the ledger's changes and untracked files come from the same diff and index listing
+    assert not [c for c in commands if c.endswith(" -- monitoring")], commands
 
 
 def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large: GitRepo
@@ -113,6 +117,13 @@ def test_a_pull_request_judged_as_a_commit_reads_only_the_files_it_changed(large
     # the changed file is found by git's tree diff, not by hashing every record
     reads = [c for c in commands if c.startswith(("cat-file", "show"))]
     assert len(commands) < 25 and len(reads) < 6, commands
+    # one diff of the two trees answers every question about the change, and links are
+    # looked for in the tree objects, never in a listing of every file of the inventory
+    assert len([c for c in commands if c.startswith(("diff ", "diff-tree "))
+                and " -- " not in c]) == 1, commands
+    assert not [c for c in commands if c.endswith(" -- monitoring")], commands
+    listings = [c for c in commands if c.startswith("ls-tree") and " -r " in f" {c} "]
+    assert not [c for c in listings if " -- " not in c or "models datasets" in c], commands
 
 
 def test_a_linked_model_file_is_judged_when_what_it_leads_to_changes(large: GitRepo) -> None:

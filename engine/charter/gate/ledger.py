@@ -170,24 +170,19 @@ def ledger_changes(root: Path, base: Revision | None, head: Revision
     that differs between base and head; renames are a deletion and an addition."""
     if base is None or base.commit is None:
         return [("A", p, _is_link(head, p)) for p in head.files_under(LEDGER_FOLDER)]
-    args = ["diff", "--raw", "-z", "--no-renames", "--no-abbrev", *git.DIFF_EVERYTHING,
-            base.commit,
-            *([head.commit] if head.commit else []), "--", LEDGER_FOLDER]
-    fields = git.run_git(root, args).stdout.split(b"\0")
     out: list[tuple[str, str, bool]] = []
-    for meta, raw_path in zip(fields[0::2], fields[1::2], strict=False):
+    # the whole tree's diff, which the gate has asked of git already: its ledger part
+    for path, meta in head.changed_entries(base.commit).items():
         parts = meta.decode().split()
-        if len(parts) < 5:
+        if len(parts) < 5 or not in_ledger_folder(path):
             continue
-        path = raw_path.decode(errors="surrogateescape")
         status = "D" if parts[4].startswith("D") else "A" if parts[4].startswith("A") else "M"
         link = parts[1] == "120000" if head.commit else os.path.islink(root / path)
         out.append((status, path, link))
     if head.commit is None:  # files git does not track yet are part of the change too,
         # ignored ones included: the working tree's ledger is read with them
-        result = git.run_git(root, ["ls-files", "-z", "--others", "--", LEDGER_FOLDER])
-        out += [("A", p, os.path.islink(root / p)) for p in
-                (x.decode(errors="surrogateescape") for x in result.stdout.split(b"\0") if x)]
+        out += [("A", p, os.path.islink(root / p)) for p in sorted(
+            head.untracked(LEDGER_FOLDER))]
     changed = [c[1] for c in out]
     base.files_under(*changed)  # readable at the commits: only the changed files are listed
     head.files_under(*changed)

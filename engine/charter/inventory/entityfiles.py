@@ -387,7 +387,8 @@ def load_entity_files(revision: Revision, cache: Cache, donor: EntityFiles | Non
     at the paths git reports as changed, and the files of a commit are looked up one by one
     until something goes through them all: a pull request's cost does not grow with the
     inventory."""
-    changed = revision.inventory_changes_since(donor.revision) if donor is not None else None
+    changed = (revision.inventory_changes_since(donor.revision, cache) if donor is not None
+               else None)
     if donor is not None and changed is not None:
         edited: dict[str, dict[str, str | None]] = {section: {} for section in ENTITY_FOLDERS}
         gone: dict[str, set[str]] = {section: set() for section in ENTITY_FOLDERS}

@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,13 +24,34 @@ def _env() -> dict[str, str]:
     return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
 
 
-def start_git(root: Path, args: Sequence[str]) -> subprocess.Popen[bytes]:
+@dataclass
+class Started:
+    """A git process left running, its answer spooled to a temporary file: however long
+    the answer, git never waits for the caller to read it (a pipe holds 64 KiB), so it
+    finishes while the caller works."""
+
+    process: subprocess.Popen[bytes]
+    output: IO[bytes]
+
+    def result(self) -> tuple[bytes, int]:
+        """git's answer and exit code, once it has finished."""
+        code = self.process.wait()
+        try:
+            self.output.seek(0)
+            return self.output.read(), code
+        finally:
+            self.output.close()
+
+
+def start_git(root: Path, args: Sequence[str]) -> Started:
     """A git process left running, so that the caller can work (or run another) meanwhile;
-    read it with communicate()."""
+    read it with result()."""
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result(), once git is done
     try:
-        return subprocess.Popen(["git", *args], cwd=root, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=_env())
+        return Started(subprocess.Popen(["git", *args], cwd=root, stdout=output,
+                                        stderr=subprocess.DEVNULL, env=_env()), output)
     except FileNotFoundError:
+        output.close()
         raise GitError.at("git is not installed or not on PATH") from None
 
 

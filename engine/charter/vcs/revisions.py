@@ -6,7 +6,6 @@ import hashlib
 import os
 import posixpath
 import re
-import subprocess
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -16,12 +15,14 @@ from charter.errors import CharterError
 from charter.layout import (
     ENTITY_FOLDERS,
     ENTITY_SUFFIX,
+    LEDGER_FOLDER,
     ROOT_FILE,
     YAML_SUFFIXES,
     classify,
     entity_file_path,
 )
 from charter.vcs import git
+from charter.vcs.cache import Cache
 
 INVENTORY_FILE = ROOT_FILE
 POLICY_DIR = "policies"
@@ -60,11 +61,16 @@ class Revision:
                                                        compare=False)
     _reading: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                      compare=False)
-    _scan: tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]] | None = field(
+    _scan: tuple[str, git.Started, git.Started | None] | None = field(
         default=None, repr=False, compare=False)
     _changed: dict[str, frozenset[str]] = field(default_factory=dict, repr=False,
                                                 compare=False)
+    # base -> path -> git's raw diff entry (":old_mode new_mode old_id new_id status")
+    _entries: dict[str, dict[str, bytes]] = field(default_factory=dict, repr=False,
+                                                  compare=False)
     _present: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+    # folder -> the working tree's files there that git does not track (from the scan)
+    _untracked: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
     _links_listed: bool = field(default=False, repr=False, compare=False)  # inventory's
 
     def changed_since(self, base: str) -> frozenset[str]:
@@ -72,8 +78,22 @@ class Revision:
         per revision (a working tree is read as it was at the first question: one gate run
         judges one state of it)."""
         if base not in self._changed:
-            self._changed[base] = frozenset(git.changed_paths(self.root, base, self.commit))
+            self._changed[base] = frozenset(self.changed_entries(base))
         return self._changed[base]
+
+    def changed_entries(self, base: str) -> dict[str, bytes]:
+        """`changed_since`, with git's raw diff entry of each path (":old_mode new_mode
+        old_id new_id status"; a working tree's new id is zeros): one whole-tree diff per
+        base and revision, shared by every question about the change."""
+        if base not in self._entries:
+            result = git.run_git(self.root, self._diff_args(base))
+            self._entries[base] = _raw_entries(result.stdout)
+        return self._entries[base]
+
+    def _diff_args(self, base: str) -> list[str]:
+        # `git diff` rather than `git diff-tree`: the plumbing reads the whole index first
+        return ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", *git.DIFF_EVERYTHING,
+                base, *([self.commit] if self.commit else [])]
 
     @classmethod
     def worktree(cls, root: Path) -> Revision:
@@ -196,70 +216,150 @@ class Revision:
         if base.commit is None or base.root != self.root:
             return
         if self._scan is None or self._scan[0] != base.commit:
-            paths = ["--", *INVENTORY_PATHS]
-            if self.commit is not None:  # a commit: git's tree diff, and the tree's listing
-                self._scan = (base.commit, git.start_git(self.root, [
-                    "diff-tree", "-r", "-z", "--raw", "--no-renames", *git.DIFF_EVERYTHING,
-                    base.commit, self.commit, *paths]), git.start_git(self.root, [
-                        "ls-tree", "-r", "-z", "--full-tree", self.commit, *paths]))
-                return
             # every file, not only the inventory's: the gate asks `changed_since` as well,
-            # and git looks at every file of the tree once instead of twice
-            self._scan = (base.commit, git.start_git(self.root, [
-                "diff", "--name-only", "-z", "--no-renames", *git.DIFF_EVERYTHING,
-                base.commit]),
-                git.start_git(self.root, ["ls-files", "-z", "-v", "-s", "--cached",
-                                          "--others", *paths]))
+            # and git compares the trees (or looks at every file of the working tree) once
+            diff = git.start_git(self.root, self._diff_args(base.commit))
+            # the ledger's folder too: the gate asks which of its files git does not track
+            listing = None if self.commit is not None else git.start_git(self.root, [
+                "ls-files", "-z", "-v", "--cached", "--others", "--", *_SCANNED])
+            self._scan = (base.commit, diff, listing)
 
-    def inventory_changes_since(self, base: Revision) -> set[str] | None:
+    def inventory_changes_since(self, base: Revision, cache: Cache | None = None
+                                ) -> set[str] | None:
         """Inventory paths whose content may differ from `base`'s (added, removed or edited);
         None when that cannot be known without reading everything.
 
-        A commit against a commit is answered by git's tree diff (see `_commit_changes`). A
-        working tree against a commit is answered by git too: its index tells which files
-        kept their size and time, untracked files are listed, and files git was told not to
-        look at (assume-unchanged, skip-worktree) count as changed, as do symbolic links (what
-        they lead to can change while they do not). Each of the two git processes looks at
-        every file of the tree, the one cost that grows with the inventory. In both cases the
-        two processes run at once, and from `start_inventory_scan` on."""
+        Both answers start from git's diff of the whole tree against `base` (kept for
+        `changed_since`), and add every symbolic link and submodule of the base's inventory
+        (what a link leads to can change while it does not; a link or submodule of this
+        revision that the diff does not name is the base's, unchanged). The base's are found
+        in its entity folders' tree objects, asked once per tree (`cache` keeps the answer):
+        a tree without the bytes of such a mode holds none. A working tree adds what git's
+        diff cannot see: untracked files, and files git was told not to look at
+        (assume-unchanged, skip-worktree), from one listing of the index. The diff (and the
+        listing) is the one cost that grows with the inventory; they run from
+        `start_inventory_scan` on, at once."""
         self.start_inventory_scan(base)
         if self._scan is None:
             return None
         against, diff, listing = self._scan
         self._scan = None
-        listed, _ = listing.communicate()  # the larger output first: neither pipe fills up
-        out, _ = diff.communicate()
-        if diff.returncode != 0 or listing.returncode != 0:
+        listed, listed_code = b"", 0
+        if listing is not None:
+            listed, listed_code = listing.result()
+        out, code = diff.result()
+        if code != 0 or listed_code != 0:
             return None
+        entries = _raw_entries(out)
+        self._entries.setdefault(against, entries)  # the same state of the tree
+        self._changed.setdefault(against, frozenset(entries))
+        inventory = {p: entry for p, entry in entries.items() if _in_inventory(p)}
+        base._known_entries(inventory, old=True)
+        odd = base.inventory_odd_entries(cache)
         if self.commit is not None:
-            return self._commit_changes(out, listed)
-        changed = frozenset(p.decode(errors="surrogateescape") for p in out.split(b"\0") if p)
-        self._changed.setdefault(against, changed)  # the same state of the tree
-        # what the pathspec `-- models.yaml models datasets` would have kept
-        inventory = {p for p in changed if p in INVENTORY_PATHS or p.startswith(_ENTITY_PREFIXES)}
-        return inventory | _unusual_entries(listed) | set(base._links)
+            self._known_entries(inventory, old=False)
+            self._links_from(odd, inventory)
+            return set(inventory) | set(odd)
+        unusual = _unusual_entries(listed)
+        self._untracked[LEDGER_FOLDER] = {p for p, tag in unusual.items()
+                                          if tag == b"? " and _in_ledger(p)}
+        return (set(inventory) | {p for p in unusual if _in_inventory(p)} | set(odd)
+                | set(base._links))
 
-    def _commit_changes(self, raw: bytes, listing: bytes) -> set[str]:
-        """`inventory_changes_since` between two commits, from git's tree diff (`--raw`) and
-        the listing of this commit's inventory: the paths the diff names, and every symbolic
-        link or submodule of the inventory (what a link leads to can change while it does
-        not). Neither costs a Python step per file: the tree diff skips what is the same, the
-        listing is scanned in C."""
-        items = raw.split(b"\0")
-        changed: set[str] = set()
-        for meta, raw_path in zip(items[0::2], items[1::2], strict=False):
-            if not meta.startswith(b":"):
-                continue
-            path = raw_path.decode(errors="surrogateescape")
-            changed.add(path)
-            self._present[path] = meta[8:14] != b"000000"  # ":old new ...": new mode 0: gone
-        odd = _odd_tree_entries(listing)
-        blobs, links = _blob_entries(odd)
-        self._blobs.update(blobs)
-        self._links.update(links)
+    def untracked(self, folder: str) -> set[str]:
+        """The working tree's files under `folder` that git does not track, ignored ones
+        included: git's diff never names them."""
+        assert self.commit is None
+        if folder not in self._untracked:
+            result = git.run_git(self.root, ["ls-files", "-z", "--others", "--", folder])
+            self._untracked[folder] = {p.decode(errors="surrogateescape")
+                                       for p in result.stdout.split(b"\0") if p}
+        return self._untracked[folder]
+
+    def _known_entries(self, entries: dict[str, bytes], old: bool) -> None:
+        """What a raw diff tells of this revision's entries (the old side or the new): the
+        mode and object of each path it names, as `_lookup` would find them. A path missing
+        on this side may be a folder here: left to be looked up."""
+        assert self.commit is not None
+        for path, meta in entries.items():
+            fields = meta[1:].split(b" ")
+            mode, blob = (fields[0], fields[2]) if old else (fields[1], fields[3])
+            if mode != b"000000":
+                self._looked_up.setdefault(path, (mode.decode(), blob.decode()))
+                self._present.setdefault(path, True)
+
+    def _links_from(self, base_odd: dict[str, tuple[str, str]],
+                    changed: dict[str, bytes]) -> None:
+        """This commit's links and submodules in the inventory: the base's where the diff
+        names nothing, and what the diff gives for the paths it names."""
+        odd = {p: e for p, e in base_odd.items() if p not in changed}
+        for path in changed:
+            found = self._looked_up.get(path)
+            if found is not None and found[0] not in _PLAIN_MODES:
+                odd[path] = found
+        for path, (mode, blob) in odd.items():
+            if mode == git.SYMLINK_MODE:
+                self._blobs[path] = blob
+                self._links[path] = blob
         self._links_listed = True
-        return changed | {item.partition(b"\t")[2].decode(errors="surrogateescape")
-                          for item in odd}
+
+    def inventory_odd_entries(self, cache: Cache | None = None) -> dict[str, tuple[str, str]]:
+        """path -> (mode, object) of every entry of the commit's inventory (models.yaml and
+        the entity folders, at any depth) that is neither a regular file nor a folder:
+        symbolic links and submodules. Read from the tree objects, without listing them: a
+        tree whose bytes hold no link, submodule or subfolder mode has none (the common case,
+        decided in C); only one that does is listed. Per tree, `cache` keeps the answer."""
+        assert self.commit is not None
+        memory = cache or Cache(None)
+        found: dict[str, tuple[str, str]] = {}
+        top = {name: (mode, oid) for mode, name, oid in self._tree_items(
+            f"{self.commit}^{{tree}}") if name in INVENTORY_PATHS}
+        for name in INVENTORY_PATHS:  # what `_lookup` would find: the root tree is read
+            self._looked_up.setdefault(name, top.get(name))
+        for name, (mode, oid) in top.items():
+            if mode == _TREE_MODE and name != INVENTORY_FILE:
+                found.update({f"{name}/{path}": entry for path, entry in
+                              self._odd_in_tree(oid, memory).items()})
+            elif mode not in _PLAIN_MODES:
+                found[name] = (mode, oid)
+        return found
+
+    def _odd_in_tree(self, tree: str, cache: Cache) -> dict[str, tuple[str, str]]:
+        known = cache.get(_ODD_KIND, tree)
+        if isinstance(known, dict):
+            return {path: (entry[0], entry[1]) for path, entry in known.items()}
+        data = self._tree_bytes(tree)
+        found: dict[str, tuple[str, str]] = {}
+        if any(mode in data for mode in _ODD_MODE_BYTES):  # perhaps: listed to know
+            listing = git.run_git(self.root, ["ls-tree", "-r", "-z", "--full-tree", tree])
+            for item in _odd_tree_entries(listing.stdout):
+                meta, _, raw_path = item.partition(b"\t")
+                mode, _, oid = meta.decode().split(" ")
+                found[raw_path.decode(errors="surrogateescape")] = (mode, oid)
+        if len(data) >= _CACHED_TREE:
+            cache.put(_ODD_KIND, tree, {path: list(entry) for path, entry in found.items()})
+        return found
+
+    def _tree_items(self, tree: str) -> list[tuple[str, str, str]]:
+        """(mode, name, object id) of each entry of one tree object (not recursive)."""
+        data = self._tree_bytes(tree)
+        size = len(self.commit or "") // 2  # 20 bytes (SHA-1) or 32 (SHA-256)
+        items = []
+        at = 0
+        while at < len(data):
+            space = data.index(b" ", at)
+            end = data.index(b"\0", space)
+            items.append((data[at:space].decode(), data[space + 1:end].decode(
+                errors="surrogateescape"), data[end + 1:end + 1 + size].hex()))
+            at = end + 1 + size
+        return [(mode.zfill(6), name, oid) for mode, name, oid in items]
+
+    def _tree_bytes(self, tree: str) -> bytes:
+        with self._reading:
+            data = self._blob_reader().read(tree)
+        if data is None:
+            raise git.GitError.at(f"git object {tree} is missing from the repository")
+        return data
 
     def lexists(self, path: str) -> bool:
         """Whether the revision has an entry at `path` (a link counts, whatever it leads to)."""
@@ -402,6 +502,34 @@ class Revision:
             b"blob %d\0" % len(data) + data).hexdigest()
 
 
+_SCANNED = (*INVENTORY_PATHS, LEDGER_FOLDER)
+
+
+def _in_ledger(path: str) -> bool:
+    return path == LEDGER_FOLDER or path.startswith(f"{LEDGER_FOLDER}/")
+
+
+def _in_inventory(path: str) -> bool:
+    """What the pathspec `-- models.yaml models datasets` keeps."""
+    return path in INVENTORY_PATHS or path.startswith(_ENTITY_PREFIXES)
+
+
+def _raw_entries(raw: bytes) -> dict[str, bytes]:
+    """path -> ":old_mode new_mode old_id new_id status" of `git diff --raw -z` output."""
+    items = raw.split(b"\0")
+    return {path.decode(errors="surrogateescape"): meta
+            for meta, path in zip(items[0::2], items[1::2], strict=False)
+            if meta.startswith(b":")}
+
+
+_TREE_MODE = "040000"
+_ODD_KIND = "odd-entries"  # the cache's: tree id -> its links and submodules, at any depth
+# The modes of a link, a submodule and a subfolder as a tree object spells them ("40000",
+# without the leading zero): a tree whose bytes hold none of these holds no such entry.
+_ODD_MODE_BYTES = (b"120000 ", b"160000 ", b"40000 ")
+_CACHED_TREE = 1 << 16  # bytes (about 1,500 entries): a smaller tree is read as fast
+
+
 def _list_blobs(root: Path, commit: str, paths: list[str]
                 ) -> tuple[dict[str, str], dict[str, str]]:
     """path -> blob id of the files under `paths` at `commit`, and the symbolic links among
@@ -468,22 +596,16 @@ def _blob_entries(items: list[bytes]) -> tuple[dict[str, str], dict[str, str]]:
     return blobs, links
 
 
-_USUAL = (b"H 100644 ", b"H 100755 ")  # `ls-files -v -s`: a tracked regular file git looks at
-
-
-def _unusual_entries(listing: bytes) -> set[str]:
-    """Paths of `git ls-files -z -v -s --others` that are not tracked regular files git looks
-    at: untracked ("? "), skipped ("S ", lower case) or symbolic links."""
+def _unusual_entries(listing: bytes) -> dict[str, bytes]:
+    """path -> tag of the entries of `git ls-files -z -v --cached --others` that are not
+    tracked files git looks at ("H "): untracked ("? "), skipped ("S ", or lower case:
+    assume-unchanged), unmerged."""
     entries = listing.count(b"\0")
-    usual = sum(listing.startswith(tag) + listing.count(b"\0" + tag) for tag in _USUAL)
+    usual = listing.startswith(b"H ") + listing.count(b"\0H ")
     if usual == entries:  # the common case, decided without a Python step per file
-        return set()
-    found = set()
-    for item in listing.split(b"\0"):
-        if item and not item.startswith(_USUAL):
-            path = item.partition(b"\t")[2] if item[:2] != b"? " else item[2:]
-            found.add(path.decode(errors="surrogateescape"))
-    return found
+        return {}
+    return {item[2:].decode(errors="surrogateescape"): item[:2]
+            for item in listing.split(b"\0") if item and not item.startswith(b"H ")}
 
 
 _REGULAR = (b"100644 blob ", b"100755 blob ")  # `ls-tree`: a regular file
