@@ -224,6 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = args.keep or Path(scratch) / "repo"
+        load = os.getloadavg()[0]  # ratios measured on a busy machine are less steady
         started = time.perf_counter()
         build(root, args.commits, args.versions)
         print(f"built {args.commits} commits, {args.versions} versions in "
@@ -244,6 +245,8 @@ def main() -> None:
         runs = f" (least of {len(colds)} runs each)" if len(colds) > 1 else ""
         print(f"ratio: charter history (no cache) / git log -p = {cold.wall / floor.wall:.2f} "
               f"(wall), {cold.cpu / floor.cpu:.2f} (CPU){runs}; the target is <= 1.5")
+        print(f"machine load (1-minute average): {load:.2f} before, {os.getloadavg()[0]:.2f} "
+              f"after, on {os.cpu_count()} cores")
 
 if __name__ == "__main__":
     main()

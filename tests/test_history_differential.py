@@ -323,3 +323,38 @@ def test_charter_history_prints_what_the_plain_computation_gives_byte_for_byte(
     kinds = {e["kind"] for e in events}
     assert "policy-changed" in kinds and {k for k in kinds if k.startswith("dataset-")}
     assert {e["verdict"] for e in events} >= {"pass", "fail"}
+
+
+def test_an_invalid_version_left_unchanged_still_fails_the_commits_that_edit_its_siblings(
+        repo: GitRepo) -> None:
+    """A model's versions are validated again only when their records change: a version
+    whose record is not valid keeps every commit that touches its model failing until it
+    is fixed, as the plain computation finds."""
+    def version(name: str, extra: str = "") -> str:
+        return (f'      "{name}":\n        stage: development\n'
+                "        algorithm: GradientBoostingClassifier\n"
+                "        training_data: [loans@2024-06]\n"
+                "        evaluation: {dataset: loans@2024-06, target: defaulted, "
+                f"metrics: {{roc_auc: 0.8}}}}\n{extra}")
+
+    repo.write("policies/rules.yaml", POLICIES)
+    bad = "        colour: blue\n"  # a field no version may have
+    tuned = "        parameters: {depth: 3}\n"
+    steps = [("add 2.0.0, not valid", version("2.0.0", bad)),
+             ("add 3.0.0", version("2.0.0", bad) + version("3.0.0")),
+             ("fix 2.0.0", version("2.0.0") + version("3.0.0")),
+             ("tune 3.0.0", version("2.0.0") + version("3.0.0", tuned))]
+    repo.write("models.yaml", BASIC_INVENTORY)
+    repo.commit("start (#1)", date="2026-07-01T10:00:00+00:00")
+    for n, (message, versions) in enumerate(steps):
+        repo.write("models.yaml", BASIC_INVENTORY + versions)
+        repo.commit(f"{message} (#{n + 2})", date=f"2026-07-0{n + 2}T10:00:00+00:00")
+    head = repo.git("rev-parse", "HEAD")
+    fast, full = replay(repo.root, head), replay(repo.root, head, plain=True)
+    assert plain_view(fast) == plain_view(full)
+    verdicts = {(e.message.split(" (#")[0], e.version): (e.verdict, e.findings)
+                for e in fast.events}
+    verdict, findings = verdicts[("add 3.0.0", "3.0.0")]
+    assert verdict == "fail" and any("2.0.0" in f and "colour" in f for f in findings)
+    assert verdicts[("fix 2.0.0", "2.0.0")][0] == "pass"
+    assert verdicts[("tune 3.0.0", "3.0.0")][0] == "pass"

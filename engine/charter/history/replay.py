@@ -139,7 +139,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     policy_blobs: dict[str, str] = {}
     ever_live: set[str] = set()
     live = _LiveVersions()
-    last_served: frozenset[str] | None = None
+    first = True  # the next commit judged is the first after the starting point
     # version -> git identities: the commit that added it, then those that edited what it is
     added_by: dict[str, tuple[str, ...]] = {}
     facts = None if plain else TeamFacts()  # what the teams say, read once per teams text
@@ -180,16 +180,19 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
                 out.notes.append(f"shallow clone: history starts at {commit.sha[:10]} "
                                  f"({info.date[:10]})")
                 _record_state(out, info, live.update(inventory)[0], ever_live)
+                first = True
                 continue
             rules = base_policies if base_policies is not None else in_force
             policy_change = (base_policies, in_force) if policies_changed else None
             _judge_commit(out, info, base, inventory, rules, ever_live, policy_change, validator,
                           added_by, judge_all, ledger, facts)
-            production, served = live.update(inventory)
+            production, began = live.update(inventory)
             _record_state(out, info, production, ever_live)
-            if served is not last_served:
-                out.served |= served
-                last_served = served
+            # every version served at a commit after the starting point (a shallow clone's
+            # first commit is not one): those served at the first such commit, then those
+            # that begin to be served
+            out.served |= live.served() if first else began
+            first = False
     out.head = inventory if read else None
     return out
 
@@ -238,32 +241,39 @@ class _LiveVersions:
         # how many models give each id (two can, in an inventory that is not valid:
         # model "a" version "b@c" and model "a@b" version "c")
         self._counts: tuple[dict[str, int], dict[str, int]] = ({}, {})
-        self._union = (frozenset[str](), frozenset[str]())
+        self._live = frozenset[str]()
 
     def update(self, inventory: Mapping[str, Any] | None
-               ) -> tuple[frozenset[str], frozenset[str]]:
-        """(versions in production, versions whose records list a deployment)."""
+               ) -> tuple[frozenset[str], set[str]]:
+        """(versions in production, versions that began to list a deployment: none of
+        the models gave them before this inventory)."""
         current = models(inventory or {})
         known = self._models
         changed, gone = entry_changes(self._section, current)  # known mirrors the last section
         self._section = current
+        began: set[str] = set()
         if not changed and not gone:
-            return self._union
-        moved = [False, False]  # whether an id came or went, per set
+            return self._live, began
+        moved = False  # whether a version came into production or left it
         for name in [*changed, *gone]:
             before = known.pop(name, None)
             after = None
             if name in current:
                 after = known[name] = (current[name], *_live_and_served(name, current[name]))
-            self._count(before, after, moved)
-        # the same set object while its members stay: the callers compare by identity first
-        live, served = (frozenset(counts) if came_or_went else union for union, counts, came_or_went
-                        in zip(self._union, self._counts, moved, strict=True))
-        self._union = (live, served)
-        return self._union
+            moved = self._count(before, after, began) or moved
+        if moved:  # the same set object while its members stay: callers compare by identity
+            self._live = frozenset(self._counts[0])
+        return self._live, began
 
-    def _count(self, before: _Share | None, after: _Share | None, moved: list[bool]) -> None:
-        """Count the ids a model gives now instead of those it gave (most stay the same)."""
+    def served(self) -> frozenset[str]:
+        """The versions whose records list a deployment, in the last inventory."""
+        return frozenset(self._counts[1])
+
+    def _count(self, before: _Share | None, after: _Share | None, began: set[str]) -> bool:
+        """Count the ids a model gives now instead of those it gave (most stay the same);
+        whether a version came into production or left it. `began` gets the versions that
+        begin to be served."""
+        moved = False
         for which, counts in enumerate(self._counts):
             old = before[which + 1] if before is not None else frozenset()
             new = after[which + 1] if after is not None else frozenset()
@@ -273,11 +283,14 @@ class _LiveVersions:
                 counts[version] -= 1
                 if not counts[version]:
                     del counts[version]
-                    moved[which] = True
+                    moved = moved or which == 0
             for version in new - old:
                 counts[version] = counts.get(version, 0) + 1
                 if counts[version] == 1:
-                    moved[which] = True
+                    moved = moved or which == 0
+                    if which == 1:
+                        began.add(version)
+        return moved
 
 
 _Share = tuple[Any, frozenset[str], frozenset[str]]  # a model, its versions live and served

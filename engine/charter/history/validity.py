@@ -43,6 +43,8 @@ class IncrementalValidator:
         self._references: dict[KeyPath, tuple[Any, Any, Any, bool, bool]] = {}
         # (a version field, its value's identity) -> the value and whether it is valid
         self._fields: dict[tuple[str, int], tuple[Any, bool]] = {}
+        # a model's (section, name) -> each version's record as last checked, and its problems
+        self._versions: dict[tuple[str, str], dict[Any, tuple[Any, list[Problem]]]] = {}
 
     def problems(self, head: Mapping[str, Any], change: Change,
                  scope: set[EntityKey]) -> list[Problem]:
@@ -109,8 +111,19 @@ class IncrementalValidator:
         problems = self._remembered(
             ("own", section, name, shape), tuple(v for k, v in record.items() if k != "versions"),
             lambda: validate(own, self.source, "models", definition, (section, name)))
+        if self.plain:
+            for version, entry in versions.items():
+                problems += self._checked(entry, "version", (section, name, "versions", version))
+            return problems
+        # An edit leaves all but one or two versions the very same objects: their problems
+        # are those found last time (each record is held, so its identity stays its own).
+        checked = self._versions.setdefault((section, name), {})
         for version, entry in versions.items():
-            problems += self._checked(entry, "version", (section, name, "versions", version))
+            last = checked.get(version)
+            if last is None or last[0] is not entry:
+                last = checked[version] = (entry, self._checked(
+                    entry, "version", (section, name, "versions", version)))
+            problems += last[1]
         return problems
 
     def _checked(self, record: Any, definition: str, path: tuple[str, ...]) -> list[Problem]:
