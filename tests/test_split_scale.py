@@ -176,8 +176,9 @@ def test_authors_from_one_log_are_those_blame_gives(repo: GitRepo) -> None:
     sole = git.sole_authors(repo.root, head, ["models", "datasets"])
     for path in repo.git("ls-files", "models", "datasets").split():
         lines = len((repo.root / path).read_text().splitlines())
-        blamed = set(_file_authors(repo.root, head, path,
-                                   {str(n): n for n in range(1, lines + 1)}).values())
+        blamed = {author for authors in _file_authors(
+            repo.root, head, path, {str(n): [n] for n in range(1, lines + 1)}).values()
+            for author in authors}
         if path in sole:
             assert blamed == {sole[path]}, path
     assert sole["models/model-0.yaml"] == "Ana <ana@example.com>"
