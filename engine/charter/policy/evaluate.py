@@ -46,7 +46,7 @@ from charter.policy.deployments import (
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.ownership import OWNER_RULE, OWNER_RULE_ID, owner_findings
-from charter.policy.parallel import in_parallel
+from charter.policy.parallel import Transfer, in_parallel
 from charter.policy.projection import Path, memoised, read_paths
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
@@ -190,7 +190,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         results = [r for each in judge(entities) for r in each]
     else:
         order = sorted(range(len(entities)), key=lambda i: (i * _MIX) % 2**32)
-        judged = in_parallel(judge, [entities[i] for i in order])
+        judged = in_parallel(judge, [entities[i] for i in order], transfer=_COMPACT)
         by_index: list[list[RuleResult]] = [[] for _ in entities]
         for i, each in zip(order, judged, strict=True):
             by_index[i] = each
@@ -223,6 +223,55 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
 
 
 _MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
+
+# An entity's results as a child process sends them: the rules judged (one tuple object for
+# every entity judged by the same rules, which pickle then writes once), one letter per
+# result that passed or was skipped with no finding, and every other result whole by its
+# position. Entity and kind are the chunk's, which the parent holds already.
+_Packed = tuple[tuple[str, ...], str, dict[int, RuleResult]]
+_LETTER = {"pass": "p", "skip": "s"}
+_STATUS = {"p": "pass", "s": "skip", "x": "?"}
+
+
+def _packed(chunk: Sequence[tuple[Entity, bool]], judged: list[list[RuleResult]]
+            ) -> list[_Packed]:
+    out: list[_Packed] = []
+    rule_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+    letter = _LETTER.get
+    for (entity, _), results in zip(chunk, judged, strict=True):
+        entity_id, kind = entity.id, entity.kind
+        rules = tuple(r.rule for r in results)
+        rules = rule_lists.setdefault(rules, rules)
+        letters: list[str] = []
+        whole: dict[int, RuleResult] = {}
+        for position, result in enumerate(results):
+            code = letter(result.status) if (
+                result.finding is None and result.entity == entity_id and result.kind == kind
+                and type(result) is RuleResult) else None
+            if code is None:
+                whole[position] = result
+                code = "x"
+            letters.append(code)
+        out.append((rules, "".join(letters), whole))
+    return out
+
+
+def _unpacked(chunk: Sequence[tuple[Entity, bool]], packed: list[_Packed]
+              ) -> list[list[RuleResult]]:
+    new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
+    status = _STATUS
+    out: list[list[RuleResult]] = []
+    for (entity, _), (rules, letters, whole) in zip(chunk, packed, strict=True):
+        entity_id, kind = entity.id, entity.kind
+        results = [new(RuleResult, (rule, entity_id, kind, status[code], None))
+                   for rule, code in zip(rules, letters, strict=True)]
+        for position, result in whole.items():
+            results[position] = result
+        out.append(results)
+    return out
+
+
+_COMPACT: Transfer[tuple[Entity, bool], list[RuleResult]] = Transfer(_packed, _unpacked)
 
 
 def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBuilder,
