@@ -33,3 +33,16 @@ def test_a_function_accepts_and_refuses_what_the_library_does(expression: str, d
                                                               ) -> None:
     for _ in range(2):  # the second call finds the signature's types already worked out
         assert lookup(expression, data) == _library(expression, data)
+
+
+@pytest.mark.parametrize(("expression", "data", "expected"), [
+    ("merge(a, b)", {"a": {"x": 1}, "b": None}, None),
+    ("merge(a, b)", {"a": None, "b": {}}, None),
+    ("merge(a, b, c)", {"a": {"x": 1}, "b": {"y": 2}, "c": {"x": 3}}, {"x": 3, "y": 2}),
+    ("not_null(a, b, c)", {"c": 0}, 0),
+])
+def test_every_argument_of_a_variadic_function_is_checked(expression: str, data: Any,
+                                                          expected: Any) -> None:
+    """The library checked only the first argument of `merge`: a null second one raised a
+    TypeError that stopped the gate. Now it is a value of the wrong type, read as null."""
+    assert lookup(expression, data) == expected

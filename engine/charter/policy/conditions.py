@@ -180,6 +180,18 @@ class _Functions(jmespath.functions.Functions):
         return found
 
 
+    def _type_check(self, actual: list[Any], signature: list[dict[str, Any]],
+                    function_name: str) -> None:
+        """The library checks only as many arguments as the signature lists: the further
+        arguments of a variadic function (`merge(a, b)`) went unchecked, and a null among
+        them raised a TypeError that stopped the gate. Each is checked like the last."""
+        super()._type_check(actual, signature, function_name)  # type: ignore[misc]
+        if signature and signature[-1].get("variadic") and signature[-1]["types"]:
+            for value in actual[len(signature):]:
+                self._type_check_single(  # type: ignore[attr-defined]
+                    value, signature[-1]["types"], function_name)
+
+
 _ALLOWED: dict[tuple[str, ...], tuple[list[str], list[list[str]]]] = {}
 
 
