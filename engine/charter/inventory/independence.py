@@ -59,12 +59,11 @@ class Independence:
     facts: TeamFacts | None = None  # shared with the evaluations of other revisions
     _people: list[Member] | None = None
     _logins: dict[str, str | None] = field(default_factory=dict)  # git identity -> login
+    _last_named: tuple[str, tuple[str | None, ...]] | None = None  # see _named
 
     def author(self, version_id: str) -> str | None:
         """The author's login (or their git identity when no member matches it)."""
-        for inventory in self.inventories:
-            found = find_entity(inventory, "version", version_id)
-            named = record_author(found.record) if found else None
+        for named in self._named(version_id):
             if named:
                 return named
         identities = self.git_authors.get(version_id)
@@ -82,9 +81,7 @@ class Independence:
         in the record names an author; it cannot hide the person who wrote the version in
         git, and editing what a version is makes one of its authors."""
         found: list[str] = []
-        for inventory in self.inventories:
-            record = find_entity(inventory, "version", version_id)
-            named = record_author(record.record) if record else None
+        for named in self._named(version_id):
             if named and named not in found:
                 found.append(named)
         for identity in self.git_authors.get(version_id, ()):
@@ -94,6 +91,19 @@ class Independence:
             if login not in found:
                 found.append(login)
         return found
+
+    def _named(self, version_id: str) -> tuple[str | None, ...]:
+        """The author each inventory's record of the version names (None: no record, or
+        none named). A context asks for `author` and then `authors` of the same version:
+        the last answer is kept, so that each record is looked up once."""
+        last = self._last_named
+        if last is not None and last[0] == version_id:
+            return last[1]
+        names = tuple(record_author(found.record) if found else None
+                      for found in (find_entity(i, "version", version_id)
+                                    for i in self.inventories))
+        self._last_named = (version_id, names)
+        return names
 
     def _login(self, identity: str) -> str | None:
         if self.facts is None:

@@ -208,6 +208,8 @@ def strict_records(base: Mapping[str, Any], head: Mapping[str, Any], change: Cha
     if version is not None:
         records += [_record(base, "model", split_ref(twin)[0])
                     for twin in change.twins.get(("version", version), ())]
+    if not any(old is not None for old in records):
+        return []  # nothing on the base to be stricter than (most entities): no look-up
     new = _record(head, kind, entity_id)
     if new is None:
         return []

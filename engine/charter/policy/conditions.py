@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import jmespath
 import jmespath.exceptions
+import jmespath.functions
 import jmespath.visitor
 import re2
 
@@ -165,8 +166,37 @@ def _a_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+class _Functions(jmespath.functions.Functions):
+    """JMESPath's functions, each argument checked as the library checks it; the Python
+    types a signature allows are worked out once per signature, not on every call (a full
+    check calls functions hundreds of thousands of times)."""
+
+    def _get_allowed_pytypes(self, types: list[str]) -> tuple[list[str], list[list[str]]]:
+        key = tuple(types)
+        found = _ALLOWED.get(key)
+        if found is None:  # the library only reads what it returns
+            found = _ALLOWED[key] = super()._get_allowed_pytypes(  # type: ignore[misc]
+                types)
+        return found
+
+
+    def _type_check(self, actual: list[Any], signature: list[dict[str, Any]],
+                    function_name: str) -> None:
+        """The library checks only as many arguments as the signature lists: the further
+        arguments of a variadic function (`merge(a, b)`) went unchecked, and a null among
+        them raised a TypeError that stopped the gate. Each is checked like the last."""
+        super()._type_check(actual, signature, function_name)  # type: ignore[misc]
+        if signature and signature[-1].get("variadic") and signature[-1]["types"]:
+            for value in actual[len(signature):]:
+                self._type_check_single(  # type: ignore[attr-defined]
+                    value, signature[-1]["types"], function_name)
+
+
+_ALLOWED: dict[tuple[str, ...], tuple[list[str], list[list[str]]]] = {}
+
+
 # One interpreter for every search: jmespath's own `search` builds one per call.
-_INTERPRETER = _Interpreter(jmespath.Options())
+_INTERPRETER = _Interpreter(jmespath.Options(custom_functions=_Functions()))
 _GETTERS: dict[str, Callable[[Any], Any]] = {}
 
 

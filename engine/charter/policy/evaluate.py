@@ -48,7 +48,7 @@ from charter.policy.deployments import (
 from charter.policy.loader import PolicySet
 from charter.policy.outcome import Outcome, State
 from charter.policy.ownership import OWNER_RULE, OWNER_RULE_ID, owner_findings
-from charter.policy.parallel import in_parallel
+from charter.policy.parallel import Transfer, in_parallel
 from charter.policy.projection import Path, memoised, read_paths
 from charter.policy.rules import Rule, Waiver
 from charter.policy.template import fill
@@ -194,7 +194,7 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
         results = [r for each in judge(entities) for r in each]
     else:
         order = sorted(range(len(entities)), key=lambda i: (i * _MIX) % 2**32)
-        judged = in_parallel(judge, [entities[i] for i in order])
+        judged = in_parallel(judge, [entities[i] for i in order], transfer=_COMPACT)
         by_index: list[list[RuleResult]] = [[] for _ in entities]
         for i, each in zip(order, judged, strict=True):
             by_index[i] = each
@@ -227,6 +227,55 @@ def evaluate_policies(subject: Subject, policies: PolicySet, today: dt.date,
 
 
 _MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
+
+# An entity's results as a child process sends them: the rules judged (one tuple object for
+# every entity judged by the same rules, which pickle then writes once), one letter per
+# result that passed or was skipped with no finding, and every other result whole by its
+# position. Entity and kind are the chunk's, which the parent holds already.
+_Packed = tuple[tuple[str, ...], str, dict[int, RuleResult]]
+_LETTER = {"pass": "p", "skip": "s"}
+_STATUS = {"p": "pass", "s": "skip", "x": "?"}
+
+
+def _packed(chunk: Sequence[tuple[Entity, bool]], judged: list[list[RuleResult]]
+            ) -> list[_Packed]:
+    out: list[_Packed] = []
+    rule_lists: dict[tuple[str, ...], tuple[str, ...]] = {}
+    letter = _LETTER.get
+    for (entity, _), results in zip(chunk, judged, strict=True):
+        entity_id, kind = entity.id, entity.kind
+        rules = tuple(r.rule for r in results)
+        rules = rule_lists.setdefault(rules, rules)
+        letters: list[str] = []
+        whole: dict[int, RuleResult] = {}
+        for position, result in enumerate(results):
+            code = letter(result.status) if (
+                result.finding is None and result.entity == entity_id and result.kind == kind
+                and type(result) is RuleResult) else None
+            if code is None:
+                whole[position] = result
+                code = "x"
+            letters.append(code)
+        out.append((rules, "".join(letters), whole))
+    return out
+
+
+def _unpacked(chunk: Sequence[tuple[Entity, bool]], packed: list[_Packed]
+              ) -> list[list[RuleResult]]:
+    new = tuple.__new__  # a RuleResult without the keyword handling of its constructor
+    status = _STATUS
+    out: list[list[RuleResult]] = []
+    for (entity, _), (rules, letters, whole) in zip(chunk, packed, strict=True):
+        entity_id, kind = entity.id, entity.kind
+        results = [new(RuleResult, (rule, entity_id, kind, status[code], None))
+                   for rule, code in zip(rules, letters, strict=True)]
+        for position, result in whole.items():
+            results[position] = result
+        out.append(results)
+    return out
+
+
+_COMPACT: Transfer[tuple[Entity, bool], list[RuleResult]] = Transfer(_packed, _unpacked)
 
 
 def _judge_entities(entities: Sequence[tuple[Entity, bool]], builder: ContextBuilder,
@@ -606,8 +655,10 @@ def _apply_waivers(results: list[RuleResult], waivers: Iterable[Waiver], today: 
                              for w in waivers if w.approved_by not in approvers.validators]
     used: set[str] = set()
     expired_used: set[str] = set()
-    out = []
-    for result in results:
+    # With no valid waiver, no result changes and nothing is told about one: a full check's
+    # million results are kept as they are, not gone through one by one.
+    out = [] if valid else list(results)
+    for result in results if valid else ():
         if result.status != "fail" or result.finding is None:
             out.append(result)
             continue

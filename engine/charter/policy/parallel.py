@@ -30,7 +30,8 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from charter.errors import CharterError
 
@@ -40,6 +41,21 @@ MIN_PER_WORKER = 2000
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+# What a child sends back instead of its results, and how the parent makes them again from
+# it and the chunk it gave: a compact form costs the child less to pickle and the parent less
+# to unpickle (a full check's results are millions of small tuples, mostly alike).
+Pack = Callable[[Sequence[Item], list[Result]], Any]
+Unpack = Callable[[Sequence[Item], Any], list[Result]]
+
+
+@dataclass(frozen=True)
+class Transfer(Generic[Item, Result]):
+    """How results cross from a child to the parent: `pack` in the child, `unpack` in the
+    parent, which must give exactly the results the child judged."""
+
+    pack: Pack[Item, Result]
+    unpack: Unpack[Item, Result]
 
 
 def workers() -> int:
@@ -63,13 +79,15 @@ def _configured() -> int | None:
 
 
 def in_parallel(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
-                per_worker: int | None = None) -> list[Result]:
-    """`judge(items)`, computed in up to `workers()` processes."""
+                per_worker: int | None = None,
+                transfer: Transfer[Item, Result] | None = None) -> list[Result]:
+    """`judge(items)`, computed in up to `workers()` processes; `transfer` sends a child's
+    results back in a compact form."""
     # a list long enough to share is a full check of a large inventory (a one-off): what it
     # loaded is frozen after; a short one (one of the history's many revisions) is not
     least = MIN_PER_WORKER if per_worker is None else per_worker
     with collector_paused(freeze=len(items) >= 2 * max(least, 1)):
-        return _shared(judge, items, per_worker)
+        return _shared(judge, items, per_worker, transfer)
 
 
 @contextlib.contextmanager
@@ -88,7 +106,8 @@ def collector_paused(freeze: bool = False) -> Iterator[None]:
 
 
 def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
-            per_worker: int | None) -> list[Result]:
+            per_worker: int | None, transfer: Transfer[Item, Result] | None = None
+            ) -> list[Result]:
     least = MIN_PER_WORKER if per_worker is None else per_worker
     if len(items) < 2 * max(least, 1):
         _configured()  # a bad setting is refused however short the list
@@ -102,10 +121,10 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
     children: list[tuple[int, int, Sequence[Item]]] = []
     try:
         for chunk in chunks[1:]:
-            children.append((*_start(judge, chunk), chunk))
+            children.append((*_start(judge, chunk, transfer), chunk))
         results = judge(chunks[0])
         for pid, pipe, chunk in children:
-            results += _collect(pid, pipe, judge, chunk)
+            results += _collect(pid, pipe, judge, chunk, transfer)
         children.clear()
     finally:
         for pid, pipe, _ in children:  # the parent failed: stop and reap what is left
@@ -125,15 +144,17 @@ def _alone(wait: float = 0.2) -> bool:
     return threading.active_count() == 1
 
 
-def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item]
-           ) -> tuple[int, int]:
+def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item],
+           transfer: Transfer[Item, Result] | None = None) -> tuple[int, int]:
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: judge, send, and leave without running the parent's exit code
         status = 1
         try:
             os.close(read)
-            data = pickle.dumps(judge(chunk), protocol=pickle.HIGHEST_PROTOCOL)
+            judged = judge(chunk)
+            sent = judged if transfer is None else transfer.pack(chunk, judged)
+            data = pickle.dumps(sent, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write, "wb") as out:
                 out.write(data)
             status = 0
@@ -144,14 +165,18 @@ def _start(judge: Callable[[Sequence[Item]], list[Result]], chunk: Sequence[Item
 
 
 def _collect(pid: int, pipe: int, judge: Callable[[Sequence[Item]], list[Result]],
-             chunk: Sequence[Item]) -> list[Result]:
+             chunk: Sequence[Item], transfer: Transfer[Item, Result] | None = None
+             ) -> list[Result]:
     with os.fdopen(pipe, "rb") as source:
         data = source.read()
     _, status = os.waitpid(pid, 0)
     if os.waitstatus_to_exitcode(status) == 0:
         try:
             # our own child's bytes, written above: nothing from outside this process
-            results: list[Result] = pickle.loads(data)
+            received = pickle.loads(data)
+            if transfer is not None:
+                return transfer.unpack(chunk, received)
+            results: list[Result] = received
             return results
         except Exception:
             pass

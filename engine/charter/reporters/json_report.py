@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
+from charter.reporters.indented_json import dumps_indented
 from charter.result import CheckResult
 
 
 def render(result: CheckResult) -> str:
-    return json.dumps(result.as_dict(), indent=2, sort_keys=False, default=str) + "\n"
+    # the bytes of json.dumps(..., indent=2, sort_keys=False, default=str), written faster
+    return dumps_indented(result.as_dict(), indent=2, default=str) + "\n"
