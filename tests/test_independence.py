@@ -168,6 +168,39 @@ def test_joining_the_owning_team_after_the_validation_keeps_it_independent(
         run.out)
 
 
+def test_a_validation_dated_before_joining_the_owning_team_is_judged_on_the_day_recorded(
+        governed: GitRepo) -> None:
+    """Ravi joined the owning team on 2026-09-01 and validates today, dating it 2026-08-15:
+    on that date he was outside the team (LC-031 passes), but the date is his own claim; on
+    the day it is recorded he is in the team."""
+    teams = BASIC_INVENTORY.replace(
+        "  risk-analytics: {members: [dana, ravi]}\n"
+        "  model-risk: {members: [vera, victor], validates: true}\n",
+        "  risk-analytics: {members: [dana, {id: ravi, since: 2026-09-01}]}\n"
+        "  model-risk: {members: [vera, victor, ravi], validates: true}\n")
+    assert teams != BASIC_INVENTORY
+    governed.write("models.yaml", teams + new_version())
+    governed.commit("credit 1.1.0, ravi joins")
+    feature(governed)
+    governed.write("models.yaml", teams + new_version(
+        "by: ravi, date: 2026-08-15, outcome: approved"))
+    for head in ((), ("--head", "feature")):
+        if head:
+            governed.commit("validated by ravi", author="Ravi <ravi@example.com>")
+        run = check(governed, "--base", "main", *head)
+        assert run.code == 1, (head, run.out + run.err)
+        line, column = line_of(governed, "by: ravi")
+        assert (f"LC-035       models.yaml:{line}:{column}  credit@1.1.0: ravi is in the team "
+                "that owns credit on ") in run.out, run.out
+        assert "LC-031" not in run.out, run.out
+    governed.git("checkout", "-q", "main")  # control: a validator outside the team
+    governed.git("checkout", "-q", "-b", "victor")
+    governed.write("models.yaml", teams + new_version(
+        "by: victor, date: 2026-08-15, outcome: approved"))
+    run = check(governed, "--base", "main")
+    assert "LC-035" not in run.out, run.out
+
+
 WAIVER = """\
 waivers:
   - id: W-1

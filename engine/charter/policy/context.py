@@ -195,7 +195,9 @@ class ContextBuilder:
         return self._model_views[name]
 
     def _independence(self, entity: Entity, record: Mapping[str, Any]) -> dict[str, Any]:
-        """`author`, and `owners_at_validation`: the owning team on the validation date."""
+        """`author`, `owners_at_validation`: the owning team on the validation date, and
+        `owners_today`: on the day of the check (a validation's date is written by whoever
+        records it; the day it is recorded is not)."""
         facts = self.independence or Independence(
             tuple(i for i in (self.base, self.head) if i is not None))
         validation = record.get("validation")
@@ -203,6 +205,7 @@ class ContextBuilder:
         day = str(date) if date is not None else self.today.isoformat()
         return {"author": facts.author(entity.id), "authors": facts.authors(entity.id),
                 "owners_at_validation": self._owners_on(facts, entity.id, day),
+                "owners_today": self._owners_on(facts, entity.id, self.today.isoformat()),
                 "validators_on_base": self._base_validators(day)}
 
     def _owners_on(self, facts: Independence, version_id: str, day: str) -> list[str]:

@@ -113,7 +113,7 @@ _NAMED_FIELD = re.compile(r"(?<![\w.@])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)(?![\w(.
 _QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 _CONTEXT_ONLY = {"base", "champion", "evidence", "change", "today", "validators", "ledger",
                  "owners_at_validation", "released_by", "monitoring_datasets", "same_content",
-                 "validators_on_base",
+                 "validators_on_base", "owners_today",
                  "training_datasets", "evaluation_dataset", "owner_team", "production"}
 
 
