@@ -39,7 +39,9 @@ def test_a_full_check_pauses_the_collector_and_restores_it(governed: GitRepo,
     command.run_check(options, github=False)
     assert seen == [False]  # paused while it judged
     assert gc.isenabled()
-    assert gc.get_freeze_count() == frozen  # a small check freezes nothing
+    # a small check freezes nothing (the count can only fall: a frozen object that another
+    # test left behind may be freed meanwhile)
+    assert gc.get_freeze_count() <= frozen
 
     monkeypatch.setattr(command, "LARGE_CHECK", 1)  # as if it were large
     try:
