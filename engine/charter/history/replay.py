@@ -111,6 +111,8 @@ class Replay:
     # the inventory at the head as the replay read it; None when there is none, or when the
     # last commit that changed it could not be read (the replay then kept the one before)
     head: Mapping[str, Any] | None = None
+    # sha -> the commits replayed as `git log` listed them (who wrote and who committed each)
+    logged: dict[str, git.LogCommit] = field(default_factory=dict)
 
 
 LedgerAt = Callable[[str], Ledger]  # the monitoring ledger as recorded at a commit
@@ -146,6 +148,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     validator = IncrementalValidator(_EMPTY_SOURCE, facts)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
+    out.logged = {c.sha: c for c in commits}
     with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
         policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
