@@ -384,6 +384,8 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
                               {"models": new_models, "datasets": new_data}, initial=initial)
     others = sorted(k for k in set(base) | set(head) if k not in ENTITY_SECTIONS and (
         k not in base or k not in head or (base[k] is not head[k] and base[k] != head[k])))
+    if not others:  # the usual commit: nothing outside the models and datasets changed
+        return change
     return replace(change, unattributed=(*change.unattributed, *others))
 
 
