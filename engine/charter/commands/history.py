@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from charter.history import Timeline, TimelineEvent, build_timeline, require_sin
 from charter.history.timeline import RECORDS, Period
 from charter.inventory.entities import datasets, models
 from charter.inventory.snapshot import load_snapshot
+from charter.reporters.indented_json import dumps_indented
 from charter.suggest import did_you_mean
 from charter.vcs import git
 from charter.vcs.revisions import Revision
@@ -47,7 +47,8 @@ def run_history(options: HistoryOptions) -> int:
     if options.authors_from == "github":
         timeline = _with_github_people(timeline, options)
     if options.output_format == "json":
-        click.echo(json.dumps(_document(timeline, options), indent=2))
+        # the text json.dumps(..., indent=2) gives, written several times faster
+        click.echo(dumps_indented(_document(timeline, options), indent=2, default=_unencodable))
     elif options.in_production_on is not None:
         click.echo(_production_on_text(timeline, options.in_production_on), nl=False)
     elif options.ever_in_production:
@@ -57,6 +58,11 @@ def run_history(options: HistoryOptions) -> int:
     if options.fail_on_violations and timeline.violations():
         return EXIT_BLOCKED
     return EXIT_PASS
+
+
+def _unencodable(value: object) -> object:
+    """What json.dumps does with a value it cannot encode (the document holds none)."""
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _with_github_people(timeline: Timeline, options: HistoryOptions) -> Timeline:

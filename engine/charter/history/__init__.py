@@ -48,7 +48,7 @@ def build_timeline(root: Path, model: str | None = None, since: dt.date | None =
     records = _decode_records(entry)
     if result is None or records is None:
         result = replay(root, head, plain=plain, ledger_at=ledger_at)
-        result.events = attribute_to_authors(root, result.events)
+        result.events = attribute_to_authors(root, result.events, result.logged)
         # the head as the replay read it, when it could; else (and in the plain twin) the
         # head's files loaded afresh
         records = recorded_service(root, head) if plain or result.head is None else (

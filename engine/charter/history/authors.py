@@ -62,15 +62,23 @@ class _Identity:
     committer_email: str
 
 
-def attribute_to_authors(root: Path, events: Sequence[TimelineEvent]) -> list[TimelineEvent]:
+def attribute_to_authors(root: Path, events: Sequence[TimelineEvent],
+                         logged: Mapping[str, git.LogCommit] | None = None
+                         ) -> list[TimelineEvent]:
     """Events credited to who wrote the change, and who merged it kept apart.
 
     A merge commit's author is whoever merged the pull request; the change is the merged
     branch's, so its tip's author is the author. A squash merge or a rebased commit already
     names the pull request's author, and its committer is who landed it (unless GitHub's
     interface did, which records only itself).
+
+    `logged` holds commits already read from `git log` (the replay's): their identities are
+    taken from there, and `git show` is asked only about the others and the merged tips.
     """
-    commits = _identities(root, sorted({e.commit for e in events}))
+    wanted = {e.commit for e in events}
+    commits = {sha: _logged_identity(logged[sha]) for sha in wanted
+               if logged is not None and sha in logged}
+    commits.update(_identities(root, sorted(wanted - commits.keys())))
     tips = _identities(root, sorted({c.parents[1] for c in commits.values()
                                      if len(c.parents) > 1}))
     out = []
@@ -88,6 +96,13 @@ def attribute_to_authors(root: Path, events: Sequence[TimelineEvent]) -> list[Ti
         else:
             out.append(event)
     return out
+
+
+def _logged_identity(commit: git.LogCommit) -> _Identity:
+    """The identity `git show` would give of a commit `git log` listed (its fields stripped
+    alike)."""
+    return _Identity(commit.parents, commit.author.strip(), commit.email.strip(),
+                     commit.committer.strip(), commit.committer_email.strip())
 
 
 def _identities(root: Path, commits: list[str]) -> dict[str, _Identity]:

@@ -111,6 +111,8 @@ class Replay:
     # the inventory at the head as the replay read it; None when there is none, or when the
     # last commit that changed it could not be read (the replay then kept the one before)
     head: Mapping[str, Any] | None = None
+    # sha -> the commits replayed as `git log` listed them (who wrote and who committed each)
+    logged: dict[str, git.LogCommit] = field(default_factory=dict)
 
 
 LedgerAt = Callable[[str], Ledger]  # the monitoring ledger as recorded at a commit
@@ -146,6 +148,7 @@ def replay(root: Path, head: str, judge_all: bool = False, plain: bool = False,
     validator = IncrementalValidator(_EMPTY_SOURCE, facts)
     commits = list(git.log_first_parent(root, head, [INVENTORY_FILE, *ENTITY_FOLDERS.values(),
                                                      POLICY_DIR]))
+    out.logged = {c.sha: c for c in commits}
     with BlobStream(root, [f.blob for c in commits for f in _governed(c) if f.blob]) as reader:
         policies = _Policies(root)
         in_force: PolicySet | CharterError | None = None
@@ -381,6 +384,8 @@ def _diff(base: Mapping[str, Any], head: Mapping[str, Any], initial: bool) -> Ch
                               {"models": new_models, "datasets": new_data}, initial=initial)
     others = sorted(k for k in set(base) | set(head) if k not in ENTITY_SECTIONS and (
         k not in base or k not in head or (base[k] is not head[k] and base[k] != head[k])))
+    if not others:  # the usual commit: nothing outside the models and datasets changed
+        return change
     return replace(change, unattributed=(*change.unattributed, *others))
 
 

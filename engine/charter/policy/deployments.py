@@ -70,8 +70,11 @@ def deployment_findings(base: Mapping[str, Any], head: Mapping[str, Any], source
     for (kind, entity_id), entry in sorted(change.entities.items()):
         if kind != "version" or entry.status != "modified":
             continue
-        before, after = find_entity(base, kind, entity_id), find_entity(head, kind, entity_id)
-        if before is None or after is None:
+        before = find_entity(base, kind, entity_id)
+        if before is None or not _entries(before.record.get("deployments")):
+            continue  # nothing recorded on the base, nothing to lose (most edits)
+        after = find_entity(head, kind, entity_id)
+        if after is None:
             continue
         lost = rewritten_deployments(before.record.get("deployments"),
                                      after.record.get("deployments"))

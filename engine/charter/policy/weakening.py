@@ -180,9 +180,12 @@ def _relaxed(base: Mapping[str, Any], head: Mapping[str, Any], kind: str, was: s
             return [], None, None, ()
         return (kpi_relaxations(_mapping(old.get("kpi")), _mapping(new.get("kpi"))), old, new,
                 ("models", now, "kpi") if "kpi" in new else ("models", now))
-    before, after = find_entity(base, "version", was), find_entity(head, "version", now)
-    if before is None or after is None or before.record.get("stage") not in RELEASED or (
+    before = find_entity(base, "version", was)
+    if before is None or before.record.get("stage") not in RELEASED or (
             "monitoring" not in before.record):
+        return [], None, None, ()  # the head is read only for a released, monitored version
+    after = find_entity(head, "version", now)
+    if after is None:
         return [], None, None, ()
     found = monitoring_relaxations(_mapping(before.record.get("monitoring")),
                                    _mapping(after.record.get("monitoring")))

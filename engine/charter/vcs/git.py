@@ -157,13 +157,15 @@ class LogCommit:
     subject: str
     body: str
     changes: tuple[FileChange, ...]
+    committer: str = ""
+    committer_email: str = ""
 
 
 # Every field ends with NUL, which git never puts in a name, a date or a message; with -z the
 # file changes that follow are NUL-separated too, so the stream is a flat list of fields whose
 # meaning follows from their position alone, whatever the free text holds.
-_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%s%x00%b%x00"
-_LOG_FIELDS = 8
+_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cI%x00%cn%x00%ce%x00%s%x00%b%x00"
+_LOG_FIELDS = 10
 _NULL_BLOB = "0" * 40
 _OBJECT_ID = re.compile(rb"[0-9a-f]{40}([0-9a-f]{24})?")
 
@@ -230,10 +232,10 @@ def _file_change(meta: bytes, path: bytes) -> FileChange:
 
 
 def _log_commit(head: list[bytes], changes: list[FileChange]) -> LogCommit:
-    sha, parents, name, email, authored, committed, subject, body = (
+    sha, parents, name, email, authored, committed, committer, committer_email, subject, body = (
         f.decode("utf-8", errors="replace") for f in head)
     return LogCommit(sha, tuple(parents.split()), name, email, authored, committed, subject,
-                     body.strip(), tuple(changes))
+                     body.strip(), tuple(changes), committer, committer_email)
 
 
 def shallow_boundary(root: Path) -> set[str]:
