@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Sequence
@@ -227,3 +228,15 @@ def test_what_a_child_sends_back_is_what_it_judged_value_and_type(count: int) ->
 def test_encoded_values_read_back_equal_and_of_the_same_types(value: object) -> None:
     tag, data = parallel.encoded(value)
     assert _typed(parallel.decoded(tag + data)) == _typed(value)
+
+
+@pytest.mark.parametrize(("length", "count"), [(2, 2), (3, 3), (10, 3), (4000, 2),
+                                               (140_001, 2), (99, 7)])
+def test_chunks_cover_every_item_once_and_the_parent_takes_a_little_more(
+        length: int, count: int) -> None:
+    bounds = parallel._bounds(length, count)
+    sizes = [end - start for start, end in itertools.pairwise(bounds)]
+    assert bounds[0] == 0 and bounds[-1] == length and len(sizes) == count
+    assert all(size >= 1 for size in sizes)
+    assert sizes[0] == max(sizes) and max(sizes[1:]) - min(sizes[1:]) <= 1
+    assert sizes[0] <= length / count * (1 + parallel.PARENT_EXTRA) + 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import math
 import os
 import pickle
 import signal
@@ -117,7 +118,7 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
     # A thread running at the fork could hold a lock the child then waits on for ever.
     if count < 2 or not hasattr(os, "fork") or not _alone():
         return judge(items)
-    bounds = [len(items) * i // count for i in range(count + 1)]
+    bounds = _bounds(len(items), count)
     chunks = [items[bounds[i]:bounds[i + 1]] for i in range(count)]
     children: list[tuple[int, int, Sequence[Item]]] = []
     try:
@@ -131,6 +132,23 @@ def _shared(judge: Callable[[Sequence[Item]], list[Result]], items: Sequence[Ite
         for pid, pipe, _ in children:  # the parent failed: stop and reap what is left
             _abandon(pid, pipe)
     return results
+
+
+# How much more than an equal share the parent judges. A child's results reach the parent
+# only after the child has written them (at 100,000 versions, about 3 % of judging its chunk
+# for the evaluation, 6 % for the parse), and the parent reads them only once its own chunk
+# is judged: with equal shares the parent would wait for that writing, idle. (Reading them
+# comes after either way.)
+PARENT_EXTRA = 0.04
+
+
+def _bounds(length: int, count: int) -> list[int]:
+    """Where each of `count` contiguous chunks of `length` items starts, then the end: the
+    first (the parent's) `PARENT_EXTRA` larger than an equal share, the others equal, none
+    empty (`count` is at most `length`)."""
+    first = min(length - count + 1, math.ceil(length / count * (1 + PARENT_EXTRA)))
+    rest = length - first
+    return [0, *(first + rest * i // (count - 1) for i in range(count))]
 
 
 def _alone(wait: float = 0.2) -> bool:
