@@ -4,10 +4,12 @@ nothing."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from test_compiled import RULES, TODAY, _edited, _generate
@@ -178,3 +180,63 @@ def test_only_a_list_long_enough_to_share_freezes_what_is_alive(
         assert gc.get_freeze_count() > 0 and gc.isenabled()
     finally:
         gc.unfreeze()
+
+
+class _Named(NamedTuple):
+    rule: str
+    passed: bool
+
+
+class _Text(str):
+    pass
+
+
+def _typed(value: object) -> object:
+    """The value with the exact type of every part beside it (== would take True for 1,
+    0.0 for -0.0 and a str subclass for a str)."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _varied(items: Sequence[int]) -> list[object]:
+    """Plain values as a parse gives them, and values only pickle writes."""
+    out: list[object] = []
+    for i in items:
+        record = {"name": f"m{i}", "versions": [{"auc": 0.9 + i / 100, "n": i, "ok": i % 2 == 0,
+                                                 "none": None, "neg": -0.0}],
+                  "z": "last", "a": "after z"}
+        out.append(record if i % 3 else (record, _Named(f"R{i}", bool(i % 2)),
+                                         _Text(f"t{i}"), {(1, "k"): (i, i)}))
+    return out
+
+
+@pytest.mark.usefixtures("forking")
+@pytest.mark.parametrize("count", [9, 10])
+def test_what_a_child_sends_back_is_what_it_judged_value_and_type(count: int) -> None:
+    items = list(range(count))
+    shared = parallel.in_parallel(_varied, items)
+    assert [_typed(v) for v in shared] == [_typed(v) for v in _varied(items)]
+
+
+@pytest.mark.parametrize("value", [
+    [{"a": [1, 2.5, None, True, "x"]}, ("t", 1)],  # plain: marshal
+    [_Named("R1", True)], [_Text("x")], [{"k": _Named("R2", False)}],  # pickle
+])
+def test_encoded_values_read_back_equal_and_of_the_same_types(value: object) -> None:
+    tag, data = parallel.encoded(value)
+    assert _typed(parallel.decoded(tag + data)) == _typed(value)
+
+
+@pytest.mark.parametrize(("length", "count"), [(2, 2), (3, 3), (10, 3), (4000, 2),
+                                               (140_001, 2), (99, 7)])
+def test_chunks_cover_every_item_once_and_the_parent_takes_a_little_more(
+        length: int, count: int) -> None:
+    bounds = parallel._bounds(length, count)
+    sizes = [end - start for start, end in itertools.pairwise(bounds)]
+    assert bounds[0] == 0 and bounds[-1] == length and len(sizes) == count
+    assert all(size >= 1 for size in sizes)
+    assert sizes[0] == max(sizes) and max(sizes[1:]) - min(sizes[1:]) <= 1
+    assert sizes[0] <= length / count * (1 + parallel.PARENT_EXTRA) + 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,14 @@ from charter.inventory.diff import (
     diff_inventories,
     measured_entities,
 )
-from charter.inventory.entities import datasets, find_entity, iter_entities, models, split_ref
+from charter.inventory.entities import (
+    Entity,
+    datasets,
+    find_entity,
+    iter_entities,
+    models,
+    split_ref,
+)
 from charter.inventory.independence import DECIDED_FIELDS
 from charter.inventory.snapshot import Snapshot, load_snapshot, validation_problems
 from charter.policy.evaluate import Subject, evaluate_policies
@@ -245,23 +253,24 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
     hide who wrote the version). For each, who wrote its key line, then who last wrote a
     line of what it is (a validator who edits a version's artifact or data has made it).
     Read only when there are some."""
-    targets = [w.target for w in policies.waivers]
+    targeted = _matcher([w.target for w in policies.waivers])
+    base = subject.base or {}
     wanted = []
-    for kind, entity_id in sorted(scope) if scope is not None else [
-            e.key for e in iter_entities(subject.head)]:
-        if kind != "version":
-            continue
-        records = [e.record for e in (find_entity(i, kind, entity_id) for i in (
-            subject.head, subject.base or {})) if e is not None]
+    in_head: set[str] = set()  # the wanted versions the head holds
+    for entity_id, entity in _head_versions(subject.head, scope):
+        records = [e.record for e in (entity, find_entity(base, "version", entity_id))
+                   if e is not None]
         claimed = any(isinstance(r.get("validation"), Mapping)
                       and r["validation"].get("by") for r in records)
-        if claimed or any(fnmatch.fnmatchcase(entity_id, t) for t in targets):
+        if claimed or targeted(entity_id):
             wanted.append(entity_id)
+            if entity is not None:
+                in_head.add(entity_id)
     if not wanted:
         return {}
     by_file: dict[str, list[str]] = {}
     for version in wanted:
-        if find_entity(subject.head, "version", version) is not None:
+        if version in in_head:
             path = ("models", *_version_path(version))
             by_file.setdefault(subject.source.file_of(path), []).append(version)
     found: dict[str, tuple[str, ...]] = {}
@@ -287,6 +296,28 @@ def _authors(options: CheckOptions, head_rev: Revision, subject: Subject,
 
 
 _BLAME_AT_MOST = 20
+
+
+def _head_versions(head: Mapping[str, Any], scope: set[tuple[str, str]] | None
+                   ) -> Iterator[tuple[str, Entity | None]]:
+    """Each version in `scope` (every version of the head when None), sorted as the scope
+    is, with the head's entity (None: the head does not hold it). Every version of a full
+    check is read as the head lists it, not looked up one by one."""
+    if scope is None:
+        yield from ((e.id, e) for e in iter_entities(head) if e.kind == "version")
+        return
+    for kind, entity_id in sorted(scope):
+        if kind == "version":
+            yield entity_id, find_entity(head, kind, entity_id)
+
+
+def _matcher(patterns: list[str]) -> Callable[[str], bool]:
+    """Whether a name matches any of the shell patterns, as `fnmatch.fnmatchcase` of each
+    says: their translations joined into one expression, compiled once."""
+    if not patterns:
+        return lambda name: False
+    match = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
+    return lambda name: match(name) is not None
 
 
 def _lines(subject: Subject, head_rev: Revision, file: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
@@ -144,16 +145,19 @@ class RecordFile:
             self._ends = line_ends(self.raw())
         return self._ends
 
-    def parsed_elsewhere(self) -> Parse | None:
+    def parsed_elsewhere(self, positions: bool = True) -> Parse | None:
         """The parse as another process sends it back (positions as plain pairs, which
         cost a tenth of their parse to send), with the cache's text when there is a cache
-        folder; None when it fails (the error is raised when the record is read here)."""
+        folder; None when it fails (the error is raised when the record is read here).
+        Without `positions` (parsed in the process that keeps it), no pairs: the positions
+        stay where the parse put them."""
         try:
             self._parse()
         except CharterError:
             return None
         assert self._source is not None
-        spots = {path: (mark.line, mark.column) for path, mark in self._source.marks.items()}
+        spots = {path: (mark.line, mark.column) for path, mark in
+                 self._source.marks.items()} if positions else None
         text = None
         if self._cache.folder is not None:
             ends = ",".join(map(str, self.line_ends()))
@@ -162,8 +166,10 @@ class RecordFile:
         return self._data, spots, text
 
     def take(self, parse: Parse) -> None:
-        """Keep a parse made by parsed_elsewhere() in another process."""
+        """Keep a parse made by parsed_elsewhere() (in another process, or in this one
+        without positions)."""
         data, spots, text = parse
+        assert spots is not None or self._source is not None  # positions: sent or kept
         self._data, self._spots, self._parsed = data, spots, True
         if text is not None:
             self._cache.put_text(CACHE_KIND, self.content_id, text)
@@ -218,7 +224,7 @@ def packed_locate(packed: str, path: KeyPath) -> Mark | None:
 
 Key = tuple[str, str]  # (section, name)
 Spots = dict[KeyPath, tuple[int, int]]  # key path -> (line, column)
-Parse = tuple[Any, Spots, "str | None"]  # data, positions, the cache's text
+Parse = tuple[Any, "Spots | None", "str | None"]  # data, positions, the cache's text
 
 
 Ids = dict[str, dict[str, "str | None"]]  # section -> name -> content id
@@ -621,16 +627,20 @@ def parse_shared(files: EntityFiles, share: Share) -> None:
     todo = [r for r in records if r.unparsed()]
     todo = [todo[i] for i in sorted(range(len(todo)), key=lambda i: (i * _MIX) % 2**32)]
     read_records(todo)  # before the processes start: one git process reads them all
-    for record, parse in zip(todo, share(_parse_elsewhere, todo), strict=True):
-        if parse is not None:
-            record.take(parse)
+    parse = functools.partial(_parse_elsewhere, parent=os.getpid())
+    for record, parsed in zip(todo, share(parse, todo), strict=True):
+        if parsed is not None:
+            record.take(parsed)
 
 
 _MIX = 2654435761  # odd: i -> i * _MIX mod 2**32 permutes the indices
 
 
-def _parse_elsewhere(records: Sequence[RecordFile]) -> list[Parse | None]:
-    return [record.parsed_elsewhere() for record in records]
+def _parse_elsewhere(records: Sequence[RecordFile], parent: int) -> list[Parse | None]:
+    """Each record's parse; positions as pairs only in another process than `parent`, the
+    one that keeps the records (its own share keeps the positions its parse made)."""
+    positions = os.getpid() != parent
+    return [record.parsed_elsewhere(positions) for record in records]
 
 
 def parse_all(files: EntityFiles) -> None:
