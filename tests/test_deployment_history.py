@@ -23,6 +23,12 @@ NEXT = """\
 """
 
 
+def write_layout(repo: GitRepo, text: str, split: bool) -> None:
+    """The inventory as one models.yaml, or with credit in its own file."""
+    write_files(repo, split_inventory(text, models=["credit"]) if split else
+                {"models.yaml": text})
+
+
 def base_repo(repo: GitRepo, inventory: str = BASIC_INVENTORY) -> GitRepo:
     repo.write("models.yaml", inventory + NEXT)
     repo.write("policies/rules.yaml", BASIC_POLICIES)
@@ -99,8 +105,7 @@ def test_a_retired_version_that_was_in_production_cannot_be_deleted(repo: GitRep
     base record of the retired version no longer says it served, so LC-003 let the next
     pull request delete it. The base's history says it (CHARTER-C022), in both layouts."""
     def write(text: str) -> None:
-        write_files(repo, split_inventory(text, models=["credit"]) if split else
-                    {"models.yaml": text})
+        write_layout(repo, text, split)
 
     write(UNDEPLOYED + NEXT)
     repo.write("policies/rules.yaml", BASIC_POLICIES)
@@ -150,8 +155,7 @@ def test_a_released_version_cannot_change_after_a_move_back_to_development(
     back in one pull request, the version's artifact was swapped in the next and it went
     up again with its old validation. The base's history says it was released."""
     def write(text: str) -> None:
-        write_files(repo, split_inventory(text, models=["credit"]) if split else
-                    {"models.yaml": text})
+        write_layout(repo, text, split)
 
     write(BASIC_INVENTORY + STAGED)
     repo.write("policies/rules.yaml", BASIC_POLICIES)
@@ -203,8 +207,7 @@ def test_a_released_version_cannot_be_deleted_and_added_again_after_a_move_back(
     added again with another artifact and the old validation: nothing in the base would
     show it had been released. The deletion is refused."""
     def write(text: str) -> None:
-        write_files(repo, split_inventory(text, models=["credit"]) if split else
-                    {"models.yaml": text})
+        write_layout(repo, text, split)
 
     write(BASIC_INVENTORY + STAGED)
     repo.write("policies/rules.yaml", BASIC_POLICIES)
