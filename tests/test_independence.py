@@ -351,6 +351,28 @@ def test_a_validator_who_edited_one_nested_line_of_the_artifact_cannot_validate_
             head, run.out + run.err)
 
 
+def test_a_line_break_only_the_parser_counts_does_not_shift_the_lines_blamed(
+        governed: GitRepo) -> None:
+    """A U+2028 inside a quoted description is a new line to the YAML parser, not to git:
+    the lines blamed are git's, so the edited training data is still Vera's."""
+    described = '        description: "Retrained.\u2028Monotone."\n'
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(extra=described))
+    governed.commit("credit 1.1.0")  # by Dana Scientist
+    feature(governed)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(extra=described).replace(
+        "training_data: [loans@2024-06]", "training_data: [loans@2024-09]"))
+    governed.commit("retrain credit 1.1.0", author=VERA)
+    governed.write("models.yaml", BASIC_INVENTORY + new_version(
+        "by: vera, date: 2026-11-20, outcome: approved", described).replace(
+        "training_data: [loans@2024-06]", "training_data: [loans@2024-09]"))
+    for head in ((), ("--head", "feature")):
+        if head:
+            governed.commit("validate credit 1.1.0", author=VERA)
+        run = check(governed, "--base", "main", *head)
+        assert "credit@1.1.0: vera validated a version they authored" in run.out, (
+            head, run.out + run.err)
+
+
 def test_recording_the_validation_stage_and_description_does_not_make_an_author(
         governed: GitRepo) -> None:
     """What a validator records about a version (its validation, stage, description,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from charter.inventory.independence import DECIDED_FIELDS
-from charter.source.recordlines import content_lines
+from charter.source.recordlines import content_lines, parser_lines
 from charter.source.yamlsource import load_yaml_text
 
 PATH = ("models", "credit", "versions", "1.1.0")
@@ -67,3 +67,14 @@ def test_a_flow_record_over_several_lines_counts_whole() -> None:
             "         validation: {by: vera},\n"
             "         algorithm: gbm}\n")
     assert lines_of(text) == [4, 5, 6]
+
+
+def test_the_parsers_lines_are_numbered_as_git_numbers_them() -> None:
+    """The YAML parser starts a line at "\r", "\r\n", U+0085, U+2028 and U+2029; git only
+    at "\n"."""
+    text = 'a: "x\u2028y"\nb: 1\rc: 2\r\nd: 3\n'
+    lines, on_git = parser_lines(text)
+    assert lines == ['a: "x', 'y"', "b: 1", "c: 2", "d: 3"]
+    assert on_git == [1, 1, 2, 2, 3]
+    document = load_yaml_text(text, "f.yaml")
+    assert [document.source.locate((key,)).line for key in "abcd"] == [1, 3, 4, 5]

@@ -324,10 +324,14 @@ def _lines(subject: Subject, head_rev: Revision, file: str,
            versions: list[str]) -> dict[str, list[int]]:
     """The lines to blame for each version of `file`: its key's line, then the lines of its
     record that say what it is (not what was decided about it: `DECIDED_FIELDS`)."""
-    from charter.source.recordlines import content_lines
+    from charter.source.recordlines import content_lines, parser_lines
 
     data = head_rev.read(file)
-    text = data.decode("utf-8-sig", errors="replace").splitlines() if data else []
+    text, on_git = parser_lines(data.decode("utf-8-sig", errors="replace") if data else "")
+
+    def in_git(line: int) -> int:  # the parser's line number as git numbers it
+        return on_git[line - 1] if 0 < line <= len(on_git) else line
+
     found: dict[str, list[int]] = {}
     for version in versions:
         path = ("models", *_version_path(version))
@@ -335,8 +339,8 @@ def _lines(subject: Subject, head_rev: Revision, file: str,
         entity = find_entity(subject.head, "version", version)
         fields_at = {str(key): subject.source.locate((*path, key)).line
                      for key in (entity.record if entity is not None else {})}
-        found[version] = [key_line, *(line for line in content_lines(
-            text, key_line, fields_at, DECIDED_FIELDS) if line != key_line)]
+        content = content_lines(text, key_line, fields_at, DECIDED_FIELDS)
+        found[version] = list(dict.fromkeys(in_git(line) for line in [key_line, *content]))
     return found
 
 

@@ -10,7 +10,30 @@ whose layout cannot be told apart counts whole.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+
+# What the YAML parser counts as a line break; git counts only "\n"
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def parser_lines(text: str) -> tuple[list[str], list[int]]:
+    """The text's lines as the YAML parser numbers them (its positions count a lone "\r" or
+    a U+2028 inside a quoted string as a new line), and for each the line git numbers it
+    on, which `git blame` must be given: otherwise such a character before an edited line
+    would have the line after it blamed instead."""
+    lines: list[str] = []
+    git_lines: list[int] = []
+    start, git_line = 0, 1
+    for found in _YAML_BREAK.finditer(text):
+        lines.append(text[start:found.start()])
+        git_lines.append(git_line)
+        git_line += found.group().count("\n")
+        start = found.end()
+    if start < len(text):
+        lines.append(text[start:])
+        git_lines.append(git_line)
+    return lines, git_lines
 
 
 def record_end(lines: Sequence[str], key_line: int) -> int:
